@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything VXLAN Studio needs on a fresh Debian/Ubuntu machine: system packages for the
+# local lab and the browser tests, then the exact npm dependencies from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# chromium: e2e tests (never `playwright install`); openssh-server/iproute2/nftables/iputils-ping:
+# the network-namespace lab (real sshd, real kernel VXLAN driver, real firewall); procps/util-linux:
+# ps, kill, unshare, flock.
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing apt packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Vite 8 does not install with npm 10.
+if [ "$(npm --version | cut -d. -f1)" = "10" ]; then
+  echo "setup: upgrading npm 10 -> 11"
+  $SUDO npm install -g npm@11
+fi
+
+npm ci --no-audit --no-fund
+echo "setup: done"
