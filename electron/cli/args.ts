@@ -1,0 +1,56 @@
+/**
+ * Tiny argv parser for the CLI: positionals plus `--flag`, `--key value` and `--key=value`.
+ * Unknown flags are errors (exit 2) so a typo never silently changes what runs.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedArgs {
+  positionals: string[];
+  flags: Map<string, string | true>;
+}
+
+/**
+ * @param spec flag name -> 'boolean' | 'string'
+ */
+export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean' | 'string'>): ParsedArgs {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const kind = spec[name];
+    if (kind === undefined) throw new UsageError(`unknown option --${name}`);
+    if (kind === 'boolean') {
+      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
+      flags.set(name, true);
+    } else {
+      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '') throw new UsageError(`option --${name} needs a value`);
+      flags.set(name, value);
+    }
+  }
+  return { positionals, flags };
+}
+
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function boolFlag(args: ParsedArgs, name: string): boolean {
+  return args.flags.get(name) === true;
+}
