@@ -12,6 +12,7 @@ const PathSchema = z.string().min(1).max(4096);
 export const MENU_COMMANDS = [
   'file.new',
   'file.open',
+  'file.openRecent',
   'file.save',
   'file.saveAs',
   'edit.undo',
@@ -74,7 +75,11 @@ export type ResponseOf<M extends MethodName> = z.output<Methods[M]['response']>;
 
 export const events = {
   /** A native menu item or accelerator was used (desktop app). */
-  'menu.command': z.object({ command: MenuCommandSchema }),
+  'menu.command': z.object({
+    command: MenuCommandSchema,
+    /** Only for `file.openRecent`: the file the user picked in File > Open Recent. */
+    path: PathSchema.optional(),
+  }),
 } as const;
 
 export type Events = typeof events;

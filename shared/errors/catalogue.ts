@@ -8,6 +8,10 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { message: 'The request was refused: missing or wrong access token.', hint: 'Open the exact URL printed by `vxlan-studio serve`.' },
   FORBIDDEN_SENDER: { message: 'The request came from an untrusted window or frame.', hint: 'Only the VXLAN Studio window may call the backend.' },
   INTERNAL: { message: 'Something went wrong inside VXLAN Studio.', hint: 'See the log for details and report the bug.' },
+  DISCONNECTED: {
+    message: 'The connection to the VXLAN Studio backend was lost.',
+    hint: 'Check that `vxlan-studio serve` still runs (or restart the app), then reload the page.',
+  },
   CANCELLED: { message: 'The operation was cancelled.', hint: '' },
   UNSUPPORTED: { message: 'This action is not available here.', hint: 'Use the desktop app, or type a path instead.' },
   FILE_NOT_FOUND: { message: 'The file does not exist.', hint: 'Check the path, or pick the file again.' },

@@ -41,6 +41,14 @@ describe('topology files', () => {
     expect(r.issues[0]?.path).toMatch(/line 4/);
   });
 
+  it('refuses a misspelt field instead of silently dropping it on save', () => {
+    const r = parseTopologyText(JSON.stringify({ ...minimal, segments: [{ id: 's1', name: 'blue', vni: 100, mtuu: 1400 }] }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues[0]?.path).toBe('segments[0]');
+    expect(r.issues[0]?.message).toMatch(/mtuu/);
+  });
+
   it('refuses a file from a newer format version', () => {
     const r = parseTopologyText(JSON.stringify({ ...minimal, format: 9 }));
     expect(!r.ok && r.issues[0]?.message).toMatch(/newer VXLAN Studio/);

@@ -76,15 +76,15 @@ export const AddressStringSchema = z.string().min(1, 'must not be empty').max(64
 
 export const SshAuthSchema = z.discriminatedUnion('type', [
   /** Use the running ssh-agent (SSH_AUTH_SOCK). */
-  z.object({ type: z.literal('agent') }),
+  z.strictObject({ type: z.literal('agent') }),
   /** A private key file on the machine running VXLAN Studio; a passphrase is asked when needed. */
-  z.object({ type: z.literal('identity-file'), path: z.string().min(1, 'must not be empty').max(4096) }),
+  z.strictObject({ type: z.literal('identity-file'), path: z.string().min(1, 'must not be empty').max(4096) }),
   /** Asked at connect time through the UI/CLI; never stored in the topology file. */
-  z.object({ type: z.literal('password') }),
+  z.strictObject({ type: z.literal('password') }),
 ]);
 export type SshAuth = z.infer<typeof SshAuthSchema>;
 
-export const SshTargetSchema = z.object({
+export const SshTargetSchema = z.strictObject({
   /** Hostname or address the SSH client connects to (may differ from the underlay address). */
   host: z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters'),
   port: PortSchema.default(22),
@@ -101,7 +101,7 @@ export const SshTargetSchema = z.object({
 });
 export type SshTarget = z.infer<typeof SshTargetSchema>;
 
-export const UnderlaySchema = z.object({
+export const UnderlaySchema = z.strictObject({
   /** Underlay interface (the `dev` of `ip link add ... type vxlan`), or "auto" to use the route to the peers. */
   interface: z.union([AutoSchema, InterfaceNameSchema]).default('auto'),
   /** This host's underlay (VTEP) address, or "auto" to read it from the host. */
@@ -111,7 +111,7 @@ export const UnderlaySchema = z.object({
 });
 export type Underlay = z.infer<typeof UnderlaySchema>;
 
-export const HostSchema = z.object({
+export const HostSchema = z.strictObject({
   id: ElementIdSchema,
   /** Display name; also what `--host NAME` matches in the CLI. */
   name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
@@ -126,11 +126,11 @@ export type Host = z.infer<typeof HostSchema>;
 
 export const FloodSchema = z.discriminatedUnion('mode', [
   /** The textbook `remote <peer>`: exactly two members. */
-  z.object({ mode: z.literal('point-to-point') }),
+  z.strictObject({ mode: z.literal('point-to-point') }),
   /** Head-end replication: `local <own>` and one all-zero FDB entry per peer. */
-  z.object({ mode: z.literal('unicast-mesh') }),
+  z.strictObject({ mode: z.literal('unicast-mesh') }),
   /** `group <addr> dev <underlay> ttl N`: the underlay must carry multicast. */
-  z.object({
+  z.strictObject({
     mode: z.literal('multicast'),
     group: AddressStringSchema,
     ttl: z.number().int('must be a whole number').min(1, 'must be 1-255').max(255, 'must be 1-255').optional(),
@@ -139,7 +139,7 @@ export const FloodSchema = z.discriminatedUnion('mode', [
 export type Flood = z.infer<typeof FloodSchema>;
 export type FloodMode = Flood['mode'];
 
-export const SegmentSchema = z.object({
+export const SegmentSchema = z.strictObject({
   id: ElementIdSchema,
   name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
   vni: z
@@ -158,7 +158,7 @@ export const SegmentSchema = z.object({
 });
 export type Segment = z.infer<typeof SegmentSchema>;
 
-export const MembershipSchema = z.object({
+export const MembershipSchema = z.strictObject({
   id: ElementIdSchema,
   hostId: ElementIdSchema,
   segmentId: ElementIdSchema,
@@ -173,18 +173,18 @@ export const MembershipSchema = z.object({
 });
 export type Membership = z.infer<typeof MembershipSchema>;
 
-export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
+export const PositionSchema = z.strictObject({ x: z.number().finite(), y: z.number().finite() });
 export type Position = z.infer<typeof PositionSchema>;
 
 /** Canvas-only data: never read by the plan compiler. */
-export const LayoutSchema = z.object({
+export const LayoutSchema = z.strictObject({
   /** Keyed by canvas node id: a host id, a segment id, or `bridgeNodeId(hostId, bridge)`. */
   positions: z.record(z.string(), PositionSchema).default({}),
-  viewport: z.object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().positive() }).optional(),
+  viewport: z.strictObject({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().positive() }).optional(),
 });
 export type Layout = z.infer<typeof LayoutSchema>;
 
-export const TopologySchema = z.object({
+export const TopologySchema = z.strictObject({
   /** Optional pointer to docs/topology.schema.json for editors. */
   $schema: z.string().optional(),
   format: z.literal(CURRENT_FORMAT),

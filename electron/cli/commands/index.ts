@@ -1,7 +1,11 @@
 import type { Command } from '../command';
+import { serveCommand } from './serve';
+import { labCommand } from './lab';
+import { planCommand } from './plan';
+import { validateCommand } from './validate';
 
 /**
  * Every subcommand, in `--help` order. Each lives in its own module under commands/; add one line
  * here to register it.
  */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [serveCommand, labCommand, validateCommand, planCommand];

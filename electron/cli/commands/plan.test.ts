@@ -1,0 +1,117 @@
+/**
+ * `vxlan-studio plan` as a user runs it: the real bin script in a child process.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-plan-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', 'plan', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vxlan-studio plan', () => {
+  it("prints host A's runnable script with the primer's commands", () => {
+    const r = cli('examples/textbook.vxlan.json', '--host', 'host-a', '--format', 'sh');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('#!/bin/sh');
+    expect(lines).toContain('# Run on that host as root: ssh root@192.168.1.10');
+    expect(lines).toContain('set -e');
+    for (const l of [
+      'ip link add vxlan100 type vxlan id 100 remote 192.168.1.20 dev eth0 dstport 4789',
+      'ip link add br-overlay type bridge',
+      'ip link set vxlan100 master br-overlay',
+      'ip addr add 10.0.0.1/24 dev br-overlay',
+      'ip link set vxlan100 up',
+      'ip link set br-overlay up',
+    ]) {
+      expect(lines).toContain(l);
+    }
+    expect(r.stdout).not.toContain('host-b');
+    // The output is a valid sh script.
+    execFileSync('sh', ['-n'], { input: r.stdout });
+  });
+
+  it('prints every host in sequence, each a separate script, when --host is omitted', () => {
+    const r = cli('examples/textbook.vxlan.json');
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^#!\/bin\/sh$/gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/# end of plan for host host-a\n\n#!\/bin\/sh\n# VXLAN Studio plan for host host-b/);
+  });
+
+  it('prints a stable JSON object with argv, shell line and inverse per step', () => {
+    const r = cli('examples/textbook.vxlan.json', '--host', 'host-b', '--format', 'json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      format: string;
+      version: number;
+      teardown: boolean;
+      hosts: Array<{ hostName: string; ssh: { host: string }; steps: Array<{ argv: string[]; shell: string; inverse: Array<{ shell: string }> }> }>;
+    };
+    expect(out).toMatchObject({ format: 'vxlan-studio-plan', version: 1, teardown: false });
+    expect(out.hosts.map((h) => h.hostName)).toEqual(['host-b']);
+    const add = out.hosts[0]?.steps.find((s) => s.argv.includes('vxlan') && s.argv[2] === 'add');
+    expect(add?.shell).toBe('ip link add vxlan100 type vxlan id 100 remote 192.168.1.10 dev eth0 dstport 4789');
+    expect(add?.inverse.map((i) => i.shell)).toEqual(['ip link del vxlan100']);
+  });
+
+  it('prints a guarded teardown with --teardown', () => {
+    const r = cli('examples/textbook.vxlan.json', '--host', 'host-a', '--teardown');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('if [ "$(cat /sys/class/net/vxlan100/ifalias 2>/dev/null)" = vxlan-studio:textbook ]; then ip link del vxlan100; fi');
+    expect(r.stdout).not.toContain('ip link add');
+  });
+
+  it('exits 2 and lists the host names for an unknown host', () => {
+    const r = cli('examples/textbook.vxlan.json', '--host', 'nope');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--host "nope" is not a host of this topology; hosts: host-a, host-b');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 with the field path for an invalid file', () => {
+    const file = path.join(scratch, 'bad.vxlan.json');
+    writeFileSync(file, JSON.stringify({ format: 1, id: 'bad', name: 'Bad', segments: [{ id: 's', name: 's', vni: 0 }] }));
+    const r = cli(file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('segments[0].vni: must be 1-16777215');
+  });
+
+  it('exits 2 naming the field when a plan cannot be made (peer underlay address "auto")', () => {
+    const file = path.join(scratch, 'auto.vxlan.json');
+    const host = (id: string, address: string): object => ({ id, name: id, ssh: { host: id }, underlay: { interface: 'eth0', address } });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 1,
+        id: 'auto',
+        name: 'Auto',
+        hosts: [host('a', '192.0.2.1'), host('b', 'auto')],
+        segments: [{ id: 's', name: 's', vni: 5, flood: { mode: 'point-to-point' } }],
+        memberships: [
+          { id: 'm1', hostId: 'a', segmentId: 's' },
+          { id: 'm2', hostId: 'b', segmentId: 's' },
+        ],
+      }),
+    );
+    const r = cli(file, '--host', 'a');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('hosts[1].underlay.address');
+  });
+
+  it('exits 2 for a missing file and for a bad --format', () => {
+    expect(cli(path.join(scratch, 'none.json')).stderr).toContain('no such file');
+    const r = cli('examples/textbook.vxlan.json', '--format', 'yaml');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--format must be sh or json');
+  });
+});

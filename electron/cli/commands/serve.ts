@@ -1,0 +1,119 @@
+/**
+ * `vxlan-studio serve`: web mode. Serves the built renderer and the API contract over a WebSocket,
+ * on 127.0.0.1 and a random free port by default, with a random token in the one printed line.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ipaddr from 'ipaddr.js';
+import { createBackend } from '../../core/backend';
+import { isLoopbackHost, startWebServer } from '../../core/web';
+import { parseArgs, stringFlag, boolFlag, UsageError } from '../args';
+import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const USAGE = `Usage: vxlan-studio serve [--host ADDR] [--port N] [--token T] [--data-dir DIR] [--static DIR] [--allow-remote]
+
+Serves VXLAN Studio in the browser (web mode) and prints exactly one line:
+  VXLAN Studio web mode: http://127.0.0.1:PORT/?token=TOKEN
+Open that URL; requests without the token are refused. Stop with Ctrl+C.
+
+Options:
+  --host ADDR       address to bind (default 127.0.0.1); a non-loopback address needs --allow-remote
+  --port N          TCP port, 0 = a free one (default 0)
+  --token T         access token, at least 16 printable characters (default: 32 random bytes, hex)
+  --data-dir DIR    where recent files and the autosave live (default $XDG_CONFIG_HOME/vxlan-studio or ~/.config/vxlan-studio)
+  --static DIR      the built renderer (default dist/renderer; build it with \`npm run build:renderer\`)
+  --allow-remote    allow binding a non-loopback address: anyone who can reach it and has the token gets file access`;
+
+function defaultDataDir(): string {
+  const xdg = process.env.XDG_CONFIG_HOME;
+  return path.join(xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.config'), 'vxlan-studio');
+}
+
+function packageVersion(): string {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a number 0-65535, got "${text}"`);
+  return Number(text);
+}
+
+function parseHost(text: string | undefined, allowRemote: boolean): string {
+  const host = text ?? '127.0.0.1';
+  if (host !== 'localhost' && !ipaddr.isValid(host)) throw new UsageError(`--host must be an IP address or localhost, got "${host}"`);
+  if (!isLoopbackHost(host) && !allowRemote) {
+    throw new UsageError(`--host ${host} is not a loopback address; add --allow-remote if other machines should reach web mode (it reads and writes files as you)`);
+  }
+  return host;
+}
+
+function parseToken(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.length < 16 || !/^[\x21-\x7e]+$/.test(text)) throw new UsageError('--token must be at least 16 printable characters without spaces');
+  return text;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { host: 'string', port: 'string', token: 'string', 'data-dir': 'string', static: 'string', 'allow-remote': 'boolean' });
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}"`);
+  const allowRemote = boolFlag(args, 'allow-remote');
+  const host = parseHost(stringFlag(args, 'host'), allowRemote);
+  const port = parsePort(stringFlag(args, 'port'));
+  const token = parseToken(stringFlag(args, 'token'));
+  const dataDirFlag = stringFlag(args, 'data-dir');
+  const dataDir = dataDirFlag === undefined ? defaultDataDir() : path.resolve(io.cwd, dataDirFlag);
+  const staticFlag = stringFlag(args, 'static');
+  const staticDir = staticFlag === undefined ? path.join(ROOT, 'dist', 'renderer') : path.resolve(io.cwd, staticFlag);
+  if (!existsSync(path.join(staticDir, 'index.html'))) {
+    io.err(`vxlan-studio serve: the renderer is not built (${path.join(staticDir, 'index.html')} is missing); run npm run build:renderer first.`);
+    return EXIT_FAILED;
+  }
+
+  const backend = createBackend({ dataDir, version: packageVersion(), transport: 'ws', workingDirectory: io.cwd });
+  let server;
+  try {
+    server = await startWebServer({ host, port, staticDir, backend, ...(token === undefined ? {} : { token }), log: io.err });
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EADDRINUSE') io.err(`vxlan-studio serve: port ${port} on ${host} is already in use; pick another --port or 0 for a free one.`);
+    else if (code === 'EADDRNOTAVAIL') io.err(`vxlan-studio serve: ${host} is not an address of this machine.`);
+    else if (code === 'EACCES') io.err(`vxlan-studio serve: not allowed to listen on port ${port}; use a port above 1023.`);
+    else io.err(`vxlan-studio serve: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+  if (!isLoopbackHost(host)) io.err(`vxlan-studio serve: warning: listening on ${host}; anyone with the URL can read and write files as this user.`);
+  io.out(`VXLAN Studio web mode: ${server.url}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  return EXIT_OK;
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Open VXLAN Studio in the browser (web mode, 127.0.0.1 with a token)',
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,130 @@
+/**
+ * The lab's state on disk: `/run/vxlan-studio/labs/<name>/lab.json` plus keys, sshd configs, pid
+ * files and logs beside it. /run is a tmpfs, so a reboot (which also drops every namespace) leaves
+ * no stale lab behind.
+ */
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const LAB_STATE_ROOT = '/run/vxlan-studio/labs';
+export const LAB_STATE_VERSION = 1 as const;
+
+export const LabHostStateSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  /** What `hostname` prints inside the host (its UTS namespace). */
+  hostname: z.string(),
+  namespace: z.string(),
+  interface: z.string(),
+  address: z.string(),
+  prefixLength: z.number().int(),
+  subnetIndex: z.number().int(),
+  gateway: z.string(),
+  routerPort: z.string(),
+  mtu: z.number().int(),
+  sshd: z.object({
+    config: z.string(),
+    pidFile: z.string(),
+    hostKey: z.string(),
+    log: z.string(),
+    /** Pid of the listening sshd when it was started (the pid file is the live truth). */
+    pid: z.number().int().optional(),
+  }),
+});
+export type LabHostState = z.infer<typeof LabHostStateSchema>;
+
+export const LabStateSchema = z.object({
+  version: z.literal(LAB_STATE_VERSION),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  stateDir: z.string(),
+  routerNamespace: z.string(),
+  subnets: z.array(
+    z.object({
+      index: z.number().int(),
+      network: z.string(),
+      prefixLength: z.number().int(),
+      gateway: z.string(),
+      bridge: z.string(),
+    }),
+  ),
+  controller: z.object({
+    namespace: z.string(),
+    interface: z.string(),
+    address: z.string(),
+    prefixLength: z.number().int(),
+    network: z.string(),
+    gateway: z.string(),
+    routerPort: z.string(),
+  }),
+  keys: z.object({
+    /** Private key the controller logs in with (authorized for root on every host). */
+    clientKey: z.string(),
+    clientPublicKey: z.string(),
+    /** OpenSSH known_hosts with every host's key under its underlay address. */
+    knownHosts: z.string(),
+    authorizedKeys: z.string(),
+  }),
+  hosts: z.array(LabHostStateSchema),
+});
+export type LabState = z.infer<typeof LabStateSchema>;
+
+export function labStateDir(name: string, root = LAB_STATE_ROOT): string {
+  return join(root, name);
+}
+
+export function labStateFile(stateDir: string): string {
+  return join(stateDir, 'lab.json');
+}
+
+/** Writes lab.json atomically (write + rename), so a crash never leaves half a file. */
+export async function writeLabState(state: LabState): Promise<void> {
+  await mkdir(state.stateDir, { recursive: true, mode: 0o700 });
+  const file = labStateFile(state.stateDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export type ReadStateResult = { kind: 'ok'; state: LabState } | { kind: 'missing' } | { kind: 'corrupt'; reason: string };
+
+/** Reads lab.json; a missing or unreadable file is reported, not thrown (teardown must still work). */
+export async function readLabState(name: string, root = LAB_STATE_ROOT): Promise<ReadStateResult> {
+  let text: string;
+  try {
+    text = await readFile(labStateFile(labStateDir(name, root)), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'corrupt', reason: err instanceof Error ? err.message : String(err) };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'corrupt', reason: `lab.json is not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const parsed = LabStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      kind: 'corrupt',
+      reason: `lab.json does not match the lab state format (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'})`,
+    };
+  }
+  return { kind: 'ok', state: parsed.data };
+}
+
+/** Names of labs with a state directory under `root`. */
+export async function listStateDirs(root = LAB_STATE_ROOT): Promise<string[]> {
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * A topology file aimed at a running lab: every lab host reachable over SSH with the lab's client
+ * key, one unicast-mesh segment across both routed subnets, a bridge per host carrying the overlay
+ * address.
+ */
+import { writeFile } from 'node:fs/promises';
+import { bridgeNodeId, serializeTopology, TopologySchema, type Topology } from '../../../shared/model';
+import type { LabState } from './state';
+
+export interface LabTopologyOptions {
+  id?: string;
+  name?: string;
+  vni?: number;
+  port?: number;
+  /** Overlay MTU; default 1450 (underlay 1500 minus 50, RFC 7348 over IPv4). */
+  mtu?: number;
+  /** Overlay subnet, a /24 written as `a.b.c.0/24`; host i gets `.i`. Default 10.100.0.0/24. */
+  subnet?: string;
+  bridge?: string;
+}
+
+/**
+ * The topology for a lab (format 1).
+ *
+ * @example
+ * labTopology(lab).memberships[0]
+ * // { id: 'm-h1', hostId: 'h1', segmentId: 'seg100', bridge: 'br100', address: '10.100.0.1/24', bridgePorts: [] }
+ */
+export function labTopology(state: LabState, options: LabTopologyOptions = {}): Topology {
+  const vni = options.vni ?? 100;
+  const segmentId = `seg${vni}`;
+  const bridge = options.bridge ?? `br${vni}`;
+  const subnet = options.subnet ?? '10.100.0.0/24';
+  const base = subnet.split('/')[0]?.split('.').slice(0, 3).join('.') ?? '10.100.0';
+  const n = state.hosts.length;
+  const radius = 120 + 30 * n;
+  const positions: Topology['layout']['positions'] = { [segmentId]: { x: 0, y: 0 } };
+  state.hosts.forEach((h, i) => {
+    const angle = (2 * Math.PI * i) / n - Math.PI / 2;
+    const x = Math.round(radius * Math.cos(angle));
+    const y = Math.round(radius * Math.sin(angle));
+    positions[h.name] = { x, y };
+    positions[bridgeNodeId(h.name, bridge)] = { x: Math.round(x * 0.55), y: Math.round(y * 0.55) };
+  });
+  return TopologySchema.parse({
+    format: 1,
+    id: options.id ?? `lab-${state.name}`,
+    name: options.name ?? `Lab ${state.name} (${n} hosts)`,
+    hosts: state.hosts.map((h) => ({
+      id: h.name,
+      name: h.name,
+      ssh: { host: h.address, port: 22, user: 'root', auth: { type: 'identity-file', path: state.keys.clientKey } },
+      sudo: false,
+      underlay: { interface: h.interface, address: h.address, mtu: h.mtu },
+      bridges: [bridge],
+    })),
+    segments: [
+      {
+        id: segmentId,
+        name: `overlay ${vni}`,
+        vni,
+        port: options.port ?? 4789,
+        mtu: options.mtu ?? 1450,
+        flood: { mode: 'unicast-mesh' },
+        learning: true,
+        subnet,
+      },
+    ],
+    memberships: state.hosts.map((h, i) => ({
+      id: `m-${h.name}`,
+      hostId: h.name,
+      segmentId,
+      bridge,
+      address: `${base}.${i + 1}/24`,
+      bridgePorts: [],
+    })),
+    layout: { positions },
+  });
+}
+
+/** Writes `labTopology(state, options)` to `file` in the canonical format; returns the topology. */
+export async function writeLabTopology(state: LabState, file: string, options: LabTopologyOptions = {}): Promise<Topology> {
+  const topology = labTopology(state, options);
+  await writeFile(file, serializeTopology(topology));
+  return topology;
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests drive the real renderer in Debian's Chromium through web mode
+ * (`vxlan-studio serve`), one fresh server and data folder per test (e2e/fixtures/server.ts).
+ */
+export default defineConfig({
+  testDir: 'e2e',
+  forbidOnly: !!process.env['CI'],
+  retries: process.env['CI'] ? 1 : 0,
+  workers: 1,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env['CI'] ? [['list']] : [['list']],
+  use: {
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    trace: 'on-first-retry',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+});

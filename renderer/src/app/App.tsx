@@ -1,0 +1,71 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect } from 'react';
+import { MenuCommandSchema } from '../../../shared/api/contract';
+import { Canvas } from '../canvas/Canvas';
+import { getApiClient } from '../files/backend';
+import { documentTitle, startAutosave } from '../files/file-actions';
+import { BottomPanel } from '../panels/BottomPanel';
+import { Inspector } from '../panels/Inspector';
+import { Palette } from '../panels/Palette';
+import { selectDirty, useStore } from '../store/store';
+import { runCommand, shortcutFor } from './actions';
+import { DialogHost } from './DialogHost';
+import { Notices } from './Notices';
+import { Toolbar } from './Toolbar';
+
+export function App() {
+  const title = useStore((s) => documentTitle(s.filePath, s.topology.name, selectDirty(s)));
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+
+  useEffect(() => startAutosave(), []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const command = shortcutFor(e);
+      if (command === null) return;
+      e.preventDefault();
+      runCommand(command);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
+    const api = getApiClient();
+    if (!api) return;
+    return api.on('menu.command', (payload) => {
+      // Events cross a process boundary: parse before acting on them.
+      const command = MenuCommandSchema.safeParse(payload.command);
+      if (command.success) runCommand(command.data);
+    });
+  }, []);
+
+  // Leaving with unsaved changes asks first (the autosave still has them if the user insists).
+  useEffect(() => {
+    const onBeforeUnload = (e: BeforeUnloadEvent): void => {
+      if (selectDirty(useStore.getState())) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, []);
+
+  return (
+    <ReactFlowProvider>
+      <div className="app">
+        <Toolbar />
+        <div className="workspace">
+          <Palette />
+          <main className="center-column">
+            <Canvas />
+            <BottomPanel />
+          </main>
+          <Inspector />
+        </div>
+        <Notices />
+        <DialogHost />
+      </div>
+    </ReactFlowProvider>
+  );
+}

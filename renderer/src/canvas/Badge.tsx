@@ -1,0 +1,13 @@
+import { parseBadge, selectBadge } from '../store/problems';
+import { useStore } from '../store/store';
+
+/** Red (error) or amber (warning) count on a node or edge; the title lists every finding. */
+export function Badge({ id }: { id: string }) {
+  const badge = parseBadge(useStore(selectBadge(id)));
+  if (!badge) return null;
+  return (
+    <span className={`badge badge-${badge.severity}`} title={badge.title} data-testid="badge" data-severity={badge.severity}>
+      {badge.count}
+    </span>
+  );
+}

@@ -1,0 +1,195 @@
+import {
+  Background,
+  BackgroundVariant,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useNodesInitialized,
+  useReactFlow,
+  type Connection,
+  type EdgeTypes,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeTypes,
+} from '@xyflow/react';
+import { useCallback, useEffect, useRef, type DragEvent } from 'react';
+import type { Position } from '../../../shared/model';
+import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../store/topology-ops';
+import { useStore } from '../store/store';
+import { BridgeNode } from './BridgeNode';
+import { registerCanvasControls } from './controls';
+import type { StudioEdge, StudioNode } from './convert';
+import { AttachmentEdge, MembershipEdge } from './edges';
+import { HostNode } from './HostNode';
+import { SegmentNode } from './SegmentNode';
+
+/** Module scope: a new object per render would make React Flow remount every node. */
+const nodeTypes = { host: HostNode, segment: SegmentNode, bridge: BridgeNode } satisfies NodeTypes;
+const edgeTypes = { membership: MembershipEdge, attachment: AttachmentEdge } satisfies EdgeTypes;
+
+/** MIME type of palette drags, so that dropping text or files on the canvas does nothing. */
+export const PALETTE_MIME = 'application/x-vxlan-studio-element';
+export type PaletteKind = 'host' | 'segment' | 'bridge';
+
+const SNAP: [number, number] = [GRID, GRID];
+const HALF_SIZE: Record<PaletteKind, Position> = { host: { x: 112, y: 44 }, segment: { x: 104, y: 40 }, bridge: { x: 64, y: 28 } };
+
+const minimapColor = (n: StudioNode): string => (n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3');
+
+export function Canvas() {
+  const nodes = useStore((s) => s.nodes);
+  const edges = useStore((s) => s.edges);
+  const minimap = useStore((s) => s.minimap);
+  const focusRequest = useStore((s) => s.focusRequest);
+  const applyNodeChanges = useStore((s) => s.applyNodeChanges);
+  const applyEdgeChanges = useStore((s) => s.applyEdgeChanges);
+  const checkpoint = useStore((s) => s.checkpoint);
+  const { screenToFlowPosition, fitView, setCenter, getInternalNode } = useReactFlow<StudioNode, StudioEdge>();
+
+  useEffect(() => {
+    registerCanvasControls({ fitView: () => void fitView({ padding: 0.2, duration: 200 }) });
+    return () => registerCanvasControls(null);
+  }, [fitView]);
+
+  // Fit once per opened document, after React Flow has measured its nodes; never while drawing, so
+  // the view does not jump when the first node is dropped.
+  const documentSeq = useStore((s) => s.documentSeq);
+  const nodesInitialized = useNodesInitialized();
+  const fittedSeq = useRef(-1);
+  useEffect(() => {
+    if (fittedSeq.current === documentSeq) return;
+    if (nodes.length > 0 && !nodesInitialized) return;
+    fittedSeq.current = documentSeq;
+    if (nodes.length > 0) void fitView({ padding: 0.2, maxZoom: 1.2 });
+  }, [documentSeq, nodesInitialized, nodes.length, fitView]);
+
+  useEffect(() => {
+    if (!focusRequest) return;
+    const node = getInternalNode(focusRequest.id);
+    if (!node) return;
+    const w = node.measured.width ?? 0;
+    const h = node.measured.height ?? 0;
+    void setCenter(node.internals.positionAbsolute.x + w / 2, node.internals.positionAbsolute.y + h / 2, { zoom: 1.1, duration: 250 });
+  }, [focusRequest, getInternalNode, setCenter]);
+
+  const isValidConnection = useCallback<IsValidConnection<StudioEdge>>(
+    (c) => !('error' in resolveConnection(useStore.getState().topology, c.source, c.target)),
+    [],
+  );
+
+  const onConnect = useCallback((c: Connection) => {
+    const s = useStore.getState();
+    const r = connect(s.topology, c.source, c.target);
+    if ('error' in r) s.notify('warning', r.error);
+    else {
+      s.commit(r.topology);
+      s.setSelection([], [r.id]);
+    }
+  }, []);
+
+  /** A refused connection says why, instead of silently snapping back. */
+  const onConnectEnd = useCallback((_e: MouseEvent | TouchEvent, c: FinalConnectionState) => {
+    if (c.isValid !== false || !c.fromNode || !c.toNode || c.fromNode.id === c.toNode.id) return;
+    const s = useStore.getState();
+    const r = resolveConnection(s.topology, c.fromNode.id, c.toNode.id);
+    if ('error' in r) s.notify('warning', r.error);
+  }, []);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(PALETTE_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(PALETTE_MIME) as PaletteKind | '';
+      if (kind === '') return;
+      e.preventDefault();
+      const s = useStore.getState();
+      const at = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const topLeft = { x: at.x - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].x, y: at.y - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].y };
+      if (kind === 'host' || kind === 'segment') {
+        const r = kind === 'host' ? addHost(s.topology, topLeft) : addSegment(s.topology, topLeft);
+        s.commit(r.topology);
+        s.setSelection([r.id], []);
+        return;
+      }
+      const hostId = hostAt(s.nodes, at);
+      if (hostId === null) {
+        s.notify('warning', 'A bridge belongs to a host: add a host first, then drop the bridge on it.');
+        return;
+      }
+      // Dropped on a host: place the bridge to its right rather than on top of it.
+      const host = s.nodes.find((n) => n.id === hostId);
+      const onHost = host !== undefined && contains(host, at);
+      const pos = onHost && host ? { x: host.position.x + (host.measured?.width ?? 224) + 64, y: host.position.y + 16 } : topLeft;
+      const r = addBridge(s.topology, hostId, pos);
+      if ('error' in r) {
+        s.notify('warning', r.error);
+        return;
+      }
+      s.commit(r.topology);
+      s.setSelection([r.id], []);
+    },
+    [screenToFlowPosition],
+  );
+
+  return (
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      <ReactFlow<StudioNode, StudioEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={applyNodeChanges}
+        onEdgesChange={applyEdgeChanges}
+        onNodeDragStart={checkpoint}
+        onSelectionDragStart={checkpoint}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        connectionMode={ConnectionMode.Strict}
+        snapToGrid
+        snapGrid={SNAP}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Control', 'Meta']}
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />
+        <Controls showInteractive={false} />
+        {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
+      </ReactFlow>
+      {nodes.length === 0 && (
+        <div className="canvas-empty">
+          <strong>Empty drawing</strong>
+          <span>Drag a Host and a Segment from the palette, then connect them. Or start from File › Templates.</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function contains(n: StudioNode, p: Position): boolean {
+  const w = n.measured?.width ?? 224;
+  const h = n.measured?.height ?? 96;
+  return p.x >= n.position.x && p.x <= n.position.x + w && p.y >= n.position.y && p.y <= n.position.y + h;
+}
+
+/** The host node under the point, else the nearest host node, else null. */
+function hostAt(nodes: readonly StudioNode[], p: Position): string | null {
+  const hosts = nodes.filter((n) => n.data.kind === 'host');
+  const under = hosts.find((n) => contains(n, p));
+  if (under) return under.id;
+  let best: { id: string; d: number } | null = null;
+  for (const n of hosts) {
+    const cx = n.position.x + (n.measured?.width ?? 224) / 2;
+    const cy = n.position.y + (n.measured?.height ?? 96) / 2;
+    const d = (cx - p.x) ** 2 + (cy - p.y) ** 2;
+    if (!best || d < best.d) best = { id: n.id, d };
+  }
+  return best?.id ?? null;
+}

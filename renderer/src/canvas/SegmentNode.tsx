@@ -1,0 +1,25 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { SegmentFlowNode } from './convert';
+import { Badge } from './Badge';
+
+const FLOOD_LABEL = { 'point-to-point': 'point-to-point', 'unicast-mesh': 'unicast mesh', multicast: 'multicast' } as const;
+
+function SegmentNodeView({ id, data, selected }: NodeProps<SegmentFlowNode>) {
+  const { segment } = data;
+  const flood = segment.flood.mode === 'multicast' ? `multicast ${segment.flood.group}` : FLOOD_LABEL[segment.flood.mode];
+  return (
+    <div className={`node node-segment${selected ? ' selected' : ''}`} data-testid="segment-node">
+      <Handle type="target" position={Position.Left} className="handle" />
+      <div className="node-kind">Segment</div>
+      <div className="node-title">{segment.name}</div>
+      <div className="node-line">
+        <span className="vni" data-testid="segment-vni">VNI {segment.vni}</span> <span className="muted">{flood}</span>
+      </div>
+      {segment.subnet !== undefined && <div className="node-line mono muted">{segment.subnet}</div>}
+      <Badge id={id} />
+    </div>
+  );
+}
+
+export const SegmentNode = memo(SegmentNodeView);

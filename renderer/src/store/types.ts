@@ -1,0 +1,118 @@
+/**
+ * The store's full shape, assembled from slices (zustand slices pattern). Each slice is typed with
+ * `StateCreator<Store, [], [], Slice>` so it can read the others through `get()`.
+ */
+import type { Diagnostic } from '../../../shared/validate';
+import type { Position, Topology } from '../../../shared/model';
+import type { EdgeChange, NodeChange } from '@xyflow/react';
+import type { StudioEdge, StudioNode } from '../canvas/convert';
+
+/** An inspector edit that did not parse: shown at the field, on the element and in Problems. */
+export interface FieldError {
+  elementId: string;
+  /** Canvas node or edge id that shows the badge (same as elementId except for bridges). */
+  canvasId: string;
+  elementKind: 'topology' | 'host' | 'segment' | 'membership';
+  field: string;
+  label: string;
+  raw: string;
+  message: string;
+}
+
+export interface TopologySlice {
+  topology: Topology;
+  /** The topology as last opened or saved; `dirty` is `topology !== savedTopology`. */
+  savedTopology: Topology | null;
+  filePath: string | null;
+  past: Topology[];
+  future: Topology[];
+  diagnostics: Diagnostic[];
+  fieldErrors: Record<string, FieldError>;
+  nodes: StudioNode[];
+  edges: StudioEdge[];
+  clipboard: Topology | null;
+  /** Bumped by loadDocument, so the canvas fits the view once per opened document. */
+  documentSeq: number;
+  pasteCount: number;
+  /** Replaces the document (New/Open/Recover): history and field errors start afresh. */
+  loadDocument: (topology: Topology, filePath: string | null, opts?: { clean?: boolean }) => void;
+  markSaved: (filePath: string, topology: Topology) => void;
+  /** Applies an edit as one undoable step. */
+  commit: (next: Topology) => void;
+  /** Pushes the current topology as one undo step without changing it (start of a drag). */
+  checkpoint: () => void;
+  /** Applies canvas changes: positions (no history: the drag start made the checkpoint), sizes, selection. */
+  applyNodeChanges: (changes: NodeChange<StudioNode>[]) => void;
+  /** Applies edge selection changes from the canvas. */
+  applyEdgeChanges: (changes: EdgeChange<StudioEdge>[]) => void;
+  movePositions: (positions: Record<string, Position>) => void;
+  undo: () => void;
+  redo: () => void;
+  setFieldError: (error: FieldError) => void;
+  clearFieldError: (elementId: string, field: string) => void;
+  deleteSelection: () => void;
+  copySelection: () => number;
+  paste: () => void;
+}
+
+export interface SelectionSlice {
+  selectedNodeIds: string[];
+  selectedEdgeIds: string[];
+  setSelection: (nodeIds: readonly string[], edgeIds: readonly string[]) => void;
+  selectAll: () => void;
+  clearSelection: () => void;
+}
+
+export type NoticeLevel = 'info' | 'warning' | 'error';
+export interface Notice {
+  id: number;
+  level: NoticeLevel;
+  text: string;
+}
+
+export interface NoticesSlice {
+  notices: Notice[];
+  notify: (level: NoticeLevel, text: string) => void;
+  dismissNotice: (id: number) => void;
+}
+
+export type BottomTab = 'problems' | 'commands';
+
+export interface DialogButton {
+  id: string;
+  label: string;
+  variant?: 'primary' | 'danger';
+}
+
+/** An in-app modal; `resolve` settles the promise of whoever asked (see files/dialogs.ts). */
+export type DialogRequest =
+  | { kind: 'confirm'; title: string; message: string; buttons: DialogButton[]; resolve: (id: string | null) => void }
+  | { kind: 'path'; title: string; message: string; initial: string; okLabel: string; suggestions: string[]; resolve: (path: string | null) => void }
+  | { kind: 'number'; title: string; message: string; initial: number; min: number; max: number; resolve: (n: number | null) => void }
+  | { kind: 'issues'; title: string; message: string; issues: { path: string; message: string }[]; resolve: () => void };
+
+export interface AppInfo {
+  version: string;
+  transport: 'ipc' | 'ws';
+  platform: string;
+  nativeDialogs: boolean;
+  workingDirectory: string;
+}
+
+export interface UiSlice {
+  bottomTab: BottomTab;
+  minimap: boolean;
+  /** Canvas node to centre on next render (Problems click); cleared by the canvas. */
+  focusRequest: { id: string; seq: number } | null;
+  dialog: DialogRequest | null;
+  appInfo: AppInfo | null;
+  recent: string[];
+  setBottomTab: (tab: BottomTab) => void;
+  setDialog: (dialog: DialogRequest | null) => void;
+  setAppInfo: (info: AppInfo) => void;
+  setRecent: (paths: string[]) => void;
+  toggleMinimap: () => void;
+  requestFocus: (id: string) => void;
+}
+
+export type Store = TopologySlice & SelectionSlice & NoticesSlice & UiSlice;

@@ -1,0 +1,6 @@
+/**
+ * Observed host state: what `ip -j -d link show`, `ip -j addr show` and `bridge -j fdb show` report,
+ * parsed into typed objects for the plan diff.
+ */
+export * from './state';
+export * from './parse';

@@ -1,0 +1,394 @@
+/**
+ * Desired vs observed -> the minimal steps that converge a host, and teardown of what we own.
+ *
+ * Ownership rules: only links whose alias is our mark (`ownerMark(topologyId)`) are ever changed or
+ * deleted; an interface of the same name without our mark is an error (no step). The underlay
+ * interface and whatever carries the SSH session (`protect`) are never touched. Foreign bridge
+ * ports (VM taps) are attached, and on teardown detached, never deleted.
+ */
+import type { Diagnostic } from '../validate/diagnostic';
+import { parseAddress, parseCidr } from '../validate/ip';
+import { ALL_ZERO_MAC, type ObservedHostState, type ObservedLink, type ObservedVxlan } from '../observe/state';
+import {
+  addrAdd,
+  addrDel,
+  bridgeAdd,
+  fdbAppend,
+  fdbDel,
+  linkAlias,
+  linkDel,
+  linkMaster,
+  linkMtu,
+  linkNomaster,
+  linkUp,
+  vxlanAdd,
+  vxlanAddArgv,
+} from './commands';
+import { ownerMark } from './mark';
+import type { DesiredHostState, DesiredLink, DesiredVxlan, HostDiff, ProtectOptions, Step } from './types';
+
+/** Canonical form of an address for comparison (`FD00::1` and `fd00:0::1` are the same). */
+function normAddress(a: string): string {
+  const p = parseAddress(a);
+  return typeof p === 'string' ? a : p.normalized;
+}
+
+function normCidr(c: string): string {
+  const p = parseCidr(c);
+  return typeof p === 'string' ? c : `${p.address}/${p.prefix}`;
+}
+
+function addressPart(a: string): string {
+  const slash = a.indexOf('/');
+  return normAddress(slash < 0 ? a : a.slice(0, slash));
+}
+
+/** Which VXLAN parameters differ; any difference needs a re-create (ip-link(8) cannot change them in place). */
+export function vxlanDrift(desired: DesiredVxlan, observed: ObservedVxlan): string[] {
+  const out: string[] = [];
+  const opt = (a: string | undefined): string | undefined => (a === undefined ? undefined : normAddress(a));
+  if (desired.vni !== observed.vni) out.push(`VNI ${observed.vni} -> ${desired.vni}`);
+  if (desired.port !== observed.port) out.push(`port ${observed.port} -> ${desired.port}`);
+  // An unknown desired dev ("auto" without facts) is not a difference.
+  if (desired.dev !== undefined && desired.dev !== observed.dev) out.push(`dev ${observed.dev ?? '(none)'} -> ${desired.dev}`);
+  if (opt(desired.local) !== opt(observed.local)) out.push(`local ${observed.local ?? '(none)'} -> ${desired.local ?? '(none)'}`);
+  if (opt(desired.remote) !== opt(observed.remote)) out.push(`remote ${observed.remote ?? '(none)'} -> ${desired.remote ?? '(none)'}`);
+  if (opt(desired.group) !== opt(observed.group)) out.push(`group ${observed.group ?? '(none)'} -> ${desired.group ?? '(none)'}`);
+  if (desired.ttl !== observed.ttl) out.push(`ttl ${observed.ttl ?? 'auto'} -> ${desired.ttl ?? 'auto'}`);
+  if (desired.learning !== observed.learning) out.push(desired.learning ? 'learning on' : 'learning off');
+  return out;
+}
+
+/** The argv list that re-creates an observed link of ours (the inverse of deleting it). */
+function recreateArgv(link: ObservedLink): string[][] {
+  if (link.kind === 'vxlan' && link.vxlan) {
+    const vx: DesiredVxlan = { vni: link.vxlan.vni, port: link.vxlan.port, learning: link.vxlan.learning };
+    if (link.vxlan.dev !== undefined) vx.dev = link.vxlan.dev;
+    if (link.vxlan.local !== undefined) vx.local = link.vxlan.local;
+    if (link.vxlan.remote !== undefined) vx.remote = link.vxlan.remote;
+    if (link.vxlan.group !== undefined) vx.group = link.vxlan.group;
+    if (link.vxlan.ttl !== undefined) vx.ttl = link.vxlan.ttl;
+    const out = [vxlanAddArgv(link.name, vx)];
+    if (link.alias !== undefined) out.push(linkAlias(link.name, link.alias).argv);
+    out.push(linkMtu(link.name, link.mtu).argv);
+    return out;
+  }
+  if (link.kind === 'bridge') {
+    const out = [bridgeAdd(link.name).argv];
+    if (link.alias !== undefined) out.push(linkAlias(link.name, link.alias).argv);
+    return out;
+  }
+  return [];
+}
+
+function protectDiag(desired: { hostId: string; hostName: string }, what: string, path: string): Diagnostic {
+  return {
+    code: 'PLAN_PROTECTED',
+    severity: 'error',
+    message: `${what} on ${desired.hostName} would touch the underlay or SSH path, so it is left out`,
+    elementKind: 'host',
+    elementId: desired.hostId,
+    path,
+    hint: 'Pick another name or interface; VXLAN Studio never changes the interface that carries the underlay or its own SSH session.',
+  };
+}
+
+/** Interfaces and addresses that must not be touched. */
+interface Protection {
+  interfaces: Set<string>;
+  addresses: Set<string>;
+}
+
+function protection(desired: DesiredHostState, protect: ProtectOptions | undefined, observed: ObservedHostState): Protection {
+  const interfaces = new Set(protect?.interfaces ?? []);
+  if (desired.underlayInterface !== undefined) interfaces.add(desired.underlayInterface);
+  const addresses = new Set((protect?.addresses ?? []).map(addressPart));
+  // An interface holding a protected address (the SSH session's) is protected too.
+  for (const a of observed.addresses) if (addresses.has(addressPart(a.cidr))) interfaces.add(a.ifname);
+  return { interfaces, addresses };
+}
+
+/**
+ * Compares desired with observed state and returns only the steps that are missing or drifted:
+ * re-create VXLAN devices whose parameters changed (del + add), MTU, bridge membership, all-zero FDB
+ * entries (append missing, delete stale), addresses on our devices, up state, and delete links that
+ * carry our mark but are no longer desired. A converged host yields no steps.
+ *
+ * Never touches: links without our mark (a clash is an error diagnostic), the underlay interface,
+ * `opts.protect` interfaces and addresses, and interfaces holding a protected address.
+ *
+ * With `emptyObserved()` this is the plan "from scratch" (`compilePlan` calls exactly this).
+ */
+export function diffHost(desired: DesiredHostState, observed: ObservedHostState, opts: { protect?: ProtectOptions } = {}): HostDiff {
+  const mark = desired.mark;
+  const diagnostics: Diagnostic[] = [];
+  const guard = protection(desired, opts.protect, observed);
+  const byName = new Map<string, ObservedLink>();
+  for (const l of observed.links) byName.set(l.name, l);
+  const desiredNames = new Set(desired.links.map((l) => l.name));
+
+  const deletes: Step[] = [];
+  const creates: Step[] = [];
+  const mtus: Step[] = [];
+  const masters: Step[] = [];
+  const fdbs: Step[] = [];
+  const addrDels: Step[] = [];
+  const addrAdds: Step[] = [];
+  const ups: Step[] = [];
+
+  /** Links we will (re)create in this plan: their current state does not count. */
+  const fresh = new Set<string>();
+  /** Desired links we may not touch (name clash or protected): nothing that depends on them is planned. */
+  const blocked = new Set<string>();
+
+  // Stale links of ours: carry our mark but are not desired any more.
+  for (const l of observed.links) {
+    if (l.alias !== mark || desiredNames.has(l.name)) continue;
+    if (guard.interfaces.has(l.name)) {
+      diagnostics.push(protectDiag(desired, `deleting stale ${l.name}`, `hosts`));
+      continue;
+    }
+    deletes.push(linkDel(l.name, 'no longer in the topology', recreateArgv(l)));
+  }
+
+  for (const want of desired.links) {
+    const have = byName.get(want.name);
+    if (guard.interfaces.has(want.name)) {
+      blocked.add(want.name);
+      diagnostics.push(protectDiag(desired, `creating ${want.kind} ${want.name}`, want.path));
+      continue;
+    }
+    if (have !== undefined && have.alias !== mark) {
+      blocked.add(want.name);
+      diagnostics.push({
+        code: 'PLAN_NAME_CLASH',
+        severity: 'error',
+        message: `${desired.hostName} already has an interface ${want.name}${have.kind ? ` (${have.kind})` : ''} that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}; it is left alone`,
+        elementKind: want.kind === 'bridge' ? 'host' : 'membership',
+        elementId: want.elementId,
+        path: want.path,
+        hint: 'Rename the device in the topology, or remove the existing interface by hand if it is a leftover.',
+      });
+      continue;
+    }
+    let recreate = have === undefined;
+    if (have !== undefined) {
+      const why: string[] = [];
+      if (have.kind !== want.kind) why.push(`kind ${have.kind ?? '(none)'} -> ${want.kind}`);
+      else if (want.vxlan && have.vxlan) why.push(...vxlanDrift(want.vxlan, have.vxlan));
+      else if (want.vxlan && !have.vxlan) why.push('VXLAN parameters unreadable');
+      if (why.length > 0) {
+        recreate = true;
+        deletes.push(linkDel(want.name, `re-create: ${why.join(', ')}`, recreateArgv(have)));
+      }
+    }
+    if (recreate) {
+      fresh.add(want.name);
+      creates.push(want.kind === 'vxlan' && want.vxlan ? vxlanAdd(want.name, want.vxlan) : bridgeAdd(want.name));
+      creates.push(linkAlias(want.name, mark));
+      if (want.mtu !== undefined) creates.push(linkMtu(want.name, want.mtu));
+    } else if (have !== undefined && want.mtu !== undefined && have.mtu !== want.mtu) {
+      mtus.push(linkMtu(want.name, want.mtu, have.mtu));
+    }
+  }
+
+  const usable = (name: string): boolean => !blocked.has(name);
+
+  // Bridge membership of our links.
+  for (const want of desired.links) {
+    if (!usable(want.name)) continue;
+    const have = fresh.has(want.name) ? undefined : byName.get(want.name);
+    if (want.master !== undefined) {
+      if (!usable(want.master)) continue;
+      if (have?.master !== want.master || fresh.has(want.master)) {
+        masters.push(linkMaster(want.name, want.master, have?.master === want.master ? undefined : have?.master));
+      }
+    } else if (have?.master !== undefined) {
+      masters.push(linkNomaster(want.name, have.master));
+    }
+  }
+
+  // Foreign ports (VM taps, veths): attach only; they are not ours to create or delete.
+  for (const p of desired.ports) {
+    if (!usable(p.master)) continue;
+    if (guard.interfaces.has(p.ifname)) {
+      diagnostics.push(protectDiag(desired, `attaching ${p.ifname} to ${p.master}`, p.path));
+      continue;
+    }
+    const have = byName.get(p.ifname);
+    if (have === undefined && observed.assumed !== true) {
+      diagnostics.push({
+        code: 'PLAN_PORT_MISSING',
+        severity: 'warning',
+        message: `bridge port ${p.ifname} does not exist on ${desired.hostName}; it will be attached to ${p.master} once it exists and the plan runs again`,
+        elementKind: 'membership',
+        elementId: p.elementId,
+        path: p.path,
+      });
+      continue;
+    }
+    // A re-created bridge lost its ports when the old one was deleted.
+    if (have?.master !== p.master || fresh.has(p.master)) masters.push(linkMaster(p.ifname, p.master, have?.master === p.master ? undefined : have?.master));
+  }
+
+  // Head-end replication entries (unicast-mesh): exactly one all-zero entry per peer.
+  const wantFdb = new Map<string, Set<string>>();
+  for (const f of desired.fdb) {
+    let set = wantFdb.get(f.ifname);
+    if (!set) wantFdb.set(f.ifname, (set = new Set()));
+    // desiredHostState already gives canonical addresses.
+    set.add(f.dst);
+  }
+  const haveFdb = new Map<string, Set<string>>();
+  for (const e of observed.fdb) {
+    if (e.mac !== ALL_ZERO_MAC || e.dst === undefined) continue;
+    let set = haveFdb.get(e.ifname);
+    if (!set) haveFdb.set(e.ifname, (set = new Set()));
+    set.add(normAddress(e.dst));
+  }
+  for (const want of desired.links) {
+    if (want.kind !== 'vxlan' || !usable(want.name)) continue;
+    const wanted = wantFdb.get(want.name) ?? new Set<string>();
+    const had = fresh.has(want.name) ? new Set<string>() : (haveFdb.get(want.name) ?? new Set<string>());
+    for (const dst of wanted) if (!had.has(dst)) fdbs.push(fdbAppend(want.name, dst));
+    // The kernel's own default entry for `remote`/`group` is not ours to remove.
+    const implicit = new Set<string>();
+    const obs = byName.get(want.name)?.vxlan;
+    for (const a of [obs?.remote, obs?.group, want.vxlan?.remote, want.vxlan?.group]) if (a !== undefined) implicit.add(normAddress(a));
+    for (const dst of had) if (!wanted.has(dst) && !implicit.has(dst)) fdbs.push(fdbDel(want.name, dst));
+  }
+
+  // Addresses on our links.
+  const wantAddr = new Map<string, Map<string, string>>();
+  for (const a of desired.addresses) {
+    let m = wantAddr.get(a.ifname);
+    if (!m) wantAddr.set(a.ifname, (m = new Map<string, string>()));
+    m.set(normCidr(a.cidr), a.cidr);
+  }
+  const haveAddr = new Map<string, Map<string, string>>();
+  for (const a of observed.addresses) {
+    // Kernel-made IPv6 link-local addresses come with every device that is up; not ours.
+    if (a.scope === 'link' && !desired.addresses.some((d) => d.ifname === a.ifname && normCidr(d.cidr) === normCidr(a.cidr))) continue;
+    let m = haveAddr.get(a.ifname);
+    if (!m) haveAddr.set(a.ifname, (m = new Map<string, string>()));
+    m.set(normCidr(a.cidr), a.cidr);
+  }
+  for (const want of desired.links) {
+    if (!usable(want.name)) continue;
+    const wanted = wantAddr.get(want.name) ?? new Map<string, string>();
+    const had = fresh.has(want.name) ? new Map<string, string>() : (haveAddr.get(want.name) ?? new Map<string, string>());
+    for (const [key, cidr] of had) {
+      if (wanted.has(key)) continue;
+      if (guard.addresses.has(addressPart(cidr))) {
+        diagnostics.push(protectDiag(desired, `removing address ${cidr} from ${want.name}`, want.path));
+        continue;
+      }
+      addrDels.push(addrDel(cidr, want.name));
+    }
+    for (const [key, cidr] of wanted) if (!had.has(key)) addrAdds.push(addrAdd(cidr, want.name));
+  }
+
+  // Up state: VXLAN devices first, then bridges (the primer brings the bridge up last).
+  for (const kind of ['vxlan', 'bridge'] as const) {
+    for (const want of desired.links) {
+      if (want.kind !== kind || !usable(want.name)) continue;
+      const have = fresh.has(want.name) ? undefined : byName.get(want.name);
+      if (have?.up !== true) ups.push(linkUp(want.name));
+    }
+  }
+
+  return { steps: [...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups], diagnostics };
+}
+
+/**
+ * Teardown of everything carrying the mark of `topologyId`, with the diagnostics of what had to be
+ * left alone (protected interfaces). `guarded` adds `Guard`s for scripts made without live state.
+ */
+export function planTeardown(
+  topologyId: string,
+  observed: ObservedHostState,
+  opts: { protect?: ProtectOptions; hostName?: string; hostId?: string; guarded?: boolean } = {},
+): HostDiff {
+  const mark = ownerMark(topologyId);
+  const diagnostics: Diagnostic[] = [];
+  const owned = observed.links.filter((l) => l.alias === mark);
+  const ownedNames = new Set(owned.map((l) => l.name));
+  const protectedIfs = new Set(opts.protect?.interfaces ?? []);
+  const protectedAddrs = new Set((opts.protect?.addresses ?? []).map(addressPart));
+  for (const a of observed.addresses) if (protectedAddrs.has(addressPart(a.cidr))) protectedIfs.add(a.ifname);
+  const who = { hostId: opts.hostId ?? '', hostName: opts.hostName ?? 'the host' };
+
+  const detach: Step[] = [];
+  const dels: Step[] = [];
+  const bridgeDels: Step[] = [];
+  for (const l of observed.links) {
+    // Ports we do not own on a bridge we own: released, never deleted.
+    if (l.master !== undefined && ownedNames.has(l.master) && !ownedNames.has(l.name)) {
+      const step = linkNomaster(l.name, l.master);
+      if (opts.guarded === true) step.guards = [{ kind: 'owned', ifname: l.master, alias: mark }, { kind: 'port-of', ifname: l.name, master: l.master }];
+      detach.push(step);
+    }
+  }
+  for (const l of owned) {
+    if (protectedIfs.has(l.name)) {
+      diagnostics.push(protectDiag(who, `deleting ${l.name}`, 'hosts'));
+      continue;
+    }
+    const step = linkDel(l.name, `teardown of ${topologyId}`, recreateArgv(l));
+    if (opts.guarded === true) step.guards = [{ kind: 'owned', ifname: l.name, alias: mark }];
+    (l.kind === 'bridge' ? bridgeDels : dels).push(step);
+  }
+  return { steps: [...detach, ...dels, ...bridgeDels], diagnostics };
+}
+
+/**
+ * Steps that remove everything carrying the mark of `topologyId` on a host: foreign ports on our
+ * bridges are detached (`nomaster`), our VXLAN devices and then our bridges deleted. Links of other
+ * topologies and unmarked links are never touched.
+ *
+ * @example
+ * teardownHost('textbook', observed).map((s) => argvToShell(s.argv))
+ * // ['ip link del vxlan100', 'ip link del br-overlay']
+ */
+export function teardownHost(topologyId: string, observed: ObservedHostState, opts: { protect?: ProtectOptions } = {}): Step[] {
+  return planTeardown(topologyId, observed, opts).steps;
+}
+
+/**
+ * The observed state a host would report right after a plan for `desired` ran on a host that had
+ * nothing of ours: used to compile teardown scripts without reading the host, and by property
+ * tests (the lab tests check the same against a real kernel).
+ */
+export function observedAfterApply(desired: DesiredHostState, base: ObservedHostState = { links: [], addresses: [], fdb: [] }): ObservedHostState {
+  const links: ObservedLink[] = base.links.filter((l) => !desired.links.some((d) => d.name === l.name));
+  let ifindex = Math.max(1, ...base.links.map((l) => l.ifindex)) + 1;
+  const addLink = (d: DesiredLink): void => {
+    const l: ObservedLink = { name: d.name, ifindex: ifindex++, kind: d.kind, alias: desired.mark, mtu: d.mtu ?? 1500, up: true };
+    if (d.master !== undefined) l.master = d.master;
+    if (d.vxlan) {
+      const vx: ObservedVxlan = { vni: d.vxlan.vni, port: d.vxlan.port, learning: d.vxlan.learning };
+      if (d.vxlan.dev !== undefined) vx.dev = d.vxlan.dev;
+      if (d.vxlan.local !== undefined) vx.local = d.vxlan.local;
+      if (d.vxlan.remote !== undefined) vx.remote = d.vxlan.remote;
+      if (d.vxlan.group !== undefined) vx.group = d.vxlan.group;
+      if (d.vxlan.ttl !== undefined) vx.ttl = d.vxlan.ttl;
+      l.vxlan = vx;
+    }
+    links.push(l);
+  };
+  desired.links.forEach(addLink);
+  for (const p of desired.ports) {
+    const existing = links.find((l) => l.name === p.ifname);
+    if (existing) existing.master = p.master;
+    else links.push({ name: p.ifname, ifindex: ifindex++, kind: 'tun', mtu: 1500, up: true, master: p.master });
+  }
+  const addresses = [...base.addresses, ...desired.addresses.map((a) => ({ ifname: a.ifname, cidr: a.cidr, family: a.cidr.includes(':') ? ('inet6' as const) : ('inet' as const), scope: 'global' }))];
+  const fdb = [...base.fdb];
+  for (const d of desired.links) {
+    // The kernel adds a default all-zero entry for `remote` / `group` by itself.
+    const implicit = d.vxlan?.remote ?? d.vxlan?.group;
+    if (implicit !== undefined) fdb.push({ ifname: d.name, mac: ALL_ZERO_MAC, dst: implicit, flags: ['self'], state: 'permanent' });
+  }
+  for (const f of desired.fdb) fdb.push({ ifname: f.ifname, mac: ALL_ZERO_MAC, dst: f.dst, flags: ['self'], state: 'permanent' });
+  return { links, addresses, fdb };
+}
