@@ -109,7 +109,7 @@ function base(i: number): ObservedHostState {
   };
 }
 
-function benchCase(label: string, t: Topology, runs: number): { compileMs: number } {
+function benchCase(label: string, t: Topology, runs: number): { compileMs: number; heapMb: number; steps: number } {
   const compile = measure(runs, () => compilePlan(t));
   const plan = compile.result;
   const validate = measure(runs, () => validateTopology(t));
@@ -135,7 +135,7 @@ function benchCase(label: string, t: Topology, runs: number): { compileMs: numbe
     fmt(diffConverged.ms),
     leftover === 0 ? '   0 (converged)' : `   ${leftover} (NOT converged)`,
   ]);
-  return { compileMs: compile.ms };
+  return { compileMs: compile.ms, heapMb: compile.heapMb, steps: stepCount(plan) };
 }
 
 console.log(`VXLAN Studio plan benchmark (node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
@@ -148,13 +148,22 @@ for (const n of [10, 100, 1000]) {
   const r = benchCase(`main: 2 multicast + 2 mesh<=100`, makeTopology(n, ['multicast', 'multicast', 'unicast-mesh', 'unicast-mesh'], 100), n === 1000 ? 7 : 11);
   if (n === 1000) main1000 = r.compileMs;
 }
+// Every host in all four segments (4,000 memberships at 1,000 hosts): only multicast scales like that.
+const allIn1000 = benchCase(`every host in 4 multicast segments`, makeTopology(1000, ['multicast', 'multicast', 'multicast', 'multicast'], 0), 7).compileMs;
 console.log('');
-console.log(
-  `target: 1,000 hosts x 4 segments compiled in < ${TARGET_MS} ms -> ${main1000.toFixed(1)} ms, ${(main1000 / TARGET_MS).toFixed(2)}x the budget: ${main1000 < TARGET_MS ? 'MET' : 'NOT MET'}`,
-);
+for (const [what, ms] of [
+  ['main case', main1000],
+  ['every host in 4 segments', allIn1000],
+] as const) {
+  console.log(`target: 1,000 hosts x 4 segments (${what}) compiled in < ${TARGET_MS} ms -> ${ms.toFixed(1)} ms, ${(ms / TARGET_MS).toFixed(2)}x the budget: ${ms < TARGET_MS ? 'MET' : 'NOT MET'}`);
+}
 console.log('');
 console.log('Worst case, not held to the target: 4 unicast-mesh segments spanning every host (N-1 FDB entries per host per segment).');
-for (const n of [10, 100, 300]) benchCase(`worst: 4 full meshes`, makeTopology(n, ['unicast-mesh', 'unicast-mesh', 'unicast-mesh', 'unicast-mesh'], n), n === 300 ? 3 : 5);
+let bytesPerStep = 0;
+for (const n of [10, 100, 300]) {
+  const r = benchCase(`worst: 4 full meshes`, makeTopology(n, ['unicast-mesh', 'unicast-mesh', 'unicast-mesh', 'unicast-mesh'], n), n === 300 ? 3 : 5);
+  bytesPerStep = (r.heapMb * 1024 * 1024) / r.steps;
+}
 
 // 1,000 hosts in full meshes would hold ~4 million steps at once; measure one host's plan and scale.
 const worst1000 = makeTopology(1000, ['unicast-mesh', 'unicast-mesh', 'unicast-mesh', 'unicast-mesh'], 1000);
@@ -166,7 +175,8 @@ const validateWorst = measure(3, () => validateTopology(worst1000));
 const single = measure(5, () => desiredHostState(worst1000, 'h0'));
 console.log(
   `worst: 1,000 hosts x 4 full meshes: one host's plan has ${one.result} steps (${single.result.fdb.length} FDB entries) in ${one.ms.toFixed(1)} ms; ` +
-    `all 1,000 hosts ~ ${(one.result * 1000).toLocaleString('en')} steps, est. ${((one.ms * 1000) / 1000).toFixed(1)} s plus validateTopology ${validateWorst.ms.toFixed(0)} ms (estimated, not run: the plan alone would hold several GB).`,
+    `all 1,000 hosts ~ ${(one.result * 1000).toLocaleString('en')} steps, est. ${((one.ms * 1000) / 1000).toFixed(1)} s plus validateTopology ${validateWorst.ms.toFixed(0)} ms ` +
+    `(estimated from one host, not run: at ${bytesPerStep.toFixed(0)} bytes per step the plan alone would hold ~${((bytesPerStep * one.result * 1000) / 1024 ** 3).toFixed(1)} GB).`,
 );
 console.log('');
 console.log('No naive baseline: a shell loop that prints the same lines neither validates, nor reads state, nor diffs, so its time says nothing about ours.');

@@ -19,6 +19,7 @@ test("the textbook template shows the primer's commands in the Commands panel", 
   await expect(script).toContainText(PRIMER_LINE);
   await expect(script).toContainText('10.0.0.1/24');
   await expect(script).toContainText('br-overlay');
+  expect(studio.consoleErrors).toEqual([]);
 });
 
 test('a mesh template lays out cleanly and is captured for the README', async ({ page, server }) => {

@@ -7,7 +7,15 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export type PaletteKind = 'host' | 'segment' | 'bridge';
 
 export class StudioPage {
-  constructor(readonly page: Page) {}
+  /** Console errors and uncaught exceptions seen by the page: a clean run has none. */
+  readonly consoleErrors: string[] = [];
+
+  constructor(readonly page: Page) {
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => this.consoleErrors.push(e.message));
+  }
 
   async open(url: string): Promise<void> {
     await this.page.goto(url);

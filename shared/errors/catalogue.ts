@@ -24,10 +24,18 @@ export const ERROR_CATALOGUE = {
     message: 'The host key has CHANGED since it was last trusted.',
     hint: 'This may be an attack. Verify the host; if it was reinstalled, remove the old key from known_hosts.',
   },
+  SSH_HOST_KEY_REVOKED: {
+    message: 'The host presented a key marked @revoked in known_hosts.',
+    hint: 'Do not connect: the key was revoked on purpose. Install a new host key on the host and trust that one.',
+  },
   SSH_UNREACHABLE: { message: 'The host could not be reached over SSH.', hint: 'Check the address, port, routing and that sshd runs.' },
   SSH_TIMEOUT: { message: 'The SSH connection timed out.', hint: 'Check the host is up and not overloaded; raise the timeout if the link is slow.' },
   SUDO_PASSWORD_REQUIRED: { message: 'sudo asked for a password.', hint: 'Allow passwordless sudo for ip and bridge, or log in as root.' },
   COMMAND_MISSING: { message: 'A required command is missing on the host.', hint: 'Install iproute2 (ip, bridge) on the host.' },
+  COMMAND_TIMEOUT: {
+    message: 'A command on the host did not finish in time.',
+    hint: 'Check the host for a hung command (e.g. a held lock); raise the timeout if the step is slow.',
+  },
   COMMAND_FAILED: { message: 'A command failed on the host.', hint: 'Read the stderr shown; fix the cause and apply again.' },
   LOCKED: { message: 'Another deploy holds the lock on this host.', hint: 'Wait for it to finish, then try again.' },
 } as const satisfies Record<string, { message: string; hint: string }>;

@@ -71,7 +71,13 @@ function describeVxlan(name: string, vx: DesiredVxlan): string {
   return `create VXLAN device ${name} (VNI ${vx.vni}, ${mode}, UDP ${vx.port}${vx.learning ? '' : ', no learning'})`;
 }
 
-/** The `ip link add` argv that creates VXLAN device `name` (used for re-creation inverses too). */
+/**
+ * The `ip link add` argv that creates VXLAN device `name` (used for re-creation inverses too).
+ *
+ * @example
+ * vxlanAddArgv('vxlan100', { vni: 100, port: 4789, remote: '192.168.1.20', learning: true })
+ * // ip link add vxlan100 type vxlan id 100 remote 192.168.1.20 dstport 4789
+ */
 export function vxlanAddArgv(name: string, vx: DesiredVxlan): string[] {
   return ['ip', 'link', 'add', ...newName(name), ...vxlanArgs(vx)];
 }
@@ -113,7 +119,12 @@ export function bridgeAdd(name: string): Step {
   };
 }
 
-/** The `ip link del` argv for `name`. */
+/**
+ * The `ip link del` argv for `name`.
+ *
+ * @example
+ * linkDelArgv('br') // ip link del dev br
+ */
 export function linkDelArgv(name: string): string[] {
   return ['ip', 'link', 'del', ...devRef(name)];
 }

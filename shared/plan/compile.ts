@@ -64,18 +64,19 @@ function selectedHosts(t: Topology, ix: TopologyIndex, hostIds: string[] | undef
 function protectFromFacts(facts: HostFacts | undefined): ProtectOptions {
   const p: ProtectOptions = {};
   if (facts?.sshInterface !== undefined) p.interfaces = [facts.sshInterface];
-  if (facts?.sshAddress !== undefined) p.addresses = [facts.sshAddress];
+  const addresses = [facts?.sshAddress, facts?.sshClientAddress].filter((a): a is string => a !== undefined);
+  if (addresses.length > 0) p.addresses = addresses;
   return p;
 }
 
-function refused(hostId: string, reason: string): Diagnostic {
+function refused(hostId: string, hostPath: string, reason: string): Diagnostic {
   return {
     code: 'PLAN_REFUSED',
     severity: 'error',
     message: `no commands for this host: ${reason}`,
     elementKind: 'host',
     elementId: hostId,
-    path: 'hosts',
+    path: hostPath,
   };
 }
 
@@ -106,10 +107,10 @@ export function compilePlan(t: Topology, opts: CompileOptions = {}): Plan {
     let steps: Step[] = diff.steps;
     if (topologyBroken) {
       steps = [];
-      hostDiagnostics.push(refused(id, 'the topology has errors (see the topology diagnostics)'));
+      hostDiagnostics.push(refused(id, desired.hostPath, 'the topology has errors (see the topology diagnostics)'));
     } else if (hostDiagnostics.some((d) => d.severity === 'error')) {
       steps = [];
-      hostDiagnostics.push(refused(id, 'fix the errors above first'));
+      hostDiagnostics.push(refused(id, desired.hostPath, 'fix the errors above first'));
     }
     return { hostId: id, hostName: desired.hostName, steps, diagnostics: hostDiagnostics };
   });
@@ -133,9 +134,10 @@ export function compileTeardown(t: Topology, opts: CompileOptions = {}): Plan {
       protect: protectFromFacts(ix.facts[id]),
       hostId: id,
       hostName: desired.hostName,
+      hostPath: desired.hostPath,
       guarded: true,
     });
-    return { hostId: id, hostName: desired.hostName, steps: td.steps, diagnostics: td.diagnostics };
+    return { hostId: id, hostName: desired.hostName, kind: 'teardown', steps: td.steps, diagnostics: td.diagnostics };
   });
   return { topologyId: t.id, hosts, diagnostics };
 }

@@ -135,6 +135,7 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
     topologyId: t.id,
     hostId: host.id,
     hostName: host.name,
+    hostPath,
     mark: ownerMark(t.id),
     links: [],
     addresses: [],

@@ -120,6 +120,17 @@ describe('diffHost on recorded kernel state', () => {
     expect(diagnostics.map((d) => d.code)).toEqual(['PLAN_PROTECTED']);
   });
 
+  it('raises nothing for a converged device that carries the SSH session (SSH over the overlay stays possible)', () => {
+    expect(diffHost(desired, observed('mixed-h1'), { protect: { addresses: ['10.2.0.1'] } })).toEqual({ steps: [], diagnostics: [] });
+  });
+
+  it('refuses to add an overlay subnet that covers the SSH client address (its connected route would capture the session)', () => {
+    const { steps, diagnostics } = diffHost(desired, observed('drift-missing-device'), { protect: { addresses: ['10.3.0.77'] } });
+    expect(lines(steps)).not.toContain('ip addr add 10.3.0.1/24 dev vxlan300');
+    expect(lines(steps)).toContain('ip link set vxlan300 up');
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'PLAN_PROTECTED', path: 'memberships[5].address', message: expect.stringContaining('10.3.0.77') as string })]);
+  });
+
   it('from an empty host gives exactly the compiled plan (one code path)', () => {
     const fromScratch = compilePlan(mixed, { hostIds: ['h1'] }).hosts[0]?.steps;
     expect(diffHost(desired, emptyObserved()).steps).toEqual(fromScratch);

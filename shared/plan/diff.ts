@@ -7,7 +7,7 @@
  * ports (VM taps) are attached, and on teardown detached, never deleted.
  */
 import type { Diagnostic } from '../validate/diagnostic';
-import { parseAddress, parseCidr } from '../validate/ip';
+import { cidrContains, parseAddress, parseCidr } from '../validate/ip';
 import { ALL_ZERO_MAC, type ObservedHostState, type ObservedLink, type ObservedVxlan } from '../observe/state';
 import {
   addrAdd,
@@ -81,13 +81,18 @@ function recreateArgv(link: ObservedLink): string[][] {
   return [];
 }
 
-function protectDiag(desired: { hostId: string; hostName: string }, what: string, path: string): Diagnostic {
+function protectDiag(
+  desired: { hostId: string; hostName: string },
+  what: string,
+  path: string,
+  element: { kind: Diagnostic['elementKind']; id: string } = { kind: 'host', id: desired.hostId },
+): Diagnostic {
   return {
     code: 'PLAN_PROTECTED',
     severity: 'error',
     message: `${what} on ${desired.hostName} would touch the underlay or SSH path, so it is left out`,
-    elementKind: 'host',
-    elementId: desired.hostId,
+    elementKind: element.kind,
+    elementId: element.id,
     path,
     hint: 'Pick another name or interface; VXLAN Studio never changes the interface that carries the underlay or its own SSH session.',
   };
@@ -138,26 +143,17 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
 
   /** Links we will (re)create in this plan: their current state does not count. */
   const fresh = new Set<string>();
-  /** Desired links we may not touch (name clash or protected): nothing that depends on them is planned. */
+  /** Desired links we may not touch (the name belongs to someone else): nothing that depends on them is planned. */
   const blocked = new Set<string>();
 
   // Stale links of ours: carry our mark but are not desired any more.
   for (const l of observed.links) {
     if (l.alias !== mark || desiredNames.has(l.name)) continue;
-    if (guard.interfaces.has(l.name)) {
-      diagnostics.push(protectDiag(desired, `deleting stale ${l.name}`, `hosts`));
-      continue;
-    }
     deletes.push(linkDel(l.name, 'no longer in the topology', recreateArgv(l)));
   }
 
   for (const want of desired.links) {
     const have = byName.get(want.name);
-    if (guard.interfaces.has(want.name)) {
-      blocked.add(want.name);
-      diagnostics.push(protectDiag(desired, `creating ${want.kind} ${want.name}`, want.path));
-      continue;
-    }
     if (have !== undefined && have.alias !== mark) {
       blocked.add(want.name);
       diagnostics.push({
@@ -211,10 +207,6 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
   // Foreign ports (VM taps, veths): attach only; they are not ours to create or delete.
   for (const p of desired.ports) {
     if (!usable(p.master)) continue;
-    if (guard.interfaces.has(p.ifname)) {
-      diagnostics.push(protectDiag(desired, `attaching ${p.ifname} to ${p.master}`, p.path));
-      continue;
-    }
     const have = byName.get(p.ifname);
     if (have === undefined && observed.assumed !== true) {
       diagnostics.push({
@@ -259,11 +251,11 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
   }
 
   // Addresses on our links.
-  const wantAddr = new Map<string, Map<string, string>>();
+  const wantAddr = new Map<string, Map<string, DesiredHostState['addresses'][number]>>();
   for (const a of desired.addresses) {
     let m = wantAddr.get(a.ifname);
-    if (!m) wantAddr.set(a.ifname, (m = new Map<string, string>()));
-    m.set(normCidr(a.cidr), a.cidr);
+    if (!m) wantAddr.set(a.ifname, (m = new Map<string, DesiredHostState['addresses'][number]>()));
+    m.set(normCidr(a.cidr), a);
   }
   const haveAddr = new Map<string, Map<string, string>>();
   for (const a of observed.addresses) {
@@ -275,7 +267,7 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
   }
   for (const want of desired.links) {
     if (!usable(want.name)) continue;
-    const wanted = wantAddr.get(want.name) ?? new Map<string, string>();
+    const wanted = wantAddr.get(want.name) ?? new Map<string, DesiredHostState['addresses'][number]>();
     const had = fresh.has(want.name) ? new Map<string, string>() : (haveAddr.get(want.name) ?? new Map<string, string>());
     for (const [key, cidr] of had) {
       if (wanted.has(key)) continue;
@@ -285,7 +277,18 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
       }
       addrDels.push(addrDel(cidr, want.name));
     }
-    for (const [key, cidr] of wanted) if (!had.has(key)) addrAdds.push(addrAdd(cidr, want.name));
+    for (const [key, a] of wanted) {
+      if (had.has(key)) continue;
+      // A new connected route over a protected address would pull the SSH session into the overlay.
+      const covered = [...guard.addresses].find((p) => cidrContains(a.cidr, p));
+      if (covered !== undefined) {
+        diagnostics.push(
+          protectDiag(desired, `adding ${a.cidr} to ${want.name} (its subnet contains ${covered}, used by the SSH session)`, a.path, { kind: 'membership', id: a.elementId }),
+        );
+        continue;
+      }
+      addrAdds.push(addrAdd(a.cidr, want.name));
+    }
   }
 
   // Up state: VXLAN devices first, then bridges (the primer brings the bridge up last).
@@ -297,7 +300,36 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
     }
   }
 
-  return { steps: [...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups], diagnostics };
+  const steps = [...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups];
+  return { steps: withoutProtected(steps, guard, desired, diagnostics), diagnostics };
+}
+
+/**
+ * Drops every step that would change a protected interface (the underlay, the SSH interface, an
+ * interface holding the SSH address) or enslave something to / release something from one, with one
+ * diagnostic per interface. Checked on the final steps so a converged protected device raises nothing.
+ */
+function withoutProtected(steps: Step[], guard: Protection, desired: DesiredHostState, diagnostics: Diagnostic[]): Step[] {
+  if (guard.interfaces.size === 0) return steps;
+  const reported = new Set<string>();
+  const origin = (name: string): [string, { kind: Diagnostic['elementKind']; id: string }] => {
+    const link = desired.links.find((l) => l.name === name);
+    if (link) return [link.path, { kind: link.kind === 'bridge' ? 'host' : 'membership', id: link.elementId }];
+    const port = desired.ports.find((p) => p.ifname === name);
+    if (port) return [port.path, { kind: 'membership', id: port.elementId }];
+    return [desired.hostPath, { kind: 'host', id: desired.hostId }];
+  };
+  return steps.filter((step) => {
+    const master = step.kind === 'link-master' ? step.argv.at(-1) : undefined;
+    const hit = guard.interfaces.has(step.target) ? step.target : master !== undefined && guard.interfaces.has(master) ? master : undefined;
+    if (hit === undefined) return true;
+    if (!reported.has(hit)) {
+      reported.add(hit);
+      const [path, element] = origin(step.kind === 'link-master' ? step.target : hit);
+      diagnostics.push(protectDiag(desired, `changing ${hit} (${step.description})`, path, element));
+    }
+    return false;
+  });
 }
 
 /**
@@ -307,7 +339,7 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
 export function planTeardown(
   topologyId: string,
   observed: ObservedHostState,
-  opts: { protect?: ProtectOptions; hostName?: string; hostId?: string; guarded?: boolean } = {},
+  opts: { protect?: ProtectOptions; hostName?: string; hostId?: string; hostPath?: string; guarded?: boolean } = {},
 ): HostDiff {
   const mark = ownerMark(topologyId);
   const diagnostics: Diagnostic[] = [];
@@ -331,7 +363,7 @@ export function planTeardown(
   }
   for (const l of owned) {
     if (protectedIfs.has(l.name)) {
-      diagnostics.push(protectDiag(who, `deleting ${l.name}`, 'hosts'));
+      diagnostics.push(protectDiag(who, `deleting ${l.name}`, opts.hostPath ?? 'hosts'));
       continue;
     }
     const step = linkDel(l.name, `teardown of ${topologyId}`, recreateArgv(l));

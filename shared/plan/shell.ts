@@ -101,7 +101,8 @@ export interface HostScriptOptions {
  */
 export function hostScript(plan: HostPlan, opts: HostScriptOptions = {}): string {
   const lines = ['#!/bin/sh'];
-  for (const h of opts.header ?? [`VXLAN Studio plan for host ${plan.hostName} (${plan.hostId})`]) lines.push(shellComment(h));
+  const title = `VXLAN Studio ${plan.kind === 'teardown' ? 'teardown' : 'plan'} for host ${plan.hostName} (${plan.hostId})`;
+  for (const h of opts.header ?? [title]) lines.push(shellComment(h));
   for (const d of plan.diagnostics) lines.push(shellComment(`${d.severity}: ${d.path}: ${d.message}`));
   lines.push('set -e');
   if (plan.steps.length === 0) lines.push('# nothing to do');

@@ -53,6 +53,8 @@ export interface Step {
 export interface HostPlan {
   hostId: string;
   hostName: string;
+  /** `teardown` for plans from `compileTeardown` (changes only the script title); default apply. */
+  kind?: 'apply' | 'teardown';
   /** Ordered; run top to bottom, stop at the first failure. */
   steps: Step[];
   /** Problems for this host (missing facts, name clashes, protected interfaces...). */
@@ -80,8 +82,10 @@ export interface HostFacts {
   underlayMtu?: number;
   /** Interface that carries our SSH session: never touched. */
   sshInterface?: string;
-  /** Address that carries our SSH session: never removed. */
+  /** Address that carries our SSH session on this host: never removed, never covered by an overlay subnet. */
   sshAddress?: string;
+  /** Address the SSH session comes from (the machine running VXLAN Studio, or the jump host): no overlay subnet may cover it. */
+  sshClientAddress?: string;
 }
 
 /** Desired VXLAN parameters; every one of them needs a re-create to change (ip-link(8) has no `set` for them). */
@@ -116,6 +120,8 @@ export interface DesiredHostState {
   topologyId: string;
   hostId: string;
   hostName: string;
+  /** Field path of the host in the file, e.g. `hosts[0]`, for diagnostics about the host as a whole. */
+  hostPath: string;
   /** `ownerMark(topologyId)`: the alias on every link we create. */
   mark: string;
   links: DesiredLink[];
@@ -135,7 +141,7 @@ export interface DesiredHostState {
 export interface ProtectOptions {
   /** Interfaces carrying the SSH session or otherwise off limits. */
   interfaces?: string[];
-  /** Addresses (with or without `/prefix`) carrying the SSH session. */
+  /** Addresses (with or without `/prefix`) of the SSH session, either end: never removed, never covered by a new overlay subnet. */
   addresses?: string[];
 }
 

@@ -95,10 +95,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     else io.err(`vxlan-studio serve: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT_FAILED;
   }
-  if (!isLoopbackHost(host)) io.err(`vxlan-studio serve: warning: listening on ${host}; anyone with the URL can read and write files as this user.`);
-  io.out(`VXLAN Studio web mode: ${server.url}`);
-
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the URL is printed: whoever reads the line may signal us at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -107,6 +105,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  if (!isLoopbackHost(host)) io.err(`vxlan-studio serve: warning: listening on ${host}; anyone with the URL can read and write files as this user.`);
+  io.out(`VXLAN Studio web mode: ${server.url}`);
+
+  await stopped;
   await server.close();
   return EXIT_OK;
 }

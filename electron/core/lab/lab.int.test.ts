@@ -287,6 +287,21 @@ suite('lab teardown without a state file', () => {
     }
   });
 
+  it('rebuilds a lab of the same name cleanly when asked for another layout', async () => {
+    const name = randomLabName('re');
+    try {
+      const first = await labUp({ name, hosts: 1 });
+      const second = await labUp({ name, hosts: 2 });
+      expect(second.reused).toBe(false);
+      expect((await listNamespaces()).filter((n) => n.startsWith(first.state.prefix)).sort()).toEqual(
+        ['ctl', 'h1', 'h2', 'rt'].map((s) => `${first.state.prefix}${s}`),
+      );
+      expect((await labStatus(name)).hosts.map((h) => `${h.host.name} ${h.sshd}`)).toEqual(['h1 running', 'h2 running']);
+    } finally {
+      await labDown(name);
+    }
+  });
+
   it('withLab tears the lab down when the test body throws', async () => {
     const name = randomLabName('wl');
     await expect(

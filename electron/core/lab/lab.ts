@@ -18,7 +18,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit, runOk } from './exec';
-import { addNamespace, deleteNamespace, listNamespaces, pidsInNamespace, processesMentioning, terminatePids } from './netns';
+import {
+  addNamespace,
+  deleteNamespace,
+  listNamespaces,
+  pidsInNamespace,
+  processesMentioning,
+  selfAndAncestors,
+  terminatePids,
+} from './netns';
 import { LabError, preflight, type ToolPaths } from './preflight';
 import { assertLabName, labPrefix, planLab, type LabPlan, type LabSpec } from './spec';
 import {
@@ -242,7 +250,8 @@ export async function labDown(name: string, options: LabOptions = {}): Promise<L
   for (const ns of namespaces) for (const pid of await pidsInNamespace(ns)) pids.add(pid);
   // An sshd whose namespace was already deleted still names its config in the state dir.
   for (const p of await processesMentioning(`${stateDir}/`)) pids.add(p.pid);
-  pids.delete(process.pid);
+  // A test runner started inside the lab's controller namespace must survive tearing that lab down.
+  for (const pid of await selfAndAncestors()) pids.delete(pid);
   if (pids.size > 0) log(`stopping ${pids.size} processes of lab "${name}"`);
   await terminatePids([...pids]);
 

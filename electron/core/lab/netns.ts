@@ -76,6 +76,22 @@ export async function processInfo(pid: number): Promise<ProcessInfo | undefined>
   }
 }
 
+/** This process and its parent chain up to init: never signalled by teardown, even when run inside a lab namespace. */
+export async function selfAndAncestors(): Promise<Set<number>> {
+  const pids = new Set<number>([process.pid]);
+  let pid = process.ppid;
+  while (pid > 1 && !pids.has(pid)) {
+    pids.add(pid);
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return pids;
+}
+
 /** Every process whose command line mentions `needle` (e.g. the lab's state directory). */
 export async function processesMentioning(needle: string): Promise<ProcessInfo[]> {
   const found: ProcessInfo[] = [];

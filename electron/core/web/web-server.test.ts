@@ -97,6 +97,11 @@ describe('web mode WebSocket', () => {
     expect(res.status).toBe(421);
   });
 
+  it('refuses a malformed Host header instead of echoing it into the CSP', async () => {
+    const res = await rawGet('/', { Host: `127.0.0.1:${server.port}; script-src *` });
+    expect(res.status).toBe(421);
+  });
+
   it('writes then reads a file back over the socket with the right token and origin', async () => {
     const ws = await connect(`?token=${server.token}`, `http://127.0.0.1:${server.port}`);
     try {

@@ -66,7 +66,8 @@ function urlHost(host: string): string {
 /** `Host: 127.0.0.1:5173` -> { name: '127.0.0.1', port: 5173 }. */
 function parseHostHeader(value: string | undefined): { name: string; port: number | undefined } | undefined {
   if (value === undefined || value === '') return undefined;
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(value);
+  // Only DNS names and IP literals: the value ends up in our CSP header, so nothing else may pass.
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
   if (!match?.[1]) return undefined;
   return { name: match[1].toLowerCase(), port: match[2] === undefined ? undefined : Number(match[2]) };
 }

@@ -37,7 +37,8 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
       {(label !== undefined || badge) && (
         <EdgeLabelRenderer>
           <div
-            className={`edge-label${badge ? ` edge-label-${badge.severity}` : ''}${selected ? ' selected' : ''}`}
+            className={`edge-label nodrag nopan${badge ? ` edge-label-${badge.severity}` : ''}${selected ? ' selected' : ''}`}
+            onClick={() => useStore.getState().setSelection([], [id])}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             title={badge?.title}
             data-testid="edge-label"

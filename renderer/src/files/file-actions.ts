@@ -207,6 +207,14 @@ export function startAutosave(): () => void {
   };
 }
 
+async function readIfPresent(path: string): Promise<string | null> {
+  try {
+    return (await call('file.read', { path })).text;
+  } catch {
+    return null;
+  }
+}
+
 /** On start: learn the backend, load recent files, and offer to recover an autosaved drawing. */
 export async function startup(): Promise<void> {
   try {
@@ -221,6 +229,11 @@ export async function startup(): Promise<void> {
     if (saved === null) return;
     const parsed = parseTopologyText(saved.text);
     if (!parsed.ok) {
+      await clearAutosave();
+      return;
+    }
+    if (saved.path !== null && (await readIfPresent(saved.path)) === saved.text) {
+      // The file already holds exactly what was autosaved: nothing newer to recover.
       await clearAutosave();
       return;
     }

@@ -5,13 +5,13 @@
  */
 import { bridgeNodeId, CURRENT_FORMAT, VXLAN_DEFAULT_PORT, type Host, type Membership, type Position, type Topology } from '../../../shared/model';
 
-function host(id: string, name: string, address: string, bridge: string): Host {
+function host(id: string, name: string, address: string, bridge: string, mtu: Host['underlay']['mtu'] = 'auto'): Host {
   return {
     id,
     name,
     ssh: { host: address, port: 22, user: 'root', auth: { type: 'agent' } },
     sudo: false,
-    underlay: { interface: 'eth0', address, mtu: 'auto' },
+    underlay: { interface: 'eth0', address, mtu },
     bridges: [bridge],
   };
 }
@@ -56,7 +56,8 @@ export function meshTemplate(n: number): Topology {
   const positions: Record<string, Position> = {};
   for (let i = 1; i <= count; i++) {
     const id = `host-${i}`;
-    hosts.push(host(id, id, `192.168.1.${10 + i}`, bridge));
+    // A known underlay MTU lets the plan set the overlay MTU (1500 - 50) instead of leaving it to the kernel.
+    hosts.push(host(id, id, `192.168.1.${10 + i}`, bridge, 1500));
     memberships.push({ id: `m-${i}`, hostId: id, segmentId: 'vni-200', bridge, address: `10.20.0.${i}/24`, bridgePorts: [] });
     positions[id] = { x: 0, y: (i - 1) * 160 };
     positions[bridgeNodeId(id, bridge)] = { x: 320, y: (i - 1) * 160 + 16 };

@@ -30,10 +30,12 @@ export function guard(next: Topology): Applied {
 }
 
 /** Messages of validation diagnostics whose path is this field (or inside it). */
-function useFieldDiagnostics(path: string): { severity: string; message: string }[] {
+function useFieldDiagnostics(path: string, exact: boolean): { severity: string; message: string }[] {
   return useStore(
     useShallow((s) =>
-      s.diagnostics.filter((d) => d.path === path || d.path.startsWith(`${path}.`) || d.path.startsWith(`${path}[`)).map((d) => `${d.severity}\t${d.message}`),
+      s.diagnostics
+        .filter((d) => d.path === path || (!exact && (d.path.startsWith(`${path}.`) || d.path.startsWith(`${path}[`))))
+        .map((d) => `${d.severity}\t${d.message}`),
     ),
   ).map((x) => {
     const [severity, ...rest] = x.split('\t');
@@ -41,8 +43,9 @@ function useFieldDiagnostics(path: string): { severity: string; message: string 
   });
 }
 
-function FieldMessages({ fieldError, path }: { fieldError: FieldError | undefined; path: string }) {
-  const diags = useFieldDiagnostics(path);
+/** `exact`: only findings on this very path (a select whose sub-fields show their own). */
+function FieldMessages({ fieldError, path, exact = false }: { fieldError: FieldError | undefined; path: string; exact?: boolean }) {
+  const diags = useFieldDiagnostics(path, exact);
   return (
     <>
       {fieldError && (
@@ -161,7 +164,7 @@ export function SelectField<T extends string>({
           </option>
         ))}
       </select>
-      <FieldMessages fieldError={undefined} path={path} />
+      <FieldMessages fieldError={undefined} path={path} exact />
     </Row>
   );
 }

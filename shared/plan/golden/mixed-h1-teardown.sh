@@ -1,5 +1,5 @@
 #!/bin/sh
-# VXLAN Studio plan for host h1 (h1)
+# VXLAN Studio teardown for host h1 (h1)
 set -e
 # detach tap0 from bridge br200
 if [ "$(cat /sys/class/net/br200/ifalias 2>/dev/null)" = vxlan-studio:fixture-mixed ] && [ -e /sys/class/net/br200/brif/tap0 ]; then ip link set tap0 nomaster; fi

@@ -1,5 +1,5 @@
 #!/bin/sh
-# VXLAN Studio plan for host host-a (host-a)
+# VXLAN Studio teardown for host host-a (host-a)
 set -e
 # delete vxlan100 (teardown of textbook)
 if [ "$(cat /sys/class/net/vxlan100/ifalias 2>/dev/null)" = vxlan-studio:textbook ]; then ip link del vxlan100; fi

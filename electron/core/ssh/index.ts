@@ -1,0 +1,6 @@
+/** SSH to managed hosts: pooled ssh2 connections, a persistent shell per host, OpenSSH-style host key trust. */
+export * from './connector';
+export * from './errors';
+export * from './framing';
+export * from './known-hosts';
+export * from './pool';
