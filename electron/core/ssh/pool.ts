@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
 import { AppError } from '../../../shared/errors/catalogue';
 import type { SshTarget } from '../../../shared/model';
 import { argvToShell, quoteShellArg } from '../../../shared/plan';
@@ -127,6 +127,10 @@ export function parseJump(jump: string, defaultUser: string): Endpoint {
   if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`jump host ${JSON.stringify(jump)} must look like [user@]host[:port]`);
   return { user, host, port };
 }
+
+// ssh2 is CommonJS: Node's ESM loader only guarantees its default export.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 /** A counting semaphore bounding the channels of one connection. */
 class Semaphore {

@@ -1,0 +1,248 @@
+/**
+ * The scripts the runner sends to a host and the parsers of their answers. Every value that comes
+ * from the topology reaches the shell through `quoteShellArg`/`stepLine` (shared/plan), never raw.
+ *
+ * Output sections start with a line `<nonce> <TAG> [args]`; the nonce is random per script, so no
+ * command output (an interface alias, an error message) can fake a section.
+ */
+import { randomBytes } from 'node:crypto';
+import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
+import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
+
+export function newMarker(): string {
+  return `VXS${randomBytes(8).toString('hex')}`;
+}
+
+/** The lock file for a topology on a host (/run/lock is a tmpfs on every systemd distribution). */
+export function lockPath(topologyId: string): string {
+  return `/run/lock/vxlan-studio-${topologyId}.lock`;
+}
+
+/** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
+export const LOCK_LEASE_SECONDS = 900;
+
+/** Shell lines that print the three observe outputs, each in its own section. */
+function observeLines(m: string): string[] {
+  return (Object.keys(OBSERVE_COMMANDS) as Array<keyof typeof OBSERVE_COMMANDS>).flatMap((k) => [
+    `printf '%s OBS ${k}\\n' ${m}`,
+    `${argvToShell(OBSERVE_COMMANDS[k])} || printf '\\n%s OBSFAIL ${k} %d\\n' ${m} $?`,
+  ]);
+}
+
+export interface PrepareOptions {
+  topologyId: string;
+  /** Take the topology's lock (apply/destroy); `status` reads without it. */
+  lock: boolean;
+  /** Peer underlay addresses: `ip -j route get` the first one for the underlay facts. */
+  peers: string[];
+  sudo: boolean;
+}
+
+/**
+ * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
+ * script. The lock: the topology's lock file is opened on fd 9 and `flock`ed; a background holder
+ * inherits fd 9 and keeps the lock until it is killed (release), its session shell (`$$`) is gone
+ * (the connection died) or the lease ends; then the kernel drops the lock with the last fd.
+ */
+export function prepareScript(opts: PrepareOptions, m: string): string {
+  const lines = [
+    `for c in ip bridge${opts.lock ? ' flock' : ''}; do command -v "$c" >/dev/null 2>&1 || printf '%s MISSING %s\\n' ${m} "$c"; done`,
+  ];
+  if (opts.sudo) lines.push(`sudo -n true >/dev/null 2>&1 || printf '%s NOSUDO\\n' ${m}`);
+  if (opts.lock) {
+    const f = quoteShellArg(lockPath(opts.topologyId));
+    lines.push(
+      `if ! command -v flock >/dev/null 2>&1; then exit 0; fi`,
+      `exec 9>>${f} || { printf '%s LOCKERR cannot open %s\\n' ${m} ${f}; exit 0; }`,
+      // A short wait absorbs a holder that is just exiting (a run right after another).
+      `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 0; fi`,
+      'vxs_owner=$$',
+      `( t=0; while kill -0 "$vxs_owner" 2>/dev/null && [ $t -lt ${LOCK_LEASE_SECONDS * 4} ]; do sleep 0.25 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
+      `printf '%s LOCK %d\\n' ${m} $!`,
+      'exec 9>&-',
+    );
+  }
+  lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
+  lines.push(`set -- $SSH_CONNECTION; if [ -n "$1" ]; then printf '%s SSHROUTE\\n' ${m}; ip -j route get "$1"; fi`);
+  const peer = opts.peers[0];
+  if (peer !== undefined) lines.push(`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`);
+  lines.push(...observeLines(m));
+  lines.push(`printf '%s END\\n' ${m}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Splits `<m> TAG args` sections: tag line args plus the text up to the next section. */
+export function sections(text: string, m: string): Array<{ tag: string; args: string; body: string }> {
+  const out: Array<{ tag: string; args: string; body: string }> = [];
+  let cur: { tag: string; args: string; body: string[] } | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${m} `)) {
+      if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
+      const rest = line.slice(m.length + 1);
+      const sp = rest.indexOf(' ');
+      cur = { tag: sp < 0 ? rest : rest.slice(0, sp), args: sp < 0 ? '' : rest.slice(sp + 1), body: [] };
+    } else if (cur) cur.body.push(line);
+  }
+  if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
+  return out;
+}
+
+export interface Prepared {
+  missing: string[];
+  noSudo: boolean;
+  lock: { kind: 'held'; pid: number } | { kind: 'locked' } | { kind: 'error'; message: string } | { kind: 'none' };
+  ssh?: { clientAddress: string; serverAddress: string; interface?: string };
+  peerRoute?: { dev?: string; prefsrc?: string };
+  observed?: ObservedHostState;
+  /** Observe command that failed, with its stderr. */
+  observeError?: string;
+  complete: boolean;
+}
+
+function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefined {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    const r = Array.isArray(parsed) ? (parsed[0] as Record<string, unknown> | undefined) : undefined;
+    if (!r) return undefined;
+    const out: { dev?: string; prefsrc?: string } = {};
+    if (typeof r.dev === 'string') out.dev = r.dev;
+    if (typeof r.prefsrc === 'string') out.prefsrc = r.prefsrc;
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parsePrepare(stdout: string, stderr: string, m: string, host: string): Prepared {
+  const p: Prepared = { missing: [], noSudo: false, lock: { kind: 'none' }, complete: false };
+  const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
+  for (const s of sections(stdout, m)) {
+    switch (s.tag) {
+      case 'MISSING':
+        p.missing.push(s.args);
+        break;
+      case 'NOSUDO':
+        p.noSudo = true;
+        break;
+      case 'LOCKED':
+        p.lock = { kind: 'locked' };
+        break;
+      case 'LOCKERR':
+        p.lock = { kind: 'error', message: s.args };
+        break;
+      case 'LOCK':
+        p.lock = { kind: 'held', pid: Number(s.args) };
+        break;
+      case 'SSH': {
+        const [client, , server] = s.args.trim().split(/\s+/);
+        if (client && server) p.ssh = { clientAddress: client, serverAddress: server };
+        break;
+      }
+      case 'SSHROUTE': {
+        const r = firstRoute(s.body);
+        if (p.ssh && r?.dev !== undefined) p.ssh.interface = r.dev;
+        break;
+      }
+      case 'PEERROUTE': {
+        const r = firstRoute(s.body);
+        if (r) p.peerRoute = r;
+        break;
+      }
+      case 'OBS': {
+        const key = s.args as keyof typeof OBSERVE_COMMANDS;
+        if (key in OBSERVE_COMMANDS) obs[key] = s.body;
+        break;
+      }
+      case 'OBSFAIL':
+        p.observeError = `\`${s.args}\` failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`;
+        break;
+      case 'END':
+        p.complete = true;
+        break;
+    }
+  }
+  if (p.complete && p.observeError === undefined && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
+    p.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
+  }
+  return p;
+}
+
+/** Facts from round trip 1 (underlay via the route to a peer, SSH path via `$SSH_CONNECTION`). */
+export function factsFrom(p: Prepared): HostFacts {
+  const f: HostFacts = {};
+  if (p.peerRoute?.dev !== undefined) {
+    f.underlayInterface = p.peerRoute.dev;
+    const mtu = p.observed?.links.find((l) => l.name === p.peerRoute?.dev)?.mtu;
+    if (mtu !== undefined) f.underlayMtu = mtu;
+  }
+  if (p.peerRoute?.prefsrc !== undefined) f.underlayAddress = p.peerRoute.prefsrc;
+  if (p.ssh) {
+    f.sshAddress = p.ssh.serverAddress;
+    f.sshClientAddress = p.ssh.clientAddress;
+    if (p.ssh.interface !== undefined) f.sshInterface = p.ssh.interface;
+  }
+  return f;
+}
+
+export interface StepsScriptOptions {
+  sudo: boolean;
+  /** Stop at the first failing command (apply) or go on (rollback: undo as much as possible). */
+  stopOnError: boolean;
+  /** Append an observe (read-back) after the commands; skipped after a failure when stopping. */
+  readBack: boolean;
+  /** Kill the lock holder at the end. */
+  releasePid?: number;
+}
+
+/**
+ * A script that runs `steps` in order, reporting each one's exit status on stdout
+ * (`<m> R <index> <status>`) and marking where each one's stderr starts (`<m> S <index>` on stderr),
+ * so a failure names its step, exit code and stderr tail.
+ */
+export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m: string): string {
+  const lines: string[] = [];
+  const release = opts.releasePid === undefined ? [] : [`kill ${opts.releasePid} 2>/dev/null`];
+  steps.forEach((step, i) => {
+    lines.push(`printf '%s S ${i}\\n' ${m} >&2`);
+    lines.push(stepLine(step, { sudo: opts.sudo }));
+    lines.push(`vxs_s=$?; printf '%s R ${i} %d\\n' ${m} "$vxs_s"`);
+    if (opts.stopOnError) lines.push(`[ "$vxs_s" -eq 0 ] || exit 0`);
+  });
+  lines.push(`printf '%s DONE\\n' ${m}`);
+  if (opts.readBack) lines.push(...observeLines(m));
+  lines.push(...release);
+  lines.push(`printf '%s END\\n' ${m}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface StepsOutcome {
+  /** Exit status per step index that ran. */
+  status: Map<number, number>;
+  stderrOf: Map<number, string>;
+  done: boolean;
+  observed?: ObservedHostState;
+  complete: boolean;
+}
+
+export function parseSteps(stdout: string, stderr: string, m: string, host: string): StepsOutcome {
+  const out: StepsOutcome = { status: new Map(), stderrOf: new Map(), done: false, complete: false };
+  const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
+  for (const s of sections(stdout, m)) {
+    if (s.tag === 'R') {
+      const [i, code] = s.args.split(' ').map(Number);
+      if (i !== undefined && code !== undefined) out.status.set(i, code);
+    } else if (s.tag === 'DONE') out.done = true;
+    else if (s.tag === 'OBS') obs[s.args as keyof typeof OBSERVE_COMMANDS] = s.body;
+    else if (s.tag === 'END') out.complete = true;
+  }
+  for (const s of sections(stderr, m)) if (s.tag === 'S') out.stderrOf.set(Number(s.args), s.body);
+  if (out.done && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
+    out.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
+  }
+  return out;
+}
+
+/** Kills the lock holder (used when nothing else runs after the observe). */
+export function releaseScript(pid: number): string {
+  return `kill ${pid} 2>/dev/null; exit 0\n`;
+}

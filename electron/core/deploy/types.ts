@@ -1,0 +1,121 @@
+/**
+ * Types of the deploy runner: the executor it talks to (a persistent shell on a host, over SSH or in
+ * a lab namespace), per-host results, and progress events.
+ */
+import type { Host } from '../../../shared/model';
+import type { AppErrorData } from '../../../shared/errors/catalogue';
+import type { Diagnostic } from '../../../shared/validate/diagnostic';
+
+/** What one script run on a host returned. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * A shell session on one host. `run` sends one POSIX sh script and resolves with its exit status and
+ * output; it rejects only when the session itself fails (connection lost, timeout). Scripts sent to
+ * one executor run one after another in the same long-lived shell when the transport has one, so
+ * `$$` in a script names that shell (the lock holder watches it).
+ */
+export interface HostExecutor {
+  run(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Called once when the runner is done with the host: a pooled session stays open, a one-off closes. */
+  release(): Promise<void>;
+}
+
+/** Opens an executor for a topology host; rejects with an `AppError` (SSH_UNREACHABLE, SSH_HOST_KEY_CHANGED...). */
+export type HostConnector = (host: Host, signal?: AbortSignal) => Promise<HostExecutor>;
+
+export type DeployAction = 'apply' | 'destroy' | 'status';
+
+export type HostOutcome =
+  /** Already converged: nothing ran. */
+  | 'unchanged'
+  /** Steps ran and the read-back shows the host converged. */
+  | 'applied'
+  /** status only: steps would run. */
+  | 'pending'
+  /** A step failed (or the read-back differs) and nothing could be undone, or the undo failed too. */
+  | 'failed'
+  /** A step failed or the run was cancelled, and every step already applied was undone. */
+  | 'rolled-back'
+  /** Could not connect (or the host key was refused). */
+  | 'unreachable';
+
+export type DeployPhase = 'connect' | 'lock' | 'observe' | 'apply' | 'verify' | 'rollback' | 'release' | 'done';
+
+/** One planned command, as shown to people and in `--json`. */
+export interface PlannedStep {
+  index: number;
+  argv: string[];
+  /** The exact text sent to the remote shell (`argvToShell`). */
+  shell: string;
+  description: string;
+  kind: string;
+}
+
+export interface StepFailure {
+  /** Index into `steps` of the step that failed (or was about to run when the session broke). */
+  step: number;
+  argv: string[];
+  shell: string;
+  /** Exit status; null when the session broke before the step reported one. */
+  exitCode: number | null;
+  stderrTail: string;
+}
+
+export interface HostTimings {
+  connectMs: number;
+  observeMs: number;
+  applyMs: number;
+  verifyMs: number;
+  totalMs: number;
+}
+
+export interface HostDeployResult {
+  hostId: string;
+  hostName: string;
+  outcome: HostOutcome;
+  /** Steps the diff asked for (empty when converged). */
+  steps: PlannedStep[];
+  /** How many of `steps` ran successfully before the end (or the failure). */
+  applied: number;
+  failure?: StepFailure;
+  /** The error behind `failed`, `rolled-back` or `unreachable`. */
+  error?: AppErrorData;
+  /** Steps the read-back still asks for after an apply: non-empty means the host drifted. */
+  drift?: PlannedStep[];
+  /** Rollback details when it ran. */
+  rollback?: { ok: boolean; commands: number; failures: StepFailure[]; restored: boolean };
+  diagnostics: Diagnostic[];
+  timings: HostTimings;
+}
+
+export interface DeployResult {
+  action: DeployAction;
+  topologyId: string;
+  runId: string;
+  ok: boolean;
+  hosts: HostDeployResult[];
+  /** Topology-wide diagnostics. */
+  diagnostics: Diagnostic[];
+  durationMs: number;
+}
+
+export interface DeployProgress {
+  runId: string;
+  hostId: string;
+  phase: DeployPhase;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  /** Step index during `apply` / `rollback`. */
+  step?: number;
+  total?: number;
+  message?: string;
+  outcome?: HostOutcome;
+}
