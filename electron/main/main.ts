@@ -12,11 +12,19 @@ import { createBackend, type Handlers } from '../core/backend';
 import { rendererCsp } from './csp';
 import { createNativeDialogs, TOPOLOGY_EXTENSION } from './dialogs';
 import { registerIpc } from './ipc';
-import { buildMenuTemplate, DOCS_URL } from './menu';
+import { buildMenuTemplate } from './menu';
 import { isTrustedFrame, isTrustedUrl, type TrustedPages } from './trusted-sender';
 import { captureWindowState, loadWindowState, MIN_HEIGHT, MIN_WIDTH, saveWindowState } from './window-state';
 
 const APP_NAME = 'VXLAN Studio';
+
+/**
+ * The user guide shipped with the app (README and file format), opened locally so Help works offline
+ * and never points at a guessed web address.
+ */
+function docsPath(): string {
+  return app.isPackaged ? path.join(process.resourcesPath, 'docs', 'README.md') : path.join(app.getAppPath(), 'README.md');
+}
 
 // Every renderer runs sandboxed, whatever a later BrowserWindow call forgets to say.
 app.enableSandbox();
@@ -54,7 +62,7 @@ function start(): void {
       appName: APP_NAME,
       recentFiles,
       send: (payload) => sendEvent('menu.command', payload),
-      openDocs: () => void shell.openExternal(DOCS_URL),
+      openDocs: () => void shell.openPath(docsPath()),
     });
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   }

@@ -9,8 +9,6 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { EventOf, MenuCommand } from '../../shared/api/contract';
 
-export const DOCS_URL = 'https://github.com/vxlanstudio/vxlan-studio#readme';
-
 export interface MenuOptions {
   platform: NodeJS.Platform;
   /** Development build: adds Reload and DevTools. */

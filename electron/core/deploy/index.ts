@@ -1,0 +1,6 @@
+/** The deploy runner (apply / destroy / status over every host of a topology) and its executors. */
+export * from './types';
+export * from './scripts';
+export * from './runner';
+export * from './netns-executor';
+export * from './ssh-executor';

@@ -1,0 +1,414 @@
+/**
+ * The deploy runner: per host, in parallel with bounded concurrency, take the topology's lock on the
+ * host, gather facts and observe (one round trip), diff with shared/plan, run the steps in order
+ * (one round trip, per-step status), read back and diff again, release the lock. A failed step stops
+ * that host and undoes what it applied there; other hosts go on. Destroy is the same with
+ * `teardownHost`; status stops after the diff.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Host, Topology } from '../../../shared/model';
+import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
+import { ObserveParseError, type ObservedHostState } from '../../../shared/observe';
+import {
+  argvToShell,
+  desiredFromIndex,
+  diffHost,
+  indexTopology,
+  teardownHost,
+  type HostFacts,
+  type ProtectOptions,
+  type Step,
+} from '../../../shared/plan';
+import { cidrContains } from '../../../shared/validate/ip';
+import { validateTopology } from '../../../shared/validate';
+import type { Diagnostic } from '../../../shared/validate/diagnostic';
+import { factsFrom, newMarker, parsePrepare, parseSteps, prepareScript, stepsScript, type Prepared } from './scripts';
+import type {
+  DeployAction,
+  DeployProgress,
+  DeployResult,
+  HostConnector,
+  HostDeployResult,
+  HostExecutor,
+  PlannedStep,
+  StepFailure,
+} from './types';
+
+export const DEFAULT_CONCURRENCY = 10;
+const SCRIPT_TIMEOUT_MS = 120_000;
+
+export interface DeployOptions {
+  action: DeployAction;
+  topology: Topology;
+  connect: HostConnector;
+  /** Hosts at once; default 10. */
+  concurrency?: number;
+  /** Only these host ids. */
+  hostIds?: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: DeployProgress) => void;
+  runId?: string;
+  /**
+   * Run one step per round trip instead of one script per host. Slower on a high-latency link but
+   * lets cancel stop between any two steps; set automatically when `beforeStep` is given.
+   */
+  stepByStep?: boolean;
+  /** Called before each step of each host (tests use it to break a host at a known point). */
+  beforeStep?: (hostId: string, index: number, step: Step) => Promise<void> | void;
+}
+
+function planned(steps: readonly Step[]): PlannedStep[] {
+  return steps.map((s, index) => ({ index, argv: [...s.argv], shell: argvToShell(s.argv), description: s.description, kind: s.kind }));
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+function errorData(err: unknown, host: Host): AppErrorData {
+  if (err instanceof AppError) return err.data;
+  if (err instanceof ObserveParseError) return appError('COMMAND_FAILED', err.message, { host: host.name });
+  const message = err instanceof Error ? err.message : String(err);
+  return appError('SSH_UNREACHABLE', `${host.name}: the session broke: ${message}`, { host: host.name });
+}
+
+function addressOf(a: string): string {
+  const i = a.indexOf('/');
+  return i < 0 ? a : a.slice(0, i);
+}
+
+/**
+ * Defence in depth behind `diffHost`'s protection: a step that changes the interface carrying the
+ * SSH session or the underlay, removes the SSH address, or adds a subnet covering either end of the
+ * session would cut us off (primer: "Lock-out"), so the host is refused before anything runs.
+ */
+export function unsafeStep(step: Step, facts: HostFacts, underlay: string | undefined): string | undefined {
+  const ifs = new Set([facts.sshInterface, underlay].filter((x): x is string => x !== undefined));
+  const addrs = [facts.sshAddress, facts.sshClientAddress].filter((x): x is string => x !== undefined);
+  if (ifs.has(step.target)) return `it changes ${step.target}, which carries the SSH session or the underlay`;
+  if (step.kind === 'link-master' || step.kind === 'link-nomaster') {
+    const master = step.argv.at(-1);
+    if (master !== undefined && ifs.has(master)) return `it changes the ports of ${master}, which carries the SSH session`;
+  }
+  if (step.kind === 'addr-add' || step.kind === 'addr-del') {
+    const cidr = step.argv[3] ?? '';
+    for (const a of addrs) {
+      if (step.kind === 'addr-del' && addressOf(cidr) === a) return `it removes ${a}, the address of the SSH session`;
+      if (step.kind === 'addr-add' && cidr.includes('/') && cidrContains(cidr, a)) return `its subnet ${cidr} covers ${a}, an end of the SSH session`;
+    }
+  }
+  return undefined;
+}
+
+function peersOf(t: Topology, hostId: string): string[] {
+  const segs = new Set(t.memberships.filter((m) => m.hostId === hostId).map((m) => m.segmentId));
+  const out: string[] = [];
+  for (const m of t.memberships) {
+    if (m.hostId === hostId || !segs.has(m.segmentId)) continue;
+    const h = t.hosts.find((x) => x.id === m.hostId);
+    if (h && h.underlay.address !== 'auto' && !out.includes(h.underlay.address)) out.push(h.underlay.address);
+  }
+  // A peer whose address is "auto": route to its SSH address instead (usually the same path).
+  if (out.length === 0) {
+    for (const m of t.memberships) {
+      if (m.hostId === hostId || !segs.has(m.segmentId)) continue;
+      const h = t.hosts.find((x) => x.id === m.hostId);
+      if (h && /^[0-9a-fA-F:.]+$/.test(h.ssh.host)) out.push(h.ssh.host);
+    }
+  }
+  return out;
+}
+
+/** Facts of hosts gathered in round trip 1 feed their peers' plans ("auto" underlay addresses). */
+class FactsBoard {
+  private readonly facts = new Map<string, HostFacts>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+  set(hostId: string, f: HostFacts | undefined): void {
+    this.facts.set(hostId, f ?? {});
+    for (const w of this.waiters.get(hostId) ?? []) w();
+    this.waiters.delete(hostId);
+  }
+  get(hostId: string): HostFacts | undefined {
+    return this.facts.get(hostId);
+  }
+  async waitFor(hostIds: string[]): Promise<void> {
+    await Promise.all(
+      hostIds.map((id) => (this.facts.has(id) ? Promise.resolve() : new Promise<void>((r) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), r])))),
+    );
+  }
+  all(): Record<string, HostFacts> {
+    return Object.fromEntries(this.facts);
+  }
+}
+
+/** Runs `apply`, `destroy` or `status` over every host of the topology. Never rejects for a host's failure. */
+export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
+  const started = performance.now();
+  const t = opts.topology;
+  const runId = opts.runId ?? randomUUID();
+  const diagnostics: Diagnostic[] = validateTopology(t).filter((d) => d.code !== 'UNDERLAY_ADDRESS_AUTO');
+  const hosts = opts.hostIds === undefined ? t.hosts : t.hosts.filter((h) => opts.hostIds?.includes(h.id));
+  const emit = (p: Omit<DeployProgress, 'runId'>): void => opts.onProgress?.({ runId, ...p });
+  const board = new FactsBoard();
+  // Hosts whose underlay address is "auto" need their own facts before peers can plan.
+  const autoHosts = t.hosts.filter((h) => h.underlay.address === 'auto').map((h) => h.id);
+  for (const h of t.hosts) if (!hosts.includes(h)) board.set(h.id, undefined);
+
+  if (diagnostics.some((d) => d.severity === 'error') && opts.action !== 'destroy') {
+    throw new AppError('TOPOLOGY_INVALID', `topology ${t.id} has errors: ${diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`).join('; ')}`);
+  }
+
+  const results = new Array<HostDeployResult>(hosts.length);
+  let next = 0;
+  const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  // Facts are shared through the board: when "auto" addresses exist, round trip 1 of every host
+  // must finish before any plan, so all hosts run at once in that case (concurrency then bounds only
+  // the connections opened at the same moment through the connector).
+  const workers = autoHosts.length > 0 ? hosts.length : Math.min(limit, hosts.length);
+  const worker = async (): Promise<void> => {
+    while (next < hosts.length) {
+      const i = next++;
+      const host = hosts[i] as Host;
+      results[i] = await runHost(host, { ...opts, runId }, board, autoHosts, emit);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  const ok = results.every((r) => r.outcome === 'unchanged' || r.outcome === 'applied' || (opts.action === 'status' && r.outcome === 'pending'));
+  return { action: opts.action, topologyId: t.id, runId, ok, hosts: results, diagnostics, durationMs: Math.round(performance.now() - started) };
+}
+
+type Emit = (p: Omit<DeployProgress, 'runId'>) => void;
+
+async function runHost(host: Host, opts: DeployOptions & { runId: string }, board: FactsBoard, autoHosts: string[], emit: Emit): Promise<HostDeployResult> {
+  const t0 = performance.now();
+  const t = opts.topology;
+  const res: HostDeployResult = {
+    hostId: host.id,
+    hostName: host.name,
+    outcome: 'unchanged',
+    steps: [],
+    applied: 0,
+    diagnostics: [],
+    timings: { connectMs: 0, observeMs: 0, applyMs: 0, verifyMs: 0, totalMs: 0 },
+  };
+  const finish = (outcome: HostDeployResult['outcome'], error?: AppErrorData): HostDeployResult => {
+    res.outcome = outcome;
+    if (error) res.error = error;
+    res.timings.totalMs = Math.round(performance.now() - t0);
+    emit({ hostId: host.id, phase: 'done', status: outcome === 'failed' || outcome === 'unreachable' || outcome === 'rolled-back' ? 'failed' : 'ok', outcome, ...(error ? { message: error.message } : {}) });
+    return res;
+  };
+
+  emit({ hostId: host.id, phase: 'connect', status: 'running' });
+  let exec: HostExecutor;
+  try {
+    if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The deploy was cancelled before this host started.');
+    exec = await opts.connect(host, opts.signal);
+  } catch (err) {
+    board.set(host.id, undefined);
+    res.timings.connectMs = Math.round(performance.now() - t0);
+    return finish('unreachable', errorData(err, host));
+  }
+  res.timings.connectMs = Math.round(performance.now() - t0);
+
+  let lockPid: number | undefined;
+  try {
+    const lock = opts.action !== 'status';
+    emit({ hostId: host.id, phase: lock ? 'lock' : 'observe', status: 'running' });
+    const tObs = performance.now();
+    const m = newMarker();
+    const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), { timeoutMs: SCRIPT_TIMEOUT_MS });
+    let prep: Prepared;
+    try {
+      prep = parsePrepare(r1.stdout, r1.stderr, m, host.name);
+    } catch (err) {
+      board.set(host.id, undefined);
+      return finish('failed', errorData(err, host));
+    }
+    if (prep.lock.kind === 'held') lockPid = prep.lock.pid;
+    res.timings.observeMs = Math.round(performance.now() - tObs);
+    const early = prepareError(prep, host, lock, r1.stderr);
+    if (early) {
+      board.set(host.id, undefined);
+      return finish('failed', early);
+    }
+    const observed = prep.observed as ObservedHostState;
+    const facts = factsFrom(prep);
+    board.set(host.id, facts);
+    emit({ hostId: host.id, phase: 'observe', status: 'ok' });
+
+    // Plan.
+    if (autoHosts.some((id) => id !== host.id)) await board.waitFor(autoHosts);
+    const ix = indexTopology(t, { ...board.all(), [host.id]: facts });
+    const desired = desiredFromIndex(ix, host.id);
+    const protect: ProtectOptions = {};
+    if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
+    const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
+    if (addrs.length > 0) protect.addresses = addrs;
+    const plan = (state: ObservedHostState): { steps: Step[]; diagnostics: Diagnostic[] } => {
+      if (opts.action === 'destroy') return { steps: teardownHost(t.id, state, { protect }), diagnostics: [] };
+      const d = diffHost(desired, state, { protect });
+      return { steps: d.steps, diagnostics: [...desired.diagnostics, ...d.diagnostics] };
+    };
+    const first = plan(observed);
+    res.diagnostics = first.diagnostics;
+    res.steps = planned(first.steps);
+    const errors = first.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      return finish('failed', appError('TOPOLOGY_INVALID', `${host.name}: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { host: host.name }));
+    }
+    const underlay = desired.underlayInterface;
+    for (const step of first.steps) {
+      const why = unsafeStep(step, facts, underlay);
+      if (why !== undefined) {
+        return finish('failed', appError('COMMAND_FAILED', `${host.name}: refused to run \`${argvToShell(step.argv)}\`: ${why}`, { host: host.name }));
+      }
+    }
+    if (opts.action === 'status') return finish(first.steps.length === 0 ? 'unchanged' : 'pending');
+    if (first.steps.length === 0) return finish('unchanged');
+
+    // Apply.
+    const tApply = performance.now();
+    const steps = first.steps;
+    const stepByStep = opts.stepByStep === true || opts.beforeStep !== undefined;
+    const chunks: Array<{ from: number; steps: Step[] }> = stepByStep ? steps.map((s, i) => ({ from: i, steps: [s] })) : [{ from: 0, steps }];
+    let failure: StepFailure | undefined;
+    let failureError: AppErrorData | undefined;
+    let after: ObservedHostState | undefined;
+    for (const [ci, chunk] of chunks.entries()) {
+      if (opts.signal?.aborted) {
+        failureError = appError('CANCELLED', `${host.name}: cancelled after ${res.applied} of ${steps.length} steps`, { host: host.name });
+        break;
+      }
+      if (opts.beforeStep) await opts.beforeStep(host.id, chunk.from, chunk.steps[0] as Step);
+      emit({ hostId: host.id, phase: 'apply', status: 'running', step: chunk.from, total: steps.length });
+      const last = ci === chunks.length - 1;
+      const ms = newMarker();
+      let r: Awaited<ReturnType<HostExecutor['run']>>;
+      try {
+        r = await exec.run(stepsScript(chunk.steps, { sudo: host.sudo, stopOnError: true, readBack: last, ...(last && lockPid !== undefined ? { releasePid: lockPid } : {}) }, ms), {
+          timeoutMs: SCRIPT_TIMEOUT_MS,
+        });
+      } catch (err) {
+        const idx = res.applied;
+        const s = steps[idx] as Step;
+        failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: null, stderrTail: '' };
+        failureError = errorData(err, host);
+        break;
+      }
+      const out = parseSteps(r.stdout, r.stderr, ms, host.name);
+      chunk.steps.forEach((_, k) => {
+        if (out.status.get(k) === 0) res.applied = chunk.from + k + 1;
+      });
+      const bad = [...out.status.entries()].find(([, code]) => code !== 0);
+      if (bad !== undefined || !out.done) {
+        const k = bad?.[0] ?? out.status.size;
+        const idx = chunk.from + k;
+        const s = steps[idx] as Step;
+        failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: bad?.[1] ?? null, stderrTail: tail(out.stderrOf.get(k) ?? r.stderr) };
+        failureError = appError('COMMAND_FAILED', `${host.name}: step ${idx + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`, {
+          host: host.name,
+          step: idx,
+          exitCode: failure.exitCode,
+          stderr: failure.stderrTail,
+        });
+        break;
+      }
+      if (last) {
+        after = out.observed;
+        if (lockPid !== undefined) lockPid = undefined;
+      }
+    }
+    res.timings.applyMs = Math.round(performance.now() - tApply);
+
+    if (failureError === undefined && after !== undefined) {
+      const tv = performance.now();
+      emit({ hostId: host.id, phase: 'verify', status: 'running' });
+      const rest = plan(after).steps;
+      res.timings.verifyMs = Math.round(performance.now() - tv);
+      if (rest.length > 0) {
+        res.drift = planned(rest);
+        return finish('failed', appError('COMMAND_FAILED', `${host.name}: every step succeeded but the read-back still differs (${rest.map((s) => s.description).join('; ')})`, { host: host.name }));
+      }
+      emit({ hostId: host.id, phase: 'verify', status: 'ok' });
+      return finish('applied');
+    }
+
+    if (failure) res.failure = failure;
+    const error = failureError ?? appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
+    // Undo what this host applied, newest first; the session may be dead (then the host stays failed).
+    const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit);
+    if (res.rollback?.ok === true) lockPid = undefined;
+    return finish(outcome, error);
+  } catch (err) {
+    return finish('failed', errorData(err, host));
+  } finally {
+    if (lockPid !== undefined) await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000 }).catch(() => undefined);
+    await exec.release().catch(() => undefined);
+  }
+}
+
+function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): AppErrorData | undefined {
+  const d = { host: host.name };
+  if (p.missing.length > 0) {
+    return appError('COMMAND_MISSING', `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`, d);
+  }
+  if (p.noSudo) return appError('SUDO_PASSWORD_REQUIRED', `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`, d);
+  if (lock && p.lock.kind === 'locked') return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
+  if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
+  if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
+  if (!p.complete || p.observed === undefined) return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${tail(stderr, 3)}`, d);
+  return undefined;
+}
+
+function linkKey(state: ObservedHostState): string {
+  const links = state.links
+    .map((l) => `${l.name}|${l.kind ?? ''}|${l.alias ?? ''}|${l.mtu}|${l.master ?? ''}|${l.up}`)
+    .sort()
+    .join(',');
+  const addrs = state.addresses
+    .filter((a) => a.scope !== 'link')
+    .map((a) => `${a.ifname}|${a.cidr}`)
+    .sort()
+    .join(',');
+  const fdb = state.fdb
+    .filter((f) => f.dst !== undefined)
+    .map((f) => `${f.ifname}|${f.mac}|${f.dst ?? ''}`)
+    .sort()
+    .join(',');
+  return `${links}\n${addrs}\n${fdb}`;
+}
+
+async function rollback(
+  exec: HostExecutor,
+  host: Host,
+  applied: Step[],
+  before: ObservedHostState,
+  lockPid: number | undefined,
+  res: HostDeployResult,
+  emit: Emit,
+): Promise<HostDeployResult['outcome']> {
+  const inverse: Step[] = [];
+  for (const s of [...applied].reverse()) for (const argv of s.inverse) inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
+  emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverse.length });
+  const m = newMarker();
+  try {
+    const r = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) }, m), {
+      timeoutMs: SCRIPT_TIMEOUT_MS,
+    });
+    const out = parseSteps(r.stdout, r.stderr, m, host.name);
+    const failures: StepFailure[] = [];
+    inverse.forEach((s, i) => {
+      const code = out.status.get(i);
+      if (code !== 0) failures.push({ step: i, argv: s.argv, shell: argvToShell(s.argv), exitCode: code ?? null, stderrTail: tail(out.stderrOf.get(i) ?? '') });
+    });
+    const restored = out.observed !== undefined && linkKey(out.observed) === linkKey(before);
+    res.rollback = { ok: failures.length === 0 && out.complete, commands: inverse.length, failures, restored };
+    emit({ hostId: host.id, phase: 'rollback', status: res.rollback.ok ? 'ok' : 'failed' });
+    return res.rollback.ok ? 'rolled-back' : 'failed';
+  } catch {
+    res.rollback = { ok: false, commands: inverse.length, failures: [], restored: false };
+    emit({ hostId: host.id, phase: 'rollback', status: 'failed', message: 'the session broke' });
+    return 'failed';
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The SSH pool against real OpenSSH servers in a netns lab (root only). Every connection is dialled
+ * from the lab's controller namespace (labConnector), never from the root namespace.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../../shared/errors/catalogue';
+import type { SshTarget } from '../../../shared/model';
+import { argvToShell } from '../../../shared/plan';
+import { labConnector } from '../lab/controller-connector';
+import { freezeHostSshd, thawHostSshd } from '../lab/faults';
+import { labDown, labUp, restartSshd, rotateHostKey } from '../lab/lab';
+import { nsRunOk } from '../lab/netns-exec';
+import { isRoot } from '../lab/preflight';
+import type { LabState } from '../lab/state';
+import { randomLabName } from '../lab/with-lab';
+import { KnownHostsStore } from './known-hosts';
+import { SshPool, type SshEvent, type SshPoolOptions } from './pool';
+
+const root = isRoot();
+if (!root) console.log('ssh.int.test.ts skipped: the netns lab needs root (run the integration tests with sudo)');
+const suite = root ? describe : describe.skip;
+
+/** The AppError a promise rejects with (fails the test if it resolves or throws something else). */
+async function appErrorOf(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected an AppError, but the call succeeded');
+}
+
+suite('the SSH pool on real lab sshd hosts', () => {
+  const name = randomLabName('ssh');
+  let lab: LabState;
+  let dir: string;
+  const pools: SshPool[] = [];
+  let poolCount = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vxs-ssh-'));
+    lab = (await labUp({ name, hosts: 3 })).state;
+  });
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.closeAll()));
+  });
+  afterAll(async () => {
+    try {
+      await Promise.all(pools.map((p) => p.closeAll()));
+    } finally {
+      await labDown(name);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const host = (n: string): LabState['hosts'][number] => {
+    const h = lab.hosts.find((x) => x.name === n);
+    if (!h) throw new Error(`no lab host ${n}`);
+    return h;
+  };
+  const target = (n: string, extra: Partial<SshTarget> = {}): SshTarget => ({
+    host: host(n).address,
+    port: 22,
+    user: 'root',
+    auth: { type: 'identity-file', path: lab.keys.clientKey },
+    ...extra,
+  });
+  /** A pool dialling from the controller namespace; by default trusting the lab's known_hosts (as the "user" file). */
+  const makePool = (opts: Partial<SshPoolOptions> = {}, appFile = join(dir, `app-${poolCount++}`), userFile: string | null = lab.keys.knownHosts): SshPool => {
+    const pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile, userFile }), connector: labConnector(lab), readyTimeoutMs: 10_000, ...opts });
+    pools.push(pool);
+    return pool;
+  };
+  const fingerprintOf = (pubFile: string): string => execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1] ?? '';
+
+  it('logs into 3 hosts through the controller namespace with the lab key, and each prints its own hostname', async () => {
+    const pool = makePool();
+    const names = await Promise.all(lab.hosts.map(async (h) => (await pool.session(target(h.name)).run('hostname')).stdout.trim()));
+    expect(names).toEqual(lab.hosts.map((h) => h.name));
+  });
+
+  it('runs 200 commands over one persistent shell per host with the right stdout, stderr and exit codes, on one TCP connection per host', async () => {
+    const pool = makePool();
+    const sessions = lab.hosts.map((h) => pool.session(target(h.name)));
+    const cases = Array.from({ length: 200 }, (_, i) => {
+      switch (i % 5) {
+        case 0:
+          return { script: `echo out${i}; echo err${i} >&2; exit ${i % 7}`, want: { code: i % 7, stdout: `out${i}\n`, stderr: `err${i}\n` } };
+        case 1:
+          // Looks like our markers, without the nonce.
+          return { script: `printf 'vxs BEGIN\\nvxs0000 END 0\\n\\n END 9\\n'`, want: { code: 0, stdout: 'vxs BEGIN\nvxs0000 END 0\n\n END 9\n', stderr: '' } };
+        case 2:
+          // Binary-ish: NUL, control bytes, ESC, DEL, no trailing newline, multi-byte UTF-8.
+          return { script: `printf '\\000\\001\\002\\033[0m\\177\\303\\251\\344\\270\\255'; printf 'x\\ty' >&2; exit 3`, want: { code: 3, stdout: '\0\x01\x02\x1b[0m\x7fé中', stderr: 'x\ty' } };
+        case 3:
+          return { script: 'set -e; false; echo unreachable', want: { code: 1, stdout: '', stderr: '' } };
+        default:
+          return { script: `seq 1 ${i}`, want: { code: 0, stdout: `${Array.from({ length: i }, (_, k) => k + 1).join('\n')}\n`, stderr: '' } };
+      }
+    });
+    const got = await Promise.all(
+      sessions.map(async (s) => {
+        const out = [];
+        for (const c of cases) {
+          const r = await s.run(c.script);
+          out.push({ code: r.code, stdout: r.stdout, stderr: r.stderr });
+        }
+        return out;
+      }),
+    );
+    for (const perHost of got) expect(perHost).toEqual(cases.map((c) => c.want));
+    expect(pool.stats()).toEqual({ open: 3, dials: 3 });
+    // The host's own view: established TCP connections to its sshd (earlier tests' pools are closed;
+    // their server side may take a moment to go away, so wait up to 2 s for it to settle).
+    for (const h of lab.hosts) {
+      let connections = -1;
+      for (let i = 0; i < 20 && connections !== 1; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 100));
+        const established = await nsRunOk(h.namespace, ['ss', '-Htn', 'state', 'established', '( sport = :22 )']);
+        connections = established.split('\n').filter((l) => l.trim() !== '').length;
+      }
+      expect({ host: h.name, connections }).toEqual({ host: h.name, connections: 1 });
+    }
+  });
+
+  it('passes a hostile argument to the remote command as one argv token, running nothing', async () => {
+    const pool = makePool();
+    const sentinel = join(dir, 'pwned');
+    const hostile = `x'; touch ${sentinel}; echo "$(id)" \`id\` $HOME * \n--rm -rf / ;#`;
+    const r = await pool.session(target('h1')).run(argvToShell(['printf', '<%s>\\n', hostile, 'second']));
+    expect(r).toMatchObject({ code: 0, stdout: `<${hostile}>\n<second>\n`, stderr: '' });
+    expect(existsSync(sentinel)).toBe(false);
+  });
+
+  it('gives the script its stdin byte for byte and finds ip, bridge and flock on the host', async () => {
+    const s = makePool().session(target('h2'));
+    expect((await s.run('cat', { stdin: "a'b\n%s\\\n\u00e9 no newline" })).stdout).toBe("a'b\n%s\\\n\u00e9 no newline");
+    await expect(s.checkTools()).resolves.toBeUndefined();
+    const missing = await appErrorOf(s.checkTools({ tools: ['ip', 'vxs-no-such-tool'] }));
+    expect(missing.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h2').address, missing: 'vxs-no-such-tool' } });
+    expect(missing.message).toContain('vxs-no-such-tool');
+  });
+
+  it('times a hung command out with COMMAND_TIMEOUT and the next command runs on a fresh shell', async () => {
+    const s = makePool().session(target('h1'));
+    const err = await appErrorOf(s.run('sleep 30', { timeoutMs: 300 }));
+    expect(err.data.code).toBe('COMMAND_TIMEOUT');
+    expect(await s.run('echo alive')).toMatchObject({ code: 0, stdout: 'alive\n' });
+  });
+
+  it('reconnects by itself after the host dropped the connection (sshd restarted)', async () => {
+    const pool = makePool();
+    const s = pool.session(target('h2'));
+    expect((await s.run('hostname')).stdout).toBe('h2\n');
+    await restartSshd(lab, 'h2');
+    // The first call may still find the dying connection; a dead connection is never reused after that.
+    let r;
+    try {
+      r = await s.run('hostname');
+    } catch (err) {
+      expect((err as AppError).data.code).toBe('SSH_UNREACHABLE');
+      r = await s.run('hostname');
+    }
+    expect(r.stdout).toBe('h2\n');
+    expect(pool.stats().dials).toBe(2);
+  });
+
+  it('runs a command on a fresh exec channel too (the fallback path), with the same results', async () => {
+    const s = makePool().session(target('h3'));
+    expect(await s.exec('echo out; echo err >&2; exit 5')).toMatchObject({ code: 5, stdout: 'out\n', stderr: 'err\n' });
+    expect((await s.exec('cat', { stdin: 'in' })).stdout).toBe('in');
+  });
+
+  it('reaches a host through a jump host (ProxyJump), verifying both host keys', async () => {
+    const events: SshEvent[] = [];
+    const pool = makePool({ log: (e) => events.push(e) });
+    const r = await pool.session(target('h3', { jump: `root@${host('h1').address}` })).run('hostname');
+    expect(r.stdout).toBe('h3\n');
+    expect(events.filter((e) => e.kind === 'host-key').map((e) => e.kind === 'host-key' && [e.endpoint, e.status])).toEqual([
+      [`root@${host('h1').address}:22`, 'trusted'],
+      [`root@${host('h3').address}:22`, 'trusted'],
+    ]);
+    expect(pool.stats()).toEqual({ open: 2, dials: 2 });
+  });
+
+  it('authenticates through a real ssh-agent, and says clearly when SSH_AUTH_SOCK is not set', async () => {
+    const sock = join(dir, 'agent.sock');
+    const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', [lab.keys.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const ok = makePool({ agentSocket: sock }).session(target('h1', { auth: { type: 'agent' } }));
+      expect((await ok.run('hostname')).stdout).toBe('h1\n');
+      const none = await appErrorOf(makePool({ agentSocket: '' }).session(target('h1', { auth: { type: 'agent' } })).run('true'));
+      expect(none.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h1').address } });
+      expect(none.message).toContain('SSH_AUTH_SOCK');
+    } finally {
+      agent.kill();
+    }
+  });
+
+  it('asks for the passphrase of an encrypted key once, and a wrong one is a clear SSH_AUTH_FAILED', async () => {
+    const key = join(dir, 'encrypted_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'vxs-test-encrypted', '-f', key]);
+    appendFileSync(lab.keys.authorizedKeys, readFileSync(`${key}.pub`, 'utf8'));
+    const asked: string[] = [];
+    const good = makePool({ credentials: { passphrase: (h, path) => (asked.push(`${h} ${path}`), Promise.resolve('correct horse')) } });
+    expect((await good.session(target('h1', { auth: { type: 'identity-file', path: key } })).run('hostname')).stdout).toBe('h1\n');
+    expect(await good.session(target('h2', { auth: { type: 'identity-file', path: key } })).run('hostname')).toMatchObject({ stdout: 'h2\n' });
+    expect(asked).toEqual([`${host('h1').address} ${key}`]);
+    const bad = makePool({ credentials: { passphrase: () => Promise.resolve('wrong horse') } });
+    const err = await appErrorOf(bad.session(target('h1', { auth: { type: 'identity-file', path: key } })).run('true'));
+    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h1').address, path: key } });
+    expect(err.message).toContain('wrong passphrase');
+    expect(JSON.stringify(err.data)).not.toContain('wrong horse');
+  });
+
+  it('reports a key the host does not accept as SSH_AUTH_FAILED', async () => {
+    const key = join(dir, 'stranger_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vxs-test-stranger', '-f', key]);
+    const err = await appErrorOf(makePool().session(target('h2', { auth: { type: 'identity-file', path: key } })).run('true'));
+    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h2').address } });
+  });
+
+  it('refuses password login the server does not allow, without the password in the error', async () => {
+    const secret = 'hunter2-do-not-log';
+    const pool = makePool({ credentials: { password: () => Promise.resolve(secret) } });
+    const err = await appErrorOf(pool.session(target('h3', { auth: { type: 'password' } })).run('true'));
+    expect(err.data.code).toBe('SSH_AUTH_FAILED');
+    expect(JSON.stringify(err.data)).not.toContain(secret);
+  });
+
+  it('reports a lab address without sshd as SSH_UNREACHABLE (connection refused)', async () => {
+    const err = await appErrorOf(makePool().session({ ...target('h1'), host: lab.controller.gateway }).run('true'));
+    expect(err.data).toMatchObject({ code: 'SSH_UNREACHABLE', detail: { host: lab.controller.gateway, errno: 'ECONNREFUSED' } });
+  });
+
+  it("refuses an unknown host key under 'refuse' with the fingerprint ssh-keygen prints, and stores it under 'accept-new'", async () => {
+    const appFile = join(dir, 'fresh_known_hosts');
+    const h = host('h1');
+    const expected = fingerprintOf(`${h.sshd.hostKey}.pub`);
+    const refused = await appErrorOf(makePool({ hostKeyPolicy: 'refuse' }, appFile, null).session(target('h1')).run('true'));
+    expect(refused.data).toMatchObject({ code: 'SSH_HOST_KEY_UNKNOWN', detail: { host: h.address, fingerprint: expected, keyType: 'ssh-ed25519' } });
+    expect(refused.message).toContain(expected);
+    expect(existsSync(appFile)).toBe(false);
+
+    const prompts: unknown[] = [];
+    const declined = await appErrorOf(
+      makePool({ hostKeyPolicy: 'ask', confirmHostKey: (p) => (prompts.push(p), Promise.resolve(false)) }, appFile, null).session(target('h1')).run('true'),
+    );
+    expect(declined.data.code).toBe('SSH_HOST_KEY_UNKNOWN');
+    expect(prompts).toEqual([{ host: h.address, port: 22, keyType: 'ssh-ed25519', fingerprint: expected }]);
+
+    expect((await makePool({ hostKeyPolicy: 'accept-new' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe('h1\n');
+    expect(execFileSync('ssh-keygen', ['-F', h.address, '-f', appFile], { encoding: 'utf8' })).toContain(readFileSync(`${h.sshd.hostKey}.pub`, 'utf8').split(' ')[1]);
+    // Now known: the strict policy lets it in.
+    expect((await makePool({ hostKeyPolicy: 'refuse' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe('h1\n');
+  });
+
+  it('hard-stops on a changed host key with SSH_HOST_KEY_CHANGED before any authentication', async () => {
+    const h = host('h3');
+    await rotateHostKey(lab, 'h3');
+    const logBefore = statSync(h.sshd.log).size;
+    const events: SshEvent[] = [];
+    const asked: string[] = [];
+    const pool = makePool({
+      hostKeyPolicy: 'accept-new',
+      log: (e) => events.push(e),
+      confirmHostKey: () => (asked.push('confirm'), Promise.resolve(true)),
+      credentials: { passphrase: () => (asked.push('passphrase'), Promise.resolve(undefined)), password: () => (asked.push('password'), Promise.resolve(undefined)) },
+    });
+    const err = await appErrorOf(pool.session(target('h3')).run('true'));
+    expect(err.data).toMatchObject({ code: 'SSH_HOST_KEY_CHANGED', detail: { host: h.address, fingerprint: fingerprintOf(`${h.sshd.hostKey}.pub`) } });
+    expect(events.filter((e) => e.kind === 'auth-attempt')).toEqual([]);
+    expect(asked).toEqual([]);
+    // sshd's own view: the client left during key exchange, never as an "authenticating user".
+    await new Promise((r) => setTimeout(r, 200));
+    const log = readFileSync(h.sshd.log, 'utf8').slice(logBefore);
+    expect(log).not.toMatch(/authenticating user|Accepted|Failed|Invalid user/);
+  });
+
+  it('gives up on a frozen sshd with SSH_TIMEOUT once readyTimeout has passed', async () => {
+    const readyTimeoutMs = 2000;
+    await freezeHostSshd(lab, 'h2');
+    try {
+      const started = performance.now();
+      const err = await appErrorOf(makePool({ readyTimeoutMs }).session(target('h2')).run('true'));
+      const elapsed = performance.now() - started;
+      expect(err.data).toMatchObject({ code: 'SSH_TIMEOUT', detail: { host: host('h2').address, timeoutMs: readyTimeoutMs } });
+      // Not a speed target: the error must come from the ready timeout, not from an earlier failure or a much later one.
+      expect(elapsed).toBeGreaterThanOrEqual(readyTimeoutMs - 50);
+      expect(elapsed).toBeLessThan(readyTimeoutMs + 10_000);
+    } finally {
+      await thawHostSshd(lab, 'h2');
+    }
+  });
+});
