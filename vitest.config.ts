@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
+          // Several tests spawn the real CLI (node + tsx); on a loaded 2-core machine that can take
+          // seconds. This bounds hangs, it is not a speed assertion.
+          testTimeout: 30_000,
         },
       },
       {

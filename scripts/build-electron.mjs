@@ -25,7 +25,9 @@ const common = {
   platform: 'node',
   format: 'cjs',
   target: 'node22',
-  external: ['electron'],
+  // ssh2 loads its optional native addons (sshcrypto.node, cpu-features) inside try/catch and falls
+  // back to pure JS when they are missing, so they stay out of the bundle rather than break it.
+  external: ['electron', '*.node'],
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -15,6 +15,9 @@ type TypedInvoke = <M extends MethodName>(channel: MethodChannel<M>, request: Re
 /** Every contract event and its channel; `satisfies` makes a missing or unknown event a type error. */
 const EVENT_CHANNELS = {
   'menu.command': 'event:menu.command',
+  'deploy.progress': 'event:deploy.progress',
+  'hosts.hostKeyPrompt': 'event:hosts.hostKeyPrompt',
+  'health.changed': 'event:health.changed',
 } as const satisfies { [E in EventName]: EventChannel<E> };
 
 export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
@@ -30,6 +33,17 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     autosaveWrite: (request) => invoke('api:autosave.write', request),
     autosaveRead: (request) => invoke('api:autosave.read', request),
     autosaveClear: (request) => invoke('api:autosave.clear', request),
+    deployPreview: (request) => invoke('api:deploy.preview', request),
+    deployApply: (request) => invoke('api:deploy.apply', request),
+    deployDestroy: (request) => invoke('api:deploy.destroy', request),
+    deployCancel: (request) => invoke('api:deploy.cancel', request),
+    hostsConfirmHostKey: (request) => invoke('api:hosts.confirmHostKey', request),
+    healthStart: (request) => invoke('api:health.start', request),
+    healthStop: (request) => invoke('api:health.stop', request),
+    healthPause: (request) => invoke('api:health.pause', request),
+    healthResume: (request) => invoke('api:health.resume', request),
+    healthSnapshot: (request) => invoke('api:health.snapshot', request),
+    healthApplyFix: (request) => invoke('api:health.applyFix', request),
     onEvent: <E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): (() => void) => {
       if (!Object.hasOwn(EVENT_CHANNELS, event)) return () => undefined;
       const channel = EVENT_CHANNELS[event];

@@ -6,7 +6,7 @@ import { connectApi } from './api';
 import { App } from './app/App';
 import { ErrorBoundary } from './app/ErrorBoundary';
 import { describeError, setApiClient } from './files/backend';
-import { startup } from './files/file-actions';
+import { openInitialFile, startup } from './files/file-actions';
 import { useStore } from './store/store';
 
 const container = document.getElementById('root');
@@ -35,6 +35,7 @@ async function boot(): Promise<void> {
   }
   render();
   await startup();
+  await openInitialFile();
 }
 
 void boot();

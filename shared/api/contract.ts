@@ -29,6 +29,166 @@ export const MENU_COMMANDS = [
 export const MenuCommandSchema = z.enum(MENU_COMMANDS);
 export type MenuCommand = z.infer<typeof MenuCommandSchema>;
 
+/** Text of a topology file as the editor holds it (parsed and validated by the backend before any host is touched). */
+const TopologyTextSchema = z.string().min(1).max(50_000_000);
+
+export const DeployOutcomeSchema = z.enum(['unchanged', 'applied', 'pending', 'failed', 'rolled-back', 'unreachable']);
+export const DeployPhaseSchema = z.enum(['connect', 'lock', 'observe', 'apply', 'verify', 'rollback', 'release', 'done']);
+
+const ErrorDataSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+const DeployDiagnosticSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), path: z.string(), elementId: z.string().optional() });
+
+/** One planned command on a host: what the review shows and the runner sends (as `shell`). */
+export const DeployStepSchema = z.object({ index: z.number().int(), argv: z.array(z.string()), shell: z.string(), description: z.string(), kind: z.string() });
+
+export const DeployStepFailureSchema = z.object({
+  step: z.number().int(),
+  argv: z.array(z.string()),
+  shell: z.string(),
+  exitCode: z.number().int().nullable(),
+  stderrTail: z.string(),
+});
+
+/** Per-host result of `deploy.preview`, `deploy.apply` and `deploy.destroy`. */
+export const DeployHostResultSchema = z.object({
+  hostId: z.string(),
+  hostName: z.string(),
+  outcome: DeployOutcomeSchema,
+  steps: z.array(DeployStepSchema),
+  applied: z.number().int(),
+  failure: DeployStepFailureSchema.optional(),
+  error: ErrorDataSchema.optional(),
+  drift: z.array(DeployStepSchema).optional(),
+  rollback: z.object({ ok: z.boolean(), commands: z.number().int(), failures: z.array(DeployStepFailureSchema), restored: z.boolean() }).optional(),
+  diagnostics: z.array(DeployDiagnosticSchema),
+  timings: z.object({ connectMs: z.number(), observeMs: z.number(), applyMs: z.number(), verifyMs: z.number(), totalMs: z.number() }),
+});
+export type DeployHostResult = z.infer<typeof DeployHostResultSchema>;
+
+export const DeployResultSchema = z.object({
+  action: z.enum(['apply', 'destroy', 'status']),
+  topologyId: z.string(),
+  runId: z.string(),
+  ok: z.boolean(),
+  hosts: z.array(DeployHostResultSchema),
+  diagnostics: z.array(DeployDiagnosticSchema),
+  durationMs: z.number(),
+});
+export type DeployResultData = z.infer<typeof DeployResultSchema>;
+
+/** A run id chosen by the caller so it can cancel the run and match progress events before the call returns. */
+const RunIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or "-"');
+
+const DeployRequestSchema = z.object({
+  topology: TopologyTextSchema,
+  runId: RunIdSchema.optional(),
+  /** Only these hosts (ids); default all. */
+  hostIds: z.array(z.string().min(1).max(64)).max(10_000).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+});
+
+/** Health (live tunnel checks and findings; electron/core/health). */
+export const HostHealthStateSchema = z.enum(['ok', 'unreachable', 'auth-failed', 'timeout', 'unknown']);
+export const PairHealthStatusSchema = z.enum(['ok', 'overlay-down', 'underlay-down', 'mtu', 'unknown']);
+export const FindingCodeSchema = z.enum([
+  'FIREWALL_BLOCKS_VXLAN',
+  'MTU_EXCEEDS_PATH',
+  'HOST_UNREACHABLE',
+  'SSH_AUTH_FAILED',
+  'VTEP_DOWN',
+  'PORT_MISMATCH',
+  'VNI_MISMATCH',
+  'DRIFT',
+  'UNDERLAY_UNREACHABLE',
+  'OVERLAY_UNREACHABLE',
+]);
+
+/** A fix command as the review shows it and the runner sends it (`shell` is the quoted argv). */
+export const HealthFixStepSchema = z.object({ argv: z.array(z.string()), shell: z.string(), description: z.string(), kind: z.string() });
+
+/** A diagnosis finding (shared/diagnose `Finding`) with a stable id for `health.applyFix`. */
+export const HealthFindingSchema = z.object({
+  id: z.string(),
+  code: FindingCodeSchema,
+  severity: z.enum(['error', 'warning', 'info']),
+  title: z.string(),
+  message: z.string(),
+  hosts: z.array(z.string()),
+  pair: z.tuple([z.string(), z.string()]).optional(),
+  segmentId: z.string().optional(),
+  evidence: z.array(z.object({ label: z.string(), value: z.string() })),
+  fix: z
+    .object({
+      description: z.string(),
+      hosts: z.array(z.object({ hostId: z.string(), steps: z.array(HealthFixStepSchema) })),
+      /** For a topology value (e.g. the segment MTU): the change the file needs so the plan agrees with the fix. */
+      topology: z.object({ segmentId: z.string(), mtu: z.number().int() }).optional(),
+    })
+    .optional(),
+});
+export type HealthFinding = z.infer<typeof HealthFindingSchema>;
+
+/** SSH reachability of one host (host node colour). */
+export const HostHealthViewSchema = z.object({
+  hostId: z.string(),
+  state: HostHealthStateSchema,
+  message: z.string().optional(),
+  /** ISO time of the last successful round on this host. */
+  lastSeen: z.string().optional(),
+  /** Steps the plan diff would run now (0 = as deployed). */
+  driftSteps: z.number().int(),
+});
+export type HostHealthView = z.infer<typeof HostHealthViewSchema>;
+
+/** One direction of one tunnel on one segment (pair matrix cell). */
+export const PairHealthViewSchema = z.object({
+  segmentId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  status: PairHealthStatusSchema,
+  /** Overlay round trip in ms when it answered. */
+  rttMs: z.number().optional(),
+  /** Underlay path MTU when it was measured (after a failed DF probe). */
+  pathMtu: z.number().int().optional(),
+});
+export type PairHealthView = z.infer<typeof PairHealthViewSchema>;
+
+/** Tunnel health of one membership edge: how many of its peers answer over the overlay. */
+export const MembershipHealthViewSchema = z.object({
+  membershipId: z.string(),
+  hostId: z.string(),
+  segmentId: z.string(),
+  status: z.enum(['all', 'some', 'none', 'unknown']),
+  reachable: z.number().int(),
+  peers: z.number().int(),
+  /** Codes of findings about this host on this segment (edge badges). */
+  badges: z.array(FindingCodeSchema),
+});
+export type MembershipHealthView = z.infer<typeof MembershipHealthViewSchema>;
+
+/** One health round as the UI sees it. */
+export const HealthViewSchema = z.object({
+  /** Poller run id (`health.start`). */
+  pollId: z.string(),
+  round: z.number().int(),
+  /** ISO time the round started. */
+  at: z.string(),
+  durationMs: z.number(),
+  hosts: z.array(HostHealthViewSchema),
+  pairs: z.array(PairHealthViewSchema),
+  memberships: z.array(MembershipHealthViewSchema),
+  findings: z.array(HealthFindingSchema),
+});
+export type HealthView = z.infer<typeof HealthViewSchema>;
+
+const PollIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or "-"');
+
 export const methods = {
   /** What backend this is: version, transport, and whether native file dialogs exist. */
   'app.info': {
@@ -40,6 +200,8 @@ export const methods = {
       nativeDialogs: z.boolean(),
       /** Folder where relative paths typed by the user are resolved (web mode). */
       workingDirectory: z.string(),
+      /** A topology file the app should open at start (set by `vxlan-studio demo`). */
+      initialFile: PathSchema.optional(),
     }),
   },
   /** Native "Open" dialog; `null` when the user cancels. UNSUPPORTED in web mode. */
@@ -66,6 +228,62 @@ export const methods = {
     response: z.object({ text: z.string(), path: PathSchema.nullable(), savedAt: z.string() }).nullable(),
   },
   'autosave.clear': { request: Empty, response: Empty },
+  /**
+   * Connects to every host, observes and diffs, changing nothing: the per-host review shown before
+   * Deploy (`action: apply`) or Destroy (`action: destroy`). Hosts that cannot be reached come back
+   * `unreachable` with their error; unknown host keys raise `hosts.hostKeyPrompt`.
+   */
+  'deploy.preview': {
+    request: DeployRequestSchema.extend({ action: z.enum(['apply', 'destroy']).default('apply') }),
+    response: DeployResultSchema,
+  },
+  /** Converges every host (lock, observe, diff, apply, read back); resolves when all hosts are done, with `deploy.progress` events meanwhile. */
+  'deploy.apply': { request: DeployRequestSchema, response: DeployResultSchema },
+  /** Removes what the topology created on every host (only links carrying its mark). */
+  'deploy.destroy': { request: DeployRequestSchema, response: DeployResultSchema },
+  /** Stops a run before each host's next step; what a host already applied is rolled back. */
+  'deploy.cancel': { request: z.object({ runId: RunIdSchema }), response: z.object({ cancelled: z.boolean() }) },
+  /** The user's answer to a `hosts.hostKeyPrompt` (trust a host key seen for the first time, or refuse it). */
+  'hosts.confirmHostKey': {
+    request: z.object({ promptId: z.string().min(1).max(64), accept: z.boolean() }),
+    response: z.object({ known: z.boolean() }),
+  },
+  /**
+   * Starts polling a topology's hosts (one round per host per interval over pooled SSH; adaptive
+   * interval, default 2 s). Changes stream as `health.changed`; a second start replaces the first.
+   */
+  'health.start': {
+    request: z.object({ topology: TopologyTextSchema, intervalMs: z.number().int().min(500).max(600_000).optional() }),
+    response: z.object({ pollId: PollIdSchema }),
+  },
+  /** Stops polling (and closes the poller's connections). */
+  'health.stop': { request: Empty, response: z.object({ stopped: z.boolean() }) },
+  /** Pauses polling; the last view stays. */
+  'health.pause': { request: Empty, response: z.object({ paused: z.boolean() }) },
+  'health.resume': { request: Empty, response: z.object({ paused: z.boolean() }) },
+  /** The latest round (null before the first one ends); with `now: true`, runs a round first. */
+  'health.snapshot': { request: z.object({ now: z.boolean().default(false) }), response: HealthViewSchema.nullable() },
+  /**
+   * Applies a finding's fix after the user confirmed it: the fix steps per host through the deploy
+   * runner's step script, stopping at a failed step and undoing what ran on that host. An MTU fix also
+   * returns the corrected topology text (the segment MTU), so the plan agrees with the hosts.
+   */
+  'health.applyFix': {
+    request: z.object({ findingId: z.string().min(1).max(512) }),
+    response: z.object({
+      ok: z.boolean(),
+      hosts: z.array(
+        z.object({
+          hostId: z.string(),
+          outcome: z.enum(['applied', 'failed', 'rolled-back', 'unreachable']),
+          applied: z.number().int(),
+          failure: DeployStepFailureSchema.optional(),
+          error: ErrorDataSchema.optional(),
+        }),
+      ),
+      topology: z.string().optional(),
+    }),
+  },
 } as const;
 
 export type Methods = typeof methods;
@@ -80,6 +298,27 @@ export const events = {
     /** Only for `file.openRecent`: the file the user picked in File > Open Recent. */
     path: PathSchema.optional(),
   }),
+  /** Live progress of a deploy run, per host and phase (and step during apply/rollback). */
+  'deploy.progress': z.object({
+    runId: z.string(),
+    hostId: z.string(),
+    phase: DeployPhaseSchema,
+    status: z.enum(['running', 'ok', 'failed', 'skipped']),
+    step: z.number().int().optional(),
+    total: z.number().int().optional(),
+    message: z.string().optional(),
+    outcome: DeployOutcomeSchema.optional(),
+  }),
+  /** A host presented a key seen for the first time: show the SHA256 fingerprint and answer with `hosts.confirmHostKey`. */
+  'hosts.hostKeyPrompt': z.object({
+    promptId: z.string(),
+    host: z.string(),
+    port: z.number().int(),
+    keyType: z.string(),
+    fingerprint: z.string(),
+  }),
+  /** A health round changed something (host reachability, a tunnel, a finding); only sent on change. */
+  'health.changed': HealthViewSchema,
 } as const;
 
 export type Events = typeof events;

@@ -4,3 +4,4 @@
  */
 export * from './state';
 export * from './parse';
+export * from './probes';

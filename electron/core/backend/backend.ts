@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { AppError } from '../../../shared/errors/catalogue';
 import type { Handlers } from './dispatch';
 import { readTextFile, resolveUserPath, writeFileAtomic } from './files';
+import { createDeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
+import { createHealthHandlers, type HealthHandlerOptions } from './health-handlers';
 
 /** Native open/save dialogs; only the Electron main can provide them. `null` means cancelled. */
 export interface Dialogs {
@@ -23,6 +25,12 @@ export interface BackendOptions {
   /** Relative paths typed by the user resolve against this folder. */
   workingDirectory: string;
   dialogs?: Dialogs;
+  /** Deploy over SSH (deploy.* and hosts.confirmHostKey; see deploy-handlers.ts). */
+  deploy?: DeployHandlerOptions;
+  /** A topology file the app opens at start (`app.info.initialFile`, set by `vxlan-studio demo`). */
+  initialFile?: string;
+  /** Live health (health.*; see health-handlers.ts); default: the deploy options (same emit, lab, known_hosts). */
+  health?: HealthHandlerOptions;
 }
 
 export const RECENT_MAX = 10;
@@ -76,6 +84,8 @@ export function createBackend(options: BackendOptions): Handlers {
   }
 
   return {
+    ...createDeployHandlers(options.deploy),
+    ...createHealthHandlers(options.health ?? options.deploy),
     'app.info': () =>
       Promise.resolve({
         version: options.version,
@@ -83,6 +93,7 @@ export function createBackend(options: BackendOptions): Handlers {
         platform: process.platform,
         nativeDialogs: dialogs !== undefined,
         workingDirectory,
+        ...(options.initialFile === undefined ? {} : { initialFile: options.initialFile }),
       }),
 
     'file.pickOpen': async () => {

@@ -4,3 +4,5 @@ export * from './scripts';
 export * from './runner';
 export * from './netns-executor';
 export * from './ssh-executor';
+export * from './report';
+export * from './ssh-setup';

@@ -97,10 +97,16 @@ export class NetnsShell implements HostExecutor {
  * address gets a shell in that host's namespace, with `SSH_CONNECTION` set as sshd would set it for
  * a session from the controller (so the runner protects the same path as over SSH).
  */
-export function netnsConnector(lab: { controller: { address: string }; hosts: ReadonlyArray<{ name: string; address: string; namespace: string }> }): HostConnector {
+export function netnsConnector(lab: {
+  controller: { address: string };
+  hosts: ReadonlyArray<{ name: string; address: string; namespace: string }>;
+}): HostConnector {
   return (host) => {
     const lh = lab.hosts.find((h) => h.address === host.ssh.host);
-    if (lh === undefined) return Promise.reject(new AppError('SSH_UNREACHABLE', `${host.name}: ${host.ssh.host} is not a host of the lab`, { host: host.name }));
+    if (lh === undefined)
+      return Promise.reject(
+        new AppError('SSH_UNREACHABLE', `${host.name}: ${host.ssh.host} is not a host of the lab`, { host: host.name }),
+      );
     return Promise.resolve(new NetnsShell(lh.namespace, { SSH_CONNECTION: `${lab.controller.address} 50000 ${lh.address} 22` }));
   };
 }

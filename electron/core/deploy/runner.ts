@@ -46,6 +46,8 @@ export interface DeployOptions {
   /** Only these host ids. */
   hostIds?: string[];
   signal?: AbortSignal;
+  /** Observe and diff only (no lock, no change): the preview shown before apply or destroy. */
+  dryRun?: boolean;
   onProgress?: (p: DeployProgress) => void;
   runId?: string;
   /**
@@ -58,7 +60,13 @@ export interface DeployOptions {
 }
 
 function planned(steps: readonly Step[]): PlannedStep[] {
-  return steps.map((s, index) => ({ index, argv: [...s.argv], shell: argvToShell(s.argv), description: s.description, kind: s.kind }));
+  return steps.map((s, index) => ({
+    index,
+    argv: [...s.argv],
+    shell: argvToShell(s.argv),
+    description: s.description,
+    kind: s.kind,
+  }));
 }
 
 function tail(text: string, lines = 6): string {
@@ -94,7 +102,8 @@ export function unsafeStep(step: Step, facts: HostFacts, underlay: string | unde
     const cidr = step.argv[3] ?? '';
     for (const a of addrs) {
       if (step.kind === 'addr-del' && addressOf(cidr) === a) return `it removes ${a}, the address of the SSH session`;
-      if (step.kind === 'addr-add' && cidr.includes('/') && cidrContains(cidr, a)) return `its subnet ${cidr} covers ${a}, an end of the SSH session`;
+      if (step.kind === 'addr-add' && cidr.includes('/') && cidrContains(cidr, a))
+        return `its subnet ${cidr} covers ${a}, an end of the SSH session`;
     }
   }
   return undefined;
@@ -128,12 +137,20 @@ class FactsBoard {
     for (const w of this.waiters.get(hostId) ?? []) w();
     this.waiters.delete(hostId);
   }
+  /** Marks a host as done gathering (no facts) unless it already posted some, so no peer waits forever. */
+  settle(hostId: string): void {
+    if (!this.facts.has(hostId)) this.set(hostId, undefined);
+  }
   get(hostId: string): HostFacts | undefined {
     return this.facts.get(hostId);
   }
   async waitFor(hostIds: string[]): Promise<void> {
     await Promise.all(
-      hostIds.map((id) => (this.facts.has(id) ? Promise.resolve() : new Promise<void>((r) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), r])))),
+      hostIds.map((id) =>
+        this.facts.has(id)
+          ? Promise.resolve()
+          : new Promise<void>((r) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), r])),
+      ),
     );
   }
   all(): Record<string, HostFacts> {
@@ -155,7 +172,13 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   for (const h of t.hosts) if (!hosts.includes(h)) board.set(h.id, undefined);
 
   if (diagnostics.some((d) => d.severity === 'error') && opts.action !== 'destroy') {
-    throw new AppError('TOPOLOGY_INVALID', `topology ${t.id} has errors: ${diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`).join('; ')}`);
+    throw new AppError(
+      'TOPOLOGY_INVALID',
+      `topology ${t.id} has errors: ${diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.path}: ${d.message}`)
+        .join('; ')}`,
+    );
   }
 
   const results = new Array<HostDeployResult>(hosts.length);
@@ -173,13 +196,32 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
-  const ok = results.every((r) => r.outcome === 'unchanged' || r.outcome === 'applied' || (opts.action === 'status' && r.outcome === 'pending'));
-  return { action: opts.action, topologyId: t.id, runId, ok, hosts: results, diagnostics, durationMs: Math.round(performance.now() - started) };
+  const ok = results.every(
+    (r) =>
+      r.outcome === 'unchanged' ||
+      r.outcome === 'applied' ||
+      ((opts.action === 'status' || opts.dryRun === true) && r.outcome === 'pending'),
+  );
+  return {
+    action: opts.action,
+    topologyId: t.id,
+    runId,
+    ok,
+    hosts: results,
+    diagnostics,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 type Emit = (p: Omit<DeployProgress, 'runId'>) => void;
 
-async function runHost(host: Host, opts: DeployOptions & { runId: string }, board: FactsBoard, autoHosts: string[], emit: Emit): Promise<HostDeployResult> {
+async function runHost(
+  host: Host,
+  opts: DeployOptions & { runId: string },
+  board: FactsBoard,
+  autoHosts: string[],
+  emit: Emit,
+): Promise<HostDeployResult> {
   const t0 = performance.now();
   const t = opts.topology;
   const res: HostDeployResult = {
@@ -195,7 +237,13 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
     res.outcome = outcome;
     if (error) res.error = error;
     res.timings.totalMs = Math.round(performance.now() - t0);
-    emit({ hostId: host.id, phase: 'done', status: outcome === 'failed' || outcome === 'unreachable' || outcome === 'rolled-back' ? 'failed' : 'ok', outcome, ...(error ? { message: error.message } : {}) });
+    emit({
+      hostId: host.id,
+      phase: 'done',
+      status: outcome === 'failed' || outcome === 'unreachable' || outcome === 'rolled-back' ? 'failed' : 'ok',
+      outcome,
+      ...(error ? { message: error.message } : {}),
+    });
     return res;
   };
 
@@ -213,11 +261,13 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
 
   let lockPid: number | undefined;
   try {
-    const lock = opts.action !== 'status';
+    const lock = opts.action !== 'status' && opts.dryRun !== true;
     emit({ hostId: host.id, phase: lock ? 'lock' : 'observe', status: 'running' });
     const tObs = performance.now();
     const m = newMarker();
-    const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), { timeoutMs: SCRIPT_TIMEOUT_MS });
+    const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
+      timeoutMs: SCRIPT_TIMEOUT_MS,
+    });
     let prep: Prepared;
     try {
       prep = parsePrepare(r1.stdout, r1.stderr, m, host.name);
@@ -255,40 +305,64 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
     res.steps = planned(first.steps);
     const errors = first.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
-      return finish('failed', appError('TOPOLOGY_INVALID', `${host.name}: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { host: host.name }));
+      return finish(
+        'failed',
+        appError('TOPOLOGY_INVALID', `${host.name}: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
+          host: host.name,
+        }),
+      );
     }
     const underlay = desired.underlayInterface;
     for (const step of first.steps) {
       const why = unsafeStep(step, facts, underlay);
       if (why !== undefined) {
-        return finish('failed', appError('COMMAND_FAILED', `${host.name}: refused to run \`${argvToShell(step.argv)}\`: ${why}`, { host: host.name }));
+        return finish(
+          'failed',
+          appError('COMMAND_FAILED', `${host.name}: refused to run \`${argvToShell(step.argv)}\`: ${why}`, { host: host.name }),
+        );
       }
     }
-    if (opts.action === 'status') return finish(first.steps.length === 0 ? 'unchanged' : 'pending');
+    if (opts.action === 'status' || opts.dryRun === true) return finish(first.steps.length === 0 ? 'unchanged' : 'pending');
     if (first.steps.length === 0) return finish('unchanged');
 
     // Apply.
     const tApply = performance.now();
     const steps = first.steps;
     const stepByStep = opts.stepByStep === true || opts.beforeStep !== undefined;
-    const chunks: Array<{ from: number; steps: Step[] }> = stepByStep ? steps.map((s, i) => ({ from: i, steps: [s] })) : [{ from: 0, steps }];
+    const chunks: Array<{ from: number; steps: Step[] }> = stepByStep
+      ? steps.map((s, i) => ({ from: i, steps: [s] }))
+      : [{ from: 0, steps }];
     let failure: StepFailure | undefined;
     let failureError: AppErrorData | undefined;
     let after: ObservedHostState | undefined;
     for (const [ci, chunk] of chunks.entries()) {
+      if (opts.beforeStep) await opts.beforeStep(host.id, chunk.from, chunk.steps[0] as Step);
       if (opts.signal?.aborted) {
-        failureError = appError('CANCELLED', `${host.name}: cancelled after ${res.applied} of ${steps.length} steps`, { host: host.name });
+        failureError = appError('CANCELLED', `${host.name}: cancelled after ${res.applied} of ${steps.length} steps`, {
+          host: host.name,
+        });
         break;
       }
-      if (opts.beforeStep) await opts.beforeStep(host.id, chunk.from, chunk.steps[0] as Step);
       emit({ hostId: host.id, phase: 'apply', status: 'running', step: chunk.from, total: steps.length });
       const last = ci === chunks.length - 1;
       const ms = newMarker();
       let r: Awaited<ReturnType<HostExecutor['run']>>;
       try {
-        r = await exec.run(stepsScript(chunk.steps, { sudo: host.sudo, stopOnError: true, readBack: last, ...(last && lockPid !== undefined ? { releasePid: lockPid } : {}) }, ms), {
-          timeoutMs: SCRIPT_TIMEOUT_MS,
-        });
+        r = await exec.run(
+          stepsScript(
+            chunk.steps,
+            {
+              sudo: host.sudo,
+              stopOnError: true,
+              readBack: last,
+              ...(last && lockPid !== undefined ? { releasePid: lockPid } : {}),
+            },
+            ms,
+          ),
+          {
+            timeoutMs: SCRIPT_TIMEOUT_MS,
+          },
+        );
       } catch (err) {
         const idx = res.applied;
         const s = steps[idx] as Step;
@@ -305,13 +379,23 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
         const k = bad?.[0] ?? out.status.size;
         const idx = chunk.from + k;
         const s = steps[idx] as Step;
-        failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: bad?.[1] ?? null, stderrTail: tail(out.stderrOf.get(k) ?? r.stderr) };
-        failureError = appError('COMMAND_FAILED', `${host.name}: step ${idx + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`, {
-          host: host.name,
+        failure = {
           step: idx,
-          exitCode: failure.exitCode,
-          stderr: failure.stderrTail,
-        });
+          argv: [...s.argv],
+          shell: argvToShell(s.argv),
+          exitCode: bad?.[1] ?? null,
+          stderrTail: tail(out.stderrOf.get(k) ?? r.stderr),
+        };
+        failureError = appError(
+          'COMMAND_FAILED',
+          `${host.name}: step ${idx + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`,
+          {
+            host: host.name,
+            step: idx,
+            exitCode: failure.exitCode,
+            stderr: failure.stderrTail,
+          },
+        );
         break;
       }
       if (last) {
@@ -328,14 +412,23 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
       res.timings.verifyMs = Math.round(performance.now() - tv);
       if (rest.length > 0) {
         res.drift = planned(rest);
-        return finish('failed', appError('COMMAND_FAILED', `${host.name}: every step succeeded but the read-back still differs (${rest.map((s) => s.description).join('; ')})`, { host: host.name }));
+        return finish(
+          'failed',
+          appError(
+            'COMMAND_FAILED',
+            `${host.name}: every step succeeded but the read-back still differs (${rest.map((s) => s.description).join('; ')})`,
+            { host: host.name },
+          ),
+        );
       }
       emit({ hostId: host.id, phase: 'verify', status: 'ok' });
       return finish('applied');
     }
 
     if (failure) res.failure = failure;
-    const error = failureError ?? appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
+    const error =
+      failureError ??
+      appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
     // Undo what this host applied, newest first; the session may be dead (then the host stays failed).
     const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit);
     if (res.rollback?.ok === true) lockPid = undefined;
@@ -343,7 +436,9 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
   } catch (err) {
     return finish('failed', errorData(err, host));
   } finally {
-    if (lockPid !== undefined) await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000 }).catch(() => undefined);
+    board.settle(host.id);
+    if (lockPid !== undefined)
+      await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000 }).catch(() => undefined);
     await exec.release().catch(() => undefined);
   }
 }
@@ -351,13 +446,24 @@ async function runHost(host: Host, opts: DeployOptions & { runId: string }, boar
 function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): AppErrorData | undefined {
   const d = { host: host.name };
   if (p.missing.length > 0) {
-    return appError('COMMAND_MISSING', `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`, d);
+    return appError(
+      'COMMAND_MISSING',
+      `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`,
+      d,
+    );
   }
-  if (p.noSudo) return appError('SUDO_PASSWORD_REQUIRED', `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`, d);
-  if (lock && p.lock.kind === 'locked') return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
+  if (p.noSudo)
+    return appError(
+      'SUDO_PASSWORD_REQUIRED',
+      `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`,
+      d,
+    );
+  if (lock && p.lock.kind === 'locked')
+    return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
   if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
   if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
-  if (!p.complete || p.observed === undefined) return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${tail(stderr, 3)}`, d);
+  if (!p.complete || p.observed === undefined)
+    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${tail(stderr, 3)}`, d);
   return undefined;
 }
 
@@ -389,18 +495,34 @@ async function rollback(
   emit: Emit,
 ): Promise<HostDeployResult['outcome']> {
   const inverse: Step[] = [];
-  for (const s of [...applied].reverse()) for (const argv of s.inverse) inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
+  for (const s of [...applied].reverse())
+    for (const argv of s.inverse)
+      inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
   emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverse.length });
   const m = newMarker();
   try {
-    const r = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) }, m), {
-      timeoutMs: SCRIPT_TIMEOUT_MS,
-    });
+    const r = await exec.run(
+      stepsScript(
+        inverse,
+        { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) },
+        m,
+      ),
+      {
+        timeoutMs: SCRIPT_TIMEOUT_MS,
+      },
+    );
     const out = parseSteps(r.stdout, r.stderr, m, host.name);
     const failures: StepFailure[] = [];
     inverse.forEach((s, i) => {
       const code = out.status.get(i);
-      if (code !== 0) failures.push({ step: i, argv: s.argv, shell: argvToShell(s.argv), exitCode: code ?? null, stderrTail: tail(out.stderrOf.get(i) ?? '') });
+      if (code !== 0)
+        failures.push({
+          step: i,
+          argv: s.argv,
+          shell: argvToShell(s.argv),
+          exitCode: code ?? null,
+          stderrTail: tail(out.stderrOf.get(i) ?? ''),
+        });
     });
     const restored = out.observed !== undefined && linkKey(out.observed) === linkKey(before);
     res.rollback = { ok: failures.length === 0 && out.complete, commands: inverse.length, failures, restored };

@@ -13,9 +13,14 @@ export function newMarker(): string {
   return `VXS${randomBytes(8).toString('hex')}`;
 }
 
-/** The lock file for a topology on a host (/run/lock is a tmpfs on every systemd distribution). */
-export function lockPath(topologyId: string): string {
-  return `/run/lock/vxlan-studio-${topologyId}.lock`;
+/**
+ * The lock file for a topology on a host (/run/lock is a tmpfs on every systemd distribution), as a
+ * shell word: the name carries the inode of the host's network namespace, because what the lock
+ * guards is that network stack, and containers or lab hosts that share one filesystem must not
+ * share (and serialise on) one lock.
+ */
+export function lockPathWord(topologyId: string): string {
+  return `${quoteShellArg(`/run/lock/vxlan-studio-${topologyId}`)}"-net$(readlink /proc/self/ns/net 2>/dev/null | tr -cd 0-9).lock"`;
 }
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
@@ -50,10 +55,11 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   ];
   if (opts.sudo) lines.push(`sudo -n true >/dev/null 2>&1 || printf '%s NOSUDO\\n' ${m}`);
   if (opts.lock) {
-    const f = quoteShellArg(lockPath(opts.topologyId));
+    const f = 'vxs_lock';
     lines.push(
       `if ! command -v flock >/dev/null 2>&1; then exit 0; fi`,
-      `exec 9>>${f} || { printf '%s LOCKERR cannot open %s\\n' ${m} ${f}; exit 0; }`,
+      `${f}=${lockPathWord(opts.topologyId)}`,
+      `exec 9>>"$${f}" || { printf '%s LOCKERR cannot open %s\\n' ${m} "$${f}"; exit 0; }`,
       // A short wait absorbs a holder that is just exiting (a run right after another).
       `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 0; fi`,
       'vxs_owner=$$',

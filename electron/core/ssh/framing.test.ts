@@ -73,6 +73,18 @@ describe('command framing through one long-lived shell', () => {
     expect(r[1]).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
   });
 
+  it('finds the markers and keeps multi-byte characters whole when the stream arrives one byte at a time', () => {
+    const reader = new FrameReader('vxsN');
+    const out = Buffer.from('vxsN BEGIN\n\u00e9t\u00e9 \u4e2d\n\nvxsN END 12\n');
+    const err = Buffer.from('vxsN BEGIN\nw\u00e4rn\nvxsN END\n');
+    for (const b of err) reader.pushStderr(Buffer.from([b]));
+    for (let i = 0; i < out.length; i++) {
+      expect(reader.result()).toBeUndefined();
+      reader.pushStdout(out.subarray(i, i + 1));
+    }
+    expect(reader.result()).toEqual({ code: 12, stdout: '\u00e9t\u00e9 \u4e2d\n', stderr: 'w\u00e4rn' });
+  });
+
   it('drops shell noise printed before the command began', () => {
     const reader = new FrameReader('vxsN');
     reader.pushStdout(Buffer.from('motd junk\nvxsN BEGIN\nhello\n\nvxsN END 3\n'));

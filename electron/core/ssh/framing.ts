@@ -71,14 +71,14 @@ export class FrameReader {
   private stdout = Buffer.alloc(0);
   private stderr = Buffer.alloc(0);
   private readonly begin: Buffer;
-  private readonly endOut: RegExp;
+  private readonly endOut: Buffer;
   private readonly endErr: Buffer;
   /** Bytes the stream carried after this command's end marker (belong to nobody; kept for diagnosis). */
   trailing = 0;
 
   constructor(readonly nonce: string) {
     this.begin = Buffer.from(`${nonce} BEGIN\n`);
-    this.endOut = new RegExp(`\\n${nonce} END (\\d+)\\n`);
+    this.endOut = Buffer.from(`\n${nonce} END `);
     this.endErr = Buffer.from(`\n${nonce} END\n`);
   }
 
@@ -102,13 +102,16 @@ export class FrameReader {
     const start = buf.indexOf(this.begin);
     if (start < 0) return undefined;
     const from = start + this.begin.length;
-    // The end marker is searched as latin1 text so byte offsets equal string offsets.
     if (withCode) {
-      const text = buf.toString('latin1', from);
-      const m = this.endOut.exec(text);
-      if (!m) return undefined;
-      this.trailing += text.length - m.index - m[0].length;
-      return { body: buf.subarray(from, from + m.index), code: Number(m[1]) };
+      const end = buf.indexOf(this.endOut, from);
+      if (end < 0) return undefined;
+      const statusFrom = end + this.endOut.length;
+      const newline = buf.indexOf(0x0a, statusFrom);
+      if (newline < 0) return undefined;
+      const status = buf.toString('latin1', statusFrom, newline);
+      if (!/^\d+$/.test(status)) return undefined;
+      this.trailing += buf.length - newline - 1;
+      return { body: buf.subarray(from, end), code: Number(status) };
     }
     const end = buf.indexOf(this.endErr, from);
     if (end < 0) return undefined;

@@ -68,6 +68,8 @@ export interface SshPoolOptions {
   maxChannels?: number;
   /** Default per-command timeout; default 120 s. */
   commandTimeoutMs?: number;
+  /** Keep one long-lived shell per host (default true); false = one exec channel per call, as the fallback does. */
+  persistentShell?: boolean;
   /** ssh-agent socket; default `SSH_AUTH_SOCK`. */
   agentSocket?: string;
   log?: (event: SshEvent) => void;
@@ -79,6 +81,33 @@ export interface RunOptions {
   sudo?: boolean;
   /** Bytes given to the script's stdin (exactly, also without a trailing newline). */
   stdin?: string;
+  /** Aborting kills the command (and the host's persistent shell, reopened on the next call): CANCELLED. */
+  signal?: AbortSignal;
+}
+
+interface Limits {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Calls `stop` with COMMAND_TIMEOUT or CANCELLED when the command's time is up or it is aborted; returns the cleanup. */
+function watchLimits(limits: Limits, conn: { endpoint: Endpoint; label: string }, stop: (err: AppError) => void): () => void {
+  const { timeoutMs, signal } = limits;
+  const onAbort = (): void => {
+    cleanup();
+    stop(sshError('CANCELLED', conn.endpoint, `the command on ${conn.label} was cancelled`));
+  };
+  const timer = setTimeout(() => {
+    cleanup();
+    stop(sshError('COMMAND_TIMEOUT', conn.endpoint, `a command on ${conn.label} did not finish within ${timeoutMs} ms`, { timeoutMs }));
+  }, timeoutMs);
+  const cleanup = (): void => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  if (signal?.aborted) queueMicrotask(onAbort);
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return cleanup;
 }
 
 export interface CommandResult {
@@ -241,22 +270,22 @@ class PersistentShell {
     });
   }
 
-  run(script: string, stdin: string | undefined, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  run(script: string, stdin: string | undefined, limits: Limits): Promise<{ code: number; stdout: string; stderr: string }> {
     const nonce = newNonce();
     const reader = new FrameReader(nonce);
     this.reader = reader;
     return new Promise((resolve, reject) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        stopWatching();
         this.wake = undefined;
         this.reader = undefined;
       };
-      const timer = setTimeout(() => {
+      const stopWatching = watchLimits(limits, this.conn, (err) => {
         finish();
-        // A hung command leaves the shell busy: throw it away; the next call opens a fresh one.
+        // A hung or cancelled command leaves the shell busy: throw it away; the next call opens a fresh one.
         this.close();
-        reject(sshError('COMMAND_TIMEOUT', this.conn.endpoint, `a command on ${this.conn.label} did not finish within ${timeoutMs} ms`, { timeoutMs }));
-      }, timeoutMs);
+        reject(err);
+      });
       this.wake = () => {
         const result = reader.result();
         if (result) {
@@ -297,6 +326,10 @@ export class HostSession {
     readonly key: string,
   ) {}
 
+  private limits(opts: RunOptions): Limits {
+    return { timeoutMs: opts.timeoutMs ?? this.pool.commandTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+  }
+
   /** Connects now (or checks the pooled connection is alive). */
   async connect(): Promise<void> {
     await this.pool.connection(this);
@@ -316,12 +349,15 @@ export class HostSession {
   private async runNow(script: string, opts: RunOptions): Promise<CommandResult> {
     const start = performance.now();
     const body = opts.sudo === true ? argvToShell(['sudo', '-n', 'sh', '-c', script]) : script;
-    const timeoutMs = opts.timeoutMs ?? this.pool.commandTimeoutMs;
+    const limits = this.limits(opts);
     const conn = await this.pool.connection(this);
     let result: { code: number; stdout: string; stderr: string };
     const shell = conn.shellUnavailable === undefined ? await this.pool.shellFor(conn) : undefined;
-    if (shell) result = await shell.run(body, opts.stdin, timeoutMs);
-    else result = await this.pool.execOn(conn, body, opts.stdin, timeoutMs);
+    if (shell) result = await shell.run(body, opts.stdin, limits);
+    else result = await this.pool.execOn(conn, body, opts.stdin, limits);
+    if (opts.sudo === true && result.code === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) {
+      throw sshError('COMMAND_MISSING', conn.endpoint, `${conn.label} has no \`sudo\` (the host is set to run commands through sudo -n)`, { missing: 'sudo' });
+    }
     if (opts.sudo === true && result.code !== 0 && /a (password|terminal) is required/.test(result.stderr)) {
       throw sshError('SUDO_PASSWORD_REQUIRED', conn.endpoint, `sudo on ${conn.label} wants a password (sudo -n: ${result.stderr.trim().split('\n').pop() ?? ''})`);
     }
@@ -333,7 +369,7 @@ export class HostSession {
     const start = performance.now();
     const body = opts.sudo === true ? argvToShell(['sudo', '-n', 'sh', '-c', script]) : script;
     const conn = await this.pool.connection(this);
-    const result = await this.pool.execOn(conn, body, opts.stdin, opts.timeoutMs ?? this.pool.commandTimeoutMs);
+    const result = await this.pool.execOn(conn, body, opts.stdin, this.limits(opts));
     return { ...result, durationMs: performance.now() - start };
   }
 
@@ -469,6 +505,8 @@ export class SshPool {
     let settled = false;
     let hostKeyError: AppError | undefined;
     let timedOut = false;
+    /** What authentication was offered, for the error message (never the secret itself). */
+    let authTried: string | undefined;
 
     const connPromise = new Promise<Connection>((resolve, reject) => {
       const fail = (err: unknown): void => {
@@ -478,7 +516,15 @@ export class SshPool {
         client.removeAllListeners('ready');
         client.end();
         sock?.destroy();
-        reject(hostKeyError ?? (timedOut ? sshError('SSH_TIMEOUT', ep, `SSH to ${label} did not complete within ${this.opts.readyTimeoutMs} ms`, { timeoutMs: this.opts.readyTimeoutMs }) : connectError(err, ep)));
+        const level = (err as { level?: unknown } | undefined)?.level;
+        reject(
+          hostKeyError ??
+            (timedOut
+              ? sshError('SSH_TIMEOUT', ep, `SSH to ${label} did not complete within ${this.opts.readyTimeoutMs} ms`, { timeoutMs: this.opts.readyTimeoutMs })
+              : level === 'client-authentication' && authTried !== undefined
+                ? sshError('SSH_AUTH_FAILED', ep, `${label} refused ${authTried}`, { method: target.auth.type })
+                : connectError(err, ep)),
+        );
       };
       const deadline = new Deadline(this.opts.readyTimeoutMs, () => {
         timedOut = true;
@@ -545,7 +591,7 @@ export class SshPool {
                 },
               );
             },
-            authHandler: this.authHandler(ep, label, target, deadline, log, (err) => fail(err)),
+            authHandler: this.authHandler(ep, label, target, deadline, log, (err) => fail(err), (what) => (authTried = what)),
           };
           client.connect(config);
         } catch (err) {
@@ -602,6 +648,7 @@ export class SshPool {
     deadline: Deadline,
     log: (e: SshEvent) => void,
     fail: (err: unknown) => void,
+    tried: (what: string) => void,
   ): (methodsLeft: AuthenticationType[], partial: boolean, next: (m: AnyAuthMethod | AuthenticationType) => void) => void {
     let attempted = false;
     return (_left, _partial, next) => {
@@ -614,6 +661,13 @@ export class SshPool {
       this.authMethod(ep, label, target, deadline).then(
         (method) => {
           log({ kind: 'auth-attempt', endpoint: label, method: method.type });
+          tried(
+            target.auth.type === 'identity-file'
+              ? `the key in ${target.auth.path} (publickey authentication)`
+              : target.auth.type === 'agent'
+                ? 'every key of the ssh-agent'
+                : 'the password (or password login is disabled on the host)',
+          );
           next(method);
         },
         (err: unknown) => fail(err),
@@ -669,7 +723,7 @@ export class SshPool {
   /** @internal The connection's persistent shell, opening one when needed; undefined = use exec. */
   async shellFor(conn: Connection): Promise<PersistentShell | undefined> {
     if (conn.shell && !conn.shell.closed) return conn.shell;
-    if (conn.shellUnavailable !== undefined) return undefined;
+    if (conn.shellUnavailable !== undefined || this.opts.persistentShell === false) return undefined;
     const release = await conn.semaphore.acquire();
     try {
       const channel = await openExec(conn, 'exec /bin/sh');
@@ -685,7 +739,7 @@ export class SshPool {
   }
 
   /** @internal One exec channel for one script (bounded by the connection's semaphore). */
-  async execOn(conn: Connection, script: string, stdin: string | undefined, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  async execOn(conn: Connection, script: string, stdin: string | undefined, limits: Limits): Promise<{ code: number; stdout: string; stderr: string }> {
     const release = await conn.semaphore.acquire();
     try {
       const channel = await openExec(conn, `exec /bin/sh -c ${quoteShellArg(script)}`);
@@ -693,22 +747,22 @@ export class SshPool {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let code: number | undefined;
-        const timer = setTimeout(() => {
+        const stopWatching = watchLimits(limits, conn, (e) => {
           try {
             channel.signal('KILL');
           } catch {
             // closing is enough
           }
           channel.close();
-          reject(sshError('COMMAND_TIMEOUT', conn.endpoint, `a command on ${conn.label} did not finish within ${timeoutMs} ms`, { timeoutMs }));
-        }, timeoutMs);
+          reject(e);
+        });
         channel.on('data', (d: Buffer) => out.push(d));
         channel.stderr.on('data', (d: Buffer) => err.push(d));
         channel.on('exit', (c: number | null, signal?: string) => {
           code = c ?? 128 + (signal ? (osConstants.signals[`SIG${signal}` as NodeJS.Signals] ?? 0) : 0);
         });
         channel.on('close', () => {
-          clearTimeout(timer);
+          stopWatching();
           if (code === undefined) {
             reject(conn.deathReason ?? sshError('SSH_UNREACHABLE', conn.endpoint, `the channel on ${conn.label} closed without an exit status`));
             return;

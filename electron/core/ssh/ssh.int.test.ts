@@ -14,7 +14,7 @@ import { labConnector } from '../lab/controller-connector';
 import { freezeHostSshd, thawHostSshd } from '../lab/faults';
 import { labDown, labUp, restartSshd, rotateHostKey } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
-import { isRoot } from '../lab/preflight';
+import { findExecutable, isRoot } from '../lab/preflight';
 import type { LabState } from '../lab/state';
 import { randomLabName } from '../lab/with-lab';
 import { KnownHostsStore } from './known-hosts';
@@ -153,6 +153,38 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect(await s.run('echo alive')).toMatchObject({ code: 0, stdout: 'alive\n' });
   });
 
+  it('keeps at most 4 channels open per connection while running many exec calls in parallel', async () => {
+    const s = makePool().session(target('h1'));
+    const seen = join(dir, 'concurrency');
+    // Each call marks itself running in a shared directory and reports how many calls run at that moment.
+    // The sleep is long enough for a whole wave of channels to open even on a busy machine, so the
+    // last call of a wave sees the full bound, and no call ever sees more.
+    const script = `mkdir -p ${seen} && mkdir ${seen}/$$ && ls ${seen} | wc -l && sleep 1.5 && rmdir ${seen}/$$`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => s.exec(script)));
+    const running = results.map((r) => (expect(r.code).toBe(0), Number(r.stdout.trim())));
+    expect(Math.max(...running)).toBe(4);
+  });
+
+  it('cancels a running command through its AbortSignal, and the host stays usable', async () => {
+    const s = makePool().session(target('h3'));
+    const ac = new AbortController();
+    const pending = s.run('sleep 30', { signal: ac.signal });
+    setTimeout(() => ac.abort(), 200);
+    expect((await appErrorOf(pending)).data).toMatchObject({ code: 'CANCELLED', detail: { host: host('h3').address } });
+    expect((await s.run('echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('runs a sudo host script through `sudo -n sh -c`, or says clearly that the host has no sudo', async () => {
+    const s = makePool().session(target('h3'));
+    // Lab hosts share this machine's file system: whether they have sudo is whether it is installed here.
+    if (findExecutable('sudo') !== undefined) {
+      expect(await s.run('echo "$(id -u) $0"', { sudo: true })).toMatchObject({ code: 0, stdout: '0 sh\n' });
+    } else {
+      const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
+      expect(err.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h3').address, missing: 'sudo' } });
+    }
+  });
+
   it('reconnects by itself after the host dropped the connection (sshd restarted)', async () => {
     const pool = makePool();
     const s = pool.session(target('h2'));
@@ -170,10 +202,11 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect(pool.stats().dials).toBe(2);
   });
 
-  it('runs a command on a fresh exec channel too (the fallback path), with the same results', async () => {
-    const s = makePool().session(target('h3'));
-    expect(await s.exec('echo out; echo err >&2; exit 5')).toMatchObject({ code: 5, stdout: 'out\n', stderr: 'err\n' });
-    expect((await s.exec('cat', { stdin: 'in' })).stdout).toBe('in');
+  it('gives the same results on fresh exec channels (the fallback when no shell can be opened)', async () => {
+    const s = makePool({ persistentShell: false }).session(target('h3'));
+    expect(await s.run('echo out; echo err >&2; exit 5')).toMatchObject({ code: 5, stdout: 'out\n', stderr: 'err\n' });
+    expect((await s.run('cat', { stdin: 'in' })).stdout).toBe('in');
+    expect((await s.exec(argvToShell(['printf', '%s', "a'b $(c)"]))).stdout).toBe("a'b $(c)");
   });
 
   it('reaches a host through a jump host (ProxyJump), verifying both host keys', async () => {
@@ -224,7 +257,8 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const key = join(dir, 'stranger_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vxs-test-stranger', '-f', key]);
     const err = await appErrorOf(makePool().session(target('h2', { auth: { type: 'identity-file', path: key } })).run('true'));
-    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h2').address } });
+    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h2').address, method: 'identity-file' } });
+    expect(err.message).toContain(key);
   });
 
   it('refuses password login the server does not allow, without the password in the error', async () => {
@@ -281,6 +315,8 @@ suite('the SSH pool on real lab sshd hosts', () => {
     // sshd's own view: the client left during key exchange, never as an "authenticating user".
     await new Promise((r) => setTimeout(r, 200));
     const log = readFileSync(h.sshd.log, 'utf8').slice(logBefore);
+    // sshd names the user once authentication began ("... authenticating user root ..."); here it cannot.
+    expect(log).toMatch(new RegExp(`(Connection closed by|Disconnected from) ${lab.controller.address.replaceAll('.', '\\.')} port \\d+ \\[preauth\\]`));
     expect(log).not.toMatch(/authenticating user|Accepted|Failed|Invalid user/);
   });
 

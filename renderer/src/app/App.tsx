@@ -9,7 +9,10 @@ import { Inspector } from '../panels/Inspector';
 import { Palette } from '../panels/Palette';
 import { selectDirty, useStore } from '../store/store';
 import { runCommand, shortcutFor } from './actions';
+import { subscribeDeployEvents } from './deploy-actions';
+import { DeployReview } from './DeployReview';
 import { DialogHost } from './DialogHost';
+import { HostKeyModal } from './HostKeyModal';
 import { Notices } from './Notices';
 import { Toolbar } from './Toolbar';
 
@@ -42,6 +45,8 @@ export function App() {
     });
   }, []);
 
+  useEffect(() => subscribeDeployEvents(), []);
+
   // Leaving with unsaved changes asks first (the autosave still has them if the user insists).
   useEffect(() => {
     const onBeforeUnload = (e: BeforeUnloadEvent): void => {
@@ -64,7 +69,9 @@ export function App() {
           <Inspector />
         </div>
         <Notices />
+        <DeployReview />
         <DialogHost />
+        <HostKeyModal />
       </div>
     </ReactFlowProvider>
   );

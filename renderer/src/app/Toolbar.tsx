@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { autoLayout, runCommand } from './actions';
+import { deployBlocker, startReview } from './deploy-actions';
 import { documentTitle, newFromMesh, newFromTextbook, openDocument } from '../files/file-actions';
 import { selectDirty, useStore } from '../store/store';
 
@@ -32,6 +33,35 @@ function Item({ onClick, children, close }: { onClick: () => void; children: Rea
     >
       {children}
     </button>
+  );
+}
+
+/** Deploy / Destroy; why they cannot run now is their tooltip (and shown on the canvas, see DeployStatus). */
+function DeployGroup() {
+  const deployBlocked = useStore((s) => deployBlocker(s, 'apply'));
+  const destroyBlocked = useStore((s) => deployBlocker(s, 'destroy'));
+  return (
+    <div className="group deploy-group">
+      <button
+        type="button"
+        className="deploy-button"
+        onClick={() => void startReview('apply')}
+        disabled={deployBlocked !== null}
+        title={deployBlocked ?? 'Review what will change on each host, then apply'}
+        data-testid="deploy"
+      >
+        Deploy
+      </button>
+      <button
+        type="button"
+        onClick={() => void startReview('destroy')}
+        disabled={destroyBlocked !== null}
+        title={destroyBlocked ?? 'Review and remove everything this topology created on its hosts'}
+        data-testid="destroy"
+      >
+        Destroy
+      </button>
+    </div>
   );
 }
 
@@ -112,6 +142,7 @@ export function Toolbar() {
             Minimap
           </button>
         </div>
+        <DeployGroup />
       </div>
     </header>
   );

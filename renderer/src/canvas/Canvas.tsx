@@ -17,6 +17,7 @@ import { useCallback, useEffect, useRef, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
 import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../store/topology-ops';
 import { useStore } from '../store/store';
+import { DeployStatus } from '../app/DeployStatus';
 import { BridgeNode } from './BridgeNode';
 import { registerCanvasControls } from './controls';
 import type { StudioEdge, StudioNode } from './convert';
@@ -163,6 +164,7 @@ export function Canvas() {
         <Controls showInteractive={false} />
         {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
       </ReactFlow>
+      <DeployStatus />
       {nodes.length === 0 && (
         <div className="canvas-empty">
           <strong>Empty drawing</strong>

@@ -2,6 +2,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { HostFlowNode } from './convert';
 import { Badge } from './Badge';
+import { DeployBadge } from './DeployBadge';
 
 function HostNodeView({ id, data, selected }: NodeProps<HostFlowNode>) {
   const { host } = data;
@@ -20,6 +21,7 @@ function HostNodeView({ id, data, selected }: NodeProps<HostFlowNode>) {
         {host.sudo ? ' · sudo' : ''}
       </div>
       <Badge id={id} />
+      <DeployBadge hostId={id} />
       <Handle type="source" position={Position.Right} className="handle" />
     </div>
   );

@@ -252,3 +252,13 @@ export async function startup(): Promise<void> {
     state().notify('warning', `Could not read the autosave: ${describeError(err)}`);
   }
 }
+
+/**
+ * On start, after any recovery: open the file the backend names (`vxlan-studio demo`) through the
+ * usual open path, so a bad file shows its issues and unsaved recovered work is asked about first.
+ */
+export async function openInitialFile(): Promise<void> {
+  const file = state().appInfo?.initialFile;
+  if (file === undefined || state().filePath === file) return;
+  await openDocument(file);
+}

@@ -1,6 +1,7 @@
 import { selectProblems } from '../store/problems';
 import { useStore } from '../store/store';
 import { CommandsPanel } from './CommandsPanel';
+import { LogPanel } from './LogPanel';
 import { ProblemsPanel } from './ProblemsPanel';
 
 export function BottomPanel() {
@@ -11,6 +12,8 @@ export function BottomPanel() {
     return `${p.filter((x) => x.severity === 'error').length}/${p.filter((x) => x.severity === 'warning').length}`;
   });
   const [errors, warnings] = counts.split('/');
+  const logErrors = useStore((s) => s.deployLog.filter((l) => l.level === 'error').length);
+  const running = useStore((s) => s.deployPhase === 'applying' || s.deployPhase === 'previewing');
   return (
     <section className="bottom-panel" aria-label="Output">
       <div className="tabs" role="tablist">
@@ -22,9 +25,14 @@ export function BottomPanel() {
         <button type="button" role="tab" aria-selected={tab === 'commands'} className={tab === 'commands' ? 'active' : ''} onClick={() => setTab('commands')}>
           Commands
         </button>
+        <button type="button" role="tab" aria-selected={tab === 'log'} className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="log-tab">
+          Log
+          {running && <span className="spinner" aria-label="running" />}
+          {logErrors > 0 && <span className="count count-error">{logErrors}</span>}
+        </button>
       </div>
-      <div className="tab-body" role="tabpanel" aria-label={tab === 'problems' ? 'Problems' : 'Commands'}>
-        {tab === 'problems' ? <ProblemsPanel /> : <CommandsPanel />}
+      <div className="tab-body" role="tabpanel" aria-label={tab === 'problems' ? 'Problems' : tab === 'commands' ? 'Commands' : 'Log'}>
+        {tab === 'problems' ? <ProblemsPanel /> : tab === 'commands' ? <CommandsPanel /> : <LogPanel />}
       </div>
     </section>
   );

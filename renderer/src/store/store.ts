@@ -3,6 +3,7 @@
  * is ever needed, goes here on the combined store, not inside a slice.
  */
 import { create } from 'zustand';
+import { createDeploySlice } from './deploy-slice';
 import { createNoticesSlice } from './notices-slice';
 import { createSelectionSlice } from './selection-slice';
 import { createTopologySlice } from './topology-slice';
@@ -15,6 +16,7 @@ export function createStudioStore() {
     ...createSelectionSlice(...a),
     ...createNoticesSlice(...a),
     ...createUiSlice(...a),
+    ...createDeploySlice(...a),
   }));
 }
 

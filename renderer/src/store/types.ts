@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../../../shared/validate';
 import type { Position, Topology } from '../../../shared/model';
 import type { EdgeChange, NodeChange } from '@xyflow/react';
+import type { DeployResultData, EventOf } from '../../../shared/api/contract';
 import type { StudioEdge, StudioNode } from '../canvas/convert';
 
 /** An inspector edit that did not parse: shown at the field, on the element and in Problems. */
@@ -76,7 +77,7 @@ export interface NoticesSlice {
   dismissNotice: (id: number) => void;
 }
 
-export type BottomTab = 'problems' | 'commands';
+export type BottomTab = 'problems' | 'commands' | 'log';
 
 export interface DialogButton {
   id: string;
@@ -97,6 +98,8 @@ export interface AppInfo {
   platform: string;
   nativeDialogs: boolean;
   workingDirectory: string;
+  /** A topology file to open at start (`vxlan-studio demo`). */
+  initialFile?: string | undefined;
 }
 
 export interface UiSlice {
@@ -115,4 +118,81 @@ export interface UiSlice {
   requestFocus: (id: string) => void;
 }
 
-export type Store = TopologySlice & SelectionSlice & NoticesSlice & UiSlice;
+export type DeployAction = 'apply' | 'destroy';
+/** Where the one deploy run stands: Deploy -> previewing -> reviewing -> applying -> done | failed | cancelled. */
+export type DeployRunPhase = 'idle' | 'previewing' | 'reviewing' | 'applying' | 'done' | 'failed' | 'cancelled';
+export type DeployProgressEvent = EventOf<'deploy.progress'>;
+export type HostKeyPromptEvent = EventOf<'hosts.hostKeyPrompt'>;
+export type DeployHostOutcome = DeployResultData['hosts'][number]['outcome'];
+
+/** What a host node's deploy badge shows; replaced as a whole per event so only that host's selector changes. */
+export interface HostProgress {
+  phase: DeployProgressEvent['phase'];
+  status: DeployProgressEvent['status'];
+  /** Steps done so far and the host's step count, during apply. */
+  step?: number;
+  total?: number;
+  outcome?: DeployHostOutcome;
+  /** 0-based index of the failed step, from the run's result. */
+  failedStep?: number;
+  /** Error code from the run's result (e.g. SSH_HOST_KEY_CHANGED). */
+  errorCode?: string;
+  message?: string;
+  /** Preview only: how many steps the host would run. */
+  pendingSteps?: number;
+}
+
+export interface DeployLogLine {
+  id: number;
+  time: number;
+  hostId: string | null;
+  hostName: string;
+  level: 'info' | 'ok' | 'error';
+  message: string;
+  /** Extra lines shown monospace under the message: the failed step's shell line, exit code, stderr tail. */
+  detail?: string[];
+}
+
+export interface DeploySummary {
+  applied: number;
+  unchanged: number;
+  failed: number;
+  rolledBack: number;
+  unreachable: number;
+  pending: number;
+}
+
+export interface DeploySlice {
+  deployRunId: string | null;
+  deployAction: DeployAction;
+  deployPhase: DeployRunPhase;
+  /** The review of the current run (`deploy.preview`). */
+  deployPreview: DeployResultData | null;
+  /** The result of the last apply/destroy. */
+  deployResult: DeployResultData | null;
+  /** Why the whole run failed (bad topology, backend gone), when it did. */
+  deployError: string | null;
+  cancelRequested: boolean;
+  hostProgress: Record<string, HostProgress>;
+  deployLog: DeployLogLine[];
+  hostKeyPrompts: HostKeyPromptEvent[];
+  /** Starts a preview (`previewing`) or a run (`applying`) with a fresh run id; clears host badges. */
+  beginDeployRun: (action: DeployAction, runId: string, stage: 'preview' | 'run') => void;
+  /** Applies one `deploy.progress` event; events of another run are ignored. */
+  applyDeployProgress: (event: DeployProgressEvent) => void;
+  /** The preview came back: show the review. */
+  finishPreview: (result: DeployResultData) => void;
+  /** The apply/destroy came back: final badges, failure lines in the log, summary. */
+  finishDeployRun: (result: DeployResultData) => void;
+  failDeployRun: (message: string) => void;
+  requestDeployCancel: () => void;
+  /** Closes the review without applying. */
+  closeDeployReview: () => void;
+  /** Clears badges and the summary (the log stays). */
+  resetDeploy: () => void;
+  clearDeployLog: () => void;
+  addHostKeyPrompt: (prompt: HostKeyPromptEvent) => void;
+  removeHostKeyPrompt: (promptId: string) => void;
+}
+
+export type Store = TopologySlice & SelectionSlice & NoticesSlice & UiSlice & DeploySlice;

@@ -1,0 +1,215 @@
+/**
+ * `sudo npm run bench:health -- --hosts 20 [--json]`: builds an N-host lab, deploys a unicast mesh
+ * (1 segment, N x (N-1) tunnel directions: 380 for 20 hosts) and measures, in one run:
+ *
+ * - one full health round (per host: links, addresses, FDB, nftables, counters twice, underlay ping
+ *   per peer, overlay ping + two DF probes per peer, all pings concurrent on the host; diagnosis);
+ * - one overlay mesh check over the pooled connections (every member pings every peer);
+ * - the same mesh check done by a parallel OpenSSH script: one `ssh root@host sh -s < script` per
+ *   host, all at once, fresh connections, the very same ping script;
+ * - the app's CPU use (process.cpuUsage of the poller process) while polling every host every 2 s
+ *   for ~20 s (fixed interval, no adaptation).
+ *
+ * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
+ * VXLAN Studio as a child process (electron/core/health/bench-worker.ts) that times its own work
+ * (node start-up and the first connect excluded); OpenSSH from process start to exit. Each timing is
+ * the median of 3 runs. Targets (reported, not asserted): mesh check < 1.0 s and < 0.5x OpenSSH;
+ * polling CPU < 5% of one core.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { serializeTopology } from '../shared/model';
+import { netnsConnector, runDeploy } from '../electron/core/deploy';
+import { removeLockFiles } from '../electron/core/deploy/lab-check';
+import { healthRoundScript, parseHealthRound, probePlan } from '../electron/core/health';
+import { controllerArgv, isRoot, labTopology, run, sshArgv, withLab, type LabState } from '../electron/core/lab/index';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = 3;
+
+function parseCli(argv: string[]): { hosts: number; json: boolean; pollSeconds: number } {
+  let hosts = 20;
+  let json = false;
+  let pollSeconds = 20;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a === '--hosts') {
+      const v = argv[++i] ?? '';
+      if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 64) throw new Error(`--hosts must be a number 2-64, got "${v}"`);
+      hosts = Number(v);
+    } else if (a === '--poll-seconds') {
+      const v = argv[++i] ?? '';
+      if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 600) throw new Error(`--poll-seconds must be a number 2-600, got "${v}"`);
+      pollSeconds = Number(v);
+    } else throw new Error(`unknown argument "${a ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`);
+  }
+  return { hosts, json, pollSeconds };
+}
+
+interface Answer {
+  ok: boolean;
+  seconds: number;
+  error?: string;
+  [k: string]: unknown;
+}
+
+/** Talks to the health worker in the controller namespace. */
+class Worker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly pending: Array<(line: string) => void> = [];
+
+  constructor(lab: LabState) {
+    const [file, ...args] = controllerArgv(lab, [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron/core/health/bench-worker.ts')]);
+    this.child = spawn(file as string, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.pipe(process.stderr);
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (l) => this.pending.shift()?.(l));
+  }
+
+  ask(req: object): Promise<Answer> {
+    return new Promise((resolve) => {
+      this.pending.push((l) => resolve(JSON.parse(l) as Answer));
+      this.child.stdin.write(`${JSON.stringify(req)}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ op: 'exit' });
+    this.child.stdin.end();
+  }
+}
+
+function shq(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** The same overlay ping script per host, sent with one fresh `ssh host sh -s` per host, all at once. */
+async function opensshMesh(lab: LabState, t: ReturnType<typeof labTopology>, dir: string): Promise<{ seconds: number; ok: number; pairs: number }> {
+  const marker = 'VXSBENCH0123456789abcdef';
+  const hosts = t.hosts.map((h) => {
+    const plan = probePlan(t, h.id, { overlayOnly: true });
+    const file = path.join(dir, `${h.name}.sh`);
+    writeFileSync(file, healthRoundScript(plan, marker, { overlayOnly: true }));
+    return { name: h.name, plan, file, out: path.join(dir, `${h.name}.out`) };
+  });
+  const lines = hosts.map((h, i) => `${sshArgv(lab, h.name, ['sh', '-s']).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`);
+  const waits = hosts.map((h, i) => `wait $p${i} || { echo "ssh to ${h.name} failed" >&2; rc=1; }`);
+  const argv = controllerArgv(lab, ['sh', '-c', ['rc=0', ...lines, ...waits, 'exit $rc'].join('\n')]);
+  const started = performance.now();
+  const r = await run(argv[0] as string, argv.slice(1));
+  const seconds = (performance.now() - started) / 1000;
+  if (r.code !== 0) throw new Error(`parallel OpenSSH failed: ${r.stderr.trim()}`);
+  let ok = 0;
+  let pairs = 0;
+  for (const h of hosts) {
+    const round = parseHealthRound(h.plan, readFileSync(h.out, 'utf8'), marker, { overlayOnly: true });
+    pairs += round.pairs.length;
+    ok += round.pairs.filter((p) => p.overlay?.ok === true).length;
+  }
+  return { seconds, ok, pairs };
+}
+
+async function main(): Promise<void> {
+  const { hosts, json, pollSeconds } = parseCli(process.argv.slice(2));
+  if (!isRoot()) {
+    console.error('bench:health: the lab needs root (network namespaces, sshd); run `sudo npm run bench:health -- --hosts 20`');
+    process.exit(2);
+  }
+  const log = (line: string): void => (json ? console.error(line) : console.log(line));
+  log(`bench:health: building a ${hosts}-host lab...`);
+  await withLab({ hosts, tag: 'hbench' }, async (lab) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vxs-hbench-'));
+    let worker: Worker | undefined;
+    try {
+      const t = labTopology(lab);
+      const file = path.join(dir, 'mesh.vxlan.json');
+      writeFileSync(file, serializeTopology(t));
+      log('bench:health: deploying the unicast mesh...');
+      const d = await runDeploy({ action: 'apply', topology: t, connect: netnsConnector(lab), concurrency: hosts });
+      if (!d.ok) throw new Error(`deploy failed: ${d.hosts.map((h) => `${h.hostName} ${h.outcome} ${h.error?.message ?? ''}`).join('; ')}`);
+
+      worker = new Worker(lab);
+      log('bench:health: connecting (pool warm-up round, not timed)...');
+      const open = await worker.ask({ op: 'open', file, knownHosts: lab.keys.knownHosts });
+      if (!open.ok) throw new Error(`the first round failed: ${open.error ?? ''}`);
+
+      const rounds: number[] = [];
+      const meshes: number[] = [];
+      const openssh: number[] = [];
+      let pairs = 0;
+      for (let i = 0; i < RUNS; i++) {
+        log(`bench:health: run ${i + 1}/${RUNS}: full round, mesh check, OpenSSH mesh check...`);
+        const r = await worker.ask({ op: 'round' });
+        if (!r.ok) throw new Error(`health round not green: ${JSON.stringify(r)}`);
+        rounds.push(r.seconds);
+        const m = await worker.ask({ op: 'mesh' });
+        if (!m.ok) throw new Error(`mesh check failed: ${JSON.stringify(m)}`);
+        meshes.push(m.seconds);
+        pairs = Number(m.pairs);
+        const o = await opensshMesh(lab, t, dir);
+        if (o.ok !== o.pairs) throw new Error(`OpenSSH mesh check: ${o.pairs - o.ok} of ${o.pairs} pairs failed`);
+        openssh.push(o.seconds);
+      }
+      log(`bench:health: polling ${hosts} hosts every 2 s for ${pollSeconds} s (CPU of the poller process)...`);
+      const poll = await worker.ask({ op: 'poll', seconds: pollSeconds, intervalMs: 2000 });
+      if (!poll.ok) throw new Error(`polling failed: ${JSON.stringify(poll)}`);
+      await worker.close();
+      worker = undefined;
+
+      const round = median(rounds);
+      const mesh = median(meshes);
+      const ssh = median(openssh);
+      const cpu = Number(poll.cpuPercent);
+      const load = loadavg()[0] ?? 0;
+      if (json) {
+        console.log(
+          JSON.stringify({
+            hosts,
+            pairs,
+            round_s: Number(round.toFixed(3)),
+            mesh_s: Number(mesh.toFixed(3)),
+            openssh_mesh_s: Number(ssh.toFixed(3)),
+            mesh_vs_openssh: Number((mesh / ssh).toFixed(3)),
+            poll_cpu_percent: Number(cpu.toFixed(2)),
+            poll_rounds: poll.rounds,
+            poll_avg_round_s: poll.avgRoundS,
+            runs: { round_s: rounds, mesh_s: meshes, openssh_mesh_s: openssh },
+            load1: Number(load.toFixed(2)),
+          }),
+        );
+      } else {
+        const rows: Array<[string, string, string]> = [
+          ['full health round', `${round.toFixed(3)} s`, `${hosts} hosts, ${pairs} pairs x (overlay + 2 DF) + underlay, diagnosis`],
+          ['overlay mesh check (pooled)', `${mesh.toFixed(3)} s`, `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`],
+          ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
+          ['polling CPU (every 2 s)', `${cpu.toFixed(2)} %`, `of one core over ${Number(poll.seconds).toFixed(1)} s, ${String(poll.rounds)} rounds (target < 5%)`],
+        ];
+        const w0 = Math.max(...rows.map((r) => r[0].length));
+        const w1 = Math.max(...rows.map((r) => r[1].length));
+        console.log('');
+        for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+        console.log(`\nmedian of ${RUNS} runs each; runs: round ${rounds.map((x) => x.toFixed(3)).join(' ')}, mesh ${meshes.map((x) => x.toFixed(3)).join(' ')}, OpenSSH ${openssh.map((x) => x.toFixed(3)).join(' ')}; load average ${load.toFixed(2)} (2 cores shared)`);
+      }
+    } finally {
+      if (worker) await worker.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      await removeLockFiles([`lab-${lab.name}`]);
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:health failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+/**
+ * `vxlan-studio apply|status|destroy --lab NAME --yes --json` as a user runs it: the real bin script
+ * in a child process, deploying over SSH to a lab through its controller namespace. Root only.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../../../shared/model';
+import type { DeployJson } from '../../core/deploy';
+import { overlayPingFailures, removeLockFiles } from '../../core/deploy/lab-check';
+import { isRoot, labDown, labUp, randomLabName, writeLabTopology, type LabState } from '../../core/lab/index';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = isRoot();
+if (!root)
+  console.log('apply.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+const suite = root ? describe : describe.skip;
+
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function onlyJson(stdout: string): DeployJson {
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as DeployJson;
+}
+
+suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
+  const name = randomLabName('cli');
+  const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-apply-int-'));
+  const file = path.join(scratch, 'lab.vxlan.json');
+  let lab: LabState;
+  let topology: Topology;
+
+  beforeAll(async () => {
+    lab = (await labUp({ name, hosts: 3 })).state;
+    topology = await writeLabTopology(lab, file);
+  }, 120_000);
+  afterAll(async () => {
+    await labDown(name);
+    await removeLockFiles([`lab-${name}`]);
+    rmSync(scratch, { recursive: true, force: true });
+  }, 120_000);
+
+  it('on a terminal, apply shows the per-host diff and asks first; answering "n" changes nothing', async () => {
+    // `script` gives the CLI a pseudo-terminal, as when a person runs it; "n" is typed at the prompt.
+    const cmd = [process.execPath, 'bin/vxlan-studio.mjs', 'apply', file, '--lab', name].map((a) => `'${a}'`).join(' ');
+    const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('[y/N]')) child.stdin.write('n\n');
+      });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, out }));
+    });
+    expect(r.out).toContain('h1: 11 changes');
+    expect(r.out).toContain('+ ip link add br100 type bridge');
+    expect(r.out).toContain('Apply 33 changes on 3 host(s)? [y/N]');
+    expect(r.out).toContain('cancelled, nothing was changed');
+    expect(r.status).toBe(1);
+    const s = await cli('status', file, '--lab', name, '--json');
+    expect(onlyJson(s.stdout).hosts.map((h) => h.outcome)).toEqual(['pending', 'pending', 'pending']);
+  }, 120_000);
+
+  it('apply --yes --json converges every host (exit 0, one JSON object) and the overlay pings', async () => {
+    const r = await cli('apply', file, '--lab', name, '--yes', '--json');
+    expect(r.status).toBe(0);
+    const out = onlyJson(r.stdout);
+    expect(out).toMatchObject({ version: 1, action: 'apply', topology: topology.id, ok: true, exitCode: 0, error: null });
+    expect(out.hosts.map((h) => [h.name, h.outcome])).toEqual([
+      ['h1', 'applied'],
+      ['h2', 'applied'],
+      ['h3', 'applied'],
+    ]);
+    expect(out.hosts[0]?.steps.map((s) => s.shell)).toContain('ip link add br100 type bridge');
+    expect(await overlayPingFailures(lab, topology)).toEqual([]);
+  }, 120_000);
+
+  it('status --json then reports every host converged with nothing pending (exit 0)', async () => {
+    const r = await cli('status', file, '--lab', name, '--json');
+    expect(r.status).toBe(0);
+    expect(onlyJson(r.stdout).hosts.map((h) => [h.outcome, h.steps.length])).toEqual([
+      ['unchanged', 0],
+      ['unchanged', 0],
+      ['unchanged', 0],
+    ]);
+  }, 120_000);
+
+  it('destroy --yes removes it all, after which status shows the changes pending (exit 1)', async () => {
+    const d = await cli('destroy', file, '--lab', name, '--yes', '--json');
+    expect(d.status).toBe(0);
+    expect(onlyJson(d.stdout).hosts.map((h) => h.outcome)).toEqual(['applied', 'applied', 'applied']);
+    const s = await cli('status', file, '--lab', name);
+    expect(s.status).toBe(1);
+    expect(s.stdout).toContain('h1: 11 changes');
+    expect(s.stdout).toMatch(/h1\s+11 changes pending/);
+  }, 120_000);
+
+  it('refuses an unknown host key unless --accept-new-host-keys, then trusts it', async () => {
+    const known = path.join(scratch, 'empty_known_hosts');
+    const refused = await cli('status', file, '--lab', name, '--json', '--known-hosts', known);
+    expect(refused.status).toBe(1);
+    const out = onlyJson(refused.stdout);
+    expect(out.hosts.map((h) => [h.outcome, h.error?.code])).toEqual([
+      ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
+      ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
+      ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
+    ]);
+    const accepted = await cli('status', file, '--lab', name, '--json', '--known-hosts', known, '--accept-new-host-keys');
+    expect(onlyJson(accepted.stdout).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
+    const again = await cli('status', file, '--lab', name, '--json', '--known-hosts', known);
+    expect(onlyJson(again.stdout).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
+  }, 120_000);
+});

@@ -1,0 +1,77 @@
+/**
+ * `vxlan-studio apply|destroy|status` input handling, as a user runs it (the real bin script in a
+ * child process, no terminal): everything here is refused before any host is contacted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-apply-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vxlan-studio apply / destroy / status input checks', () => {
+  it('refuses to apply without --yes when there is no terminal to confirm on (exit 2)', () => {
+    const r = cli('apply', 'examples/textbook.vxlan.json');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('add --yes to apply without asking');
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses destroy --json without --yes and still prints exactly one JSON object', () => {
+    const r = cli('destroy', 'examples/textbook.vxlan.json', '--json');
+    expect(r.status).toBe(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0] ?? '') as {
+      version: number;
+      action: string;
+      ok: boolean;
+      exitCode: number;
+      hosts: unknown[];
+      error: { message: string };
+    };
+    expect(out).toMatchObject({ version: 1, action: 'destroy', ok: false, exitCode: 2, hosts: [] });
+    expect(out.error.message).toContain('--json allows no prompt');
+  });
+
+  it('names the field when a bridge-port name would not be one safe word (exit 2, nothing contacted)', () => {
+    const text = readFileSync(path.join(ROOT, 'examples/textbook.vxlan.json'), 'utf8').replace(
+      '"bridgePorts": []',
+      '"bridgePorts": ["tap0; reboot"]',
+    );
+    const file = path.join(scratch, 'hostile.vxlan.json');
+    writeFileSync(file, text);
+    const r = cli('apply', file, '--yes', '--json');
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { error: { message: string } };
+    expect(out.error.message).toContain('memberships[0].bridgePorts[0]');
+    expect(out.error.message).toContain('whitespace');
+  });
+
+  it('rejects a bad --concurrency with the allowed range (exit 2)', () => {
+    const r = cli('status', 'examples/textbook.vxlan.json', '--concurrency', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--concurrency must be a number 1-256, got "0"');
+  });
+
+  it('documents the --json schema and the exit codes in --help', () => {
+    const r = cli('apply', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Exit codes: 0 every host converged');
+    expect(r.stdout).toContain('"outcome": "unchanged"|"applied"|"pending"|"failed"|"rolled-back"|"unreachable"');
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * `vxlan-studio apply|destroy|status <file>`: the deploy runner from the command line. apply and
+ * destroy show the per-host diff and ask before changing anything (unless --yes); status only
+ * observes and diffs. `--json` prints exactly one JSON object per run on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
+import { AppError } from '../../../shared/errors/catalogue';
+import {
+  createDeploySsh,
+  deployJson,
+  formatDiff,
+  formatOutcome,
+  runDeploy,
+  type DeployAction,
+  type DeployResult,
+} from '../../core/deploy';
+import { getLab, type LabState } from '../../core/lab/index';
+import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
+import { askLine, askHidden, isInteractive } from './prompt';
+
+const VERB: Record<DeployAction, string> = { apply: 'Apply', destroy: 'Destroy', status: 'Status' };
+
+function usage(action: DeployAction): string {
+  const what = {
+    apply:
+      'Converges every host of the topology over SSH: observe, diff, apply the missing steps in order,\nread back. A failed step is undone on its host; other hosts go on.',
+    destroy: 'Removes what the topology created on every host (only links carrying its mark), over SSH.',
+    status: 'Observes every host over SSH and shows what apply would change. Changes nothing.',
+  }[action];
+  const confirm = action === 'status' ? '' : '\n  --yes                   do not ask; needed without a terminal';
+  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'} [--identity FILE] [--known-hosts FILE]
+       [--accept-new-host-keys] [--concurrency N] [--lab NAME]
+
+${what}
+
+Options:
+  --json                  one JSON object on stdout (schema below); no prompts${confirm}
+  --identity FILE         log in with this private key (instead of the topology's auth)
+  --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
+                          or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
+  --accept-new-host-keys  trust and record the key of a host seen for the first time (a CHANGED key
+                          is always refused)
+  --concurrency N         hosts at once, 1-256 (default 10)
+  --lab NAME              connect through lab NAME's controller namespace (sudo; the lab is only
+                          reachable from there)
+
+Passwords and key passphrases are asked on the terminal (not echoed); never with --json or
+without a terminal.
+
+Exit codes: 0 every host converged (status: every host reachable), 1 some host failed or is
+unreachable (status: also when changes are pending), 2 bad input (file, field or option).
+
+--json schema (version 1):
+  { "version": 1, "action": "${action}", "topology": id|null, "ok": bool, "exitCode": 0|1|2,
+    "runId": string|null, "durationMs": n,
+    "hosts": [ { "id", "name",
+                 "outcome": "unchanged"|"applied"|"pending"|"failed"|"rolled-back"|"unreachable",
+                 "steps": [ { "index", "shell", "description" } ], "applied": n,
+                 "failure": { "step", "argv", "shell", "exitCode", "stderrTail" }|null,
+                 "error": { "code", "message" }|null, "drift": [shell...],
+                 "rollback": { "ok", "commands", "failures", "restored" }|null,
+                 "diagnostics": [ { "code", "severity", "path", "message" } ],
+                 "timings": { "connectMs", "observeMs", "applyMs", "verifyMs", "totalMs" } } ],
+    "diagnostics": [ ... ], "error": { "code", "message" }|null }`;
+}
+
+const SPEC = {
+  json: 'boolean',
+  yes: 'boolean',
+  identity: 'string',
+  'known-hosts': 'string',
+  'accept-new-host-keys': 'boolean',
+  concurrency: 'string',
+  lab: 'string',
+} as const;
+
+function readTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const parsed = parseTopologyText(text);
+  if (!parsed.ok) throw new UsageError(`${file} is not a valid topology:\n${formatIssues(parsed.issues)}`);
+  return parsed.topology;
+}
+
+function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256)
+    throw new UsageError(`--concurrency must be a number 1-256, got "${text}"`);
+  return Number(text);
+}
+
+async function loadLab(name: string | undefined): Promise<LabState | undefined> {
+  if (name === undefined) return undefined;
+  try {
+    return await getLab(name);
+  } catch (err) {
+    throw new UsageError(`--lab ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Exit code of a run: 0 converged, 1 any host not. */
+function exitOf(action: DeployAction, r: DeployResult): number {
+  if (action === 'status') return r.hosts.every((h) => h.outcome === 'unchanged') ? EXIT_OK : EXIT_FAILED;
+  return r.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+async function runAction(action: DeployAction, argv: readonly string[], io: CliIo): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const args = parseArgs(argv, SPEC);
+    json = boolFlag(args, 'json');
+    if (args.positionals.length !== 1)
+      throw new UsageError(
+        args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
+      );
+    const file = path.resolve(io.cwd, args.positionals[0] as string);
+    const topology = readTopology(file);
+    const concurrency = parseConcurrency(stringFlag(args, 'concurrency'));
+    const identityFlag = stringFlag(args, 'identity');
+    const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
+    const knownHostsFlag = stringFlag(args, 'known-hosts');
+    const lab = await loadLab(stringFlag(args, 'lab'));
+    const yes = boolFlag(args, 'yes');
+    const interactive = !json && isInteractive();
+    if (action !== 'status' && !yes && !interactive) {
+      throw new UsageError(
+        `${action} changes hosts and asks for confirmation first, but ${json ? '--json allows no prompt' : 'there is no terminal to ask on'}; add --yes to ${action} without asking`,
+      );
+    }
+    const ssh = createDeploySsh({
+      ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
+      hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
+      ...(identity === undefined ? {} : { identity }),
+      ...(lab === undefined ? {} : { lab }),
+      ...(interactive
+        ? {
+            credentials: {
+              passphrase: (host: string, keyPath: string) => askHidden(`Passphrase for ${keyPath} (${host}): `),
+              password: (host: string, user: string) => askHidden(`Password for ${user}@${host}: `),
+            },
+          }
+        : {}),
+    });
+    try {
+      const base = { topology, connect: ssh.connect, ...(concurrency === undefined ? {} : { concurrency }) };
+      if (action !== 'status' && !yes) {
+        const preview = await runDeploy({ ...base, action, dryRun: true });
+        io.out(formatDiff(preview));
+        const changes = preview.hosts.reduce((n, h) => n + h.steps.length, 0);
+        if (changes === 0 && preview.ok) {
+          io.out('Nothing to change.');
+          return EXIT_OK;
+        }
+        const answer = await askLine(
+          `${VERB[action]} ${changes} change${changes === 1 ? '' : 's'} on ${preview.hosts.filter((h) => h.steps.length > 0).length} host(s)? [y/N] `,
+        );
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          io.err(`vxlan-studio ${action}: cancelled, nothing was changed.`);
+          return EXIT_FAILED;
+        }
+      }
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort();
+      process.once('SIGINT', onSignal);
+      let result: DeployResult;
+      try {
+        result = await runDeploy({ ...base, action, signal: controller.signal });
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+      const code = exitOf(action, result);
+      if (json) io.out(JSON.stringify(deployJson(action, result, code)));
+      else {
+        if (action === 'status') io.out(formatDiff(result));
+        io.out(formatOutcome(result));
+      }
+      return code;
+    } finally {
+      await ssh.close();
+    }
+  } catch (err) {
+    const bad = err instanceof UsageError || (err instanceof AppError && err.data.code === 'TOPOLOGY_INVALID');
+    if (!json) {
+      if (err instanceof UsageError) throw err;
+      throw bad && err instanceof AppError ? new UsageError(err.message) : err;
+    }
+    const code = bad ? EXIT_BAD_INPUT : EXIT_FAILED;
+    const error =
+      err instanceof AppError
+        ? err.data
+        : { code: bad ? 'BAD_INPUT' : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+    io.out(JSON.stringify(deployJson(action, undefined, code, error)));
+    return code;
+  }
+}
+
+/** Builds `apply`, `destroy` or `status`: one code path over the deploy runner. */
+export function deployCommand(action: DeployAction, summary: string): Command {
+  return { name: action, summary, usage: usage(action), run: (argv, io) => runAction(action, argv, io) };
+}
+
+export const applyCommand = deployCommand(
+  'apply',
+  'Deploy a topology to its hosts over SSH (per-host diff, confirm, apply, verify)',
+);

@@ -1,0 +1,143 @@
+/**
+ * `vxlan-studio demo` (`sudo npm run demo`): a lab of real hosts, a topology aimed at it, and the app
+ * in web mode deploying to it over SSH through the lab's controller namespace. Ctrl+C stops the
+ * server and removes the lab.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBackend, createDeployService } from '../../core/backend';
+import { removeLockFiles } from '../../core/deploy/lab-check';
+import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
+import { startWebServer, type WebServer } from '../../core/web';
+import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const DEMO_LAB = 'demo';
+export const DEMO_FILE = 'demo.vxlan.json';
+
+const USAGE = `Usage: sudo vxlan-studio demo [--hosts N] [--port N] [--file PATH] [--no-open]      (npm: sudo npm run demo)
+
+Brings up (or reuses) the lab "${DEMO_LAB}": N real Linux hosts (network namespaces with their own sshd,
+on two routed subnets), writes a topology aimed at them to ./${DEMO_FILE} (one VXLAN segment, VNI 100,
+a bridge and an overlay address per host), and serves VXLAN Studio in the browser. Deploy in the app
+connects over SSH from the lab's controller namespace. Ctrl+C stops the server and removes the lab.
+
+Options:
+  --hosts N    lab hosts, 2-${MAX_HOSTS} (default 3)
+  --port N     web port on 127.0.0.1 (default: a free one)
+  --file PATH  where to write the topology (default ./${DEMO_FILE})
+  --no-open    do not try to open a browser (one is tried only when a display exists)`;
+
+function intFlag(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    throw new UsageError(`--${name} must be a number ${min}-${max}, got "${text}"`);
+  return Number(text);
+}
+
+function packageVersion(): string {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The invoking user's config dir under sudo (so recent files land where they will look), else ours. */
+function dataDir(): string {
+  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'vxlan-studio');
+}
+
+/** Opens the URL in a browser as the user who ran sudo (never as root) when a display exists. */
+function tryOpen(url: string, io: CliIo): void {
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  if (spawnSync('sh', ['-c', 'command -v xdg-open'], { encoding: 'utf8' }).status !== 0) return;
+  const user = process.env.SUDO_USER;
+  const argv = user !== undefined && user !== 'root' ? ['runuser', '-u', user, '--', 'xdg-open', url] : ['xdg-open', url];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore', detached: true });
+  child.on('error', () => io.err('vxlan-studio demo: could not start a browser; open the URL yourself.'));
+  child.unref();
+}
+
+function ensureRenderer(staticDir: string, io: CliIo): boolean {
+  if (existsSync(path.join(staticDir, 'index.html'))) return true;
+  io.err('vxlan-studio demo: building the web app (npm run build:renderer)...');
+  const r = spawnSync('npm', ['run', '-s', 'build:renderer'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return r.status === 0 && existsSync(path.join(staticDir, 'index.html'));
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { hosts: 'string', port: 'string', file: 'string', 'no-open': 'boolean' });
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}"`);
+  const hosts = intFlag(stringFlag(args, 'hosts'), 'hosts', 2, MAX_HOSTS, 3);
+  const port = intFlag(stringFlag(args, 'port'), 'port', 0, 65535, 0);
+  const file = path.resolve(io.cwd, stringFlag(args, 'file') ?? DEMO_FILE);
+  if (!isRoot()) {
+    io.err('vxlan-studio demo: the lab needs root (network namespaces and sshd); run `sudo npm run demo`.');
+    return EXIT_FAILED;
+  }
+  const staticDir = path.join(ROOT, 'dist', 'renderer');
+  if (!ensureRenderer(staticDir, io)) {
+    io.err('vxlan-studio demo: the web app could not be built; run `npm run build:renderer` and look at its errors.');
+    return EXIT_FAILED;
+  }
+
+  io.err(`vxlan-studio demo: bringing up lab "${DEMO_LAB}" with ${hosts} hosts...`);
+  const { state: lab, reused } = await labUp({ name: DEMO_LAB, hosts });
+  let server: WebServer | undefined;
+  const service = createDeployService({ lab, emit: (event, payload) => server?.emit(event, payload) });
+  try {
+    await writeLabTopology(lab, file, { id: 'demo', name: `Demo lab (${hosts} hosts)` });
+    const uid = Number(process.env.SUDO_UID);
+    const gid = Number(process.env.SUDO_GID);
+    if (Number.isInteger(uid) && Number.isInteger(gid) && uid > 0) chownSync(file, uid, gid);
+    const backend = {
+      ...createBackend({
+        dataDir: dataDir(),
+        version: packageVersion(),
+        transport: 'ws',
+        workingDirectory: io.cwd,
+        initialFile: file,
+      }),
+      ...service.handlers,
+    };
+    server = await startWebServer({ port, staticDir, backend, log: io.err });
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    io.err(
+      `vxlan-studio demo: lab "${DEMO_LAB}" ${reused ? 'reused' : 'up'}: ${lab.hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`,
+    );
+    io.err(`vxlan-studio demo: topology written to ${file} (open it in the app, press Deploy)`);
+    io.out(`VXLAN Studio demo: ${server.url}`);
+    if (!boolFlag(args, 'no-open')) tryOpen(server.url, io);
+    io.err('vxlan-studio demo: Ctrl+C stops the server and removes the lab.');
+    await stopped;
+    return EXIT_OK;
+  } finally {
+    await server?.close();
+    await service.close();
+    io.err(`vxlan-studio demo: removing lab "${DEMO_LAB}"...`);
+    await labDown(DEMO_LAB);
+    // The lab's hosts share this machine's /run/lock: drop the demo topology's lock files too.
+    await removeLockFiles(['demo']);
+  }
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'One-command demo: a 3-host lab, a topology aimed at it, and the app in the browser (sudo)',
+  usage: USAGE,
+  run,
+};

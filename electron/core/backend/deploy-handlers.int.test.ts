@@ -1,0 +1,115 @@
+/**
+ * The deploy methods of the API contract, called the way every transport calls them (`dispatch`,
+ * which validates requests and responses), against a lab over SSH. Root only.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventOf } from '../../../shared/api/contract';
+import { serializeTopology, type Topology } from '../../../shared/model';
+import { overlayPingFailures, removeLockFiles } from '../deploy/lab-check';
+import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
+import { createDeployService } from './deploy-handlers';
+import { dispatch, type Handlers } from './dispatch';
+
+const root = isRoot();
+if (!root)
+  console.log(
+    'deploy-handlers.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo',
+  );
+const suite = root ? describe : describe.skip;
+
+type Emitted = { [E in EventName]: { event: E; payload: EventOf<E> } }[EventName];
+
+suite('deploy.* over the API contract against a lab', () => {
+  const name = randomLabName('api');
+  const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-deploy-api-'));
+  let lab: LabState;
+  let topology: Topology;
+  const emitted: Emitted[] = [];
+  let service: ReturnType<typeof createDeployService>;
+  const call = (method: string, request: unknown): Promise<unknown> =>
+    dispatch(service.handlers as unknown as Handlers, method, request);
+
+  beforeAll(async () => {
+    lab = (await labUp({ name, hosts: 2 })).state;
+    topology = labTopology(lab);
+    // An empty known_hosts: every host key is new, so the UI gets asked.
+    service = createDeployService({
+      lab,
+      knownHostsFile: path.join(scratch, 'known_hosts'),
+      emit: (event, payload) => {
+        emitted.push({ event, payload } as Emitted);
+        // The "user" accepts every fingerprint the UI is shown.
+        if (event === 'hosts.hostKeyPrompt')
+          void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await service?.close();
+    await labDown(name);
+    await removeLockFiles([`lab-${name}`]);
+    rmSync(scratch, { recursive: true, force: true });
+  }, 120_000);
+
+  it('asks about each unknown host key with its SHA256 fingerprint, then previews the per-host diff without changing anything', async () => {
+    const r = (await call('deploy.preview', { topology: serializeTopology(topology), action: 'apply' })) as {
+      ok: boolean;
+      value: { hosts: Array<{ outcome: string; steps: unknown[] }> };
+    };
+    expect(r.ok).toBe(true);
+    expect(r.value.hosts.map((h) => [h.outcome, h.steps.length])).toEqual([
+      ['pending', 10],
+      ['pending', 10],
+    ]);
+    const prompts = emitted.filter((e) => e.event === 'hosts.hostKeyPrompt').map((e) => e.payload);
+    expect(prompts.map((p) => p.host).sort()).toEqual(lab.hosts.map((h) => h.address).sort());
+    expect(prompts.every((p) => /^SHA256:[A-Za-z0-9+/]{43}$/.test(p.fingerprint))).toBe(true);
+  }, 120_000);
+
+  it('applies with live per-host progress events under the caller-chosen run id', async () => {
+    emitted.length = 0;
+    const runId = 'run-apply-0001';
+    const r = (await call('deploy.apply', { topology: serializeTopology(topology), runId })) as {
+      ok: boolean;
+      value: { runId: string; ok: boolean; hosts: Array<{ outcome: string }> };
+    };
+    expect(r.ok).toBe(true);
+    expect(r.value.runId).toBe(runId);
+    expect(r.value.hosts.map((h) => h.outcome)).toEqual(['applied', 'applied']);
+    const progress = emitted.filter((e) => e.event === 'deploy.progress').map((e) => e.payload);
+    expect(progress.every((p) => p.runId === runId)).toBe(true);
+    for (const h of topology.hosts) {
+      const phases = progress.filter((p) => p.hostId === h.id).map((p) => p.phase);
+      expect(phases[0]).toBe('connect');
+      expect(phases).toContain('apply');
+      expect(phases.at(-1)).toBe('done');
+    }
+    expect(await overlayPingFailures(lab, topology)).toEqual([]);
+    // No prompt the second time: accepted keys were recorded.
+    expect(emitted.some((e) => e.event === 'hosts.hostKeyPrompt')).toBe(false);
+  }, 120_000);
+
+  it('answers a bad topology with TOPOLOGY_INVALID naming the field, and an unknown run with cancelled: false', async () => {
+    const bad = serializeTopology(topology).replace('"vni": 100', '"vni": 99999999');
+    const r = (await call('deploy.apply', { topology: bad })) as { ok: boolean; error: { code: string; message: string } };
+    expect(r.ok).toBe(false);
+    expect(r.error.code).toBe('TOPOLOGY_INVALID');
+    expect(r.error.message).toContain('segments[0].vni');
+    expect(await call('deploy.cancel', { runId: 'no-such-run' })).toEqual({ ok: true, value: { cancelled: false } });
+  });
+
+  it('destroys what the topology created', async () => {
+    const r = (await call('deploy.destroy', { topology: serializeTopology(topology) })) as {
+      ok: boolean;
+      value: { hosts: Array<{ outcome: string }> };
+    };
+    expect(r.value.hosts.map((h) => h.outcome)).toEqual(['applied', 'applied']);
+    const again = (await call('deploy.preview', { topology: serializeTopology(topology), action: 'destroy' })) as {
+      value: { hosts: Array<{ outcome: string }> };
+    };
+    expect(again.value.hosts.map((h) => h.outcome)).toEqual(['unchanged', 'unchanged']);
+  }, 120_000);
+});

@@ -1,0 +1,75 @@
+/**
+ * The VXLAN Studio side of `npm run bench` (bench/deploy.bench.ts), run as a child process INSIDE a
+ * lab's controller namespace (`ip netns exec <ctl> node --import tsx bench-worker.ts`), so it dials
+ * the hosts directly like the OpenSSH and Ansible runs do, with no relay in between.
+ *
+ * Protocol: one JSON request per stdin line (`{"op":"apply","file":"...","fresh":true}` or
+ * `{"op":"exit"}`), one JSON answer per stdout line with the run's wall time measured here (node
+ * start-up excluded). `fresh` closes the pool first (cold: new connections); otherwise the pooled
+ * connections of the previous run are reused (warm).
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseTopologyText } from '../../../shared/model';
+import { KnownHostsStore, SshPool } from '../ssh';
+import { runDeploy } from './runner';
+import { sshConnector } from './ssh-executor';
+
+interface Request {
+  op: 'apply' | 'exit';
+  file?: string;
+  fresh?: boolean;
+  knownHosts?: string;
+  concurrency?: number;
+}
+
+let pool: SshPool | undefined;
+
+async function handle(req: Request): Promise<unknown> {
+  if (req.op === 'exit') {
+    await pool?.closeAll();
+    return { ok: true };
+  }
+  const parsed = parseTopologyText(readFileSync(req.file ?? '', 'utf8'));
+  if (!parsed.ok) return { ok: false, error: `bad topology: ${JSON.stringify(parsed.issues[0])}` };
+  if (req.fresh === true || pool === undefined) {
+    await pool?.closeAll();
+    pool = new SshPool({
+      knownHosts: new KnownHostsStore({ appFile: req.knownHosts ?? '', userFile: null }),
+      hostKeyPolicy: 'refuse',
+      maxChannels: 4,
+    });
+  }
+  const started = performance.now();
+  const r = await runDeploy({
+    action: 'apply',
+    topology: parsed.topology,
+    connect: sshConnector(pool),
+    concurrency: req.concurrency ?? parsed.topology.hosts.length,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const counts: Record<string, number> = {};
+  for (const h of r.hosts) counts[h.outcome] = (counts[h.outcome] ?? 0) + 1;
+  const slowest = (k: 'connectMs' | 'observeMs' | 'applyMs'): number => Math.max(...r.hosts.map((h) => h.timings[k]));
+  return {
+    ok: r.ok,
+    seconds,
+    counts,
+    slowestMs: { connect: slowest('connectMs'), observe: slowest('observeMs'), apply: slowest('applyMs') },
+    steps: r.hosts.reduce((n, h) => n + h.applied, 0),
+    errors: r.hosts.filter((h) => h.error).map((h) => `${h.hostName}: ${h.error?.message ?? ''}`),
+  };
+}
+
+const rl = createInterface({ input: process.stdin });
+for await (const line of rl) {
+  if (line.trim() === '') continue;
+  const req = JSON.parse(line) as Request;
+  const answer = await handle(req).catch((err: unknown) => ({
+    ok: false,
+    error: err instanceof Error ? err.message : String(err),
+  }));
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+  if (req.op === 'exit') break;
+}
+process.exit(0);

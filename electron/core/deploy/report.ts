@@ -1,0 +1,122 @@
+/**
+ * Deploy results for people (a per-host diff and outcome table) and for machines (the stable
+ * `--json` object of `vxlan-studio apply|destroy|status`).
+ */
+import type { AppErrorData } from '../../../shared/errors/catalogue';
+import type { DeployAction, DeployResult, HostDeployResult } from './types';
+
+/** Version of the `--json` shape; bump on any incompatible change. */
+export const DEPLOY_JSON_VERSION = 1;
+
+export interface DeployJson {
+  version: number;
+  action: DeployAction;
+  topology: string | null;
+  ok: boolean;
+  exitCode: number;
+  runId: string | null;
+  durationMs: number;
+  hosts: Array<{
+    id: string;
+    name: string;
+    outcome: HostDeployResult['outcome'];
+    steps: Array<{ index: number; shell: string; description: string }>;
+    applied: number;
+    failure: HostDeployResult['failure'] | null;
+    error: { code: string; message: string } | null;
+    drift: string[];
+    rollback: HostDeployResult['rollback'] | null;
+    diagnostics: Array<{ code: string; severity: string; path: string; message: string }>;
+    timings: HostDeployResult['timings'];
+  }>;
+  diagnostics: Array<{ code: string; severity: string; path: string; message: string }>;
+  error: { code: string; message: string } | null;
+}
+
+export function deployJson(
+  action: DeployAction,
+  result: DeployResult | undefined,
+  exitCode: number,
+  error?: AppErrorData | { code: string; message: string },
+): DeployJson {
+  return {
+    version: DEPLOY_JSON_VERSION,
+    action,
+    topology: result?.topologyId ?? null,
+    ok: exitCode === 0,
+    exitCode,
+    runId: result?.runId ?? null,
+    durationMs: result?.durationMs ?? 0,
+    hosts: (result?.hosts ?? []).map((h) => ({
+      id: h.hostId,
+      name: h.hostName,
+      outcome: h.outcome,
+      steps: h.steps.map((s) => ({ index: s.index, shell: s.shell, description: s.description })),
+      applied: h.applied,
+      failure: h.failure ?? null,
+      error: h.error ? { code: h.error.code, message: h.error.message } : null,
+      drift: (h.drift ?? []).map((s) => s.shell),
+      rollback: h.rollback ?? null,
+      diagnostics: h.diagnostics.map((d) => ({ code: d.code, severity: d.severity, path: d.path, message: d.message })),
+      timings: h.timings,
+    })),
+    diagnostics: (result?.diagnostics ?? []).map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      path: d.path,
+      message: d.message,
+    })),
+    error: error ? { code: error.code, message: error.message } : null,
+  };
+}
+
+/** The per-host diff as shown before asking for confirmation. */
+export function formatDiff(result: DeployResult): string {
+  const lines: string[] = [];
+  for (const h of result.hosts) {
+    if (h.outcome === 'unreachable' || h.outcome === 'failed') {
+      lines.push(`${h.hostName}: cannot plan: ${h.error?.message ?? h.outcome}`);
+      continue;
+    }
+    if (h.steps.length === 0) {
+      lines.push(`${h.hostName}: up to date, nothing to change`);
+      continue;
+    }
+    lines.push(`${h.hostName}: ${h.steps.length} change${h.steps.length === 1 ? '' : 's'}`);
+    for (const s of h.steps)
+      lines.push(`  ${s.kind.endsWith('del') || s.kind === 'link-nomaster' ? '-' : '+'} ${s.shell}    # ${s.description}`);
+    for (const d of h.diagnostics) lines.push(`  ${d.severity}: ${d.path}: ${d.message}`);
+  }
+  return lines.join('\n');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** One line per host with its outcome, timing and, on failure, the step, exit code and stderr tail. */
+export function formatOutcome(result: DeployResult): string {
+  const width = Math.max(4, ...result.hosts.map((h) => h.hostName.length));
+  const lines = result.hosts.map((h) => {
+    let what: string = h.outcome;
+    if (h.outcome === 'applied') what = `applied ${h.applied} step${h.applied === 1 ? '' : 's'}`;
+    if (h.outcome === 'pending') what = `${h.steps.length} change${h.steps.length === 1 ? '' : 's'} pending`;
+    if (h.outcome === 'unchanged') what = result.action === 'status' ? 'converged' : 'unchanged';
+    let line = `${h.hostName.padEnd(width)}  ${what.padEnd(18)} ${seconds(h.timings.totalMs)}`;
+    if (h.failure)
+      line += `\n${' '.repeat(width + 2)}step ${h.failure.step + 1}: ${h.failure.shell} (exit ${String(h.failure.exitCode)})${h.failure.stderrTail ? `: ${h.failure.stderrTail}` : ''}`;
+    if (h.error && !h.failure) line += `\n${' '.repeat(width + 2)}${h.error.code}: ${h.error.message}`;
+    else if (h.error && h.error.code !== 'COMMAND_FAILED')
+      line += `\n${' '.repeat(width + 2)}${h.error.code}: ${h.error.message}`;
+    if (h.rollback)
+      line += `\n${' '.repeat(width + 2)}rollback: ${h.rollback.ok ? `undid the ${h.rollback.commands} command${h.rollback.commands === 1 ? '' : 's'} applied` : `FAILED (${h.rollback.failures.length} command(s) failed)`}`;
+    if (h.drift) line += `\n${' '.repeat(width + 2)}still differs: ${h.drift.map((s) => s.shell).join('; ')}`;
+    return line;
+  });
+  const counts = new Map<string, number>();
+  for (const h of result.hosts) counts.set(h.outcome, (counts.get(h.outcome) ?? 0) + 1);
+  lines.push(
+    `${result.action} ${result.topologyId}: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')} in ${seconds(result.durationMs)}`,
+  );
+  return lines.join('\n');
+}

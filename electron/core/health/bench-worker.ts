@@ -1,0 +1,96 @@
+/**
+ * The VXLAN Studio side of `npm run bench:health` (bench/health.bench.ts), run as a child process
+ * INSIDE a lab's controller namespace, so it dials the hosts directly (no relay), like the OpenSSH
+ * run it is compared with.
+ *
+ * Protocol: one JSON request per stdin line, one JSON answer per stdout line, times measured here:
+ * - `{"op":"open","file":...,"knownHosts":...}`: pool + poller; one untimed round connects every host.
+ * - `{"op":"round"}`: one full health round (all probes, diagnosis).
+ * - `{"op":"mesh"}`: one overlay mesh check (every member pings every peer).
+ * - `{"op":"poll","seconds":20,"intervalMs":2000}`: polls on a fixed interval; answers this process's
+ *   CPU time (process.cpuUsage) over the wall time.
+ * - `{"op":"exit"}`.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseTopologyText, type Topology } from '../../../shared/model';
+import { KnownHostsStore, SshPool } from '../ssh';
+import { overlayMeshCheck } from './mesh-check';
+import { HealthPoller } from './poller';
+import { sshHealthTransport, type HealthTransport } from './transport';
+
+interface Request {
+  op: 'open' | 'round' | 'mesh' | 'poll' | 'exit';
+  file?: string;
+  knownHosts?: string;
+  seconds?: number;
+  intervalMs?: number;
+}
+
+let pool: SshPool | undefined;
+let transport: HealthTransport | undefined;
+let topology: Topology | undefined;
+let poller: HealthPoller | undefined;
+
+function ready(): { transport: HealthTransport; topology: Topology; poller: HealthPoller } {
+  if (!transport || !topology || !poller) throw new Error('send "open" first');
+  return { transport, topology, poller };
+}
+
+async function handle(req: Request): Promise<unknown> {
+  switch (req.op) {
+    case 'exit':
+      await poller?.stop();
+      await pool?.closeAll();
+      return { ok: true };
+    case 'open': {
+      const parsed = parseTopologyText(readFileSync(req.file ?? '', 'utf8'));
+      if (!parsed.ok) return { ok: false, error: `bad topology: ${JSON.stringify(parsed.issues[0])}` };
+      topology = parsed.topology;
+      pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile: req.knownHosts ?? '', userFile: null }), hostKeyPolicy: 'refuse' });
+      transport = sshHealthTransport(pool);
+      poller = new HealthPoller({ topology, transport, adaptive: false, pollTimeoutMs: 10_000 });
+      const r = await poller.runRound();
+      const down = r.view.hosts.filter((h) => h.state !== 'ok');
+      return { ok: down.length === 0, error: down.map((h) => `${h.hostId}: ${h.message ?? h.state}`).join('; ') };
+    }
+    case 'round': {
+      const { poller: p } = ready();
+      const started = performance.now();
+      const r = await p.runRound();
+      const seconds = (performance.now() - started) / 1000;
+      const bad = r.view.pairs.filter((x) => x.status !== 'ok').length;
+      return { ok: bad === 0 && r.findings.every((f) => f.severity !== 'error'), seconds, pairs: r.view.pairs.length, bad, findings: r.findings.map((f) => f.title) };
+    }
+    case 'mesh': {
+      const { transport: tr, topology: t } = ready();
+      const r = await overlayMeshCheck(t, tr);
+      return { ok: r.ok === r.pairs, seconds: r.durationMs / 1000, pairs: r.pairs, okPairs: r.ok, failures: r.failures.slice(0, 5) };
+    }
+    case 'poll': {
+      const { transport: tr, topology: t } = ready();
+      let rounds = 0;
+      let roundMs = 0;
+      const p = new HealthPoller({ topology: t, transport: tr, adaptive: false, intervalMs: req.intervalMs ?? 2000, onRound: (r) => ((rounds += 1), (roundMs += r.view.durationMs)) });
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      p.start();
+      await new Promise((r) => setTimeout(r, (req.seconds ?? 20) * 1000));
+      await p.stop();
+      const cpu = process.cpuUsage(cpu0);
+      const wall = (performance.now() - t0) / 1000;
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      return { ok: rounds > 0, seconds: wall, rounds, avgRoundS: rounds > 0 ? roundMs / rounds / 1000 : null, cpuS, cpuPercent: (100 * cpuS) / wall };
+    }
+  }
+}
+
+const rl = createInterface({ input: process.stdin });
+for await (const line of rl) {
+  if (line.trim() === '') continue;
+  const req = JSON.parse(line) as Request;
+  const answer = await handle(req).catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+  if (req.op === 'exit') break;
+}
+process.exit(0);

@@ -1,0 +1,313 @@
+/**
+ * The health poller: every interval, one round per host over its pooled SSH connection (one script
+ * per host, see round-script.ts), all hosts at once; path-MTU discovery only for pairs whose DF probe
+ * failed; diagnosis with shared/diagnose (drift against the desired plan included); a `HealthView`
+ * streamed only when something changed.
+ *
+ * Timing: adaptive interval (the base, default 2 s; right after a change the next rounds come at the
+ * minimum, then the interval grows by half each quiet round up to the maximum); a host that does not
+ * answer within the poll timeout is marked unreachable without delaying the others, and is retried
+ * with exponential backoff (interval x 2^failures, at most `maxBackoffMs`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { HealthView } from '../../../shared/api/contract';
+import { diagnose } from '../../../shared/diagnose/diagnose';
+import type { Finding, HealthSnapshot, HostHealth, PairProbe, SshStatus } from '../../../shared/diagnose/types';
+import { AppError } from '../../../shared/errors/catalogue';
+import type { Host, Topology } from '../../../shared/model';
+import { desiredFromIndex, indexTopology, type DesiredHostState, type HostFacts, type ProtectOptions } from '../../../shared/plan';
+import { newMarker } from '../deploy/scripts';
+import { searchPathMtus } from './path-mtu-probe';
+import { healthRoundScript, parseHealthRound, probePlan, underlayAddressOf, type HostRound, type ParseCache } from './round-script';
+import { runWithin, type HealthTransport } from './transport';
+import { buildHealthView, viewKey } from './view';
+
+export interface HealthPollerOptions {
+  topology: Topology;
+  transport: HealthTransport;
+  /** Base interval between round starts; default 2000 ms. */
+  intervalMs?: number;
+  /** Adapt the interval (faster after a change, slower when quiet); default true. */
+  adaptive?: boolean;
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+  /** Time a host gets to answer its round (connect included); default 5000 ms. */
+  pollTimeoutMs?: number;
+  /** Longest wait before retrying an unreachable host; default 60 s. */
+  maxBackoffMs?: number;
+  /** Measure the underlay path MTU after a failed DF probe; default true. */
+  pathMtu?: boolean;
+  /** Called with each round's view when it differs from the previous one. */
+  onChange?: (view: HealthView) => void;
+  /** Called after every round, changed or not (benchmarks, tests). */
+  onRound?: (round: HealthRoundResult) => void;
+  pollId?: string;
+}
+
+/** One round's outcome. */
+export interface HealthRoundResult {
+  view: HealthView;
+  snapshot: HealthSnapshot;
+  findings: Finding[];
+  changed: boolean;
+  /** Parse problems per host id (output that could not be read). */
+  problems: Record<string, string[]>;
+}
+
+interface HostTrack {
+  failures: number;
+  nextAttempt: number;
+  busy: boolean;
+  last?: HostHealth;
+  lastSeen?: string;
+  facts?: HostFacts;
+  protect?: ProtectOptions;
+  cache: ParseCache;
+}
+
+function sshStatusOf(err: unknown): SshStatus {
+  if (err instanceof AppError) {
+    const code = err.data.code;
+    if (code === 'SSH_AUTH_FAILED') return { state: 'auth-failed', code, message: err.data.message };
+    if (code === 'COMMAND_TIMEOUT' || code === 'SSH_TIMEOUT') return { state: 'timeout', code, message: err.data.message };
+    return { state: 'unreachable', code, message: err.data.message };
+  }
+  return { state: 'unreachable', code: 'SSH_UNREACHABLE', message: err instanceof Error ? err.message : String(err) };
+}
+
+function pairKey(p: { from: string; to: string }): string {
+  return `${p.from}>${p.to}`;
+}
+
+export class HealthPoller {
+  readonly pollId: string;
+  private topology: Topology;
+  private readonly o: Required<Pick<HealthPollerOptions, 'intervalMs' | 'adaptive' | 'minIntervalMs' | 'maxIntervalMs' | 'pollTimeoutMs' | 'maxBackoffMs' | 'pathMtu'>> &
+    HealthPollerOptions;
+  private readonly tracks = new Map<string, HostTrack>();
+  /** Cached underlay path MTU per `from>to`, kept while that pair's DF probe keeps failing. */
+  private readonly pathMtus = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private paused = false;
+  private stopped = false;
+  private current: Promise<HealthRoundResult> | undefined;
+  private round = 0;
+  private interval: number;
+  private lastKey: string | undefined;
+  private lastView: HealthView | undefined;
+
+  constructor(options: HealthPollerOptions) {
+    this.o = {
+      intervalMs: 2000,
+      adaptive: true,
+      minIntervalMs: 1000,
+      maxIntervalMs: 8000,
+      pollTimeoutMs: 5000,
+      maxBackoffMs: 60_000,
+      pathMtu: true,
+      ...options,
+    };
+    this.topology = options.topology;
+    this.pollId = options.pollId ?? randomUUID();
+    this.interval = this.o.intervalMs;
+  }
+
+  /** The latest view (undefined before the first round ends). */
+  latest(): HealthView | undefined {
+    return this.lastView;
+  }
+
+  /** The interval the next round will wait (adaptive). */
+  currentIntervalMs(): number {
+    return this.interval;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Polls a changed topology from the next round on (e.g. after an MTU fix changed the segment). */
+  setTopology(t: Topology): void {
+    this.topology = t;
+    this.pathMtus.clear();
+  }
+
+  /** Starts the loop: a round now, then one per interval. */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    if (this.running && this.current === undefined) this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current?.catch(() => undefined);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running || this.paused || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const started = performance.now();
+      this.runRound()
+        .catch(() => undefined)
+        .finally(() => this.schedule(Math.max(0, this.interval - (performance.now() - started))));
+    }, ms);
+  }
+
+  /** Runs one round now (or joins the one in progress) and returns it. */
+  runRound(): Promise<HealthRoundResult> {
+    this.current ??= this.doRound().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  private track(id: string): HostTrack {
+    let t = this.tracks.get(id);
+    if (!t) {
+      t = { failures: 0, nextAttempt: 0, busy: false, cache: new Map() };
+      this.tracks.set(id, t);
+    }
+    return t;
+  }
+
+  private async pollHost(host: Host, facts: Record<string, HostFacts | undefined>, now: number): Promise<{ health: HostHealth; pairs: PairProbe[]; problems: string[] }> {
+    const tr = this.track(host.id);
+    if (tr.busy || now < tr.nextAttempt) {
+      // Backing off (or a previous round still hangs): keep the last answer, which is a failure.
+      return { health: tr.last ?? { hostId: host.id, ssh: { state: 'unreachable', code: 'SSH_UNREACHABLE', message: `${host.name}: not polled yet (backing off)` } }, pairs: [], problems: [] };
+    }
+    const plan = probePlan(this.topology, host.id, { facts });
+    const m = newMarker();
+    tr.busy = true;
+    try {
+      const r = await runWithin(this.o.transport, host, healthRoundScript(plan, m), this.o.pollTimeoutMs);
+      const parsed: HostRound = parseHealthRound(plan, r.stdout, m, { cache: tr.cache });
+      tr.failures = 0;
+      tr.nextAttempt = 0;
+      tr.last = parsed.host;
+      tr.lastSeen = new Date().toISOString();
+      if (parsed.host.facts) tr.facts = parsed.host.facts;
+      if (parsed.ssh) tr.protect = { addresses: [parsed.ssh.client, parsed.ssh.server] };
+      return { health: parsed.host, pairs: parsed.pairs, problems: parsed.problems };
+    } catch (err) {
+      tr.failures += 1;
+      const backoff = Math.min(this.o.maxBackoffMs, this.o.intervalMs * 2 ** (tr.failures - 1));
+      tr.nextAttempt = performance.now() + backoff;
+      const health: HostHealth = { hostId: host.id, ssh: sshStatusOf(err) };
+      tr.last = health;
+      return { health, pairs: [], problems: [] };
+    } finally {
+      tr.busy = false;
+    }
+  }
+
+  private async doRound(): Promise<HealthRoundResult> {
+    const t = this.topology;
+    const started = performance.now();
+    const takenAt = new Date().toISOString();
+    const facts: Record<string, HostFacts | undefined> = {};
+    for (const h of t.hosts) facts[h.id] = this.tracks.get(h.id)?.facts;
+    const now = performance.now();
+    const answers = await Promise.all(t.hosts.map((h) => this.pollHost(h, facts, now)));
+    const pairs = answers.flatMap((a) => a.pairs);
+    if (this.o.pathMtu) await this.measurePathMtus(t, pairs);
+    const snapshot: HealthSnapshot = { takenAt, hosts: answers.map((a) => a.health), pairs };
+    const hostFacts: Record<string, HostFacts> = {};
+    for (const h of t.hosts) {
+      const f = this.tracks.get(h.id)?.facts;
+      if (f) hostFacts[h.id] = f;
+    }
+    const ix = indexTopology(t, hostFacts);
+    const desired: Record<string, DesiredHostState> = {};
+    const protect: Record<string, ProtectOptions> = {};
+    for (const h of t.hosts) {
+      desired[h.id] = desiredFromIndex(ix, h.id);
+      const p = this.tracks.get(h.id)?.protect;
+      if (p) protect[h.id] = p;
+    }
+    const findings = diagnose(t, desired, snapshot, { protect });
+    const driftSteps: Record<string, number> = {};
+    for (const f of findings) if (f.code === 'DRIFT' && f.hosts[0] !== undefined) driftSteps[f.hosts[0]] = f.fix?.hosts[0]?.steps.length ?? 1;
+    const lastSeen: Record<string, string> = {};
+    for (const h of t.hosts) {
+      const s = this.tracks.get(h.id)?.lastSeen;
+      if (s !== undefined) lastSeen[h.id] = s;
+    }
+    this.round += 1;
+    const view = buildHealthView({ pollId: this.pollId, round: this.round, durationMs: Math.round(performance.now() - started), topology: t, snapshot, findings, lastSeen, driftSteps });
+    const key = viewKey(view);
+    const changed = key !== this.lastKey;
+    this.lastKey = key;
+    this.lastView = view;
+    if (this.o.adaptive) {
+      this.interval = changed ? this.o.minIntervalMs : Math.min(this.o.maxIntervalMs, Math.max(this.o.intervalMs, Math.round(this.interval * 1.5)));
+    }
+    const problems: Record<string, string[]> = {};
+    answers.forEach((a, i) => {
+      if (a.problems.length > 0) problems[t.hosts[i]?.id ?? String(i)] = a.problems;
+    });
+    const result: HealthRoundResult = { view, snapshot, findings, changed, problems };
+    if (changed && !this.stopped) this.o.onChange?.(view);
+    this.o.onRound?.(result);
+    return result;
+  }
+
+  /** Path MTU for every pair whose DF probe at the segment MTU failed (not refused locally), cached while it keeps failing. */
+  private async measurePathMtus(t: Topology, pairs: PairProbe[]): Promise<void> {
+    const need = new Map<string, Array<{ to: string; address: string }>>();
+    for (const p of pairs) {
+      const k = pairKey(p);
+      const failed = p.dfAtMtu !== undefined && !p.dfAtMtu.ok && p.dfAtMtu.messageTooLong === undefined && p.overlay?.ok === true;
+      if (!failed) {
+        this.pathMtus.delete(k);
+        continue;
+      }
+      const cached = this.pathMtus.get(k);
+      if (cached !== undefined) {
+        p.pathMtu = cached;
+        continue;
+      }
+      const address = underlayAddressOf(t, p.to, Object.fromEntries([...this.tracks].map(([id, tr]) => [id, tr.facts])));
+      if (address === undefined) continue;
+      const list = need.get(p.from) ?? [];
+      if (!list.some((x) => x.to === p.to)) list.push({ to: p.to, address });
+      need.set(p.from, list);
+    }
+    await Promise.all(
+      [...need].map(async ([from, targets]) => {
+        const host = t.hosts.find((h) => h.id === from);
+        const mtu = this.tracks.get(from)?.facts?.underlayMtu;
+        if (!host || mtu === undefined) return;
+        try {
+          const found = await searchPathMtus(this.o.transport, host, mtu, targets, { timeoutMs: this.o.pollTimeoutMs });
+          for (const [to, v] of found) this.pathMtus.set(`${from}>${to}`, v);
+        } catch {
+          // The host stopped answering mid-search: the next round reports it.
+        }
+      }),
+    );
+    for (const p of pairs) {
+      const v = this.pathMtus.get(pairKey(p));
+      if (v !== undefined) p.pathMtu = v;
+    }
+  }
+}

@@ -1,0 +1,360 @@
+/**
+ * One health round on one host as ONE script over the host's persistent shell: link state and VXLAN
+ * parameters (`ip -j -d link`), addresses, FDB, the route to a peer (underlay facts), every
+ * firewall present (nftables; iptables-save only for the legacy backend, since iptables-nft rules
+ * already show in `nft list ruleset`; ufw and firewalld when installed and running), counters
+ * (`ip -j -s link`) before and after the probes, and the probes themselves run concurrently on the
+ * host as background jobs (`ping -c 1 -W 1 ... &` then `wait`): underlay ping per peer VTEP, and per
+ * segment per peer an overlay ping and the two DF probes of the VXLAN primer (`-M do -s <mtu-28>`
+ * must pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs
+ * on the host at probe time, so the probe matches what the kernel has).
+ *
+ * Output sections start with `<nonce> <TAG> [key]` (H7's `sections`), so no command output can fake one.
+ */
+import { deviceName, type Topology } from '../../../shared/model';
+import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
+import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
+import { FIREWALLD_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
+import { IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
+import { NFT_COMMANDS, parseNftRuleset } from '../../../shared/observe/nft';
+import { parsePing, pingArgv, type PingResult } from '../../../shared/observe/ping';
+import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
+import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
+import type { HostHealth, PairProbe } from '../../../shared/diagnose/types';
+import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan';
+import { sections } from '../deploy/scripts';
+
+/** One probe of a round: a ping from this host, and where its result goes. */
+export interface ProbeSpec {
+  /** Key of the output file and section (`p<n>`). */
+  key: string;
+  kind: 'underlay' | 'overlay' | 'dfAtMtu' | 'dfOverMtu';
+  /** Underlay address of the peer (underlay) or its overlay address. */
+  target: string;
+  /** Peer host id. */
+  to: string;
+  /** Segment id (all kinds but `underlay`). */
+  segmentId?: string;
+  /** DF probes: the VXLAN device whose MTU sets the size. */
+  device?: string;
+}
+
+/** What one host probes in a round. */
+export interface HostProbePlan {
+  hostId: string;
+  hostName: string;
+  sudo: boolean;
+  /** A peer's underlay address: `ip -j route get` it for the underlay interface and source address. */
+  routeTo?: string;
+  probes: ProbeSpec[];
+  /** Segment memberships of this host: (segment id, peer host ids), for building `PairProbe`s. */
+  segments: Array<{ segmentId: string; peers: string[] }>;
+}
+
+/** Options of `probePlan`. */
+export interface ProbePlanOptions {
+  /** Facts from earlier rounds, for peers whose underlay address is "auto". */
+  facts?: Record<string, HostFacts | undefined>;
+  /** Overlay pings only (the mesh check): no underlay or DF probes. */
+  overlayOnly?: boolean;
+  /** Leave out the DF probes (e.g. on a segment under path-MTU search). Default false. */
+  skipDf?: boolean;
+}
+
+function addressOnly(cidr: string): string {
+  const i = cidr.indexOf('/');
+  return i < 0 ? cidr : cidr.slice(0, i);
+}
+
+/** The underlay (VTEP) address of a host: the topology's, else the one it reported in an earlier round. */
+export function underlayAddressOf(t: Topology, hostId: string, facts: Record<string, HostFacts | undefined> = {}): string | undefined {
+  const h = t.hosts.find((x) => x.id === hostId);
+  if (h && h.underlay.address !== 'auto') return h.underlay.address;
+  return facts[hostId]?.underlayAddress;
+}
+
+/** The probes of one host for a topology: every peer of every segment it is a member of. */
+export function probePlan(t: Topology, hostId: string, opts: ProbePlanOptions = {}): HostProbePlan {
+  const host = t.hosts.find((h) => h.id === hostId);
+  if (!host) throw new Error(`host ${hostId} is not in topology ${t.id}`);
+  const facts = opts.facts ?? {};
+  const probes: ProbeSpec[] = [];
+  const segments: HostProbePlan['segments'] = [];
+  const underlayDone = new Set<string>();
+  let n = 0;
+  const add = (p: Omit<ProbeSpec, 'key'>): void => {
+    probes.push({ key: `p${n++}`, ...p });
+  };
+  for (const m of t.memberships.filter((x) => x.hostId === hostId)) {
+    const seg = t.segments.find((s) => s.id === m.segmentId);
+    if (!seg) continue;
+    const dev = deviceName(m, seg);
+    const peers = t.memberships.filter((x) => x.segmentId === seg.id && x.hostId !== hostId);
+    segments.push({ segmentId: seg.id, peers: peers.map((p) => p.hostId) });
+    for (const p of peers) {
+      const ul = underlayAddressOf(t, p.hostId, facts);
+      if (!opts.overlayOnly && ul !== undefined && !underlayDone.has(p.hostId)) {
+        underlayDone.add(p.hostId);
+        add({ kind: 'underlay', target: ul, to: p.hostId });
+      }
+      if (p.address === undefined) continue;
+      const ov = addressOnly(p.address);
+      add({ kind: 'overlay', target: ov, to: p.hostId, segmentId: seg.id });
+      if (!opts.overlayOnly && opts.skipDf !== true) {
+        add({ kind: 'dfAtMtu', target: ov, to: p.hostId, segmentId: seg.id, device: dev });
+        add({ kind: 'dfOverMtu', target: ov, to: p.hostId, segmentId: seg.id, device: dev });
+      }
+    }
+  }
+  const firstPeer = segments.flatMap((s) => s.peers)[0];
+  const routeTo = firstPeer === undefined ? undefined : underlayAddressOf(t, firstPeer, facts);
+  return { hostId, hostName: host.name, sudo: host.sudo, ...(routeTo === undefined ? {} : { routeTo }), probes, segments };
+}
+
+/** Shell variable holding a device's MTU (`vxs_mtu_<n>`), one per device. */
+function mtuVar(devices: Map<string, string>, dev: string): string {
+  let v = devices.get(dev);
+  if (v === undefined) {
+    v = `vxs_mtu_${devices.size}`;
+    devices.set(dev, v);
+  }
+  return v;
+}
+
+/** The probe lines: every ping in the background writing to `$vxs_d/<key>`, then `wait`. */
+function probeLines(plan: HostProbePlan): string[] {
+  const lines: string[] = [];
+  const devices = new Map<string, string>();
+  for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
+  for (const [dev, v] of devices) lines.push(`${v}=$(cat ${quoteShellArg(`/sys/class/net/${dev}/mtu`)} 2>/dev/null || echo 0)`);
+  for (const p of plan.probes) {
+    const out = `>"$vxs_d/${p.key}" 2>&1`;
+    if (p.kind === 'underlay' || p.kind === 'overlay') {
+      lines.push(`${argvToShell(pingArgv(p.target))} ${out} &`);
+      continue;
+    }
+    const v = mtuVar(devices, p.device ?? '');
+    // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
+    const size = p.kind === 'dfAtMtu' ? `$(($${v}-28))` : `$(($${v}-27))`;
+    lines.push(`[ "$${v}" -gt 100 ] && ping -n -c 1 -W 1 -M do -s ${size} ${quoteShellArg(p.target)} ${out} &`);
+  }
+  lines.push('wait');
+  return lines;
+}
+
+/** The whole round script for one host; `marker` is a fresh random nonce (H7's `newMarker`). */
+export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { overlayOnly?: boolean } = {}): string {
+  const m = marker;
+  const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
+  const lines: string[] = ['vxs_d=$(mktemp -d /tmp/vxs-health.XXXXXX) || exit 3'];
+  if (opts.overlayOnly !== true) {
+    lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
+    for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
+    if (plan.routeTo !== undefined) lines.push(tag('ROUTE'), `ip -j route get ${quoteShellArg(plan.routeTo)} 2>/dev/null`);
+    lines.push(
+      `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; ${argvToShell(NFT_COMMANDS.text)} 2>&1; fi`,
+      // iptables-nft rules are nftables tables already read above; only the legacy backend is separate.
+      `if command -v iptables-save >/dev/null 2>&1 && ! iptables-save --version 2>/dev/null | grep -q nf_tables; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
+      `if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi`,
+      `if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then ${tag('FWD')}; ${argvToShell(FIREWALLD_COMMAND)} 2>&1; fi`,
+    );
+  }
+  lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  lines.push(...probeLines(plan));
+  lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
+  // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
+  if (plan.probes.length > 0) {
+    lines.push(
+      `awk -v m=${m} 'FNR == 1 { n = split(FILENAME, a, "/"); print m " PING " a[n] } !/^PING / && !/^$/ && !/^--- /' "$vxs_d"/p* 2>/dev/null`,
+    );
+  }
+  lines.push('rm -rf "$vxs_d"', tag('END'));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A round's parsed answer from one host. */
+export interface HostRound {
+  host: HostHealth;
+  /** Probes from this host, one per (segment, peer). */
+  pairs: PairProbe[];
+  /** Problems reading this host's output (a parser error names the command); the round still counts. */
+  problems: string[];
+  /** The SSH session's ends (`$SSH_CONNECTION`): client address and this host's address. */
+  ssh?: { client: string; server: string };
+}
+
+/**
+ * Parsed outputs of a host's previous round by section: an unchanged text (links, addresses, FDB and
+ * firewall rules rarely change between rounds) is not parsed again.
+ */
+export type ParseCache = Map<string, { text: string; value: unknown }>;
+
+function cached<T>(cache: ParseCache | undefined, key: string, text: string, parse: () => T): T {
+  const hit = cache?.get(key);
+  if (hit !== undefined && hit.text === text) return hit.value as T;
+  const value = parse();
+  cache?.set(key, { text, value });
+  return value;
+}
+
+function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefined {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    const r = Array.isArray(parsed) ? (parsed[0] as Record<string, unknown> | undefined) : undefined;
+    if (!r) return undefined;
+    return { ...(typeof r.dev === 'string' ? { dev: r.dev } : {}), ...(typeof r.prefsrc === 'string' ? { prefsrc: r.prefsrc } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function guard<T>(problems: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    problems.push(err instanceof ObserveParseError || err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}
+
+/**
+ * Parses a round's output into H8's `HostHealth` and this host's `PairProbe`s.
+ *
+ * @throws Error when the output is cut short (no END section): the shell died mid-round.
+ */
+export function parseHealthRound(plan: HostProbePlan, stdout: string, marker: string, opts: { overlayOnly?: boolean; cache?: ParseCache } = {}): HostRound {
+  const cache = opts.cache;
+  const host = plan.hostName;
+  const problems: string[] = [];
+  const secs = sections(stdout, marker);
+  if (!secs.some((s) => s.tag === 'END')) throw new Error(`${host}: the health round ended before its END marker (output cut short)`);
+  const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
+  const pings = new Map<string, string>();
+  let route: string | undefined;
+  let nftJson: string | undefined;
+  let nftText: string | undefined;
+  let ipt: string | undefined;
+  let ufw: string | undefined;
+  let fwd: string | undefined;
+  let ctr0: string | undefined;
+  let ctr1: string | undefined;
+  let ssh: HostRound['ssh'];
+  for (const s of secs) {
+    switch (s.tag) {
+      case 'OBS':
+        if (s.args in OBSERVE_COMMANDS) obs[s.args as keyof typeof OBSERVE_COMMANDS] = s.body;
+        break;
+      case 'ROUTE':
+        route = s.body;
+        break;
+      case 'NFTJ':
+        nftJson = s.body;
+        break;
+      case 'NFTT':
+        nftText = s.body;
+        break;
+      case 'IPT':
+        ipt = s.body;
+        break;
+      case 'UFW':
+        ufw = s.body;
+        break;
+      case 'FWD':
+        fwd = s.body;
+        break;
+      case 'CTR0':
+        ctr0 = s.body;
+        break;
+      case 'CTR1':
+        ctr1 = s.body;
+        break;
+      case 'PING':
+        pings.set(s.args, s.body);
+        break;
+      case 'SSH': {
+        const [client, , server] = s.args.trim().split(/\s+/);
+        if (client && server) ssh = { client, server };
+        break;
+      }
+    }
+  }
+  const health: HostHealth = { hostId: plan.hostId, ssh: { state: 'ok' } };
+  if (opts.overlayOnly !== true) {
+    let observed: ObservedHostState | undefined;
+    if (obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
+      const o = { link: obs.link, addr: obs.addr, fdb: obs.fdb };
+      observed = guard(problems, () => cached(cache, 'observed', `${o.link}\0${o.addr}\0${o.fdb}`, () => parseObserved(o, { host })));
+    } else problems.push(`${host}: the round did not report links, addresses and FDB`);
+    if (observed) health.observed = observed;
+    const r = route === undefined ? undefined : firstRoute(route);
+    const facts: HostFacts = {};
+    if (r?.dev !== undefined) {
+      facts.underlayInterface = r.dev;
+      const mtu = observed?.links.find((l) => l.name === r.dev)?.mtu;
+      if (mtu !== undefined) facts.underlayMtu = mtu;
+    }
+    if (r?.prefsrc !== undefined) facts.underlayAddress = r.prefsrc;
+    if (Object.keys(facts).length > 0) health.facts = facts;
+    const firewalls: FirewallRuleset[] = [];
+    if (nftJson !== undefined && nftJson.trim().startsWith('{')) {
+      const j = nftJson;
+      const fw = guard(problems, () => cached(cache, 'nft', `${j}\0${nftText ?? ''}`, () => parseNftRuleset({ json: j, ...(nftText === undefined ? {} : { text: nftText }) }, host)));
+      if (fw) firewalls.push(fw);
+    } else if (nftJson !== undefined && nftJson.trim() !== '') problems.push(`${host}: \`nft -j list ruleset\` failed: ${nftJson.trim().split('\n')[0] ?? ''}`);
+    if (ipt !== undefined) {
+      const text = ipt;
+      const fw = guard(problems, () => cached(cache, 'iptables', text, () => parseIptablesSave(text, host)));
+      if (fw) firewalls.push(fw);
+    }
+    if (ufw !== undefined) {
+      const text = ufw;
+      const fw = guard(problems, () => cached(cache, 'ufw', text, () => parseUfwStatus(text, host)));
+      if (fw) firewalls.push(fw);
+    }
+    if (fwd !== undefined) {
+      const text = fwd;
+      const fw = guard(problems, () => cached(cache, 'firewalld', text, () => parseFirewalldListAll(text, host)));
+      if (fw) firewalls.push(fw);
+    }
+    health.firewalls = firewalls;
+  }
+  let before: LinkCounters[] | undefined;
+  let after: LinkCounters[] | undefined;
+  if (ctr0 !== undefined && ctr1 !== undefined) {
+    const a = ctr0;
+    const b = ctr1;
+    before = guard(problems, () => parseLinkCounters(a, host));
+    after = guard(problems, () => parseLinkCounters(b, host));
+  }
+  if (before && after) health.counters = { before, after };
+
+  const results = new Map<string, PingResult>();
+  for (const p of plan.probes) {
+    const text = pings.get(p.key);
+    if (text === undefined) continue;
+    const cmd = p.kind === 'underlay' || p.kind === 'overlay' ? argvToShell(pingArgv(p.target)) : `ping -M do ${p.target}`;
+    const parsed = guard(problems, () => parsePing(text, { host, command: cmd }));
+    if (parsed) results.set(p.key, parsed);
+  }
+  const underlayByPeer = new Map<string, PingResult>();
+  for (const p of plan.probes) {
+    const r = results.get(p.key);
+    if (p.kind === 'underlay' && r) underlayByPeer.set(p.to, r);
+  }
+  const pairs: PairProbe[] = [];
+  for (const s of plan.segments) {
+    for (const peer of s.peers) {
+      const probe: PairProbe = { segmentId: s.segmentId, from: plan.hostId, to: peer };
+      const ul = underlayByPeer.get(peer);
+      if (ul) probe.underlay = ul;
+      for (const p of plan.probes) {
+        if (p.segmentId !== s.segmentId || p.to !== peer || p.kind === 'underlay') continue;
+        const r = results.get(p.key);
+        if (r) probe[p.kind] = r;
+      }
+      pairs.push(probe);
+    }
+  }
+  return { host: health, pairs, problems, ...(ssh ? { ssh } : {}) };
+}

@@ -1,0 +1,50 @@
+import { useEffect, useRef } from 'react';
+import { useStore } from '../store/store';
+import { answerHostKey } from './deploy-actions';
+
+/**
+ * Asks about a host key seen for the first time (one question at a time, oldest first). A changed
+ * key never comes here: the backend refuses it and the host shows the error, with no way to click
+ * through (HOUSE-STYLE 4).
+ */
+export function HostKeyModal() {
+  const prompt = useStore((s) => s.hostKeyPrompts[0]);
+  const waiting = useStore((s) => s.hostKeyPrompts.length);
+  const hostName = useStore((s) => (prompt ? s.topology.hosts.find((h) => h.ssh.host === prompt.host && h.ssh.port === prompt.port)?.name : undefined));
+  const refuse = useRef<HTMLButtonElement>(null);
+  useEffect(() => refuse.current?.focus(), [prompt?.promptId]);
+  if (!prompt) return null;
+  const where = `${prompt.host}:${prompt.port}`;
+  return (
+    <div className="modal-backdrop modal-top">
+      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby="hostkey-title" data-testid="host-key-prompt">
+        <h2 id="hostkey-title">Unknown host key{hostName === undefined ? '' : ` for ${hostName}`}</h2>
+        <p>
+          <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the fingerprint with the one on the host (
+          <span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_{prompt.keyType.replace(/^ssh-/, '').replace(/^ecdsa-.*/, 'ecdsa')}_key.pub</span>) before you trust it.
+        </p>
+        <dl className="hostkey-facts">
+          <dt>Host</dt>
+          <dd className="mono" data-testid="host-key-host">
+            {where}
+          </dd>
+          <dt>Key type</dt>
+          <dd className="mono">{prompt.keyType}</dd>
+          <dt>Fingerprint</dt>
+          <dd className="mono fingerprint" data-testid="host-key-fingerprint">
+            {prompt.fingerprint}
+          </dd>
+        </dl>
+        {waiting > 1 && <p className="muted">{waiting - 1} more host{waiting === 2 ? '' : 's'} waiting for an answer.</p>}
+        <div className="modal-buttons">
+          <button type="button" ref={refuse} onClick={() => void answerHostKey(prompt.promptId, false)} data-testid="host-key-refuse">
+            Refuse
+          </button>
+          <button type="button" className="primary" onClick={() => void answerHostKey(prompt.promptId, true)} data-testid="host-key-trust">
+            Trust this key
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

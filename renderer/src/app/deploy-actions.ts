@@ -1,0 +1,133 @@
+/**
+ * Deploy and Destroy from the UI: review (`deploy.preview`), then apply/destroy with a fresh run id,
+ * cancel, and host-key answers. The backend does the work; this module only drives the store.
+ */
+import { events, type ApiClient, type DeployResultData } from '../../../shared/api/contract';
+import { serializeTopology } from '../../../shared/model';
+import { call, describeError, getApiClient } from '../files/backend';
+import { isDeployBusy } from '../store/deploy-slice';
+import { selectProblems } from '../store/problems';
+import { useStore } from '../store/store';
+import type { DeployAction, Store } from '../store/types';
+
+const state = () => useStore.getState();
+
+/** The exact text reviewed, so Apply deploys what the user saw even if something changes meanwhile. */
+let reviewedText: string | null = null;
+
+/** A run id the backend accepts (8-64 letters, digits or "-"). */
+export function newRunId(): string {
+  return crypto.randomUUID();
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Why Deploy cannot start now (short text shown beside the button and as its tooltip), or null. */
+export function deployBlocker(s: Store, action: DeployAction = 'apply'): string | null {
+  if (s.topology.hosts.length === 0) return 'Add a host first';
+  if (isDeployBusy(s)) return 'A deploy is under way';
+  const problems = selectProblems(s);
+  const refused = problems.filter((p) => p.origin === 'field').length;
+  if (refused > 0) return `${plural(refused, 'refused edit')}: see Problems`;
+  // Destroy removes only what carries the topology's mark, so a half-finished drawing may still be torn down.
+  if (action === 'apply') {
+    const errors = problems.filter((p) => p.origin === 'validation' && p.severity === 'error').length;
+    if (errors > 0) return `${plural(errors, 'error')}: see Problems`;
+  }
+  return null;
+}
+
+/** Deploy/Destroy button: review what would change on every host. */
+export async function startReview(action: DeployAction): Promise<void> {
+  const s = state();
+  const blocker = deployBlocker(s, action);
+  if (blocker !== null) {
+    s.notify('warning', `Cannot ${action === 'destroy' ? 'destroy' : 'deploy'}: ${blocker}.`);
+    return;
+  }
+  let text: string;
+  try {
+    text = serializeTopology(s.topology);
+  } catch (err) {
+    s.notify('error', `Cannot deploy: the drawing does not serialise (${describeError(err)}).`);
+    return;
+  }
+  const runId = newRunId();
+  reviewedText = text;
+  s.beginDeployRun(action, runId, 'preview');
+  try {
+    state().finishPreview(await call('deploy.preview', { topology: text, action, runId }));
+  } catch (err) {
+    if (state().deployRunId !== runId) return;
+    state().failDeployRun(`Review failed: ${describeError(err)}`);
+    state().setBottomTab('log');
+  }
+}
+
+/** Apply (or Destroy) button of the review: runs on every host with a fresh run id. */
+export async function applyReviewed(): Promise<DeployResultData | null> {
+  const s = state();
+  if (s.deployPhase !== 'reviewing' || reviewedText === null) return null;
+  const action = s.deployAction;
+  const runId = newRunId();
+  s.beginDeployRun(action, runId, 'run');
+  s.setBottomTab('log');
+  try {
+    const result = await call(action === 'destroy' ? 'deploy.destroy' : 'deploy.apply', { topology: reviewedText, runId });
+    state().finishDeployRun(result);
+    return result;
+  } catch (err) {
+    if (state().deployRunId === runId) state().failDeployRun(`${action === 'destroy' ? 'Destroy' : 'Deploy'} failed: ${describeError(err)}`);
+    return null;
+  }
+}
+
+/** Cancel during a review or a run: the backend stops each host before its next step and rolls back. */
+export async function cancelDeploy(): Promise<void> {
+  const s = state();
+  const runId = s.deployRunId;
+  if (runId === null) return;
+  if (s.deployPhase === 'reviewing') {
+    s.closeDeployReview();
+    return;
+  }
+  if (s.deployPhase === 'previewing') s.closeDeployReview();
+  else s.requestDeployCancel();
+  try {
+    await call('deploy.cancel', { runId });
+  } catch (err) {
+    state().notify('warning', `Cancel failed: ${describeError(err)}`);
+  }
+}
+
+/** Trust or refuse a host key seen for the first time. */
+export async function answerHostKey(promptId: string, accept: boolean): Promise<void> {
+  state().removeHostKeyPrompt(promptId);
+  try {
+    const { known } = await call('hosts.confirmHostKey', { promptId, accept });
+    // The backend stops waiting after a while: say so rather than pretend the answer counted.
+    if (!known) state().notify('warning', 'That host-key question had expired; the host was treated as refused. Press Deploy again.');
+  } catch (err) {
+    state().notify('error', `Could not send the host-key answer: ${describeError(err)}`);
+  }
+}
+
+/** Feeds `deploy.progress` and `hosts.hostKeyPrompt` events into the store; returns the unsubscribe. */
+export function subscribeDeployEvents(api: ApiClient | null = getApiClient()): () => void {
+  if (!api) return () => undefined;
+  const offProgress = api.on('deploy.progress', (payload) => {
+    // Events cross a process boundary: parse before acting on them.
+    const e = events['deploy.progress'].safeParse(payload);
+    if (e.success) state().applyDeployProgress(e.data);
+  });
+  const offPrompt = api.on('hosts.hostKeyPrompt', (payload) => {
+    const e = events['hosts.hostKeyPrompt'].safeParse(payload);
+    if (e.success) state().addHostKeyPrompt(e.data);
+  });
+  return () => {
+    offProgress();
+    offPrompt();
+  };
+}

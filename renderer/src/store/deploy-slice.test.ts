@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import type { DeployResultData } from '../../../shared/api/contract';
+import { meshTemplate } from '../files/templates';
+import { groupSteps, hostBadge, summarizeDeploy, summaryText } from './deploy-slice';
+import { createStudioStore } from './store';
+import type { DeployProgressEvent } from './types';
+
+type HostResult = DeployResultData['hosts'][number];
+
+function hostResult(hostId: string, outcome: HostResult['outcome'], extra: Partial<HostResult> = {}): HostResult {
+  return {
+    hostId,
+    hostName: hostId,
+    outcome,
+    steps: [],
+    applied: 0,
+    diagnostics: [],
+    timings: { connectMs: 1, observeMs: 1, applyMs: 1, verifyMs: 0, totalMs: 3 },
+    ...extra,
+  };
+}
+
+function result(runId: string, hosts: HostResult[], action: DeployResultData['action'] = 'apply'): DeployResultData {
+  return { action, topologyId: 't', runId, ok: hosts.every((h) => h.outcome === 'applied' || h.outcome === 'unchanged'), hosts, diagnostics: [], durationMs: 1234 };
+}
+
+function storeWithThreeHosts() {
+  const store = createStudioStore();
+  store.getState().loadDocument(meshTemplate(3), null);
+  const ids = store.getState().topology.hosts.map((h) => h.id);
+  return { store, s: () => store.getState(), ids: ids as [string, string, string] };
+}
+
+const progress = (runId: string, hostId: string, e: Partial<DeployProgressEvent>): DeployProgressEvent => ({ runId, hostId, phase: 'connect', status: 'running', ...e });
+
+describe('deploy progress events', () => {
+  it('update only the host they name, leaving every other host entry the same object', () => {
+    const { s, ids } = storeWithThreeHosts();
+    const [a, b, c] = ids;
+    s().beginDeployRun('apply', 'run-0001', 'run');
+    s().applyDeployProgress(progress('run-0001', a, {}));
+    s().applyDeployProgress(progress('run-0001', b, {}));
+    const before = s().hostProgress;
+    s().applyDeployProgress(progress('run-0001', a, { phase: 'apply', step: 3, total: 7 }));
+    const after = s().hostProgress;
+    expect(after[b]).toBe(before[b]);
+    expect(after[c]).toBeUndefined();
+    expect(after[a]).not.toBe(before[a]);
+    expect(hostBadge(after[a] as NonNullable<(typeof after)[string]>).label).toBe('applying 3/7');
+  });
+
+  it('of another run are ignored', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0002', 'run');
+    const before = s().hostProgress;
+    s().applyDeployProgress(progress('stale-run-1', ids[0], { phase: 'done', status: 'ok', outcome: 'applied' }));
+    expect(s().hostProgress).toBe(before);
+    expect(s().deployLog.filter((l) => l.hostId !== null)).toHaveLength(0);
+  });
+
+  it('write one log line per event under the host name', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0003', 'run');
+    s().applyDeployProgress(progress('run-0003', ids[1], { phase: 'apply', step: 0, total: 5 }));
+    const line = s().deployLog.at(-1);
+    expect(line?.hostId).toBe(ids[1]);
+    expect(line?.hostName).toBe(s().topology.hosts[1]?.name);
+    expect(line?.message).toBe('applying 5 steps');
+  });
+
+  it('show the badges a user reads while a host converges', () => {
+    const { s, ids } = storeWithThreeHosts();
+    const id = ids[0];
+    const label = () => hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label;
+    s().beginDeployRun('apply', 'run-0004', 'run');
+    s().applyDeployProgress(progress('run-0004', id, { phase: 'connect' }));
+    expect(label()).toBe('connecting');
+    s().applyDeployProgress(progress('run-0004', id, { phase: 'lock' }));
+    expect(label()).toBe('observing');
+    s().applyDeployProgress(progress('run-0004', id, { phase: 'apply', step: 0, total: 7 }));
+    expect(label()).toBe('applying 0/7');
+    s().applyDeployProgress(progress('run-0004', id, { phase: 'done', status: 'ok', outcome: 'applied' }));
+    expect(label()).toBe('applied');
+  });
+});
+
+describe('a finished run', () => {
+  it('counts applied, unchanged and failed hosts for the summary', () => {
+    const r = result('run-0005', [
+      hostResult('a', 'applied'),
+      hostResult('b', 'applied'),
+      hostResult('c', 'unchanged'),
+      hostResult('d', 'failed'),
+      hostResult('e', 'rolled-back'),
+      hostResult('f', 'unreachable'),
+    ]);
+    expect(summarizeDeploy(r)).toEqual({ applied: 2, unchanged: 1, failed: 1, rolledBack: 1, unreachable: 1, pending: 0 });
+    expect(summaryText(summarizeDeploy(r), 'apply')).toBe('2 applied · 1 unchanged · 1 failed · 1 rolled back · 1 unreachable');
+  });
+
+  it('marks a host that failed at a step with that step, its shell line, exit code and stderr in the log', () => {
+    const { s, ids } = storeWithThreeHosts();
+    const [a, b, c] = ids;
+    s().beginDeployRun('apply', 'run-0006', 'run');
+    const step = { index: 0, argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'], shell: 'ip link add br100 type bridge', description: 'create bridge br100', kind: 'link-add' };
+    const steps = [step, { ...step, index: 1 }, { ...step, index: 2 }, { ...step, index: 3 }];
+    s().finishDeployRun(
+      result('run-0006', [
+        hostResult(a, 'applied', { steps, applied: 4 }),
+        hostResult(b, 'unchanged'),
+        hostResult(c, 'rolled-back', {
+          steps,
+          applied: 2,
+          failure: { step: 2, argv: step.argv, shell: step.shell, exitCode: 2, stderrTail: 'RTNETLINK answers: File exists' },
+          error: { code: 'COMMAND_FAILED', message: 'step 3 failed', hint: 'Read the stderr shown.' },
+        }),
+      ]),
+    );
+    expect(s().deployPhase).toBe('failed');
+    expect(hostBadge(s().hostProgress[c] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label).toBe('rolled back (step 3)');
+    const failure = s().deployLog.find((l) => l.hostId === c && l.level === 'error');
+    expect(failure?.message).toBe('step 3 of 4 failed');
+    expect(failure?.detail).toEqual(['$ ip link add br100 type bridge', 'exit code 2', 'RTNETLINK answers: File exists']);
+    expect(s().deployLog.at(-1)?.message).toMatch(/^Done: 1 applied · 1 unchanged · 0 failed · 1 rolled back/);
+  });
+
+  it('ends "done" when every host converged, and "cancelled" after a cancel', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0007', 'run');
+    s().finishDeployRun(result('run-0007', ids.map((id) => hostResult(id, 'applied'))));
+    expect(s().deployPhase).toBe('done');
+    s().beginDeployRun('apply', 'run-0008', 'run');
+    s().requestDeployCancel();
+    s().finishDeployRun(result('run-0008', ids.map((id) => hostResult(id, 'rolled-back'))));
+    expect(s().deployPhase).toBe('cancelled');
+  });
+
+  it('shows a changed host key on the host as a hard error', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0009', 'preview');
+    s().finishPreview(
+      result('run-0009', [hostResult(ids[0], 'unreachable', { error: { code: 'SSH_HOST_KEY_CHANGED', message: 'The host key has CHANGED', hint: 'Verify the host.' } })]),
+    );
+    const badge = hostBadge(s().hostProgress[ids[0]] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>);
+    expect(badge).toMatchObject({ label: 'host key changed', tone: 'error' });
+    expect(s().deployPhase).toBe('reviewing');
+  });
+});
+
+describe('the review', () => {
+  it('groups steps into added (with settings of the new device), changed and removed', () => {
+    const st = (index: number, kind: string, argv: string[]) => ({ index, kind, argv, shell: argv.join(' '), description: argv.join(' ') });
+    const g = groupSteps([
+      st(0, 'link-add', ['ip', 'link', 'add', 'vxlan100', 'type', 'vxlan', 'id', '100', 'dev', 'eth0']),
+      st(1, 'link-alias', ['ip', 'link', 'set', 'vxlan100', 'alias', 'vxlan-studio:t']),
+      st(2, 'link-mtu', ['ip', 'link', 'set', 'br100', 'mtu', '1450']),
+      st(3, 'addr-add', ['ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'br100']),
+      st(4, 'fdb-del', ['bridge', 'fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', '192.0.2.9']),
+    ]);
+    expect(g.add.map((s) => s.index)).toEqual([0, 1, 3]);
+    expect(g.change.map((s) => s.index)).toEqual([2]);
+    expect(g.remove.map((s) => s.index)).toEqual([4]);
+  });
+
+  it('shows per-host pending changes on the badges until the user applies', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0010', 'preview');
+    const step = { index: 0, argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'], shell: 'ip link add br100 type bridge', description: 'create bridge br100', kind: 'link-add' };
+    s().finishPreview(result('run-0010', [hostResult(ids[0], 'pending', { steps: [step, { ...step, index: 1 }] }), hostResult(ids[1], 'unchanged')]));
+    const label = (id: string) => hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label;
+    expect(label(ids[0])).toBe('2 changes');
+    expect(label(ids[1])).toBe('unchanged');
+    s().closeDeployReview();
+    expect(s().hostProgress).toEqual({});
+    expect(s().deployPhase).toBe('idle');
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The smallest firewall change that lets a segment's peers reach a VTEP: an accept for UDP
+ * <port> from exactly those peers, placed before the rule that drops it (or, for a default-drop
+ * policy, at the end of the chain), in the tool that owns the rule.
+ */
+import type { StepKind } from '../plan/types';
+import { parseAddress } from '../validate/ip';
+import type { VxlanDrop } from './firewall';
+
+/**
+ * A fix step: like shared/plan's `Step` (argv, description, inverse, target), with one more kind
+ * for firewall changes, which the plan compiler never makes.
+ */
+export interface FixStep {
+  argv: string[];
+  description: string;
+  /** Commands that undo it (empty when they need a value only known after it ran, e.g. an nft handle). */
+  inverse: string[][];
+  kind: StepKind | 'firewall-allow';
+  target: string;
+}
+
+/** Comment put on nftables rules we add, so people (and a later teardown) can tell them apart. */
+export const NFT_FIX_COMMENT = 'vxlan-studio: VXLAN from segment peers';
+
+function byFamily(peers: readonly string[]): { v4: string[]; v6: string[] } {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const p of peers) {
+    const a = parseAddress(p);
+    if (typeof a === 'string') throw new Error(`peer address ${JSON.stringify(p)} is not an IP address: ${a}`);
+    (a.family === 4 ? v4 : v6).push(a.normalized);
+  }
+  return { v4, v6 };
+}
+
+function nftSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
+  const loc = drop.nft;
+  if (!loc) return [];
+  const { v4, v6 } = byFamily(peers);
+  const groups: Array<[string, string[]]> = [];
+  if (v4.length > 0 && loc.family !== 'ip6') groups.push(['ip', v4]);
+  if (v6.length > 0 && loc.family !== 'ip') groups.push(['ip6', v6]);
+  return groups.map(([proto, addrs]) => {
+    const head =
+      drop.kind === 'rule' && loc.handle !== undefined
+        ? ['nft', 'insert', 'rule', loc.family, loc.table, loc.chain, 'position', String(loc.handle)]
+        : ['nft', 'add', 'rule', loc.family, loc.table, loc.chain];
+    return {
+      // `insert ... position H` puts the rule before the rule with handle H (nft(8) RULES).
+      argv: [
+        ...head,
+        proto,
+        'saddr',
+        `{ ${addrs.join(', ')} }`,
+        'udp',
+        'dport',
+        String(port),
+        'accept',
+        'comment',
+        `"${NFT_FIX_COMMENT}"`,
+      ],
+      description:
+        drop.kind === 'rule'
+          ? `accept UDP ${port} from ${addrs.join(', ')} before \`${drop.text}\` (${drop.where})`
+          : `accept UDP ${port} from ${addrs.join(', ')} in ${drop.where}, whose policy drops it`,
+      inverse: [],
+      kind: 'firewall-allow',
+      target: `${loc.family} ${loc.table} ${loc.chain}`,
+    };
+  });
+}
+
+function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
+  const loc = drop.iptables;
+  if (!loc) return [];
+  const { v4 } = byFamily(peers);
+  if (v4.length === 0) return [];
+  const table = loc.table === 'filter' ? [] : ['-t', loc.table];
+  const match = ['-s', v4.join(','), '-p', 'udp', '-m', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
+  const where = drop.kind === 'rule' && loc.position !== undefined ? ['-I', loc.chain, String(loc.position)] : ['-A', loc.chain];
+  return [
+    {
+      argv: ['iptables', ...table, ...where, ...match],
+      description:
+        drop.kind === 'rule'
+          ? `accept UDP ${port} from ${v4.join(', ')} before rule ${loc.position ?? ''} of ${loc.chain} (\`${drop.text}\`)`
+          : `accept UDP ${port} from ${v4.join(', ')} at the end of ${loc.chain}, whose policy is DROP`,
+      inverse: [['iptables', ...table, '-D', loc.chain, ...match]],
+      kind: 'firewall-allow',
+      target: loc.chain,
+    },
+  ];
+}
+
+function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
+  const n = drop.kind === 'rule' ? drop.ufw?.number : undefined;
+  return peers.map((peer) => {
+    const rule = ['allow', 'proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
+    return {
+      argv: n === undefined ? ['ufw', ...rule] : ['ufw', 'insert', String(n), ...rule],
+      description:
+        n === undefined
+          ? `allow UDP ${port} from ${peer} (ufw's default denies it)`
+          : `allow UDP ${port} from ${peer} before ufw rule ${n} (\`${drop.text}\`)`,
+      inverse: [['ufw', 'delete', ...rule]],
+      kind: 'firewall-allow',
+      target: 'ufw',
+    };
+  });
+}
+
+function firewalldSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
+  const zone = drop.firewalld?.zone;
+  if (zone === undefined) return [];
+  // A rich rule that denies wins over an allow of the same priority, so go one below it.
+  const priority = drop.kind === 'rule' ? (drop.firewalld?.priority ?? 0) - 1 : undefined;
+  const steps: FixStep[] = [];
+  for (const peer of peers) {
+    const a = parseAddress(peer);
+    if (typeof a === 'string') throw new Error(`peer address ${JSON.stringify(peer)} is not an IP address: ${a}`);
+    const rich = `rule${priority === undefined ? '' : ` priority="${priority}"`} family="${a.family === 4 ? 'ipv4' : 'ipv6'}" source address="${a.normalized}" port port="${port}" protocol="udp" accept`;
+    for (const permanent of [false, true]) {
+      const base = ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone}`];
+      steps.push({
+        argv: [...base, `--add-rich-rule=${rich}`],
+        description: `${permanent ? 'keep across reloads: ' : ''}accept UDP ${port} from ${a.normalized} in zone ${zone}`,
+        inverse: [[...base, `--remove-rich-rule=${rich}`]],
+        kind: 'firewall-allow',
+        target: zone,
+      });
+    }
+  }
+  return steps;
+}
+
+/**
+ * Commands that let `peers` through to UDP `port` despite `drop`.
+ *
+ * @example
+ * firewallFixSteps(drop, ['172.30.1.11', '172.30.1.13'], 4789)[0].argv
+ * // nft insert rule inet vxlan_studio_lab input position 2 ip saddr '{ 172.30.1.11, 172.30.1.13 }'
+ * //   udp dport 4789 accept comment '"vxlan-studio: VXLAN from segment peers"'   (as argvToShell prints it)
+ */
+export function firewallFixSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
+  switch (drop.backend) {
+    case 'nftables':
+      return nftSteps(drop, peers, port);
+    case 'iptables':
+      return iptablesSteps(drop, peers, port);
+    case 'ufw':
+      return ufwSteps(drop, peers, port);
+    case 'firewalld':
+      return firewalldSteps(drop, peers, port);
+  }
+}
