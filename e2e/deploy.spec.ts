@@ -57,6 +57,7 @@ test('deploying the demo lab from the browser converges every host, re-deploying
   await expect(deploy.status).toContainText('3 applied · 0 unchanged · 0 failed');
   await expect(page.getByTestId('deploy-summary')).toContainText('3 applied · 0 unchanged · 0 failed');
   await expect(deploy.logLines.filter({ hasText: 'read-back matches the topology' })).toHaveCount(3);
+  for (const fingerprint of trusted) await expect(deploy.logLines.filter({ hasText: `trusted ssh-ed25519 host key ${fingerprint}` })).toHaveCount(1);
   await page.screenshot({ path: docs('screenshot-deployed.png') });
 
   // The overlay really works: h1 reaches the last host's overlay address across VXLAN.

@@ -60,9 +60,14 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
     const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
       const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
+      let answered = false;
+      child.stdin.on('error', () => undefined);
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
         out += d;
-        if (out.includes('[y/N]')) child.stdin.write('n\n');
+        if (!answered && out.includes('[y/N]')) {
+          answered = true;
+          child.stdin.write('n\n');
+        }
       });
       child.on('error', reject);
       child.on('close', (status) => resolve({ status, out }));

@@ -28,6 +28,7 @@ suite('deploy.* over the API contract against a lab', () => {
   let lab: LabState;
   let topology: Topology;
   const emitted: Emitted[] = [];
+  let onEmit: ((event: string, payload: unknown) => void) | undefined;
   let service: ReturnType<typeof createDeployService>;
   const call = (method: string, request: unknown): Promise<unknown> =>
     dispatch(service.handlers as unknown as Handlers, method, request);
@@ -41,6 +42,7 @@ suite('deploy.* over the API contract against a lab', () => {
       knownHostsFile: path.join(scratch, 'known_hosts'),
       emit: (event, payload) => {
         emitted.push({ event, payload } as Emitted);
+        onEmit?.(event, payload);
         // The "user" accepts every fingerprint the UI is shown.
         if (event === 'hosts.hostKeyPrompt')
           void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
@@ -90,6 +92,37 @@ suite('deploy.* over the API contract against a lab', () => {
     expect(await overlayPingFailures(lab, topology)).toEqual([]);
     // No prompt the second time: accepted keys were recorded.
     expect(emitted.some((e) => e.event === 'hosts.hostKeyPrompt')).toBe(false);
+  }, 120_000);
+
+  it('cancels a running deploy before the next step and rolls every host back', async () => {
+    await call('deploy.destroy', { topology: serializeTopology(topology) });
+    emitted.length = 0;
+    const runId = 'run-cancel-0001';
+    let cancel: Promise<unknown> | undefined;
+    const stopAtFirstStep = (event: string, payload: unknown): void => {
+      const p = payload as EventOf<'deploy.progress'>;
+      if (event === 'deploy.progress' && p.phase === 'apply' && p.step === 1 && cancel === undefined)
+        cancel = call('deploy.cancel', { runId });
+    };
+    onEmit = stopAtFirstStep;
+    try {
+      const r = (await call('deploy.apply', { topology: serializeTopology(topology), runId })) as {
+        value: { hosts: Array<{ outcome: string; applied: number; error?: { code: string } }> };
+      };
+      expect(await cancel).toEqual({ ok: true, value: { cancelled: true } });
+      expect(r.value.hosts.map((h) => [h.outcome, h.error?.code])).toEqual([
+        ['rolled-back', 'CANCELLED'],
+        ['rolled-back', 'CANCELLED'],
+      ]);
+      expect(r.value.hosts.every((h) => h.applied < 10)).toBe(true);
+      const after = (await call('deploy.preview', { topology: serializeTopology(topology), action: 'destroy' })) as {
+        value: { hosts: Array<{ outcome: string }> };
+      };
+      expect(after.value.hosts.map((h) => h.outcome)).toEqual(['unchanged', 'unchanged']);
+    } finally {
+      onEmit = undefined;
+    }
+    await call('deploy.apply', { topology: serializeTopology(topology) });
   }, 120_000);
 
   it('answers a bad topology with TOPOLOGY_INVALID naming the field, and an unknown run with cancelled: false', async () => {

@@ -99,6 +99,9 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         topology,
         runId,
         dryRun,
+        // One step per round trip on the persistent shell: live per-step progress for the canvas,
+        // and a cancel that stops before the very next step.
+        stepByStep: true,
         connect: connection().connect,
         signal: controller.signal,
         onProgress: (p) => emit('deploy.progress', p),

@@ -83,9 +83,9 @@ export function createHealthService(options: HealthHandlerOptions = {}): { handl
       return { pollId: p.pollId };
     },
     'health.stop': async () => ({ stopped: await stop() }),
-    'health.pause': () => {
-      need().pause();
-      return Promise.resolve({ paused: true });
+    'health.pause': async () => {
+      await need().pause();
+      return { paused: true };
     },
     'health.resume': () => {
       need().resume();

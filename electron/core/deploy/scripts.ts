@@ -20,7 +20,7 @@ export function newMarker(): string {
  * share (and serialise on) one lock.
  */
 export function lockPathWord(topologyId: string): string {
-  return `${quoteShellArg(`/run/lock/vxlan-studio-${topologyId}`)}"-net$(readlink /proc/self/ns/net 2>/dev/null | tr -cd 0-9).lock"`;
+  return `${quoteShellArg(`/run/lock/vxlan-studio-${topologyId}`)}"-net$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); vxs_ns=\${vxs_ns#net:?}; echo "\${vxs_ns%?}").lock"`;
 }
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
@@ -47,7 +47,7 @@ export interface PrepareOptions {
  * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
  * script. The lock: the topology's lock file is opened on fd 9 and `flock`ed; a background holder
  * inherits fd 9 and keeps the lock until it is killed (release), its session shell (`$$`) is gone
- * (the connection died) or the lease ends; then the kernel drops the lock with the last fd.
+ * (checked every second: the connection died) or the lease ends; then the kernel drops the lock with the last fd.
  */
 export function prepareScript(opts: PrepareOptions, m: string): string {
   const lines = [
@@ -63,7 +63,7 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
       // A short wait absorbs a holder that is just exiting (a run right after another).
       `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 0; fi`,
       'vxs_owner=$$',
-      `( t=0; while kill -0 "$vxs_owner" 2>/dev/null && [ $t -lt ${LOCK_LEASE_SECONDS * 4} ]; do sleep 0.25 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
+      `( t=0; while kill -0 "$vxs_owner" 2>/dev/null && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
       `printf '%s LOCK %d\\n' ${m} $!`,
       'exec 9>&-',
     );

@@ -140,10 +140,12 @@ export class HealthPoller {
     this.schedule(0);
   }
 
-  pause(): void {
+  /** Pauses the loop; resolves once a round in progress (if any) has finished, so no round ends after. */
+  async pause(): Promise<void> {
     this.paused = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.current?.catch(() => undefined);
   }
 
   resume(): void {
@@ -170,6 +172,8 @@ export class HealthPoller {
         .catch(() => undefined)
         .finally(() => this.schedule(Math.max(0, this.interval - (performance.now() - started))));
     }, ms);
+    // Polling alone never keeps the process alive (the app or server decides when to exit).
+    this.timer.unref();
   }
 
   /** Runs one round now (or joins the one in progress) and returns it. */

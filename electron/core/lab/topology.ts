@@ -33,14 +33,13 @@ export function labTopology(state: LabState, options: LabTopologyOptions = {}): 
   const subnet = options.subnet ?? '10.100.0.0/24';
   const base = subnet.split('/')[0]?.split('.').slice(0, 3).join('.') ?? '10.100.0';
   const n = state.hosts.length;
-  const radius = 120 + 30 * n;
-  const positions: Topology['layout']['positions'] = { [segmentId]: { x: 0, y: 0 } };
+  // Columns like the editor's auto-layout: hosts, their bridges, then the segment at mid height,
+  // so no node sits on another whatever the host count.
+  const rowHeight = 120;
+  const positions: Topology['layout']['positions'] = { [segmentId]: { x: 560, y: Math.round(((n - 1) * rowHeight) / 2) } };
   state.hosts.forEach((h, i) => {
-    const angle = (2 * Math.PI * i) / n - Math.PI / 2;
-    const x = Math.round(radius * Math.cos(angle));
-    const y = Math.round(radius * Math.sin(angle));
-    positions[h.name] = { x, y };
-    positions[bridgeNodeId(h.name, bridge)] = { x: Math.round(x * 0.55), y: Math.round(y * 0.55) };
+    positions[h.name] = { x: 0, y: i * rowHeight };
+    positions[bridgeNodeId(h.name, bridge)] = { x: 320, y: i * rowHeight + 14 };
   });
   return TopologySchema.parse({
     format: 1,

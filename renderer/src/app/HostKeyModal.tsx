@@ -17,7 +17,14 @@ export function HostKeyModal() {
   const where = `${prompt.host}:${prompt.port}`;
   return (
     <div className="modal-backdrop modal-top">
-      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby="hostkey-title" data-testid="host-key-prompt">
+      <div
+        className="modal"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="hostkey-title"
+        data-testid="host-key-prompt"
+        onKeyDown={(e) => e.key === 'Escape' && void answerHostKey(prompt.promptId, false)}
+      >
         <h2 id="hostkey-title">Unknown host key{hostName === undefined ? '' : ` for ${hostName}`}</h2>
         <p>
           <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the fingerprint with the one on the host (

@@ -104,7 +104,14 @@ export async function cancelDeploy(): Promise<void> {
 
 /** Trust or refuse a host key seen for the first time. */
 export async function answerHostKey(promptId: string, accept: boolean): Promise<void> {
-  state().removeHostKeyPrompt(promptId);
+  const s = state();
+  const prompt = s.hostKeyPrompts.find((p) => p.promptId === promptId);
+  s.removeHostKeyPrompt(promptId);
+  if (prompt) {
+    const host = s.topology.hosts.find((h) => h.ssh.host === prompt.host && h.ssh.port === prompt.port)?.name ?? '';
+    // The log keeps what was trusted, so a later "host key changed" can be traced to this answer.
+    s.logDeploy(accept ? 'info' : 'error', `${accept ? 'trusted' : 'refused'} ${prompt.keyType} host key ${prompt.fingerprint} of ${prompt.host}:${prompt.port}`, host);
+  }
   try {
     const { known } = await call('hosts.confirmHostKey', { promptId, accept });
     // The backend stops waiting after a while: say so rather than pretend the answer counted.

@@ -218,6 +218,9 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     clearDeployLog() {
       set({ deployLog: [] });
     },
+    logDeploy(level, message, name = '') {
+      set({ deployLog: appendLog(get().deployLog, [{ id: nextLogId++, time: Date.now(), hostId: null, hostName: name, level, message }]) });
+    },
     addHostKeyPrompt(prompt) {
       if (get().hostKeyPrompts.some((p) => p.promptId === prompt.promptId)) return;
       set({ hostKeyPrompts: [...get().hostKeyPrompts, prompt] });

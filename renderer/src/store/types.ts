@@ -191,6 +191,8 @@ export interface DeploySlice {
   /** Clears badges and the summary (the log stays). */
   resetDeploy: () => void;
   clearDeployLog: () => void;
+  /** Adds one line to the log (e.g. a host-key answer), outside any progress event. */
+  logDeploy: (level: DeployLogLine['level'], message: string, hostName?: string) => void;
   addHostKeyPrompt: (prompt: HostKeyPromptEvent) => void;
   removeHostKeyPrompt: (promptId: string) => void;
 }
