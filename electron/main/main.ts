@@ -73,6 +73,8 @@ function start(): void {
     transport: 'ipc',
     workingDirectory: app.getPath('documents'),
     dialogs: createNativeDialogs(dialog, () => mainWindow),
+    // Deploy progress, host-key questions and health.changed go to the window (health reuses these options).
+    deploy: { emit: sendEvent },
   });
   const handlers: Handlers = {
     ...backend,

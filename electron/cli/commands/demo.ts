@@ -8,7 +8,7 @@ import { chownSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, createDeployService } from '../../core/backend';
+import { createBackend, createDeployService, createHealthService, type DeployHandlerOptions } from '../../core/backend';
 import { removeLockFiles } from '../../core/deploy/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
@@ -90,7 +90,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   io.err(`vxlan-studio demo: bringing up lab "${DEMO_LAB}" with ${hosts} hosts...`);
   const { state: lab, reused } = await labUp({ name: DEMO_LAB, hosts });
   let server: WebServer | undefined;
-  const service = createDeployService({ lab, emit: (event, payload) => server?.emit(event, payload) });
+  const emit: NonNullable<DeployHandlerOptions['emit']> = (event, payload) => server?.emit(event, payload);
+  // Deploy and live health both dial through the lab's controller namespace and stream their events
+  // (progress, host-key questions, health.changed) to the page.
+  const service = createDeployService({ lab, emit });
+  const health = createHealthService({ lab, emit });
   try {
     await writeLabTopology(lab, file, { id: 'demo', name: `Demo lab (${hosts} hosts)` });
     const uid = Number(process.env.SUDO_UID);
@@ -105,6 +109,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         initialFile: file,
       }),
       ...service.handlers,
+      ...health.handlers,
     };
     server = await startWebServer({ port, staticDir, backend, log: io.err });
     const stopped = new Promise<void>((resolve) => {
@@ -127,6 +132,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   } finally {
     await server?.close();
+    await health.close();
     await service.close();
     io.err(`vxlan-studio demo: removing lab "${DEMO_LAB}"...`);
     await labDown(DEMO_LAB);

@@ -7,8 +7,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
-import { createBackend } from '../../core/backend';
-import { isLoopbackHost, startWebServer } from '../../core/web';
+import { createBackend, type DeployHandlerOptions } from '../../core/backend';
+import { isLoopbackHost, startWebServer, type WebServer } from '../../core/web';
 import { parseArgs, stringFlag, boolFlag, UsageError } from '../args';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
@@ -83,8 +83,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_FAILED;
   }
 
-  const backend = createBackend({ dataDir, version: packageVersion(), transport: 'ws', workingDirectory: io.cwd });
-  let server;
+  let server: WebServer | undefined;
+  // Deploy progress, host-key questions and health.changed are pushed to the page over the socket.
+  const emit: NonNullable<DeployHandlerOptions['emit']> = (event, payload) => server?.emit(event, payload);
+  const backend = createBackend({ dataDir, version: packageVersion(), transport: 'ws', workingDirectory: io.cwd, deploy: { emit } });
   try {
     server = await startWebServer({ host, port, staticDir, backend, ...(token === undefined ? {} : { token }), log: io.err });
   } catch (err) {

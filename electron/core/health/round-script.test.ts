@@ -50,13 +50,13 @@ describe('probePlan', () => {
 describe('healthRoundScript', () => {
   it('runs every ping as a background job and waits once, sizing DF probes from the device MTU in sysfs', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
-    const pings = script.split('\n').filter((l) => l.includes('ping -n'));
+    const pings = script.split('\n').filter((l) => l.includes('ping -n') && !l.includes('127.0.0.1'));
     expect(pings).toHaveLength(8);
     expect(pings.every((l) => l.trimEnd().endsWith('&'))).toBe(true);
     expect(script.split('\n').filter((l) => l === 'wait')).toHaveLength(1);
     expect(script).toContain('vxs_mtu_0=$(cat /sys/class/net/vxlan100/mtu 2>/dev/null || echo 0)');
     expect(script).toContain('-M do -s $(($vxs_mtu_0-28)) 10.100.0.2');
-    expect(script).toContain('-M do -s $(($vxs_mtu_0-27)) 10.100.0.2');
+    expect(script).toContain('-W "$vxs_w" -M do -s $(($vxs_mtu_0-27)) 10.100.0.2');
   });
 });
 

@@ -127,6 +127,8 @@ function probeLines(plan: HostProbePlan): string[] {
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
   for (const [dev, v] of devices) lines.push(`${v}=$(cat ${quoteShellArg(`/sys/class/net/${dev}/mtu`)} 2>/dev/null || echo 0)`);
+  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
+  if (devices.size > 0) lines.push('vxs_w=0.2; ping -n -c 1 -W 0.2 127.0.0.1 >/dev/null 2>&1 || vxs_w=1');
   for (const p of plan.probes) {
     const out = `>"$vxs_d/${p.key}" 2>&1`;
     if (p.kind === 'underlay' || p.kind === 'overlay') {
@@ -136,7 +138,10 @@ function probeLines(plan: HostProbePlan): string[] {
     const v = mtuVar(devices, p.device ?? '');
     // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
     const size = p.kind === 'dfAtMtu' ? `$(($${v}-28))` : `$(($${v}-27))`;
-    lines.push(`[ "$${v}" -gt 100 ] && ping -n -c 1 -W 1 -M do -s ${size} ${quoteShellArg(p.target)} ${out} &`);
+    // The over-MTU probe is refused by the local stack at once, but ping still lingers for -W after
+    // the error: a short wait keeps it from costing the whole round a second.
+    const wait = p.kind === 'dfOverMtu' ? '"$vxs_w"' : '1';
+    lines.push(`[ "$${v}" -gt 100 ] && ping -n -c 1 -W ${wait} -M do -s ${size} ${quoteShellArg(p.target)} ${out} &`);
   }
   lines.push('wait');
   return lines;

@@ -13,6 +13,8 @@ import { subscribeDeployEvents } from './deploy-actions';
 import { DeployReview } from './DeployReview';
 import { DialogHost } from './DialogHost';
 import { HostKeyModal } from './HostKeyModal';
+import { FixDialog } from '../health/FixDialog';
+import { subscribeHealthEvents } from '../health/health-actions';
 import { Notices } from './Notices';
 import { Toolbar } from './Toolbar';
 
@@ -46,6 +48,7 @@ export function App() {
   }, []);
 
   useEffect(() => subscribeDeployEvents(), []);
+  useEffect(() => subscribeHealthEvents(), []);
 
   // Leaving with unsaved changes asks first (the autosave still has them if the user insists).
   useEffect(() => {
@@ -72,6 +75,7 @@ export function App() {
         <DeployReview />
         <DialogHost />
         <HostKeyModal />
+        <FixDialog />
       </div>
     </ReactFlowProvider>
   );

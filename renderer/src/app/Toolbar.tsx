@@ -3,6 +3,7 @@ import { autoLayout, runCommand } from './actions';
 import { deployBlocker, startReview } from './deploy-actions';
 import { documentTitle, newFromMesh, newFromTextbook, openDocument } from '../files/file-actions';
 import { selectDirty, useStore } from '../store/store';
+import { HealthToggle } from '../health/HealthToggle';
 
 function Menu({ label, testId, children }: { label: string; testId: string; children: (close: () => void) => ReactNode }) {
   const [open, setOpen] = useState(false);
@@ -143,6 +144,7 @@ export function Toolbar() {
           </button>
         </div>
         <DeployGroup />
+        <HealthToggle />
       </div>
     </header>
   );

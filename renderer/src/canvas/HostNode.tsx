@@ -3,13 +3,15 @@ import { memo } from 'react';
 import type { HostFlowNode } from './convert';
 import { Badge } from './Badge';
 import { DeployBadge } from './DeployBadge';
+import { useHostHealth } from '../health/hooks';
 
 function HostNodeView({ id, data, selected }: NodeProps<HostFlowNode>) {
   const { host } = data;
   const address = host.underlay.address === 'auto' ? 'address auto' : host.underlay.address;
   const iface = host.underlay.interface === 'auto' ? 'dev auto' : `dev ${host.underlay.interface}`;
+  const health = useHostHealth(id);
   return (
-    <div className={`node node-host${selected ? ' selected' : ''}`} data-testid="host-node">
+    <div className={`node node-host${selected ? ' selected' : ''}${health.className}`} data-testid="host-node" data-host-id={id} title={health.title || undefined}>
       <div className="node-kind">Host</div>
       <div className="node-title">{host.name}</div>
       <div className="node-line mono" data-testid="host-underlay">

@@ -2,6 +2,7 @@ import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyf
 import { memo } from 'react';
 import { parseBadge, selectBadge } from '../store/problems';
 import { useStore } from '../store/store';
+import { useEdgeHealth } from '../health/hooks';
 import type { AttachmentFlowEdge, MembershipFlowEdge } from './convert';
 
 /**
@@ -30,22 +31,38 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
   const badge = parseBadge(useStore(selectBadge(id)));
   const m = data?.membership;
   const label = m?.address ?? m?.device;
-  const cls = `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}`;
+  const health = useEdgeHealth(id, m?.hostId ?? '', m?.segmentId ?? '');
+  const cls = `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}${health.className}`;
   return (
     <>
       <BaseEdge id={id} path={path} className={cls} {...(props.interactionWidth === undefined ? {} : { interactionWidth: props.interactionWidth })} />
-      {(label !== undefined || badge) && (
+      {(label !== undefined || badge || health.tone !== '') && (
         <EdgeLabelRenderer>
           <div
             className={`edge-label nodrag nopan${badge ? ` edge-label-${badge.severity}` : ''}${selected ? ' selected' : ''}`}
             onClick={() => useStore.getState().setSelection([], [id])}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-            title={badge?.title}
+            title={[badge?.title, health.title].filter((t) => t !== undefined && t !== '').join('\n') || undefined}
             data-testid="edge-label"
             data-edge-id={id}
+            data-host-id={m?.hostId}
+            data-health={health.tone || undefined}
           >
             {label ?? ''}
             {badge ? <span className={`badge-inline badge-${badge.severity}`}>{badge.count}</span> : null}
+            {health.badges !== '' && (
+              <span className="health-badge" data-testid="health-badge">
+                {health.badges.includes('FW') && (
+                  <>
+                    <svg viewBox="0 0 10 12" aria-hidden>
+                      <path d="M5 0 10 2v4c0 3-2.2 5.2-5 6C2.2 11.2 0 9 0 6V2z" />
+                    </svg>
+                    FW
+                  </>
+                )}
+                {health.badges.includes('MTU') && (health.badges.includes('FW') ? ' · MTU' : 'MTU')}
+              </span>
+            )}
           </div>
         </EdgeLabelRenderer>
       )}

@@ -3,6 +3,8 @@ import { useStore } from '../store/store';
 import { CommandsPanel } from './CommandsPanel';
 import { LogPanel } from './LogPanel';
 import { ProblemsPanel } from './ProblemsPanel';
+import { TroubleshootPanel } from '../health/TroubleshootPanel';
+import { TroubleshootTab } from '../health/TroubleshootTab';
 
 export function BottomPanel() {
   const tab = useStore((s) => s.bottomTab);
@@ -30,9 +32,10 @@ export function BottomPanel() {
           {running && <span className="spinner" aria-label="running" />}
           {logErrors > 0 && <span className="count count-error">{logErrors}</span>}
         </button>
+        <TroubleshootTab />
       </div>
-      <div className="tab-body" role="tabpanel" aria-label={tab === 'problems' ? 'Problems' : tab === 'commands' ? 'Commands' : 'Log'}>
-        {tab === 'problems' ? <ProblemsPanel /> : tab === 'commands' ? <CommandsPanel /> : <LogPanel />}
+      <div className="tab-body" role="tabpanel" aria-label={tab === 'problems' ? 'Problems' : tab === 'commands' ? 'Commands' : tab === 'troubleshoot' ? 'Troubleshoot' : 'Log'}>
+        {tab === 'problems' ? <ProblemsPanel /> : tab === 'commands' ? <CommandsPanel /> : tab === 'troubleshoot' ? <TroubleshootPanel /> : <LogPanel />}
       </div>
     </section>
   );

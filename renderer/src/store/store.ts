@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import { createDeploySlice } from './deploy-slice';
+import { createHealthSlice } from '../health/health-slice';
 import { createNoticesSlice } from './notices-slice';
 import { createSelectionSlice } from './selection-slice';
 import { createTopologySlice } from './topology-slice';
@@ -17,6 +18,7 @@ export function createStudioStore() {
     ...createNoticesSlice(...a),
     ...createUiSlice(...a),
     ...createDeploySlice(...a),
+    ...createHealthSlice(...a),
   }));
 }
 

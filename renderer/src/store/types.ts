@@ -7,6 +7,7 @@ import type { Position, Topology } from '../../../shared/model';
 import type { EdgeChange, NodeChange } from '@xyflow/react';
 import type { DeployResultData, EventOf } from '../../../shared/api/contract';
 import type { StudioEdge, StudioNode } from '../canvas/convert';
+import type { HealthSlice } from '../health/health-slice';
 
 /** An inspector edit that did not parse: shown at the field, on the element and in Problems. */
 export interface FieldError {
@@ -77,7 +78,7 @@ export interface NoticesSlice {
   dismissNotice: (id: number) => void;
 }
 
-export type BottomTab = 'problems' | 'commands' | 'log';
+export type BottomTab = 'problems' | 'commands' | 'log' | 'troubleshoot';
 
 export interface DialogButton {
   id: string;
@@ -197,4 +198,4 @@ export interface DeploySlice {
   removeHostKeyPrompt: (promptId: string) => void;
 }
 
-export type Store = TopologySlice & SelectionSlice & NoticesSlice & UiSlice & DeploySlice;
+export type Store = TopologySlice & SelectionSlice & NoticesSlice & UiSlice & DeploySlice & HealthSlice;

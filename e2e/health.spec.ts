@@ -1,0 +1,95 @@
+/**
+ * Live health in Chromium (web mode) on a lab of 3 real hosts: open the demo, deploy, every host and
+ * tunnel turns green; drop VXLAN's UDP 4789 on h2 with an nftables rule; h2's tunnel turns red and
+ * Troubleshoot names the rule; Fix, confirm, and everything is green again. Root only: the lab needs
+ * network namespaces, sshd and nftables.
+ */
+import { fileURLToPath } from 'node:url';
+import { DeployPage } from './pages/deploy-page';
+import { HealthPage } from './pages/health-page';
+import { StudioPage } from './pages/studio-page';
+import { expect, isRoot, NOT_ROOT_REASON, test } from './fixtures/health-lab';
+
+if (!isRoot()) console.log(`health.spec.ts skipped: ${NOT_ROOT_REASON}`);
+test.skip(!isRoot(), NOT_ROOT_REASON);
+// Lab up (~10 s) + deploy + several 2 s health rounds + the fix + lab down.
+test.setTimeout(240_000);
+
+const docs = (name: string): string => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));
+/** Health rounds run every 2 s; a change must show within a few rounds. */
+const ROUNDS = { timeout: 30_000 };
+
+test('a firewall dropping VXLAN on one host turns its tunnel red with the rule on screen, and the offered fix turns it green again', async ({ page, lab }) => {
+  const studio = new StudioPage(page);
+  const deploy = new DeployPage(page);
+  const health = new HealthPage(page);
+  const ids = lab.hosts.map((h) => h.name);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await studio.open(lab.url);
+  await expect(studio.title).toContainText('demo.vxlan.json');
+  await expect(studio.nodesOfType('host')).toHaveCount(3);
+  await page.getByTestId('auto-layout').click();
+
+  // Deploy (the lab's host keys are already known to this app): live health starts by itself.
+  await deploy.deployButton.click();
+  expect(await deploy.waitForReview(false)).toEqual([]);
+  await deploy.applyButton.click();
+  for (const id of ids) await expect(deploy.badge(id)).toHaveText('applied', { timeout: 60_000 });
+  await expect(health.toggle).toHaveAttribute('data-polling', 'running', ROUNDS);
+
+  // All green: every host reachable over SSH, every tunnel reaching all its peers, no findings.
+  for (const id of ids) {
+    await expect(health.host(id)).toHaveClass(/health-up/, ROUNDS);
+    await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
+  }
+  await health.tab.click();
+  await expect(health.noFindings).toBeVisible(ROUNDS);
+  await expect(health.pairCells).toHaveCount(6);
+  for (let i = 0; i < 6; i++) await expect(health.pairCells.nth(i)).toHaveAttribute('data-tone', 'ok', ROUNDS);
+  await expect(health.lastUpdated).toHaveText(/last updated \d\d:\d\d:\d\d/);
+  // Nothing changes while all is green, yet the label keeps following the poller's rounds.
+  const firstUpdate = (await health.lastUpdated.textContent()) ?? '';
+  await expect(health.lastUpdated).not.toHaveText(firstUpdate, ROUNDS);
+  await page.screenshot({ path: docs('screenshot-health-green.png') });
+
+  // The fault: h2's firewall drops UDP 4789, so nothing reaches its VXLAN device.
+  const rule = await lab.blockUdp('h2');
+  expect(rule).toBe('udp dport 4789 drop');
+  await expect(health.edgeLabel('h2')).toHaveAttribute('data-health', 'down', ROUNDS);
+  await expect(health.edgeLabel('h2').getByTestId('health-badge')).toContainText('FW');
+  // The other hosts still reach each other, not h2: amber.
+  for (const id of ids.filter((x) => x !== 'h2')) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'partial', ROUNDS);
+  // SSH still works: h2's node stays green, it is the tunnel that is broken.
+  await expect(health.host('h2')).toHaveClass(/health-up/);
+  const finding = health.finding('FIREWALL_BLOCKS_VXLAN');
+  await expect(finding).toBeVisible(ROUNDS);
+  await expect(finding).toContainText(rule);
+  // Hover text of h2's edge carries the same evidence.
+  await expect(health.edgeLabel('h2')).toHaveAttribute('title', new RegExp(rule));
+  // Clicking the finding highlights h2 on the canvas.
+  await finding.locator('.finding-title').click();
+  await expect(health.host('h2')).toHaveClass(/health-highlight/);
+  await expect(page.locator('[data-testid="pair-cell"][data-tone="down"]')).toHaveCount(4);
+  // The evidence lists the rule as nft prints it.
+  const evidence = finding.getByTestId('finding-evidence');
+  await expect(evidence).toContainText(rule);
+  await evidence.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: docs('screenshot-health-firewall.png') });
+
+  // Fix: the dialog shows the exact commands for h2, then applies them over SSH.
+  await finding.getByTestId('finding-fix').click();
+  await expect(health.fixDialog).toBeVisible();
+  const commands = health.fixDialog.locator('[data-testid="fix-host"][data-host-id="h2"] [data-testid="fix-commands"]');
+  await expect(commands).toContainText('4789');
+  await health.fixDialog.getByTestId('fix-confirm').click();
+  await expect(health.fixDialog.getByTestId('fix-result')).toContainText('h2: applied', { timeout: 60_000 });
+  await health.fixDialog.getByTestId('fix-close').click();
+
+  // Green again on the following rounds.
+  for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
+  await expect(health.finding('FIREWALL_BLOCKS_VXLAN')).toHaveCount(0, ROUNDS);
+  await expect(health.noFindings).toBeVisible(ROUNDS);
+  await page.screenshot({ path: docs('screenshot-health-fixed.png') });
+
+  expect(studio.consoleErrors).toEqual([]);
+});
