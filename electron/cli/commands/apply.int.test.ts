@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
 import { overlayPingFailures, removeLockFiles } from '../../core/deploy/lab-check';
-import { isRoot, labDown, labUp, randomLabName, writeLabTopology, type LabState } from '../../core/lab/index';
+import { blockUdp, isRoot, labDown, labUp, randomLabName, unblockUdp, writeLabTopology, type LabState } from '../../core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
@@ -103,6 +103,22 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
       ['unchanged', 0],
       ['unchanged', 0],
     ]);
+  }, 120_000);
+
+  it('status names a firewall dropping VXLAN on a converged host, with the rule, and exits 1', async () => {
+    const rule = await blockUdp(lab, 'h2');
+    try {
+      const r = await cli('status', file, '--lab', name);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('ERROR FIREWALL_BLOCKS_VXLAN');
+      expect(r.stdout).toContain(`nftables rule (table inet ${rule.table}, chain ${rule.chain}): ${rule.rule}`);
+      const j = await cli('status', file, '--lab', name, '--json');
+      expect(j.status).toBe(1);
+      const findings = (JSON.parse(j.stdout.trim()) as { findings: { code: string; hosts: string[] }[] }).findings;
+      expect(findings.filter((f) => f.code === 'FIREWALL_BLOCKS_VXLAN').map((f) => f.hosts)).toContainEqual(['h2']);
+    } finally {
+      await unblockUdp(lab, 'h2');
+    }
   }, 120_000);
 
   it('destroy --yes removes it all, after which status shows the changes pending (exit 1)', async () => {

@@ -19,6 +19,7 @@ import {
 import { getLab, type LabState } from '../../core/lab/index';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
+import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
 
 const VERB: Record<DeployAction, string> = { apply: 'Apply', destroy: 'Destroy', status: 'Status' };
@@ -28,7 +29,8 @@ function usage(action: DeployAction): string {
     apply:
       'Converges every host of the topology over SSH: observe, diff, apply the missing steps in order,\nread back. A failed step is undone on its host; other hosts go on.',
     destroy: 'Removes what the topology created on every host (only links carrying its mark), over SSH.',
-    status: 'Observes every host over SSH and shows what apply would change. Changes nothing.',
+    status:
+      'Observes every host over SSH and shows what apply would change, then runs one health round\n(reachability, tunnels, DF-bit MTU probes, firewall) and prints its findings, as `diagnose` does.\nChanges nothing.',
   }[action];
   const confirm = action === 'status' ? '' : '\n  --yes                   do not ask; needed without a terminal';
   return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'} [--identity FILE] [--known-hosts FILE]
@@ -51,7 +53,8 @@ Passwords and key passphrases are asked on the terminal (not echoed); never with
 without a terminal.
 
 Exit codes: 0 every host converged (status: every host reachable), 1 some host failed or is
-unreachable (status: also when changes are pending), 2 bad input (file, field or option).
+unreachable (status: also when changes are pending or a health finding is an error), 2 bad input
+(file, field or option).
 
 --json schema (version 1):
   { "version": 1, "action": "${action}", "topology": id|null, "ok": bool, "exitCode": 0|1|2,
@@ -64,7 +67,7 @@ unreachable (status: also when changes are pending), 2 bad input (file, field or
                  "rollback": { "ok", "commands", "failures", "restored" }|null,
                  "diagnostics": [ { "code", "severity", "path", "message" } ],
                  "timings": { "connectMs", "observeMs", "applyMs", "verifyMs", "totalMs" } } ],
-    "diagnostics": [ ... ], "error": { "code", "message" }|null }`;
+    "diagnostics": [ ... ], "error": { "code", "message" }|null${action === 'status' ? ',\n    "findings": [ ... the objects of `vxlan-studio diagnose --json` ]' : ''} }`;
 }
 
 const SPEC = {
@@ -175,12 +178,18 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       } finally {
         process.off('SIGINT', onSignal);
       }
+      if (action === 'status') {
+        // status also reports live health, with the same findings as `diagnose`.
+        const round = await healthRound(topology, ssh.pool, identity);
+        const hasErrorFinding = round.view.findings.some((f) => f.severity === 'error');
+        const code = hasErrorFinding ? EXIT_FAILED : exitOf(action, result);
+        if (json) io.out(JSON.stringify({ ...deployJson(action, result, code), findings: round.view.findings }));
+        else io.out(`${formatDiff(result)}\n${formatOutcome(result)}\n\n${formatFindings(topology, round.view)}`);
+        return code;
+      }
       const code = exitOf(action, result);
       if (json) io.out(JSON.stringify(deployJson(action, result, code)));
-      else {
-        if (action === 'status') io.out(formatDiff(result));
-        io.out(formatOutcome(result));
-      }
+      else io.out(formatOutcome(result));
       return code;
     } finally {
       await ssh.close();

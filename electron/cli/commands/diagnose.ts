@@ -8,7 +8,8 @@ import type { HealthFinding, HealthView } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
 import { createDeploySsh } from '../../core/deploy/ssh-setup';
-import { HealthPoller, sshHealthTransport } from '../../core/health';
+import { HealthPoller, sshHealthTransport, type HealthRoundResult } from '../../core/health';
+import type { SshPool } from '../../core/ssh';
 import { getLab, type LabState } from '../../core/lab/index';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
@@ -105,6 +106,20 @@ export function formatFindings(t: Topology, view: HealthView): string {
   return lines.join('\n').trimEnd();
 }
 
+/**
+ * One health round over an open pool: reachability, tunnels, DF probes, firewall and drift, with
+ * findings. Shared by `diagnose` and `status`, so both print the same findings.
+ */
+export async function healthRound(topology: Topology, pool: SshPool, identity: string | undefined, timeoutMs?: number): Promise<HealthRoundResult> {
+  const poller = new HealthPoller({
+    topology,
+    transport: sshHealthTransport(pool, identity === undefined ? {} : { identity }),
+    adaptive: false,
+    ...(timeoutMs === undefined ? {} : { pollTimeoutMs: timeoutMs }),
+  });
+  return poller.runRound();
+}
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let json = argv.includes('--json');
   let topology: Topology | undefined;
@@ -129,13 +144,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       ...(lab === undefined ? {} : { lab }),
     });
     try {
-      const poller = new HealthPoller({
-        topology,
-        transport: sshHealthTransport(ssh.pool, identity === undefined ? {} : { identity }),
-        adaptive: false,
-        ...(timeout === undefined ? {} : { pollTimeoutMs: timeout }),
-      });
-      const r = await poller.runRound();
+      const r = await healthRound(topology, ssh.pool, identity, timeout);
       const exitCode = r.view.findings.some((f) => f.severity === 'error') ? EXIT_FAILED : EXIT_OK;
       if (json) {
         const { hosts, pairs, memberships, at, durationMs } = r.view;
