@@ -3,7 +3,7 @@
  * dialogs, and the IPC registration; every API call goes through the same backend as web mode.
  * Bundled to dist/electron/main.cjs by scripts/build-electron.mjs.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, screen, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { eventChannel } from '../../shared/api/bridge';
@@ -11,6 +11,7 @@ import { events, type EventName, type EventOf } from '../../shared/api/contract'
 import { createBackend, type Handlers } from '../core/backend';
 import { rendererCsp } from './csp';
 import { createNativeDialogs, TOPOLOGY_EXTENSION } from './dialogs';
+import { createSafeStorageSecretStore } from './secret-store';
 import { registerIpc } from './ipc';
 import { buildMenuTemplate } from './menu';
 import { isTrustedFrame, isTrustedUrl, type TrustedPages } from './trusted-sender';
@@ -74,7 +75,8 @@ function start(): void {
     workingDirectory: app.getPath('documents'),
     dialogs: createNativeDialogs(dialog, () => mainWindow),
     // Deploy progress, host-key questions and health.changed go to the window (health reuses these options).
-    deploy: { emit: sendEvent },
+    // Passwords/passphrases the user asked to remember: encrypted with the OS keychain (safeStorage).
+    deploy: { emit: sendEvent, secretStore: createSafeStorageSecretStore(safeStorage, app.getPath('userData')) },
   });
   const handlers: Handlers = {
     ...backend,

@@ -17,6 +17,7 @@ const EVENT_CHANNELS = {
   'menu.command': 'event:menu.command',
   'deploy.progress': 'event:deploy.progress',
   'hosts.hostKeyPrompt': 'event:hosts.hostKeyPrompt',
+  'hosts.credentialPrompt': 'event:hosts.credentialPrompt',
   'health.changed': 'event:health.changed',
 } as const satisfies { [E in EventName]: EventChannel<E> };
 
@@ -38,6 +39,7 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     deployDestroy: (request) => invoke('api:deploy.destroy', request),
     deployCancel: (request) => invoke('api:deploy.cancel', request),
     hostsConfirmHostKey: (request) => invoke('api:hosts.confirmHostKey', request),
+    hostsAnswerCredential: (request) => invoke('api:hosts.answerCredential', request),
     healthStart: (request) => invoke('api:health.start', request),
     healthStop: (request) => invoke('api:health.stop', request),
     healthPause: (request) => invoke('api:health.pause', request),

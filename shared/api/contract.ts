@@ -249,6 +249,15 @@ export const methods = {
     response: z.object({ known: z.boolean() }),
   },
   /**
+   * The user's answer to a `hosts.credentialPrompt`: the secret (null = cancel, the host then fails
+   * with SSH_AUTH_FAILED) and whether to remember it (only honoured when the prompt said `canRemember`).
+   * The secret is used in memory by the SSH pool and never echoed back in a result or event.
+   */
+  'hosts.answerCredential': {
+    request: z.object({ promptId: z.string().min(1).max(64), secret: z.string().max(4096).nullable(), remember: z.boolean() }),
+    response: z.object({ accepted: z.boolean() }),
+  },
+  /**
    * Starts polling a topology's hosts (one round per host per interval over pooled SSH; adaptive
    * interval, default 2 s). Changes stream as `health.changed`; a second start replaces the first.
    */
@@ -316,6 +325,18 @@ export const events = {
     port: z.number().int(),
     keyType: z.string(),
     fingerprint: z.string(),
+  }),
+  /**
+   * A host needs a login password or the passphrase of an encrypted identity file: ask the user and
+   * answer with `hosts.answerCredential`. Carries no secret; `canRemember` = an encrypted store exists.
+   */
+  'hosts.credentialPrompt': z.object({
+    promptId: z.string(),
+    kind: z.enum(['password', 'passphrase']),
+    host: z.string(),
+    user: z.string().optional(),
+    keyPath: z.string().optional(),
+    canRemember: z.boolean(),
   }),
   /** A health round changed something (host reachability, a tunnel, a finding); only sent on change. */
   'health.changed': HealthViewSchema,

@@ -2,7 +2,8 @@
  * Backend handlers of the deploy methods (`deploy.preview|apply|destroy|cancel`,
  * `hosts.confirmHostKey`) over the deploy runner and one long-lived SSH pool, so a re-apply reuses
  * the connections of the preview. Progress goes out as `deploy.progress` events, host-key questions
- * as `hosts.hostKeyPrompt` events answered by `hosts.confirmHostKey`.
+ * as `hosts.hostKeyPrompt` events answered by `hosts.confirmHostKey`, and passwords/passphrases as
+ * `hosts.credentialPrompt` events answered by `hosts.answerCredential` (see credential-prompts.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
@@ -11,6 +12,7 @@ import { formatIssues, parseTopologyText, type Topology } from '../../../shared/
 import { createDeploySsh, runDeploy, type DeploySsh, type DeployAction, type DeployResult } from '../deploy';
 import type { LabState } from '../lab/state';
 import type { HostKeyPrompt } from '../ssh';
+import { createCredentialPrompts, type SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 
 export interface DeployHandlerOptions {
@@ -22,9 +24,11 @@ export interface DeployHandlerOptions {
   lab?: LabState;
   /** Seconds a host-key question waits for an answer before counting as "refuse"; default 300. */
   promptTimeoutSeconds?: number;
+  /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */
+  secretStore?: SecretStore;
 }
 
-type DeployMethods = 'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey';
+type DeployMethods = 'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
 
 function parseTopology(text: string): Topology {
   const parsed = parseTopologyText(text);
@@ -48,6 +52,11 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
   const prompts = new Map<string, (accept: boolean) => void>();
   const emit = <E extends EventName>(event: E, payload: EventOf<E>): void => options.emit?.(event, payload);
   let ssh: DeploySsh | undefined;
+  const credentialPrompts = createCredentialPrompts({
+    emit,
+    secretStore: options.secretStore,
+    timeoutSeconds: options.promptTimeoutSeconds,
+  });
 
   const confirmHostKey = (prompt: HostKeyPrompt): Promise<boolean> =>
     new Promise((resolve) => {
@@ -77,6 +86,8 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
     ssh ??= createDeploySsh({
       hostKeyPolicy: 'ask',
       confirmHostKey,
+      credentials: credentialPrompts.credentials,
+      log: (e) => credentialPrompts.onSshEvent(e),
       ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
       ...(options.lab === undefined ? {} : { lab: options.lab }),
     });
@@ -127,12 +138,15 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       answer?.(accept);
       return Promise.resolve({ known: answer !== undefined });
     },
+    'hosts.answerCredential': ({ promptId, secret, remember }) =>
+      Promise.resolve({ accepted: credentialPrompts.answer(promptId, secret, remember) }),
   };
   return {
     handlers,
     async close() {
       for (const c of runs.values()) c.abort();
       for (const answer of prompts.values()) answer(false);
+      credentialPrompts.cancelAll();
       await ssh?.close();
     },
   };

@@ -11,6 +11,7 @@ import { formatIssues, parseTopologyText, type Topology } from '../../../shared/
 import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
 import { applyFindingFix, HealthPoller, sshHealthTransport, findingId } from '../health';
 import type { LabState } from '../lab/state';
+import type { SshCredentials } from '../ssh';
 import type { Handlers } from './dispatch';
 
 export interface HealthHandlerOptions {
@@ -22,6 +23,11 @@ export interface HealthHandlerOptions {
   lab?: LabState;
   /** Per-host poll timeout in ms; default 5000. */
   pollTimeoutMs?: number;
+  /**
+   * Password/passphrase callbacks for the poller's pool (e.g. a deploy service's prompts). Without
+   * them an encrypted key or a password host shows as unreachable with SSH_AUTH_FAILED.
+   */
+  credentials?: SshCredentials;
 }
 
 type HealthMethods = 'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.snapshot' | 'health.applyFix';
@@ -43,6 +49,7 @@ export function createHealthService(options: HealthHandlerOptions = {}): { handl
   const connection = (): DeploySsh => {
     ssh ??= createDeploySsh({
       hostKeyPolicy: 'refuse',
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
       ...(options.lab === undefined ? {} : { lab: options.lab }),
     });

@@ -3,3 +3,4 @@ export { dispatch, type Handlers, type DispatchOptions, type ParsedRequestOf } f
 export { readTextFile, writeFileAtomic, resolveUserPath, MAX_READ_BYTES } from './files';
 export { createDeployHandlers, createDeployService, type DeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 export { createHealthHandlers, createHealthService, type HealthHandlers, type HealthHandlerOptions } from './health-handlers';
+export { createCredentialPrompts, type SecretStore, type CredentialPrompts } from './credential-prompts';

@@ -12,6 +12,7 @@ import { runCommand, shortcutFor } from './actions';
 import { subscribeDeployEvents } from './deploy-actions';
 import { DeployReview } from './DeployReview';
 import { DialogHost } from './DialogHost';
+import { CredentialModal } from './CredentialModal';
 import { HostKeyModal } from './HostKeyModal';
 import { FixDialog } from '../health/FixDialog';
 import { subscribeHealthEvents } from '../health/health-actions';
@@ -75,6 +76,7 @@ export function App() {
         <DeployReview />
         <DialogHost />
         <HostKeyModal />
+        <CredentialModal />
         <FixDialog />
       </div>
     </ReactFlowProvider>
