@@ -3,9 +3,7 @@
  * destroy show the per-host diff and ask before changing anything (unless --yes); status only
  * observes and diffs. `--json` prints exactly one JSON object per run on stdout.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
 import { AppError } from '../../../shared/errors/catalogue';
 import {
   createDeploySsh,
@@ -16,8 +14,8 @@ import {
   type DeployAction,
   type DeployResult,
 } from '../../core/deploy';
-import { getLab, type LabState } from '../../core/lab/index';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { loadLabOption, readTopologyFile } from '../inputs';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
@@ -80,17 +78,6 @@ const SPEC = {
   lab: 'string',
 } as const;
 
-function readTopology(file: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const parsed = parseTopologyText(text);
-  if (!parsed.ok) throw new UsageError(`${file} is not a valid topology:\n${formatIssues(parsed.issues)}`);
-  return parsed.topology;
-}
 
 function parseConcurrency(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -99,14 +86,6 @@ function parseConcurrency(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-async function loadLab(name: string | undefined): Promise<LabState | undefined> {
-  if (name === undefined) return undefined;
-  try {
-    return await getLab(name);
-  } catch (err) {
-    throw new UsageError(`--lab ${name}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 /** Exit code of a run: 0 converged, 1 any host not. */
 function exitOf(action: DeployAction, r: DeployResult): number {
@@ -124,12 +103,12 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
         args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
       );
     const file = path.resolve(io.cwd, args.positionals[0] as string);
-    const topology = readTopology(file);
+    const topology = readTopologyFile(file);
     const concurrency = parseConcurrency(stringFlag(args, 'concurrency'));
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHostsFlag = stringFlag(args, 'known-hosts');
-    const lab = await loadLab(stringFlag(args, 'lab'));
+    const lab = await loadLabOption(stringFlag(args, 'lab'));
     const yes = boolFlag(args, 'yes');
     const interactive = !json && isInteractive();
     if (action !== 'status' && !yes && !interactive) {

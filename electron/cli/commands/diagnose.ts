@@ -2,16 +2,15 @@
  * `vxlan-studio diagnose <file>`: one health round over SSH (the same poller as the app) and its
  * diagnosis: findings with code, severity, hosts, pair, segment, evidence and fix. Changes nothing.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HealthFinding, HealthView } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
-import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
+import type { Topology } from '../../../shared/model';
 import { createDeploySsh } from '../../core/deploy/ssh-setup';
 import { HealthPoller, sshHealthTransport, type HealthRoundResult } from '../../core/health';
 import type { SshPool } from '../../core/ssh';
-import { getLab, type LabState } from '../../core/lab/index';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { loadLabOption, readTopologyFile } from '../inputs';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const USAGE = `Usage: vxlan-studio diagnose <file> [--json] [--lab NAME] [--identity FILE] [--known-hosts FILE]
@@ -43,26 +42,7 @@ Exit codes: 0 healthy (no error finding), 1 at least one error finding, 2 bad in
 
 const SPEC = { json: 'boolean', lab: 'string', identity: 'string', 'known-hosts': 'string', 'accept-new-host-keys': 'boolean', timeout: 'string' } as const;
 
-function readTopology(file: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const parsed = parseTopologyText(text);
-  if (!parsed.ok) throw new UsageError(`${file} is not a valid topology:\n${formatIssues(parsed.issues)}`);
-  return parsed.topology;
-}
 
-async function loadLab(name: string | undefined): Promise<LabState | undefined> {
-  if (name === undefined) return undefined;
-  try {
-    return await getLab(name);
-  } catch (err) {
-    throw new UsageError(`--lab ${name}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -132,12 +112,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const args = parseArgs(argv, SPEC);
     json = boolFlag(args, 'json');
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`);
-    topology = readTopology(path.resolve(io.cwd, args.positionals[0] as string));
+    topology = readTopologyFile(path.resolve(io.cwd, args.positionals[0] as string));
     const timeout = parseTimeout(stringFlag(args, 'timeout'));
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHosts = stringFlag(args, 'known-hosts');
-    const lab = await loadLab(stringFlag(args, 'lab'));
+    const lab = await loadLabOption(stringFlag(args, 'lab'));
     const ssh = createDeploySsh({
       ...(knownHosts === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHosts) }),
       hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',

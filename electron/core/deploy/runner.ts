@@ -265,8 +265,11 @@ async function runHost(
     emit({ hostId: host.id, phase: lock ? 'lock' : 'observe', status: 'running' });
     const tObs = performance.now();
     const m = newMarker();
+    // Round trip 1 only reads and takes a lock that dies with its shell, so it may be resent on a
+    // fresh connection if the pooled one died since (e.g. the host's sshd was restarted).
     const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
       timeoutMs: SCRIPT_TIMEOUT_MS,
+      retryOnStaleConnection: true,
     });
     let prep: Prepared;
     try {

@@ -2,6 +2,7 @@
  * The runner's executor over the SSH pool (../ssh): one pooled connection and one persistent shell
  * per host, so a whole host run costs a handful of shell round trips and no extra channels.
  */
+import { AppError } from '../../../shared/errors/catalogue';
 import type { Host, SshTarget } from '../../../shared/model';
 import type { SshPool } from '../ssh';
 import type { HostConnector, HostExecutor } from './types';
@@ -21,11 +22,21 @@ export function targetOf(host: Host, opts: SshConnectorOptions = {}): SshTarget 
 /** A connector that opens (or reuses) the pool's session to each host; rejects with the pool's coded AppError. */
 export function sshConnector(pool: SshPool, opts: SshConnectorOptions = {}): HostConnector {
   return async (host) => {
-    const session = await pool.connect(targetOf(host, opts));
+    const target = targetOf(host, opts);
+    let session = await pool.connect(target);
     const exec: HostExecutor = {
       async run(script, runOpts = {}) {
-        const r = await session.run(script, runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs });
-        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+        const sessionOpts = runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs };
+        try {
+          const r = await session.run(script, sessionOpts);
+          return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+        } catch (err) {
+          if (runOpts.retryOnStaleConnection !== true || !(err instanceof AppError) || err.data.code !== 'SSH_UNREACHABLE') throw err;
+          session.close();
+          session = await pool.connect(target);
+          const r = await session.run(script, sessionOpts);
+          return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+        }
       },
       release() {
         if (opts.closeAfterRun === true) session.close();

@@ -15,6 +15,12 @@ export interface ExecResult {
 
 export interface ExecOptions {
   timeoutMs?: number;
+  /**
+   * The script is safe to send twice (read-only, or a lock that dies with its shell): when a pooled
+   * connection turns out to be dead (the host's sshd restarted since it was opened), reconnect once
+   * and resend instead of failing the host.
+   */
+  retryOnStaleConnection?: boolean;
 }
 
 /**
