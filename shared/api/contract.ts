@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AppErrorData } from '../errors/catalogue';
+import { FINDING_CODES } from '../diagnose/types';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -96,18 +97,7 @@ const DeployRequestSchema = z.object({
 /** Health (live tunnel checks and findings; electron/core/health). */
 export const HostHealthStateSchema = z.enum(['ok', 'unreachable', 'auth-failed', 'timeout', 'unknown']);
 export const PairHealthStatusSchema = z.enum(['ok', 'overlay-down', 'underlay-down', 'mtu', 'unknown']);
-export const FindingCodeSchema = z.enum([
-  'FIREWALL_BLOCKS_VXLAN',
-  'MTU_EXCEEDS_PATH',
-  'HOST_UNREACHABLE',
-  'SSH_AUTH_FAILED',
-  'VTEP_DOWN',
-  'PORT_MISMATCH',
-  'VNI_MISMATCH',
-  'DRIFT',
-  'UNDERLAY_UNREACHABLE',
-  'OVERLAY_UNREACHABLE',
-]);
+export const FindingCodeSchema = z.enum(FINDING_CODES);
 
 /** A fix command as the review shows it and the runner sends it (`shell` is the quoted argv). */
 export const HealthFixStepSchema = z.object({ argv: z.array(z.string()), shell: z.string(), description: z.string(), kind: z.string() });

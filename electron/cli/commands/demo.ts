@@ -13,6 +13,7 @@ import { removeLockFiles } from '../../core/deploy/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -112,15 +113,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       ...health.handlers,
     };
     server = await startWebServer({ port, staticDir, backend, log: io.err });
-    const stopped = new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const stopped = untilStopSignal();
     io.err(
       `vxlan-studio demo: lab "${DEMO_LAB}" ${reused ? 'reused' : 'up'}: ${lab.hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`,
     );

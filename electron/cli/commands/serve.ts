@@ -10,6 +10,7 @@ import ipaddr from 'ipaddr.js';
 import { createBackend, type DeployHandlerOptions } from '../../core/backend';
 import { isLoopbackHost, startWebServer, type WebServer } from '../../core/web';
 import { parseArgs, stringFlag, boolFlag, UsageError } from '../args';
+import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -98,15 +99,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_FAILED;
   }
   // Handlers go in before the URL is printed: whoever reads the line may signal us at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = untilStopSignal();
   if (!isLoopbackHost(host)) io.err(`vxlan-studio serve: warning: listening on ${host}; anyone with the URL can read and write files as this user.`);
   io.out(`VXLAN Studio web mode: ${server.url}`);
 
