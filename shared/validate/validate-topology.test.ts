@@ -587,6 +587,15 @@ describe('validateTopology: robustness while a drawing is being edited', () => {
     ).toEqual(['FIELD_INVALID']);
   });
 
+  it('reports a field holding an object that cannot be printed, and never prints it in another finding', () => {
+    // Found by the property below: `${value}` throws on { toString: '' }.
+    const t = base();
+    (m(t, 1) as unknown as Record<string, unknown>)['segmentId'] = { toString: '' };
+    const found = validateTopology(t);
+    expect(found.filter((d) => d.path === 'memberships[1].segmentId').map((d) => d.code)).toEqual(['ID_INVALID']);
+    expect(found.some((d) => d.code === 'MEMBERSHIP_SEGMENT_MISSING')).toBe(false);
+  });
+
   it('never throws, and always answers with known codes, whatever value a field holds', () => {
     const paths: Array<Array<string | number>> = [];
     const walk = (v: unknown, path: Array<string | number>): void => {

@@ -5,6 +5,9 @@
  * gives the editor everything to draw.
  */
 import {
+  HostSchema,
+  MembershipSchema,
+  SegmentSchema,
   TopologySchema,
   deviceName,
   formatPath,
@@ -179,12 +182,22 @@ export function fileIssuesToDiagnostics(issues: readonly FileIssue[], raw?: unkn
  * The objects of an element list with their file indexes kept: a drawing being edited may hold
  * anything, and a non-object entry (already reported by the schema pass) leaves a hole that
  * `forEach` skips, so the remaining checks still report the right `hosts[i]` paths.
+ *
+ * Each element keeps only the fields its schema accepts: a field the schema pass refused (an
+ * object where a name belongs, say) is already reported there, and the semantic checks below
+ * must never compare, index or print a value of the wrong type.
  */
-function elementsOf<T>(list: unknown): T[] {
+function elementsOf<T>(list: unknown, schema: { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }): T[] {
   if (!Array.isArray(list)) return [];
   const out = new Array<T>(list.length);
   list.forEach((el: unknown, i) => {
-    if (typeof el === 'object' && el !== null && !Array.isArray(el)) out[i] = el as T;
+    if (typeof el !== 'object' || el === null || Array.isArray(el)) return;
+    const kept: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(el)) {
+      const field = Object.hasOwn(schema.shape, key) ? schema.shape[key] : undefined;
+      if (field?.safeParse(value).success) kept[key] = value;
+    }
+    out[i] = kept as T;
   });
   return out;
 }
@@ -227,9 +240,9 @@ export function validateTopology(topology: Topology, options: ValidateOptions = 
   const add = (f: Finding): void => {
     out.push(f);
   };
-  const hosts = elementsOf<Host>(topology.hosts);
-  const segments = elementsOf<Segment>(topology.segments);
-  const memberships = elementsOf<Membership>(topology.memberships);
+  const hosts = elementsOf<Host>(topology.hosts, HostSchema);
+  const segments = elementsOf<Segment>(topology.segments, SegmentSchema);
+  const memberships = elementsOf<Membership>(topology.memberships, MembershipSchema);
 
   checkIds(hosts, segments, memberships, add);
 

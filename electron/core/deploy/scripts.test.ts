@@ -2,11 +2,13 @@
  * The runner's scripts and parsers, and its last-line refusal of steps that would cut the SSH
  * session. What the scripts do on a real host is proven by deploy.int.test.ts (lab sshd hosts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { addrAdd, addrDel, linkMaster, linkMtu, linkUp, type Step } from '../../../shared/plan';
 import { unsafeStep } from './runner';
 import { parseSteps, prepareScript, sections, stepsScript } from './scripts';
+import { sudoWrapped } from '../ssh/pool';
 
 describe('deploy scripts', () => {
   it('passes every step argument as one shell word, whatever it contains', () => {
@@ -70,5 +72,68 @@ describe('refusing steps that would cut the SSH session', () => {
   it('lets ordinary overlay steps through', () => {
     expect(unsafeStep(addrAdd('10.100.0.1/24', 'br100'), facts, 'eth0')).toBeUndefined();
     expect(unsafeStep(linkUp('vxlan100'), facts, 'eth0')).toBeUndefined();
+  });
+});
+
+/**
+ * The lock holder run for real by sh and flock (util-linux) on this machine: only its lock lines,
+ * with the session owner given as $1 the way the pool passes it under sudo or on an exec channel.
+ */
+describe('the deploy lock follows the SSH session that took it', () => {
+  const id = `vxs-locktest-${process.pid}`;
+  const lockFile = (): string => {
+    const ns = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim().replace(/^net:\[(\d+)\]$/, '$1');
+    return `/run/lock/vxlan-studio-${id}-net${ns}.lock`;
+  };
+  /** The lock lines of the prepare script (everything up to the facts). */
+  const lockScript = (): string => {
+    const full = prepareScript({ topologyId: id, lock: true, peers: [], sudo: false }, 'M');
+    return full.slice(0, full.indexOf("printf '%s SSH"));
+  };
+  /** Runs the lock lines with `owner` as $1; answers the printed tags. */
+  const takeLock = (owner: number): string => execFileSync('sh', ['-c', lockScript(), 'vxs', String(owner)], { encoding: 'utf8' });
+  /** Whether another run could take the lock within `seconds`. */
+  const free = (seconds: number): boolean => spawnSync('flock', ['-w', String(seconds), lockFile(), 'true']).status === 0;
+  /** A process and the pid of a child of it that has exited and is never reaped (a zombie). */
+  const zombieMaker = async (): Promise<{ parent: ReturnType<typeof spawn>; zombie: number }> => {
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = await new Promise<number>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    for (let i = 0; i < 50 && !/^\S+ \(.*\) Z/.test(spawnSync('cat', [`/proc/${zombie}/stat`], { encoding: 'utf8' }).stdout); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { parent, zombie };
+  };
+
+  it('holds while the session lives and frees within seconds once it dies', () => {
+    const session = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      expect(takeLock(session.pid as number)).toMatch(/^M LOCK \d+$/m);
+      expect(free(2)).toBe(false);
+      session.kill('SIGKILL');
+      expect(free(5)).toBe(true);
+    } finally {
+      session.kill('SIGKILL');
+      rmSync(lockFile(), { force: true });
+    }
+  });
+
+  it('counts a session that is a zombie (killed sshd, an init that does not reap) as dead', async () => {
+    const { parent, zombie } = await zombieMaker();
+    try {
+      expect(spawnSync('cat', [`/proc/${zombie}/stat`], { encoding: 'utf8' }).stdout).toMatch(/\) Z/);
+      expect(takeLock(zombie)).toMatch(/^M LOCK \d+$/m);
+      expect(free(5)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+      rmSync(lockFile(), { force: true });
+    }
+  });
+
+  it('gives a script run under sudo the session pid as $1, and $$ when none is passed', () => {
+    // `sudo` itself is left out (stand-in: the same argv without it); the words and $1 are what matter.
+    const wrapped = sudoWrapped('echo "owner=$1"').replace(/^sudo -n /, '');
+    expect(execFileSync('sh', ['-c', wrapped, 'vxs', '4242'], { encoding: 'utf8' })).toBe('owner=4242\n');
+    const own = execFileSync('sh', ['-c', `${wrapped}; echo "self=$$"`], { encoding: 'utf8' }).split('\n');
+    expect(own[0]).toBe(own[1]?.replace('self=', 'owner='));
   });
 });

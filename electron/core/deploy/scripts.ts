@@ -46,8 +46,9 @@ export interface PrepareOptions {
 /**
  * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
  * script. The lock: the topology's lock file is opened on fd 9 and `flock`ed; a background holder
- * inherits fd 9 and keeps the lock until it is killed (release), its session shell (`$$`) is gone
- * (checked every second: the connection died) or the lease ends; then the kernel drops the lock with the last fd.
+ * inherits fd 9 and keeps the lock until it is killed (release), its SSH session is gone (checked
+ * every second: the connection died; a zombie counts as gone) or the lease ends; then the kernel
+ * drops the lock with the last fd.
  */
 export function prepareScript(opts: PrepareOptions, m: string): string {
   const lines = [
@@ -62,8 +63,13 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
       `exec 9>>"$${f}" || { printf '%s LOCKERR cannot open %s\\n' ${m} "$${f}"; exit 0; }`,
       // A short wait absorbs a holder that is just exiting (a run right after another).
       `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 0; fi`,
-      'vxs_owner=$$',
-      `( t=0; while kill -0 "$vxs_owner" 2>/dev/null && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
+      // The owner is the host's SSH session: the persistent shell (`$$`), or the pid the pool
+      // passes as $1 when the script runs under sudo or on an exec channel (see pool.ts).
+      'vxs_owner=${1:-$$}',
+      // A dead owner can linger as a zombie (its parent sshd was killed and the host's init does
+      // not reap), and `kill -0` succeeds on a zombie: read its state too.
+      `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`,
+      `( t=0; while vxs_live "$vxs_owner" && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
       `printf '%s LOCK %d\\n' ${m} $!`,
       'exec 9>&-',
     );

@@ -242,6 +242,18 @@ interface Connection {
   jump?: Connection;
 }
 
+/**
+ * A script run as root through `sudo -n`. The script gets the SSH session's pid as `$1` (the
+ * persistent shell's `$$`, or the `$1` an exec channel passes), so a deploy lock taken under sudo
+ * lives as long as the session, not just as long as this one `sudo` call.
+ *
+ * @example
+ * sudoWrapped('id -u')  // sudo -n sh -c 'id -u' vxs "${1:-$$}"
+ */
+export function sudoWrapped(script: string): string {
+  return `${argvToShell(['sudo', '-n', 'sh', '-c', script, 'vxs'])} "\${1:-$$}"`;
+}
+
 /** A long-lived `sh` on an exec channel; commands are framed (see framing.ts). Callers serialise. */
 class PersistentShell {
   private reader: FrameReader | undefined;
@@ -348,7 +360,7 @@ export class HostSession {
 
   private async runNow(script: string, opts: RunOptions): Promise<CommandResult> {
     const start = performance.now();
-    const body = opts.sudo === true ? argvToShell(['sudo', '-n', 'sh', '-c', script]) : script;
+    const body = opts.sudo === true ? sudoWrapped(script) : script;
     const limits = this.limits(opts);
     const conn = await this.pool.connection(this);
     let result: { code: number; stdout: string; stderr: string };
@@ -367,7 +379,7 @@ export class HostSession {
   /** Runs a script on a fresh exec channel (no persistent shell); for comparison and one-off calls. */
   async exec(script: string, opts: RunOptions = {}): Promise<CommandResult> {
     const start = performance.now();
-    const body = opts.sudo === true ? argvToShell(['sudo', '-n', 'sh', '-c', script]) : script;
+    const body = opts.sudo === true ? sudoWrapped(script) : script;
     const conn = await this.pool.connection(this);
     const result = await this.pool.execOn(conn, body, opts.stdin, this.limits(opts));
     return { ...result, durationMs: performance.now() - start };
@@ -742,7 +754,8 @@ export class SshPool {
   async execOn(conn: Connection, script: string, stdin: string | undefined, limits: Limits): Promise<{ code: number; stdout: string; stderr: string }> {
     const release = await conn.semaphore.acquire();
     try {
-      const channel = await openExec(conn, `exec /bin/sh -c ${quoteShellArg(script)}`);
+      // $1 = the sshd process of this connection: the session a script's deploy lock follows.
+      const channel = await openExec(conn, `exec /bin/sh -c ${quoteShellArg(script)} vxs "$PPID"`);
       return await new Promise((resolve, reject) => {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
