@@ -101,7 +101,7 @@ suite('deploy.* over the API contract against a lab', () => {
     let cancel: Promise<unknown> | undefined;
     const stopAtFirstStep = (event: string, payload: unknown): void => {
       const p = payload as EventOf<'deploy.progress'>;
-      if (event === 'deploy.progress' && p.phase === 'apply' && p.step === 1 && cancel === undefined)
+      if (event === 'deploy.progress' && p.phase === 'apply' && (p.step ?? 0) >= 1 && cancel === undefined)
         cancel = call('deploy.cancel', { runId });
     };
     onEmit = stopAtFirstStep;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTopologyText, serializeTopology, TopologySchema, type Topology } from '../../../shared/model';
 import { isStudioMark } from '../../../shared/plan';
+import { freezeHostSshd, thawHostSshd } from '../lab/faults';
 import { labDown, labHost, labUp, restartSshd, rotateHostKey } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
 import { observeNamespace } from '../lab/plan-exec';
@@ -18,7 +19,7 @@ import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
 import type { SshEvent } from '../ssh';
 import { addForeignLink, killHostSshd, overlayPingFailures, ownedIfindexes, removeLockFiles } from './lab-check';
-import { runDeploy } from './runner';
+import { CANCEL_GRACE_MS, runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 import type { DeployResult } from './types';
 
@@ -101,7 +102,7 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
   afterAll(async () => {
     await ssh?.close();
     await labDown(name);
-    await removeLockFiles([`lab-${name}`, 'rollback', 'cancel', 'locking', 'killed', 'auto']);
+    await removeLockFiles([`lab-${name}`, 'rollback', 'cancel', 'hung', 'locking', 'killed', 'auto']);
   }, 120_000);
 
   it('converges all five hosts, and every overlay address pings every other', async () => {
@@ -160,15 +161,62 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
       signal: controller.signal,
       beforeStep: (_host, i) => {
         ran.push(i);
-        if (i === 3) controller.abort();
+        // Rounds: [add br201 + its mark], [add vxlan201 + its mark], then one step each.
+        if (i === 4) controller.abort();
       },
     });
     const h2 = r.hosts[0];
     expect(h2?.outcome).toBe('rolled-back');
     expect(h2?.error?.code).toBe('CANCELLED');
-    expect(h2?.applied).toBe(3);
-    expect(h2?.steps.length).toBeGreaterThan(4);
+    expect(ran).toEqual([0, 2, 4]);
+    expect(h2?.applied).toBe(4);
+    expect(h2?.steps.length).toBeGreaterThan(5);
     expect(await snapshot(lab, 'h2')).toEqual(before);
+  }, 120_000);
+
+  it('lets go of a host that hangs mid-step once Cancel\'s grace has passed, says its state is unknown, and a re-run after it answers converges', async () => {
+    const t = labTopology(lab, { id: 'hung', vni: 203, bridge: 'br203', subnet: '10.203.0.0/24' });
+    const hosts = ['h1', 'h2'];
+    const controller = new AbortController();
+    let cancelledAt = 0;
+    try {
+      const r = await runDeploy({
+        action: 'apply',
+        topology: t,
+        connect: ssh.connect,
+        hostIds: hosts,
+        signal: controller.signal,
+        beforeStep: async (host, i) => {
+          // Round 2 creates the VXLAN device (round 1 made the bridge and marked it ours).
+          if (host !== 'h2' || i !== 2) return;
+          // Every sshd process of h2 stops (SIGSTOP): the step sent next never answers.
+          await freezeHostSshd(lab, 'h2');
+          setTimeout(() => {
+            cancelledAt = performance.now();
+            controller.abort();
+          }, 300);
+        },
+      });
+      const lettingGo = performance.now() - cancelledAt;
+      const h2 = r.hosts.find((h) => h.hostName === 'h2');
+      expect(h2?.outcome).toBe('failed');
+      expect(h2?.error?.code).toBe('CANCELLED');
+      expect(h2?.error?.message).toMatch(/step 3 of \d+ .* state is unknown/);
+      expect(h2?.applied).toBe(2);
+      expect(h2?.rollback).toBeUndefined();
+      // Let go after the grace, not after the 120 s script timeout.
+      expect(lettingGo).toBeGreaterThanOrEqual(CANCEL_GRACE_MS - 50);
+      expect(lettingGo).toBeLessThan(30_000);
+      // h1 answered: it either finished before Cancel or was rolled back cleanly.
+      expect(['applied', 'rolled-back']).toContain(r.hosts.find((h) => h.hostName === 'h1')?.outcome);
+    } finally {
+      await thawHostSshd(lab, 'h2');
+    }
+    const again = await runDeploy({ action: 'apply', topology: t, connect: ssh.connect, hostIds: hosts });
+    const h2again = again.hosts.find((h) => h.hostName === 'h2');
+    expect(h2again?.outcome, JSON.stringify(h2again?.error ?? null)).toMatch(/^(applied|unchanged)$/);
+    expect(again.ok).toBe(true);
+    await runDeploy({ action: 'destroy', topology: t, connect: ssh.connect, hostIds: hosts });
   }, 120_000);
 
   it('refuses a second deploy of the same topology on a host while the first holds its lock', async () => {

@@ -75,6 +75,20 @@ export class NetnsShell implements HostExecutor {
               this.child.kill('SIGKILL');
             }, opts.timeoutMs);
           }
+          if (opts.signal !== undefined) {
+            const onAbort = (): void => {
+              if (this.current !== p) return;
+              if (p.timer) clearTimeout(p.timer);
+              this.current = undefined;
+              reject(new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
+              this.child.kill('SIGKILL');
+            };
+            if (opts.signal.aborted) {
+              reject(new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
+              return;
+            }
+            opts.signal.addEventListener('abort', onAbort, { once: true });
+          }
           this.current = p;
           this.child.stdin.write(framedCommand(script, nonce));
         }),

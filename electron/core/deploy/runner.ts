@@ -36,6 +36,31 @@ import type {
 
 export const DEFAULT_CONCURRENCY = 10;
 const SCRIPT_TIMEOUT_MS = 120_000;
+/**
+ * After Cancel, how long a script already running on a host may go on before it is interrupted. A
+ * step takes milliseconds, so a host that answers finishes it and is rolled back cleanly; a host that
+ * hangs (a frozen sshd, a dead link) is let go instead of holding the whole run for the script timeout.
+ */
+export const CANCEL_GRACE_MS = 2_000;
+
+/** Aborts `grace` ms after `signal` does (never when there is no signal). */
+function afterGrace(signal: AbortSignal | undefined, grace: number): { signal?: AbortSignal; dispose(): void } {
+  if (signal === undefined) return { dispose: () => undefined };
+  const ctl = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => ctl.abort(), grace);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
 
 export interface DeployOptions {
   action: DeployAction;
@@ -55,7 +80,7 @@ export interface DeployOptions {
    * lets cancel stop between any two steps; set automatically when `beforeStep` is given.
    */
   stepByStep?: boolean;
-  /** Called before each step of each host (tests use it to break a host at a known point). */
+  /** Called before each round of steps of each host with its first step's index (tests use it to break a host at a known point). */
   beforeStep?: (hostId: string, index: number, step: Step) => Promise<void> | void;
 }
 
@@ -213,6 +238,24 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   };
 }
 
+/**
+ * Step-by-step rounds: one step each, except that creating a link and marking it ours (its alias)
+ * go in one round, so a Cancel or a lost connection between rounds never leaves a device of ours
+ * without its mark (a later run would have to leave such a device alone as someone else's).
+ */
+export function stepChunks(steps: readonly Step[]): Array<{ from: number; steps: Step[] }> {
+  const out: Array<{ from: number; steps: Step[] }> = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as Step;
+    const next = steps[i + 1];
+    if (s.kind === 'link-add' && next?.kind === 'link-alias' && next.target === s.target) {
+      out.push({ from: i, steps: [s, next] });
+      i++;
+    } else out.push({ from: i, steps: [s] });
+  }
+  return out;
+}
+
 type Emit = (p: Omit<DeployProgress, 'runId'>) => void;
 
 async function runHost(
@@ -248,6 +291,8 @@ async function runHost(
   };
 
   emit({ hostId: host.id, phase: 'connect', status: 'running' });
+  const interrupt = afterGrace(opts.signal, CANCEL_GRACE_MS);
+  const interruptible = interrupt.signal === undefined ? {} : { signal: interrupt.signal };
   let exec: HostExecutor;
   try {
     if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The deploy was cancelled before this host started.');
@@ -270,6 +315,7 @@ async function runHost(
     const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
       timeoutMs: SCRIPT_TIMEOUT_MS,
       retryOnStaleConnection: true,
+      ...interruptible,
     });
     let prep: Prepared;
     try {
@@ -332,9 +378,7 @@ async function runHost(
     const tApply = performance.now();
     const steps = first.steps;
     const stepByStep = opts.stepByStep === true || opts.beforeStep !== undefined;
-    const chunks: Array<{ from: number; steps: Step[] }> = stepByStep
-      ? steps.map((s, i) => ({ from: i, steps: [s] }))
-      : [{ from: 0, steps }];
+    const chunks = stepByStep ? stepChunks(steps) : [{ from: 0, steps }];
     let failure: StepFailure | undefined;
     let failureError: AppErrorData | undefined;
     let after: ObservedHostState | undefined;
@@ -362,14 +406,27 @@ async function runHost(
             },
             ms,
           ),
-          {
-            timeoutMs: SCRIPT_TIMEOUT_MS,
-          },
+          { timeoutMs: SCRIPT_TIMEOUT_MS, ...interruptible },
         );
       } catch (err) {
         const idx = res.applied;
         const s = steps[idx] as Step;
         failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: null, stderrTail: '' };
+        if (interrupt.signal?.aborted === true) {
+          // The host did not finish a step within the grace after Cancel: its session was cut, so
+          // nothing more can be sent (no undo), and whether that step ran is unknown.
+          res.failure = failure;
+          // Its lock holder ends with that session; sending the release would wait on the same host.
+          lockPid = undefined;
+          return finish(
+            'failed',
+            appError(
+              'CANCELLED',
+              `${host.name}: cancelled while step ${idx + 1} of ${steps.length} \`${failure.shell}\` was running; the host did not finish it within ${CANCEL_GRACE_MS / 1000} s, so its state is unknown (${res.applied} step(s) done before). Run Status once the host answers, then Deploy again.`,
+              { host: host.name, step: idx },
+            ),
+          );
+        }
         failureError = errorData(err, host);
         break;
       }
@@ -433,7 +490,7 @@ async function runHost(
       failureError ??
       appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
     // Undo what this host applied, newest first; the session may be dead (then the host stays failed).
-    const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit);
+    const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit, interrupt.signal);
     if (res.rollback?.ok === true) lockPid = undefined;
     return finish(outcome, error);
   } catch (err) {
@@ -441,8 +498,9 @@ async function runHost(
   } finally {
     board.settle(host.id);
     if (lockPid !== undefined)
-      await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000 }).catch(() => undefined);
+      await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000, ...interruptible }).catch(() => undefined);
     await exec.release().catch(() => undefined);
+    interrupt.dispose();
   }
 }
 
@@ -496,6 +554,8 @@ async function rollback(
   lockPid: number | undefined,
   res: HostDeployResult,
   emit: Emit,
+  /** Cancel's interrupt: a host that hangs during the undo is let go after the grace. */
+  signal?: AbortSignal,
 ): Promise<HostDeployResult['outcome']> {
   const inverse: Step[] = [];
   for (const s of [...applied].reverse())
@@ -510,9 +570,7 @@ async function rollback(
         { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) },
         m,
       ),
-      {
-        timeoutMs: SCRIPT_TIMEOUT_MS,
-      },
+      { timeoutMs: SCRIPT_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
     );
     const out = parseSteps(r.stdout, r.stderr, m, host.name);
     const failures: StepFailure[] = [];

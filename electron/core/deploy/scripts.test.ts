@@ -3,12 +3,13 @@
  * session. What the scripts do on a real host is proven by deploy.int.test.ts (lab sshd hosts).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addrAdd, addrDel, linkMaster, linkMtu, linkUp, type Step } from '../../../shared/plan';
-import { unsafeStep } from './runner';
+import { addrAdd, addrDel, compilePlan, linkMaster, linkMtu, linkUp, type Step } from '../../../shared/plan';
+import { stepChunks, unsafeStep } from './runner';
 import { parseSteps, prepareScript, sections, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
+import { parseTopologyText } from '../../../shared/model';
 
 describe('deploy scripts', () => {
   it('passes every step argument as one shell word, whatever it contains', () => {
@@ -135,5 +136,32 @@ describe('the deploy lock follows the SSH session that took it', () => {
     expect(execFileSync('sh', ['-c', wrapped, 'vxs', '4242'], { encoding: 'utf8' })).toBe('owner=4242\n');
     const own = execFileSync('sh', ['-c', `${wrapped}; echo "self=$$"`], { encoding: 'utf8' }).split('\n');
     expect(own[0]).toBe(own[1]?.replace('self=', 'owner='));
+  });
+});
+
+describe('step-by-step rounds', () => {
+  it('sends creating a link and marking it ours in one round, every other step alone', () => {
+    const steps: Step[] = [
+      { argv: ['ip', 'link', 'add', 'br0', 'type', 'bridge'], description: 'create br0', inverse: [], kind: 'link-add', target: 'br0' },
+      { argv: ['ip', 'link', 'set', 'br0', 'alias', 'vxlan-studio:t'], description: 'mark br0', inverse: [], kind: 'link-alias', target: 'br0' },
+      linkMtu('br0', 1450),
+      { argv: ['ip', 'link', 'add', 'vx1', 'type', 'dummy'], description: 'create vx1', inverse: [], kind: 'link-add', target: 'vx1' },
+      { argv: ['ip', 'link', 'set', 'br0', 'alias', 'x'], description: 'mark br0 again', inverse: [], kind: 'link-alias', target: 'br0' },
+    ];
+    expect(stepChunks(steps).map((c) => [c.from, c.steps.length])).toEqual([
+      [0, 2],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ]);
+  });
+
+  it('pairs every device the compiler creates with its mark', () => {
+    const text = readFileSync(new URL('../../../examples/textbook.vxlan.json', import.meta.url), 'utf8');
+    const parsed = parseTopologyText(text);
+    if (!parsed.ok) throw new Error('the textbook example should parse');
+    for (const hp of compilePlan(parsed.topology).hosts) {
+      for (const chunk of stepChunks(hp.steps)) if (chunk.steps[0]?.kind === 'link-add') expect(chunk.steps.map((x) => x.kind)).toEqual(['link-add', 'link-alias']);
+    }
   });
 });

@@ -26,7 +26,10 @@ export function sshConnector(pool: SshPool, opts: SshConnectorOptions = {}): Hos
     let session = await pool.connect(target);
     const exec: HostExecutor = {
       async run(script, runOpts = {}) {
-        const sessionOpts = runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs };
+        const sessionOpts = {
+          ...(runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs }),
+          ...(runOpts.signal === undefined ? {} : { signal: runOpts.signal }),
+        };
         try {
           const r = await session.run(script, sessionOpts);
           return { code: r.code, stdout: r.stdout, stderr: r.stderr };

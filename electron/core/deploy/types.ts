@@ -21,6 +21,8 @@ export interface ExecOptions {
    * and resend instead of failing the host.
    */
   retryOnStaleConnection?: boolean;
+  /** Interrupts the script: the session is then thrown away and `run` rejects with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 /**

@@ -360,6 +360,8 @@ export class HostSession {
 
   private async runNow(script: string, opts: RunOptions): Promise<CommandResult> {
     const start = performance.now();
+    // Cancelled while waiting in the queue: open nothing (a hung host would hold the channel open).
+    if (opts.signal?.aborted === true) throw new AppError('CANCELLED', `the command on ${this.target.host} was cancelled`, { host: this.target.host });
     const body = opts.sudo === true ? sudoWrapped(script) : script;
     const limits = this.limits(opts);
     const conn = await this.pool.connection(this);
