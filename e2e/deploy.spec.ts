@@ -162,3 +162,42 @@ test('a step the kernel refuses fails that host at its step, with the command, e
   // Rolled back: nothing of the topology is left on h3.
   expect(overlayLinks(lab.hosts.find((h) => h.name === 'h3') as LabHost)).toEqual([]);
 });
+
+test('Cancel lets go of a host that stopped answering mid-deploy and says what that host went through, and a later Deploy converges it', async ({ page, lab }) => {
+  const studio = new StudioPage(page);
+  const deploy = new DeployPage(page);
+  await studio.open(lab.url);
+  await expect(studio.title).toContainText('demo.vxlan.json');
+  await deploy.deployButton.click();
+  await deploy.waitForReview();
+
+  // Every sshd process of h3 stops (SIGSTOP) after the review: its open session hangs.
+  await lab.freezeSshd('h3');
+  try {
+    await deploy.applyButton.click();
+    for (const id of ['h1', 'h2']) await expect(deploy.badge(id)).toHaveText('applied', { timeout: 60_000 });
+    await expect(deploy.badge('h3')).toHaveText(/^(connecting|observing|applying)/);
+    await page.getByTestId('deploy-cancel').click();
+    // Let go after the grace (2 s), not after the 120 s script timeout.
+    // h3 hung while being read (before any step), so nothing of this run reached it.
+    await expect(deploy.badge('h3')).toHaveText('cancelled · nothing changed', { timeout: 15_000 });
+    await expect(deploy.status).toContainText('Cancelled');
+    await expect(deploy.status).toContainText('2 applied');
+    await deploy.openLog();
+    await expect(deploy.logLines.filter({ hasText: 'cancelled before any change' }).first()).toBeVisible();
+    await page.screenshot({ path: 'test-results/deploy-cancel-hung-host.png' });
+  } finally {
+    await lab.thawSshd('h3');
+  }
+
+  // Once h3 answers again, Deploy finds only h3 to do and converges it.
+  await deploy.deployButton.click();
+  await deploy.waitForReview(false);
+  await expect(deploy.reviewHost('h1')).toHaveAttribute('data-outcome', 'unchanged');
+  await expect(deploy.reviewHost('h3')).toHaveAttribute('data-outcome', 'pending');
+  await deploy.applyButton.click();
+  await expect(deploy.badge('h3')).toHaveText('applied', { timeout: 60_000 });
+  const ping = inHost(lab.hosts[0] as LabHost, ['ping', '-c', '2', '-W', '2', '10.100.0.3']);
+  expect(ping.status, ping.stdout + ping.stderr).toBe(0);
+  expect(studio.consoleErrors).toEqual([]);
+});

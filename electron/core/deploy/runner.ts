@@ -494,6 +494,15 @@ async function runHost(
     if (res.rollback?.ok === true) lockPid = undefined;
     return finish(outcome, error);
   } catch (err) {
+    if (interrupt.signal?.aborted === true && res.applied === 0) {
+      // Cancelled while the host was still being read (nothing of this run reached it).
+      return finish(
+        'failed',
+        appError('CANCELLED', `${host.name}: cancelled before any change; the host did not answer within ${CANCEL_GRACE_MS / 1000} s after Cancel`, {
+          host: host.name,
+        }),
+      );
+    }
     return finish('failed', errorData(err, host));
   } finally {
     board.settle(host.id);

@@ -145,6 +145,23 @@ describe('a finished run', () => {
     expect(badge).toMatchObject({ label: 'host key changed', tone: 'error' });
     expect(s().deployPhase).toBe('reviewing');
   });
+
+  it('tells a host rolled back on cancel from one let go mid-step (state unknown) and one let go before any change', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0010', 'run');
+    const cancelled = { code: 'CANCELLED', message: 'cancelled while step 3 of 7 was running; its state is unknown', hint: 'Run Status.' };
+    s().finishDeployRun(
+      result('run-0010', [
+        hostResult(ids[0], 'rolled-back', { error: { ...cancelled, message: 'cancelled after 2 of 7 steps' } }),
+        hostResult(ids[1], 'failed', { error: cancelled, failure: { step: 2, argv: ['ip'], shell: 'ip', exitCode: null, stderrTail: '' } }),
+        hostResult(ids[2], 'failed', { error: { ...cancelled, message: 'cancelled before any change' } }),
+      ]),
+    );
+    const badge = (id: string) => hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>);
+    expect(badge(ids[0])).toMatchObject({ label: 'cancelled · rolled back', tone: 'warning' });
+    expect(badge(ids[1])).toMatchObject({ label: 'cancelled · state unknown', tone: 'error' });
+    expect(badge(ids[2])).toMatchObject({ label: 'cancelled · nothing changed', tone: 'warning' });
+  });
 });
 
 describe('the review', () => {

@@ -263,11 +263,15 @@ export function hostBadge(p: HostProgress, action: 'apply' | 'destroy' = 'apply'
         return { label: destroy ? `${n} to remove` : `${n} change${n === 1 ? '' : 's'}`, tone: 'pending', title: title || `${n} step${n === 1 ? '' : 's'} to run (see the review)` };
       }
       case 'rolled-back':
+        if (p.errorCode === 'CANCELLED') return { label: 'cancelled · rolled back', tone: 'warning', title };
         return { label: p.failedStep === undefined ? 'rolled back' : `rolled back (step ${p.failedStep + 1})`, tone: 'warning', title };
       case 'unreachable':
         return { label: keyChanged ? 'host key changed' : 'unreachable', tone: 'error', title };
       default:
         if (keyChanged) return { label: 'host key changed', tone: 'error', title };
+        // Let go after Cancel: before its first step nothing changed; during a step nobody knows what the host did.
+        if (p.errorCode === 'CANCELLED' && p.failedStep === undefined) return { label: 'cancelled · nothing changed', tone: 'warning', title };
+        if (p.errorCode === 'CANCELLED') return { label: 'cancelled · state unknown', tone: 'error', title };
         return { label: p.failedStep === undefined ? 'failed' : `failed at step ${p.failedStep + 1}`, tone: 'error', title };
     }
   }
