@@ -11,6 +11,7 @@ import {
   LabError,
   labDown,
   labDownAll,
+  labStateFile,
   labStatus,
   labUp,
   listLabs,
@@ -134,6 +135,16 @@ async function status(args: ParsedArgs, io: CliIo): Promise<number> {
             namespaceExists: h.namespace,
             sshd: h.sshd,
           })),
+          // Passwords stay in lab.json (mode 0600): `passwordFile` says where, `hasPassword` whether.
+          users: (s.lab?.users ?? []).map((u) => ({
+            name: u.name,
+            uid: u.uid,
+            home: u.home,
+            login: u.login,
+            sudo: u.sudo,
+            hasPassword: u.password !== undefined,
+          })),
+          ...(s.lab ? { passwordFile: labStateFile(s.lab.stateDir) } : {}),
         })),
       }),
     );

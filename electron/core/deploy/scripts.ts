@@ -26,6 +26,12 @@ export function lockPathWord(topologyId: string): string {
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
 export const LOCK_LEASE_SECONDS = 900;
 
+/**
+ * First line of every script: `ip` and `bridge` live in /usr/sbin or /sbin on Debian-like hosts, and
+ * a non-root login's PATH has no sbin (sudo's secure_path has, but observing runs as the login user).
+ */
+export const SBIN_PATH_LINE = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"';
+
 /** Shell lines that print the three observe outputs, each in its own section. */
 function observeLines(m: string): string[] {
   return (Object.keys(OBSERVE_COMMANDS) as Array<keyof typeof OBSERVE_COMMANDS>).flatMap((k) => [
@@ -52,6 +58,7 @@ export interface PrepareOptions {
  */
 export function prepareScript(opts: PrepareOptions, m: string): string {
   const lines = [
+    SBIN_PATH_LINE,
     `for c in ip bridge${opts.lock ? ' flock' : ''}; do command -v "$c" >/dev/null 2>&1 || printf '%s MISSING %s\\n' ${m} "$c"; done`,
   ];
   if (opts.sudo) lines.push(`sudo -n true >/dev/null 2>&1 || printf '%s NOSUDO\\n' ${m}`);
@@ -212,7 +219,7 @@ export interface StepsScriptOptions {
  * so a failure names its step, exit code and stderr tail.
  */
 export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m: string): string {
-  const lines: string[] = [];
+  const lines: string[] = [SBIN_PATH_LINE];
   const release = opts.releasePid === undefined ? [] : [`kill ${opts.releasePid} 2>/dev/null`];
   steps.forEach((step, i) => {
     lines.push(`printf '%s S ${i}\\n' ${m} >&2`);

@@ -22,7 +22,7 @@ import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
 import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
 import type { HostHealth, PairProbe } from '../../../shared/diagnose/types';
 import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan';
-import { sections } from '../deploy/scripts';
+import { SBIN_PATH_LINE, sections } from '../deploy/scripts';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
 export interface ProbeSpec {
@@ -151,7 +151,7 @@ function probeLines(plan: HostProbePlan): string[] {
 export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { overlayOnly?: boolean } = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
-  const lines: string[] = ['vxs_d=$(mktemp -d /tmp/vxs-health.XXXXXX) || exit 3'];
+  const lines: string[] = [SBIN_PATH_LINE, 'vxs_d=$(mktemp -d /tmp/vxs-health.XXXXXX) || exit 3'];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);

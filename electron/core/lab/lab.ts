@@ -14,8 +14,11 @@
  * namespace (`ip -n <rt> link add v1 type veth peer name eth0 netns <h1>`), so nothing of the lab
  * ever appears in the root namespace. Teardown finds everything by name prefix and /proc, so it
  * works with a missing or broken lab.json.
+ *
+ * Every host also has the lab users (users.ts): non-root logins that exist only inside the hosts'
+ * sshd mount namespaces, for real password login and real sudo.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit, runOk } from './exec';
 import {
@@ -49,6 +52,7 @@ import {
   type LabHostState,
   type LabState,
 } from './state';
+import { LAB_USERS, makeLabUsers } from './users';
 
 export interface LabOptions {
   /** Progress lines for a CLI; silent by default. */
@@ -90,7 +94,15 @@ function stateFromPlan(plan: LabPlan, stateDir: string): LabState {
       authorizedKeys: join(stateDir, 'authorized_keys'),
     },
     hosts: plan.hosts.map((h) => ({ ...h, hostname: h.name, sshd: sshdPaths(stateDir, h.name) })),
+    users: [],
   };
+}
+
+/** True when a lab on disk has every lab user (a lab made by an older version has none, and is rebuilt). */
+function hasLabUsers(state: LabState): boolean {
+  return (
+    state.etc !== undefined && LAB_USERS.every((spec) => state.users.some((u) => u.name === spec.name && u.uid === spec.uid))
+  );
 }
 
 /** True when a lab on disk has exactly the hosts and addresses the plan asks for. */
@@ -116,7 +128,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
 
   const existing = await readLabState(plan.name, root);
   const namespaces = (await listNamespaces()).filter((n) => n.startsWith(plan.prefix));
-  if (existing.kind === 'ok' && sameLayout(existing.state, plan)) {
+  if (existing.kind === 'ok' && sameLayout(existing.state, plan) && hasLabUsers(existing.state)) {
     const wanted = [
       existing.state.routerNamespace,
       existing.state.controller.namespace,
@@ -126,7 +138,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
       for (const host of existing.state.hosts) {
         if ((await sshdStatus(host)) === 'stopped') {
           log(`restarting sshd on ${host.name}`);
-          await startSshd(tools, host);
+          await startSshd(tools, host, existing.state.etc);
         }
       }
       return { state: existing.state, reused: true };
@@ -206,7 +218,9 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
 
   log('generating keys');
   const clientPub = await generateKey(tools, state.keys.clientKey, `vxlan-studio-lab-${plan.name}-client`);
-  await writeFile(state.keys.authorizedKeys, `${clientPub}\n`, { mode: 0o600 });
+  // Readable by all: sshd reads AuthorizedKeysFile as the user logging in, and the lab users are not root.
+  await writeFile(state.keys.authorizedKeys, `${clientPub}\n`, { mode: 0o644 });
+  await chmod(state.keys.authorizedKeys, 0o644);
   const hostKeys = await mapLimit(state.hosts, 4, (h) =>
     generateKey(tools, h.sshd.hostKey, `vxlan-studio-lab-${plan.name}-${h.name}`),
   );
@@ -218,9 +232,15 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
     },
   );
 
+  log(`making the lab users ${LAB_USERS.map((u) => u.name).join(', ')} (they exist only inside the lab hosts)`);
+  const { users, etc } = await makeLabUsers(tools, state.stateDir);
+  state.users = users;
+  state.etc = etc;
+  await writeLabState(state);
+
   log(`starting ${state.hosts.length} sshd`);
   for (const h of state.hosts) await writeSshdConfig(state, h);
-  const pids = await mapLimit(state.hosts, 8, (h) => startSshd(tools, h));
+  const pids = await mapLimit(state.hosts, 8, (h) => startSshd(tools, h, etc));
   state.hosts.forEach((h, i) => (h.sshd.pid = pids[i]));
   await writeLabState(state);
 }
@@ -349,7 +369,7 @@ export async function restartSshd(state: LabState, hostName: string): Promise<nu
   const tools = preflight();
   const host = labHost(state, hostName);
   await stopSshd(host);
-  return startSshd(tools, host);
+  return startSshd(tools, host, state.etc);
 }
 
 /**
@@ -361,6 +381,6 @@ export async function rotateHostKey(state: LabState, hostName: string): Promise<
   const host = labHost(state, hostName);
   const pub = await generateKey(tools, host.sshd.hostKey, `vxlan-studio-lab-${state.name}-${host.name}-rotated`);
   await stopSshd(host);
-  await startSshd(tools, host);
+  await startSshd(tools, host, state.etc);
   return pub;
 }

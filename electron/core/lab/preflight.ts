@@ -38,7 +38,9 @@ export const LAB_TOOLS: readonly RequiredTool[] = [
   { name: 'nft', debianPackage: 'nftables', purpose: 'firewall faults' },
   { name: 'sshd', debianPackage: 'openssh-server', purpose: 'one SSH server per lab host' },
   { name: 'ssh-keygen', debianPackage: 'openssh-client', purpose: 'lab host and client keys' },
-  { name: 'unshare', debianPackage: 'util-linux', purpose: 'a hostname per lab host (UTS namespace)' },
+  { name: 'unshare', debianPackage: 'util-linux', purpose: 'a hostname and a mount namespace per lab host' },
+  { name: 'mount', debianPackage: 'mount', purpose: "the lab users' account files inside each lab host" },
+  { name: 'openssl', debianPackage: 'openssl', purpose: "the lab users' password hashes" },
 ];
 
 /** sbin directories are searched too: `sudo` usually adds them, a plain root shell may not. */

@@ -4,7 +4,7 @@
  */
 import type { LabStatus } from './lab';
 import type { SshdStatus } from './sshd';
-import type { LabState } from './state';
+import { labStateFile, type LabState, type LabUserState } from './state';
 
 /** Left-aligned text table; the last column is not padded. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -15,6 +15,40 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** What `sudo -n` does for a lab user, in words. */
+export function describeSudo(sudo: LabUserState['sudo']): string {
+  switch (sudo) {
+    case 'nopasswd':
+      return 'runs as root (NOPASSWD: ALL)';
+    case 'password':
+      return 'fails: sudo wants a password';
+    case 'not-on-path':
+      return 'fails: no sudo on its PATH';
+    case 'not-installed':
+      return 'fails: sudo is not installed on this machine';
+  }
+}
+
+/**
+ * The lab users' table. Passwords are not printed (output ends up in logs and terminals); the
+ * line under the table says where they are.
+ */
+export function formatLabUsers(state: LabState): string[] {
+  if (state.users.length === 0) return [];
+  const rows = state.users.map((u) => [u.name, String(u.uid), u.login.join(' + '), describeSudo(u.sudo)]);
+  const withPassword = state.users.filter((u) => u.password !== undefined).map((u) => u.name);
+  return [
+    '',
+    'users on every host (the client key logs each in; they exist only inside the lab hosts):',
+    formatTable(['USER', 'UID', 'LOGIN', 'SUDO -N'], rows),
+    ...(withPassword.length > 0
+      ? [
+          `password of ${withPassword.join(', ')}: "password" in users[] of ${labStateFile(state.stateDir)} (readable by root only)`,
+        ]
+      : []),
+  ];
 }
 
 /** The lab table printed by `lab up` and `lab status`. */
@@ -34,6 +68,7 @@ export function formatLab(state: LabState, sshd?: ReadonlyMap<string, SshdStatus
     `controller: ${state.controller.namespace} (${state.controller.address}/${state.controller.prefixLength}, reaches only the lab)`,
     '',
     formatTable(header, rows),
+    ...formatLabUsers(state),
     '',
     `client key:   ${state.keys.clientKey}`,
     `known_hosts:  ${state.keys.knownHosts}`,

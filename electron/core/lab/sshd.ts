@@ -1,14 +1,17 @@
 /**
  * One real OpenSSH server per lab host: its own ed25519 host key, its own hostname (a UTS
  * namespace), listening only on the host's underlay address, letting root in with the lab's client
- * key only.
+ * key only, and the lab users (users.ts) in with that key and, where allowed, their password. The
+ * users exist only in the sshd's own mount namespace, where the lab's account file copies are
+ * bind-mounted over /etc.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run, runOk } from './exec';
 import { pidsInNamespace, processInfo, signalPids, terminatePids } from './netns';
 import { LabError, type ToolPaths } from './preflight';
-import type { LabHostState, LabState } from './state';
+import type { LabEtcState, LabHostState, LabState, LabUserState } from './state';
+import { etcBindMounts, PATH_WITHOUT_SUDO } from './users';
 
 /** Privilege-separation directory OpenSSH insists on (normally made by its systemd unit). */
 export const SSHD_PRIVSEP_DIR = '/run/sshd';
@@ -19,11 +22,43 @@ export interface SshdConfigInput {
   hostKey: string;
   pidFile: string;
   authorizedKeys: string;
+  /** Non-root users with their own sshd settings: password login, or a session PATH without sudo. */
+  users?: readonly SshdUser[];
+}
+
+export interface SshdUser {
+  name: string;
+  /** Allow password login for this user (everyone else, root included, stays key-only). */
+  password: boolean;
+  /** Session PATH set by sshd (SetEnv), overriding its default. */
+  path?: string;
+}
+
+/** `Match User` blocks for the users that differ from the defaults; they must come last in sshd_config. */
+function matchBlocks(users: readonly SshdUser[]): string[] {
+  return users.flatMap((u) => {
+    const lines = [
+      ...(u.password ? ['  PasswordAuthentication yes'] : []),
+      ...(u.path !== undefined ? [`  SetEnv PATH=${u.path}`] : []),
+    ];
+    return lines.length === 0 ? [] : [`Match User ${u.name}`, ...lines];
+  });
+}
+
+/** The sshd settings of the lab users recorded in lab.json. */
+export function sshdUsers(users: readonly LabUserState[]): SshdUser[] {
+  return users.map((u) => ({
+    name: u.name,
+    password: u.login.includes('password'),
+    ...(u.sudo === 'not-on-path' ? { path: PATH_WITHOUT_SUDO } : {}),
+  }));
 }
 
 /**
  * sshd_config(5) for one lab host. Keys live in the lab's state dir under /run, so StrictModes is
- * off; PAM is off so the container's PAM stack (and root's `*` password) play no part.
+ * off; PAM is off so the container's PAM stack (and root's `*` password) play no part, and sshd
+ * checks a password against /etc/shadow (the lab's copy) itself. Password login is off except in a
+ * `Match User` block per password user; the lab's authorized_keys serves root and the lab users.
  */
 export function sshdConfigText(input: SshdConfigInput): string {
   return [
@@ -48,6 +83,7 @@ export function sshdConfigText(input: SshdConfigInput): string {
     // Benchmarks open one connection per host at once, tests sometimes a few more; keep the door wide.
     'MaxStartups 64:30:128',
     'Subsystem sftp internal-sftp',
+    ...matchBlocks(input.users ?? []),
     '',
   ].join('\n');
 }
@@ -89,6 +125,7 @@ export async function writeSshdConfig(state: LabState, host: LabHostState): Prom
       hostKey: host.sshd.hostKey,
       pidFile: host.sshd.pidFile,
       authorizedKeys: state.keys.authorizedKeys,
+      users: sshdUsers(state.users),
     }),
     { mode: 0o600 },
   );
@@ -127,15 +164,87 @@ export async function sshdStatus(host: LabHostState): Promise<SshdStatus> {
 }
 
 /**
- * Starts the host's sshd in its namespace and in a fresh UTS namespace whose hostname is the host's
- * name (so `ssh <host> hostname` prints it). sshd daemonises; we wait for its pid file.
+ * The machine's /etc/hosts plus the lab host's own name, as Debian's installer writes it
+ * (`127.0.1.1 <hostname>`). sudo looks its host's name up; without this line the lookup falls
+ * through to DNS, which the lab cannot reach, and every `sudo` waits about 10 s for it to time out.
+ *
+ * @example
+ * hostsFileText('127.0.0.1\tlocalhost\n', 'h1')  // '127.0.0.1\tlocalhost\n127.0.1.1\th1\n'
  */
-export async function startSshd(tools: ToolPaths, host: LabHostState): Promise<number> {
+export function hostsFileText(machineHosts: string, hostname: string): string {
+  const base = machineHosts === '' || machineHosts.endsWith('\n') ? machineHosts : `${machineHosts}\n`;
+  return `${base}127.0.1.1\t${hostname}\n`;
+}
+
+/** Writes the host's /etc/hosts copy beside its sshd_config; returns its path, or undefined when the machine has no /etc/hosts. */
+async function writeHostsFile(host: LabHostState): Promise<string | undefined> {
+  let machine: string;
+  try {
+    machine = await readFile('/etc/hosts', 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const path = join(dirname(host.sshd.config), 'hosts');
+  await writeFile(path, hostsFileText(machine, host.hostname), { mode: 0o644 });
+  await chmod(path, 0o644);
+  return path;
+}
+
+/**
+ * An empty home for root on the lab host, mounted over /root in its sshd's mount namespace: lab
+ * hosts share this machine's files, and the machine's own ~/.bashrc (a developer's pyenv or cargo
+ * set-up, say) would otherwise run in every lab SSH session (bash sources it for sshd commands),
+ * making each session cost what no fresh server costs, for every client alike. Undefined when the
+ * machine has no /root.
+ */
+async function makeRootHome(host: LabHostState): Promise<string | undefined> {
+  try {
+    await stat('/root');
+  } catch {
+    return undefined;
+  }
+  const dir = join(dirname(host.sshd.config), 'root-home');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/**
+ * The wrapper sshd starts through, inside its own UTS and mount namespaces: it sets the hostname,
+ * bind-mounts each `copy target` pair given after the first five arguments (the lab's account
+ * files and the host's hosts file over /etc), then becomes sshd. Every value arrives as an argument ("$1"...), so no shell
+ * ever parses a name or a path.
+ */
+export const SSHD_WRAPPER_SCRIPT = [
+  'printf %s "$1" > /proc/sys/kernel/hostname || exit 1',
+  'sshd=$2 config=$3 log=$4 mount=$5',
+  'shift 5',
+  'while [ "$#" -ge 2 ]; do "$mount" --bind "$1" "$2" || exit 1; shift 2; done',
+  'exec "$sshd" -f "$config" -E "$log"',
+].join('\n');
+
+/**
+ * Starts the host's sshd in its namespace, in a fresh UTS namespace whose hostname is the host's
+ * name (so `ssh <host> hostname` prints it) and a fresh mount namespace where `etc`'s copies cover
+ * the machine's account files, a hosts file names the host (`hostsFileText`) and root has an empty
+ * home of its own (`makeRootHome`). sshd daemonises;
+ * we wait for its pid file.
+ *
+ * The mount namespace is a slave of the machine's (`--propagation slave`): the bind mounts never
+ * reach the machine, while unmounts there (`ip netns del` of any lab) still reach this one, so it
+ * keeps no other lab's namespace alive.
+ */
+export async function startSshd(tools: ToolPaths, host: LabHostState, etc?: LabEtcState): Promise<number> {
   await mkdir(SSHD_PRIVSEP_DIR, { recursive: true, mode: 0o755 });
   await rm(host.sshd.pidFile, { force: true });
-  // The hostname is written to the new UTS namespace through /proc, passed as "$1" so no shell parses it.
-  const script = 'printf %s "$1" > /proc/sys/kernel/hostname && exec "$2" -f "$3" -E "$4"';
   const sshd = tools['sshd'] ?? '/usr/sbin/sshd';
+  const hostsFile = await writeHostsFile(host);
+  const rootHome = await makeRootHome(host);
+  const binds = [
+    ...etcBindMounts(etc),
+    ...(hostsFile !== undefined ? [[hostsFile, '/etc/hosts']] : []),
+    ...(rootHome !== undefined ? [[rootHome, '/root']] : []),
+  ];
   await runOk(
     tools['ip'] ?? 'ip',
     [
@@ -144,15 +253,20 @@ export async function startSshd(tools: ToolPaths, host: LabHostState): Promise<n
       host.namespace,
       tools['unshare'] ?? 'unshare',
       '--uts',
+      '--mount',
+      '--propagation',
+      'slave',
       '--',
       '/bin/sh',
       '-c',
-      script,
+      SSHD_WRAPPER_SCRIPT,
       'sh',
       host.hostname,
       sshd,
       host.sshd.config,
       host.sshd.log,
+      tools['mount'] ?? 'mount',
+      ...binds.flat(),
     ],
     { timeoutMs: 10_000 },
   );

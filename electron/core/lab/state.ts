@@ -34,6 +34,38 @@ export const LabHostStateSchema = z.object({
 });
 export type LabHostState = z.infer<typeof LabHostStateSchema>;
 
+/**
+ * A non-root login on every lab host (see users.ts). It exists only inside the lab hosts' sshd
+ * (their own copies of /etc/passwd, /etc/shadow, /etc/group and /etc/sudoers are mounted there).
+ */
+export const LabUserStateSchema = z.object({
+  name: z.string(),
+  uid: z.number().int(),
+  gid: z.number().int(),
+  home: z.string(),
+  /** How the user may log in: always the lab client key, for some also a password. */
+  login: z.array(z.enum(['key', 'password'])),
+  /** The login password (random per lab) when `login` has 'password'; lab.json is mode 0600. */
+  password: z.string().optional(),
+  /**
+   * What `sudo -n` does for this user: 'nopasswd' runs as root, 'password' fails with "a password is
+   * required", 'not-on-path' finds no sudo (the session's PATH has none), 'not-installed' when
+   * this machine has no sudo at all.
+   */
+  sudo: z.enum(['nopasswd', 'password', 'not-on-path', 'not-installed']),
+});
+export type LabUserState = z.infer<typeof LabUserStateSchema>;
+
+/** The lab's copies of the machine's account files, bind-mounted over the real ones inside each sshd's mount namespace. */
+export const LabEtcStateSchema = z.object({
+  passwd: z.string(),
+  shadow: z.string(),
+  group: z.string(),
+  /** Absent when this machine has no sudo (no /etc/sudoers to cover). */
+  sudoers: z.string().optional(),
+});
+export type LabEtcState = z.infer<typeof LabEtcStateSchema>;
+
 export const LabStateSchema = z.object({
   version: z.literal(LAB_STATE_VERSION),
   name: z.string(),
@@ -68,6 +100,10 @@ export const LabStateSchema = z.object({
     authorizedKeys: z.string(),
   }),
   hosts: z.array(LabHostStateSchema),
+  /** Non-root users on every host; empty for a lab made before lab users existed (`labUp` rebuilds such a lab). */
+  users: z.array(LabUserStateSchema).default([]),
+  /** Where the account file copies are; absent until the users are made. */
+  etc: LabEtcStateSchema.optional(),
 });
 export type LabState = z.infer<typeof LabStateSchema>;
 

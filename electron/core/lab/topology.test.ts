@@ -34,6 +34,7 @@ function fakeState(hosts: number): LabState {
         log: `${dir}/${h.name}/log`,
       },
     })),
+    users: [],
   };
 }
 

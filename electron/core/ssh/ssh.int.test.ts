@@ -3,6 +3,7 @@
  * from the lab's controller namespace (labConnector), never from the root namespace.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,9 @@ import { labConnector } from '../lab/controller-connector';
 import { freezeHostSshd, thawHostSshd } from '../lab/faults';
 import { labDown, labUp, restartSshd, rotateHostKey } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
-import { findExecutable, isRoot } from '../lab/preflight';
-import type { LabState } from '../lab/state';
+import { isRoot } from '../lab/preflight';
+import type { LabState, LabUserState } from '../lab/state';
+import { PATH_WITHOUT_SUDO } from '../lab/users';
 import { randomLabName } from '../lab/with-lab';
 import { KnownHostsStore } from './known-hosts';
 import { SshPool, type SshEvent, type SshPoolOptions } from './pool';
@@ -23,6 +25,12 @@ import { SshPool, type SshEvent, type SshPoolOptions } from './pool';
 const root = isRoot();
 if (!root) console.log('ssh.int.test.ts skipped: the netns lab needs root (run the integration tests with sudo)');
 const suite = root ? describe : describe.skip;
+
+/** The machine's account files (sudoers only when sudo is installed), by name. */
+function readMachineEtc(): Record<string, string> {
+  const files = ['passwd', 'shadow', 'group', 'sudoers', 'hosts'].filter((f) => existsSync(`/etc/${f}`));
+  return Object.fromEntries(files.map((f) => [f, readFileSync(`/etc/${f}`, 'utf8')]));
+}
 
 /** The AppError a promise rejects with (fails the test if it resolves or throws something else). */
 async function appErrorOf(p: Promise<unknown>): Promise<AppError> {
@@ -42,8 +50,12 @@ suite('the SSH pool on real lab sshd hosts', () => {
   const pools: SshPool[] = [];
   let poolCount = 0;
 
+  /** The machine's account files before the lab was made, to prove the lab users never reach them. */
+  let machineEtc: Record<string, string>;
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vxs-ssh-'));
+    machineEtc = readMachineEtc();
     lab = (await labUp({ name, hosts: 3 })).state;
   });
   afterEach(async () => {
@@ -75,6 +87,26 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile, userFile }), connector: labConnector(lab), readyTimeoutMs: 10_000, ...opts });
     pools.push(pool);
     return pool;
+  };
+  const labUser = (name: string): LabUserState => {
+    const u = lab.users.find((x) => x.name === name);
+    if (!u) throw new Error(`the lab has no user ${name} (users: ${lab.users.map((x) => x.name).join(', ')})`);
+    return u;
+  };
+  /** The lab's sudo tests need sudo on this machine (scripts/setup.sh installs it); without it they fail saying so. */
+  const requireSudo = (): void => {
+    if (labUser('vxsadmin').sudo !== 'nopasswd')
+      throw new Error('this machine has no sudo, so the lab hosts have none: install it (scripts/setup.sh, or apt-get install sudo)');
+  };
+  /** The part of a host's sshd log written after `offset`, once it has a line matching `wanted` (sshd may log a moment late). */
+  const sshdLogSince = async (h: LabState['hosts'][number], offset: number, wanted: RegExp): Promise<string> => {
+    let text = '';
+    for (let i = 0; i < 20; i++) {
+      text = readFileSync(h.sshd.log).subarray(offset).toString('utf8');
+      if (wanted.test(text)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return text;
   };
   const fingerprintOf = (pubFile: string): string => execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1] ?? '';
 
@@ -174,15 +206,96 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect((await s.run('echo ok')).stdout).toBe('ok\n');
   });
 
-  it('runs a sudo host script through `sudo -n sh -c`, or says clearly that the host has no sudo', async () => {
-    const s = makePool().session(target('h3'));
-    // Lab hosts share this machine's file system: whether they have sudo is whether it is installed here.
-    if (findExecutable('sudo') !== undefined) {
-      expect(await s.run('echo "$(id -u) $0"', { sudo: true })).toMatchObject({ code: 0, stdout: '0 sh\n' });
-    } else {
-      const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
-      expect(err.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h3').address, missing: 'sudo' } });
+  it("makes the lab users inside the lab hosts only: the machine's /etc and mounts stay as they were", async () => {
+    expect(readMachineEtc()).toEqual(machineEtc);
+    expect(readFileSync('/etc/passwd', 'utf8')).not.toMatch(/^vxsadmin:/m);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(lab.stateDir);
+    // Inside a lab host, root sees the users and the lab's sudoers rules.
+    const s = makePool().session(target('h2'));
+    expect((await s.run('getent passwd vxsadmin vxsnosudo vxsbare | cut -d: -f1,3,6,7')).stdout).toBe(
+      lab.users.map((u) => `${u.name}:${u.uid}:${u.home}:/bin/sh\n`).join(''),
+    );
+    expect((await s.run('grep -c "^vxsadmin ALL=(ALL:ALL) NOPASSWD: ALL$" /etc/sudoers')).stdout).toBe('1\n');
+  });
+
+  it("gives root on a lab host an empty home of that host's own, so the machine's shell start-up files never run there", async () => {
+    const marker = `vxs-home-${process.pid}`;
+    const s = makePool().session(target('h1'));
+    expect((await s.run('echo "$HOME"; ls -A "$HOME" | grep -v "^\\.ansible$" | wc -l')).stdout).toBe('/root\n0\n');
+    await s.run(`touch "$HOME/${marker}"`);
+    // Written on the lab host, not in the machine's /root, and not on another lab host.
+    expect(existsSync(`/root/${marker}`)).toBe(false);
+    expect((await makePool().session(target('h2')).run(`test -e "$HOME/${marker}"`)).code).toBe(1);
+    await s.run(`rm -f "$HOME/${marker}"`);
+  });
+
+  it('logs in as vxsadmin with the password asked through credentials.password(), and sshd accepted a password, not a key', async () => {
+    const admin = labUser('vxsadmin');
+    const password = admin.password ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    const h = host('h1');
+    const logBefore = statSync(h.sshd.log).size;
+    const asked: string[] = [];
+    const events: SshEvent[] = [];
+    const pool = makePool({
+      log: (e) => events.push(e),
+      credentials: { password: (address, user) => (asked.push(`${user}@${address}`), Promise.resolve(password)) },
+    });
+    const r = await pool.session(target('h1', { user: 'vxsadmin', auth: { type: 'password' } })).run('id -un; echo "$HOME"');
+    expect(r).toMatchObject({ code: 0, stdout: `vxsadmin\n${admin.home}\n`, stderr: '' });
+    expect(asked).toEqual([`vxsadmin@${h.address}`]);
+    expect(events.flatMap((e) => (e.kind === 'auth-attempt' ? [e.method] : []))).toEqual(['password']);
+    expect(JSON.stringify(events)).not.toContain(password);
+    expect(await sshdLogSince(h, logBefore, /Accepted \w+ for vxsadmin/)).toMatch(/Accepted password for vxsadmin from /);
+  });
+
+  it('refuses a wrong password for vxsadmin with SSH_AUTH_FAILED, and no error text contains the password', async () => {
+    const wrong = `wrong-${randomBytes(8).toString('hex')}`;
+    const h = host('h1');
+    const logBefore = statSync(h.sshd.log).size;
+    const pool = makePool({ credentials: { password: () => Promise.resolve(wrong) } });
+    const err = await appErrorOf(pool.session(target('h1', { user: 'vxsadmin', auth: { type: 'password' } })).run('true'));
+    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: h.address, user: 'vxsadmin', method: 'password' } });
+    expect(err.message).toContain('refused the password');
+    for (const text of [err.message, JSON.stringify(err.data), String(err), err.stack ?? '']) expect(text).not.toContain(wrong);
+    // sshd itself checked the password against the lab's shadow copy and said no.
+    expect(await sshdLogSince(h, logBefore, /Failed password for vxsadmin/)).toMatch(/Failed password for vxsadmin from /);
+  });
+
+  it('runs a host script as root through `sudo -n` when logged in as vxsadmin, on the persistent shell and on exec channels', async () => {
+    requireSudo();
+    for (const persistentShell of [true, false]) {
+      const s = makePool({ persistentShell }).session(target('h3', { user: 'vxsadmin' }));
+      expect(await s.run('id -un')).toMatchObject({ code: 0, stdout: 'vxsadmin\n' });
+      // Without sudo the user may not touch the kernel's links; through sudo it may.
+      const plain = await s.run('ip link add vxstest0 type dummy');
+      expect(plain.code).not.toBe(0);
+      expect(plain.stderr).toMatch(/Operation not permitted/);
+      const r = await s.run('echo "$(id -u) $(id -un)"; ip link add vxstest0 type veth peer name vxstest1 && ip link del vxstest0 && echo changed', {
+        sudo: true,
+      });
+      // stderr is empty: no password prompt, and no "unable to resolve host" (each lab host's hosts file names it).
+      expect({ persistentShell, ...r }).toMatchObject({ persistentShell, code: 0, stdout: '0 root\nchanged\n', stderr: '' });
     }
+  });
+
+  it('says SUDO_PASSWORD_REQUIRED, naming the host and user, when sudo wants a password (vxsnosudo), and the session stays usable', async () => {
+    requireSudo();
+    const s = makePool().session(target('h1', { user: 'vxsnosudo' }));
+    expect((await s.run('id -un')).stdout).toBe('vxsnosudo\n');
+    const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
+    expect(err.data).toMatchObject({ code: 'SUDO_PASSWORD_REQUIRED', detail: { host: host('h1').address, user: 'vxsnosudo' } });
+    expect(err.message).toBe(`sudo on vxsnosudo@${host('h1').address}:22 wants a password (sudo -n: sudo: a password is required)`);
+    expect((await s.run('echo still here')).stdout).toBe('still here\n');
+  });
+
+  it('says COMMAND_MISSING for sudo when the session finds no sudo (vxsbare, whose PATH has none)', async () => {
+    const s = makePool().session(target('h2', { user: 'vxsbare' }));
+    // The host is the same as for the others; this user's PATH (set by sshd) just has no directory holding sudo.
+    expect(await s.run('echo "$PATH"; command -v sudo || echo none')).toMatchObject({ code: 0, stdout: `${PATH_WITHOUT_SUDO}\nnone\n` });
+    const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
+    expect(err.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h2').address, user: 'vxsbare', missing: 'sudo' } });
+    expect(err.message).toContain('has no `sudo`');
   });
 
   it('reconnects by itself after the host dropped the connection (sshd restarted)', async () => {
