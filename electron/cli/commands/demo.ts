@@ -8,7 +8,7 @@ import { chownSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, createDeployService, createHealthService, type DeployHandlerOptions } from '../../core/backend';
+import { createBackend, createDeployService, createHealthService, createSshService, type DeployHandlerOptions } from '../../core/backend';
 import { removeLockFiles } from '../../core/deploy/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
@@ -94,8 +94,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const emit: NonNullable<DeployHandlerOptions['emit']> = (event, payload) => server?.emit(event, payload);
   // Deploy and live health both dial through the lab's controller namespace and stream their events
   // (progress, host-key questions, health.changed) to the page.
-  const service = createDeployService({ lab, emit });
-  const health = createHealthService({ lab, emit });
+  // One SSH pool for both: one connection per host, one set of host-key and password questions.
+  const ssh = createSshService({ lab, emit });
+  const service = createDeployService({ lab, emit, ssh });
+  const health = createHealthService({ lab, emit, ssh });
   try {
     await writeLabTopology(lab, file, { id: 'demo', name: `Demo lab (${hosts} hosts)` });
     const uid = Number(process.env.SUDO_UID);
@@ -127,6 +129,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await server?.close();
     await health.close();
     await service.close();
+    await ssh.close();
     io.err(`vxlan-studio demo: removing lab "${DEMO_LAB}"...`);
     await labDown(DEMO_LAB);
     // The lab's hosts share this machine's /run/lock: drop the demo topology's lock files too.

@@ -10,6 +10,7 @@ import type { Handlers } from './dispatch';
 import { readTextFile, resolveUserPath, writeFileAtomic } from './files';
 import { createDeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 import { createHealthHandlers, type HealthHandlerOptions } from './health-handlers';
+import { createSshService } from './ssh-service';
 
 /** Native open/save dialogs; only the Electron main can provide them. `null` means cancelled. */
 export interface Dialogs {
@@ -83,9 +84,11 @@ export function createBackend(options: BackendOptions): Handlers {
     }
   }
 
+  // One SSH pool for deploy and health: one connection and shell per host, one set of questions.
+  const ssh = options.deploy?.ssh ?? createSshService(options.deploy);
   return {
-    ...createDeployHandlers(options.deploy),
-    ...createHealthHandlers(options.health ?? options.deploy),
+    ...createDeployHandlers({ ...options.deploy, ssh }),
+    ...createHealthHandlers({ ...(options.health ?? options.deploy), ssh }),
     'app.info': () =>
       Promise.resolve({
         version: options.version,

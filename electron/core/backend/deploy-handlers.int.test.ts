@@ -11,6 +11,8 @@ import { serializeTopology, type Topology } from '../../../shared/model';
 import { overlayPingFailures, removeLockFiles } from '../deploy/lab-check';
 import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
 import { createDeployService } from './deploy-handlers';
+import { createHealthService, type HealthService } from './health-handlers';
+import { createSshService, type SshService } from './ssh-service';
 import { dispatch, type Handlers } from './dispatch';
 
 const root = isRoot();
@@ -30,6 +32,7 @@ suite('deploy.* over the API contract against a lab', () => {
   const emitted: Emitted[] = [];
   let onEmit: ((event: string, payload: unknown) => void) | undefined;
   let service: ReturnType<typeof createDeployService>;
+  let ssh: SshService;
   const call = (method: string, request: unknown): Promise<unknown> =>
     dispatch(service.handlers as unknown as Handlers, method, request);
 
@@ -37,9 +40,11 @@ suite('deploy.* over the API contract against a lab', () => {
     lab = (await labUp({ name, hosts: 2 })).state;
     topology = labTopology(lab);
     // An empty known_hosts: every host key is new, so the UI gets asked.
-    service = createDeployService({
+    const knownHostsFile = path.join(scratch, 'known_hosts');
+    // The app's one pool, shared by deploy and (in the last test) health.
+    ssh = createSshService({
       lab,
-      knownHostsFile: path.join(scratch, 'known_hosts'),
+      knownHostsFile,
       emit: (event, payload) => {
         emitted.push({ event, payload } as Emitted);
         onEmit?.(event, payload);
@@ -48,9 +53,19 @@ suite('deploy.* over the API contract against a lab', () => {
           void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
       },
     });
+    service = createDeployService({
+      lab,
+      knownHostsFile,
+      emit: (event, payload) => {
+        emitted.push({ event, payload } as Emitted);
+        onEmit?.(event, payload);
+      },
+      ssh,
+    });
   }, 120_000);
   afterAll(async () => {
     await service?.close();
+    await ssh?.close();
     await labDown(name);
     await removeLockFiles([`lab-${name}`]);
     rmSync(scratch, { recursive: true, force: true });
@@ -144,5 +159,38 @@ suite('deploy.* over the API contract against a lab', () => {
       value: { hosts: Array<{ outcome: string }> };
     };
     expect(again.value.hosts.map((h) => h.outcome)).toEqual(['unchanged', 'unchanged']);
+  }, 120_000);
+
+  it('shares one connection per host with health, whose poller pauses while a deploy runs and resumes after it unless the user paused it', async () => {
+    let health: HealthService | undefined;
+    try {
+      health = createHealthService({ lab, ssh });
+      const hcall = (method: string, request: unknown): Promise<unknown> => dispatch(health?.handlers as unknown as Handlers, method, request);
+      const dialsBefore = ssh.connection().pool.stats().dials;
+      expect(await hcall('health.start', { topology: serializeTopology(topology), intervalMs: 500 })).toMatchObject({ ok: true });
+      const round = (await hcall('health.snapshot', { now: true })) as { ok: boolean; value: { hosts: Record<string, unknown> } };
+      expect(round.ok).toBe(true);
+      // Health used the connections the deploys opened: no new SSH connection.
+      expect(ssh.connection().pool.stats()).toEqual({ open: 2, dials: dialsBefore });
+
+      const seen: boolean[] = [];
+      onEmit = (event, payload) => {
+        if (event === 'deploy.progress' && (payload as EventOf<'deploy.progress'>).phase === 'apply') seen.push(health?.state().paused ?? false);
+      };
+      await call('deploy.apply', { topology: serializeTopology(topology) });
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((paused) => paused)).toBe(true);
+      expect(health.state()).toEqual({ polling: true, paused: false, deploying: false });
+
+      // Paused by the user: a deploy's end leaves it paused.
+      await hcall('health.pause', {});
+      await call('deploy.destroy', { topology: serializeTopology(topology) });
+      expect(health.state()).toEqual({ polling: true, paused: true, deploying: false });
+      await hcall('health.resume', {});
+      expect(health.state().paused).toBe(false);
+    } finally {
+      onEmit = undefined;
+      await health?.close();
+    }
   }, 120_000);
 });

@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import { createDeploySsh, runDeploy, type DeploySsh, type DeployAction, type DeployResult } from '../deploy';
+import { runDeploy, type DeploySsh, type DeployAction, type DeployResult } from '../deploy';
 import type { LabState } from '../lab/state';
-import type { HostKeyPrompt } from '../ssh';
-import { createCredentialPrompts, type SecretStore } from './credential-prompts';
+import type { SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
+import { createSshService, type SshService } from './ssh-service';
 
 export interface DeployHandlerOptions {
   /** Pushes an event to the UI (the web server's or the Electron window's `emit`); may be set after creation. */
@@ -26,6 +26,8 @@ export interface DeployHandlerOptions {
   promptTimeoutSeconds?: number;
   /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */
   secretStore?: SecretStore;
+  /** The app's shared SSH pool and prompts (see ssh-service.ts); default: a pool of this service's own. */
+  ssh?: SshService;
 }
 
 type DeployMethods = 'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
@@ -49,50 +51,10 @@ export function createDeployHandlers(options: DeployHandlerOptions = {}): Deploy
  */
 export function createDeployService(options: DeployHandlerOptions = {}): { handlers: DeployHandlers; close(): Promise<void> } {
   const runs = new Map<string, AbortController>();
-  const prompts = new Map<string, (accept: boolean) => void>();
   const emit = <E extends EventName>(event: E, payload: EventOf<E>): void => options.emit?.(event, payload);
-  let ssh: DeploySsh | undefined;
-  const credentialPrompts = createCredentialPrompts({
-    emit,
-    secretStore: options.secretStore,
-    timeoutSeconds: options.promptTimeoutSeconds,
-  });
-
-  const confirmHostKey = (prompt: HostKeyPrompt): Promise<boolean> =>
-    new Promise((resolve) => {
-      const promptId = randomUUID();
-      const timer = setTimeout(
-        () => {
-          prompts.delete(promptId);
-          resolve(false);
-        },
-        (options.promptTimeoutSeconds ?? 300) * 1000,
-      );
-      prompts.set(promptId, (accept) => {
-        clearTimeout(timer);
-        prompts.delete(promptId);
-        resolve(accept);
-      });
-      emit('hosts.hostKeyPrompt', {
-        promptId,
-        host: prompt.host,
-        port: prompt.port,
-        keyType: prompt.keyType,
-        fingerprint: prompt.fingerprint,
-      });
-    });
-
-  const connection = (): DeploySsh => {
-    ssh ??= createDeploySsh({
-      hostKeyPolicy: 'ask',
-      confirmHostKey,
-      credentials: credentialPrompts.credentials,
-      log: (e) => credentialPrompts.onSshEvent(e),
-      ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
-      ...(options.lab === undefined ? {} : { lab: options.lab }),
-    });
-    return ssh;
-  };
+  // Shared with the health service when given (one pool for the app); else this service's own.
+  const ssh = options.ssh ?? createSshService(options);
+  const connection = (): DeploySsh => ssh.connection();
 
   async function run(
     action: DeployAction,
@@ -104,6 +66,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
     if (runs.has(runId)) throw new AppError('BAD_REQUEST', `A run with id ${runId} is already going on.`, { runId });
     const controller = new AbortController();
     runs.set(runId, controller);
+    const ended = ssh.beginRun();
     try {
       return await runDeploy({
         action,
@@ -121,6 +84,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       });
     } finally {
       runs.delete(runId);
+      ended();
     }
   }
 
@@ -133,21 +97,13 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       c?.abort();
       return Promise.resolve({ cancelled: c !== undefined });
     },
-    'hosts.confirmHostKey': ({ promptId, accept }) => {
-      const answer = prompts.get(promptId);
-      answer?.(accept);
-      return Promise.resolve({ known: answer !== undefined });
-    },
-    'hosts.answerCredential': ({ promptId, secret, remember }) =>
-      Promise.resolve({ accepted: credentialPrompts.answer(promptId, secret, remember) }),
+    ...ssh.handlers,
   };
   return {
     handlers,
     async close() {
       for (const c of runs.values()) c.abort();
-      for (const answer of prompts.values()) answer(false);
-      credentialPrompts.cancelAll();
-      await ssh?.close();
+      if (options.ssh === undefined) await ssh.close();
     },
   };
 }

@@ -1,18 +1,19 @@
 /**
  * Backend handlers of the health methods (`health.start|stop|pause|resume|snapshot|applyFix`): one
- * poller at a time over its own SSH pool (host keys are only read here, never accepted: an unknown
- * key shows as an unreachable host until a deploy has trusted it), rounds streamed as
- * `health.changed` events when something changed, and fixes applied through the deploy runner.
+ * poller at a time over the app's SSH pool (ssh-service.ts, shared with deploy: the same connection,
+ * shell, host-key and password questions), rounds streamed as `health.changed` events when
+ * something changed, and fixes applied through the deploy runner. The poller pauses while a deploy
+ * runs and resumes after it (unless the user paused it).
  */
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import type { Finding } from '../../../shared/diagnose/types';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
+import type { DeploySsh } from '../deploy/ssh-setup';
 import { applyFindingFix, HealthPoller, sshHealthTransport, findingId } from '../health';
 import type { LabState } from '../lab/state';
-import type { SshCredentials } from '../ssh';
 import type { Handlers } from './dispatch';
+import { createSshService, type SshService } from './ssh-service';
 
 export interface HealthHandlerOptions {
   /** Pushes an event to the UI; read at each event, so it may be set after creation. */
@@ -23,11 +24,10 @@ export interface HealthHandlerOptions {
   lab?: LabState;
   /** Per-host poll timeout in ms; default 5000. */
   pollTimeoutMs?: number;
-  /**
-   * Password/passphrase callbacks for the poller's pool (e.g. a deploy service's prompts). Without
-   * them an encrypted key or a password host shows as unreachable with SSH_AUTH_FAILED.
-   */
-  credentials?: SshCredentials;
+  /** Seconds a host-key or password question waits; default 300 (used when no `ssh` is given). */
+  promptTimeoutSeconds?: number;
+  /** The app's shared SSH pool and prompts; default: a pool of this service's own. */
+  ssh?: SshService;
 }
 
 type HealthMethods = 'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.snapshot' | 'health.applyFix';
@@ -40,21 +40,29 @@ function parseTopology(text: string): Topology {
 }
 
 /** The health handlers plus `close` (stops the poller and closes its SSH pool). */
-export function createHealthService(options: HealthHandlerOptions = {}): { handlers: HealthHandlers; close(): Promise<void> } {
-  let ssh: DeploySsh | undefined;
+export interface HealthService {
+  handlers: HealthHandlers;
+  /** Whether a poller runs and whether it is paused (by the user or by a running deploy). */
+  state(): { polling: boolean; paused: boolean; deploying: boolean };
+  close(): Promise<void>;
+}
+
+export function createHealthService(options: HealthHandlerOptions = {}): HealthService {
+  const ssh = options.ssh ?? createSshService(options);
   let poller: HealthPoller | undefined;
   let topology: Topology | undefined;
   let findings: Finding[] = [];
-
-  const connection = (): DeploySsh => {
-    ssh ??= createDeploySsh({
-      hostKeyPolicy: 'refuse',
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
-      ...(options.lab === undefined ? {} : { lab: options.lab }),
-    });
-    return ssh;
-  };
+  /** Paused by `health.pause` (a deploy's end must not resume it) or by a running deploy. */
+  let userPaused = false;
+  let deploying = false;
+  const connection = (): DeploySsh => ssh.connection();
+  const unsubscribe = ssh.onDeploying((now) => {
+    deploying = now;
+    const p = poller;
+    if (!p) return;
+    if (now) void p.pause();
+    else if (!userPaused) p.resume();
+  });
 
   const stop = async (): Promise<boolean> => {
     const p = poller;
@@ -86,16 +94,22 @@ export function createHealthService(options: HealthHandlerOptions = {}): { handl
         },
       });
       poller = p;
+      userPaused = false;
       p.start();
+      if (deploying) void p.pause();
       return { pollId: p.pollId };
     },
     'health.stop': async () => ({ stopped: await stop() }),
     'health.pause': async () => {
+      userPaused = true;
       await need().pause();
       return { paused: true };
     },
     'health.resume': () => {
-      need().resume();
+      const p = need();
+      userPaused = false;
+      // While a deploy runs the poller stays paused; it resumes when the deploy ends.
+      if (!deploying) p.resume();
       return Promise.resolve({ paused: false });
     },
     'health.snapshot': async ({ now }) => {
@@ -121,9 +135,11 @@ export function createHealthService(options: HealthHandlerOptions = {}): { handl
   };
   return {
     handlers,
+    state: () => ({ polling: poller !== undefined, paused: poller?.isPaused() ?? false, deploying }),
     async close() {
+      unsubscribe();
       await stop();
-      await ssh?.close();
+      if (options.ssh === undefined) await ssh.close();
     },
   };
 }

@@ -4,3 +4,4 @@ export { readTextFile, writeFileAtomic, resolveUserPath, MAX_READ_BYTES } from '
 export { createDeployHandlers, createDeployService, type DeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 export { createHealthHandlers, createHealthService, type HealthHandlers, type HealthHandlerOptions } from './health-handlers';
 export { createCredentialPrompts, type SecretStore, type CredentialPrompts } from './credential-prompts';
+export { createSshService, type SshService, type SshServiceOptions } from './ssh-service';

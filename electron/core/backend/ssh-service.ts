@@ -1,0 +1,123 @@
+/**
+ * The app's one SSH pool (issue 4: one connection per host, reused by deploy and health), with the
+ * questions it asks people: host keys (`hosts.hostKeyPrompt` answered by `hosts.confirmHostKey`)
+ * and passwords/passphrases (`hosts.credentialPrompt` answered by `hosts.answerCredential`, see
+ * credential-prompts.ts). The deploy and health services both take it, so a password typed for a
+ * deploy also serves the health rounds, and a host has one connection and one shell, not two.
+ *
+ * It also counts running deploys: the health poller pauses while one runs (a slow round must never
+ * reset a connection a deploy step is using, and transient states would only flash red).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventName, EventOf } from '../../../shared/api/contract';
+import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
+import type { LabState } from '../lab/state';
+import type { HostKeyPrompt } from '../ssh';
+import { createCredentialPrompts, type SecretStore } from './credential-prompts';
+import type { Handlers } from './dispatch';
+
+export interface SshServiceOptions {
+  /** Pushes an event to the UI (the web server's or the Electron window's `emit`); read at each event. */
+  emit?: <E extends EventName>(event: E, payload: EventOf<E>) => void;
+  /** App known_hosts file; default ~/.config/vxlan-studio/known_hosts (or the lab's). */
+  knownHostsFile?: string;
+  /** Dial through this lab's controller namespace (the demo). */
+  lab?: LabState;
+  /** Seconds a question waits for an answer before counting as "refuse"/"cancel"; default 300. */
+  promptTimeoutSeconds?: number;
+  /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */
+  secretStore?: SecretStore;
+}
+
+export type SshHandlers = Pick<Handlers, 'hosts.confirmHostKey' | 'hosts.answerCredential'>;
+
+export interface SshService {
+  /** The pool and its runner connector (created on first use). */
+  connection(): DeploySsh;
+  handlers: SshHandlers;
+  /** Marks a deploy run as started; call the returned function when it ends. */
+  beginRun(): () => void;
+  /** Called with true when the first run starts and false when the last one ends; returns unsubscribe. */
+  onDeploying(listener: (deploying: boolean) => void): () => void;
+  /** Refuses open questions and closes every connection. */
+  close(): Promise<void>;
+}
+
+export function createSshService(options: SshServiceOptions = {}): SshService {
+  const emit = <E extends EventName>(event: E, payload: EventOf<E>): void => options.emit?.(event, payload);
+  const prompts = new Map<string, (accept: boolean) => void>();
+  const listeners = new Set<(deploying: boolean) => void>();
+  let running = 0;
+  let ssh: DeploySsh | undefined;
+  const credentialPrompts = createCredentialPrompts({
+    emit,
+    secretStore: options.secretStore,
+    timeoutSeconds: options.promptTimeoutSeconds,
+  });
+
+  const confirmHostKey = (prompt: HostKeyPrompt): Promise<boolean> =>
+    new Promise((resolve) => {
+      const promptId = randomUUID();
+      const timer = setTimeout(
+        () => {
+          prompts.delete(promptId);
+          resolve(false);
+        },
+        (options.promptTimeoutSeconds ?? 300) * 1000,
+      );
+      prompts.set(promptId, (accept) => {
+        clearTimeout(timer);
+        prompts.delete(promptId);
+        resolve(accept);
+      });
+      emit('hosts.hostKeyPrompt', { promptId, host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint });
+    });
+
+  const notify = (deploying: boolean): void => {
+    for (const l of listeners) l(deploying);
+  };
+
+  return {
+    connection() {
+      ssh ??= createDeploySsh({
+        hostKeyPolicy: 'ask',
+        confirmHostKey,
+        credentials: credentialPrompts.credentials,
+        log: (e) => credentialPrompts.onSshEvent(e),
+        ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
+        ...(options.lab === undefined ? {} : { lab: options.lab }),
+      });
+      return ssh;
+    },
+    handlers: {
+      'hosts.confirmHostKey': ({ promptId, accept }) => {
+        const answer = prompts.get(promptId);
+        answer?.(accept);
+        return Promise.resolve({ known: answer !== undefined });
+      },
+      'hosts.answerCredential': ({ promptId, secret, remember }) =>
+        Promise.resolve({ accepted: credentialPrompts.answer(promptId, secret, remember) }),
+    },
+    beginRun() {
+      running++;
+      if (running === 1) notify(true);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        running--;
+        if (running === 0) notify(false);
+      };
+    },
+    onDeploying(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      for (const answer of prompts.values()) answer(false);
+      credentialPrompts.cancelAll();
+      await ssh?.close();
+      ssh = undefined;
+    },
+  };
+}
