@@ -93,3 +93,56 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
 
   expect(studio.consoleErrors).toEqual([]);
 });
+
+test('a path MTU too small for the overlay shows MTU on the tunnel with a fix that lowers the segment MTU, and a host whose sshd stops turns red until it answers again', async ({ page, lab }) => {
+  const studio = new StudioPage(page);
+  const deploy = new DeployPage(page);
+  const health = new HealthPage(page);
+  const ids = lab.hosts.map((h) => h.name);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await studio.open(lab.url);
+  await expect(studio.title).toContainText('demo.vxlan.json');
+  await deploy.deployButton.click();
+  expect(await deploy.waitForReview(false)).toEqual([]);
+  await deploy.applyButton.click();
+  for (const id of ids) await expect(deploy.badge(id)).toHaveText('applied', { timeout: 60_000 });
+  for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
+
+  // The router's end of h3's link drops frames over 1400 bytes: the overlay's 1450 no longer fits.
+  await lab.setPathMtu('h3', 1400);
+  await health.tab.click();
+  const finding = health.finding('MTU_EXCEEDS_PATH');
+  await expect(finding).toBeVisible(ROUNDS);
+  await expect(health.edgeLabel('h3').getByTestId('health-badge')).toContainText('MTU', ROUNDS);
+  // Small pings still pass: it is the big frames that die, so SSH and the host stay green.
+  await expect(health.host('h3')).toHaveClass(/health-up/);
+  await expect(finding).toContainText('1450');
+  await finding.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/health-mtu.png' });
+
+  // Fix: lower the segment MTU on every member (through the deploy runner), and in the drawing.
+  await finding.getByTestId('finding-fix').click();
+  await expect(health.fixDialog).toBeVisible();
+  await expect(health.fixDialog.locator('[data-testid="fix-commands"]').first()).toContainText('mtu 1350');
+  await health.fixDialog.getByTestId('fix-confirm').click();
+  for (const id of ids) await expect(health.fixDialog.getByTestId('fix-result')).toContainText(`${id}: applied`, { timeout: 60_000 });
+  await health.fixDialog.getByTestId('fix-close').click();
+  await expect(health.finding('MTU_EXCEEDS_PATH')).toHaveCount(0, ROUNDS);
+  for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
+  await studio.select('seg100');
+  await expect(page.getByLabel('MTU', { exact: true })).toHaveValue('1350');
+
+  // h1's sshd stops answering (SIGSTOP): after a poll timeout its node turns red with HOST_UNREACHABLE.
+  await lab.freezeSshd('h1');
+  try {
+    await expect(health.host('h1')).toHaveClass(/health-down/, ROUNDS);
+    await expect(health.finding('HOST_UNREACHABLE')).toBeVisible(ROUNDS);
+    await expect(health.finding('HOST_UNREACHABLE')).toContainText('h1');
+    await page.screenshot({ path: 'test-results/health-unreachable.png' });
+  } finally {
+    await lab.thawSshd('h1');
+  }
+  await expect(health.host('h1')).toHaveClass(/health-up/, ROUNDS);
+  await expect(health.finding('HOST_UNREACHABLE')).toHaveCount(0, ROUNDS);
+  expect(studio.consoleErrors).toEqual([]);
+});
