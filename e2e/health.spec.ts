@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { DeployPage } from './pages/deploy-page';
 import { HealthPage } from './pages/health-page';
 import { StudioPage } from './pages/studio-page';
-import { expect, isRoot, NOT_ROOT_REASON, test } from './fixtures/health-lab';
+import type { Page } from '@playwright/test';
+import { expect, isRoot, NOT_ROOT_REASON, test, type HealthLab } from './fixtures/health-lab';
 
 if (!isRoot()) console.log(`health.spec.ts skipped: ${NOT_ROOT_REASON}`);
 test.skip(!isRoot(), NOT_ROOT_REASON);
@@ -19,7 +20,8 @@ const docs = (name: string): string => fileURLToPath(new URL(`../docs/${name}`, 
 /** Health rounds run every 2 s; a change must show within a few rounds. */
 const ROUNDS = { timeout: 30_000 };
 
-test('a firewall dropping VXLAN on one host turns its tunnel red with the rule on screen, and the offered fix turns it green again', async ({ page, lab }) => {
+/** Opens the lab's demo topology, deploys it (its host keys are already known to this app) and waits for green. */
+async function deployDemo(page: Page, lab: HealthLab): Promise<{ studio: StudioPage; deploy: DeployPage; health: HealthPage; ids: string[] }> {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   const health = new HealthPage(page);
@@ -29,13 +31,17 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
   await expect(studio.title).toContainText('demo.vxlan.json');
   await expect(studio.nodesOfType('host')).toHaveCount(3);
   await page.getByTestId('auto-layout').click();
-
-  // Deploy (the lab's host keys are already known to this app): live health starts by itself.
+  // Live health starts by itself after a deploy.
   await deploy.deployButton.click();
   expect(await deploy.waitForReview(false)).toEqual([]);
   await deploy.applyButton.click();
   for (const id of ids) await expect(deploy.badge(id)).toHaveText('applied', { timeout: 60_000 });
   await expect(health.toggle).toHaveAttribute('data-polling', 'running', ROUNDS);
+  return { studio, deploy, health, ids };
+}
+
+test('a firewall dropping VXLAN on one host turns its tunnel red with the rule on screen, and the offered fix turns it green again', async ({ page, lab }) => {
+  const { studio, health, ids } = await deployDemo(page, lab);
 
   // All green: every host reachable over SSH, every tunnel reaching all its peers, no findings.
   for (const id of ids) {
@@ -95,17 +101,7 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
 });
 
 test('a path MTU too small for the overlay shows MTU on the tunnel with a fix that lowers the segment MTU, and a host whose sshd stops turns red until it answers again', async ({ page, lab }) => {
-  const studio = new StudioPage(page);
-  const deploy = new DeployPage(page);
-  const health = new HealthPage(page);
-  const ids = lab.hosts.map((h) => h.name);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await studio.open(lab.url);
-  await expect(studio.title).toContainText('demo.vxlan.json');
-  await deploy.deployButton.click();
-  expect(await deploy.waitForReview(false)).toEqual([]);
-  await deploy.applyButton.click();
-  for (const id of ids) await expect(deploy.badge(id)).toHaveText('applied', { timeout: 60_000 });
+  const { studio, health, ids } = await deployDemo(page, lab);
   for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
 
   // The router's end of h3's link drops frames over 1400 bytes: the overlay's 1450 no longer fits.

@@ -42,26 +42,16 @@ suite('deploy.* over the API contract against a lab', () => {
     // An empty known_hosts: every host key is new, so the UI gets asked.
     const knownHostsFile = path.join(scratch, 'known_hosts');
     // The app's one pool, shared by deploy and (in the last test) health.
-    ssh = createSshService({
-      lab,
-      knownHostsFile,
-      emit: (event, payload) => {
-        emitted.push({ event, payload } as Emitted);
-        onEmit?.(event, payload);
-        // The "user" accepts every fingerprint the UI is shown.
-        if (event === 'hosts.hostKeyPrompt')
-          void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
-      },
-    });
-    service = createDeployService({
-      lab,
-      knownHostsFile,
-      emit: (event, payload) => {
-        emitted.push({ event, payload } as Emitted);
-        onEmit?.(event, payload);
-      },
-      ssh,
-    });
+    // What the UI is sent, from the pool (questions) and the deploy service (progress) alike.
+    const emit = <E extends EventName>(event: E, payload: EventOf<E>): void => {
+      emitted.push({ event, payload } as Emitted);
+      onEmit?.(event, payload);
+      // The "user" accepts every fingerprint the UI is shown.
+      if (event === 'hosts.hostKeyPrompt')
+        void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
+    };
+    ssh = createSshService({ lab, knownHostsFile, emit });
+    service = createDeployService({ lab, knownHostsFile, emit, ssh });
   }, 120_000);
   afterAll(async () => {
     await service?.close();
