@@ -58,8 +58,9 @@ const topologyArb = fc
         const host = hosts[h];
         if (host === undefined) continue;
         const m: MembershipIn = { id: `m${si}-${h}`, hostId: host.id, segmentId: `s${si}` };
-        // Device names must be unique per host: suffix the segment index to a drawn name.
-        if (s.device !== undefined) m.device = `${s.device}${si}`.slice(0, 15);
+        // Device names must be unique per host and differ from every other interface there (bridges
+        // br<n>, taps tap<n><p>, the underlay, default vxlan<vni>): prefix "dv", suffix the segment index.
+        if (s.device !== undefined) m.device = `dv${s.device}${si}`;
         if (s.bridge) {
           const br = `br${si}`;
           host.bridges.push(br);
