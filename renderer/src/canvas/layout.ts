@@ -2,13 +2,21 @@
  * Auto-layout with ELK's layered algorithm (elkjs): hosts in the first layer, their bridges next,
  * segments after them, so every membership reads left to right.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
+import type ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { Position } from '../../../shared/model';
 import type { StudioEdge, StudioNode } from './convert';
 import { snap } from '../store/topology-ops';
 
-const elk = new ELK();
+/**
+ * ELK is most of the app's JavaScript (about 1.4 MB) and only Auto-layout needs it: it loads on the
+ * first use, in its own chunk, so the app starts without it.
+ */
+let elk: Promise<InstanceType<typeof ELK>> | undefined;
+function loadElk(): Promise<InstanceType<typeof ELK>> {
+  elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
+  return elk;
+}
 
 const DEFAULT_SIZE = { host: { width: 224, height: 96 }, segment: { width: 208, height: 88 }, bridge: { width: 128, height: 56 } } as const;
 
@@ -42,7 +50,7 @@ export async function computeLayout(nodes: readonly StudioNode[], edges: readonl
     }),
     edges: edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   };
-  const out = await elk.layout(graph);
+  const out = await (await loadElk()).layout(graph);
   const positions: Record<string, Position> = {};
   for (const child of out.children ?? []) positions[child.id] = snap({ x: child.x ?? 0, y: child.y ?? 0 });
   return positions;
