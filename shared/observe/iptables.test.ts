@@ -1,6 +1,7 @@
 /**
- * iptables-save parser. The fixture is HAND-WRITTEN (iptables is not installed where the others were
- * recorded) from iptables-save(8)'s format; see fixtures/README-diagnose.md.
+ * iptables-save parser. The main fixture was HAND-WRITTEN from iptables-save(8)'s format; the same
+ * ruleset loaded into real iptables and saved again (`iptables-legacy-save`, `iptables-nft-save`
+ * 1.8.9) is recorded beside it and must read the same. See fixtures/README-diagnose.md.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -57,5 +58,16 @@ describe('parseIptablesSave', () => {
 
   it('refuses output cut short before COMMIT', () => {
     expect(() => parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n', 'web-1')).toThrow(/table filter has no COMMIT/);
+  });
+
+  it('reads the same rules and chains from what real iptables (legacy and nft backends) saved for this ruleset', () => {
+    const byTable = (r: ReturnType<typeof parseIptablesSave>) => ({
+      chains: [...r.chains].sort((a, b) => `${a.table}/${a.name}`.localeCompare(`${b.table}/${b.name}`)),
+      rules: r.rules,
+    });
+    const written = byTable(parseIptablesSave(text, 'h2'));
+    for (const recorded of ['iptables-legacy-save-recorded.txt', 'iptables-nft-save-recorded.txt']) {
+      expect(byTable(parseIptablesSave(readFileSync(path.join(FIXTURES, recorded), 'utf8'), 'h2')), recorded).toEqual(written);
+    }
   });
 });
