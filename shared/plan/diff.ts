@@ -62,13 +62,7 @@ export function vxlanDrift(desired: DesiredVxlan, observed: ObservedVxlan): stri
 /** The argv list that re-creates an observed link of ours (the inverse of deleting it). */
 function recreateArgv(link: ObservedLink): string[][] {
   if (link.kind === 'vxlan' && link.vxlan) {
-    const vx: DesiredVxlan = { vni: link.vxlan.vni, port: link.vxlan.port, learning: link.vxlan.learning };
-    if (link.vxlan.dev !== undefined) vx.dev = link.vxlan.dev;
-    if (link.vxlan.local !== undefined) vx.local = link.vxlan.local;
-    if (link.vxlan.remote !== undefined) vx.remote = link.vxlan.remote;
-    if (link.vxlan.group !== undefined) vx.group = link.vxlan.group;
-    if (link.vxlan.ttl !== undefined) vx.ttl = link.vxlan.ttl;
-    const out = [vxlanAddArgv(link.name, vx)];
+    const out = [vxlanAddArgv(link.name, link.vxlan)];
     if (link.alias !== undefined) out.push(linkAlias(link.name, link.alias).argv);
     out.push(linkMtu(link.name, link.mtu).argv);
     return out;
@@ -398,13 +392,7 @@ export function observedAfterApply(desired: DesiredHostState, base: ObservedHost
     const l: ObservedLink = { name: d.name, ifindex: ifindex++, kind: d.kind, alias: desired.mark, mtu: d.mtu ?? 1500, up: true };
     if (d.master !== undefined) l.master = d.master;
     if (d.vxlan) {
-      const vx: ObservedVxlan = { vni: d.vxlan.vni, port: d.vxlan.port, learning: d.vxlan.learning };
-      if (d.vxlan.dev !== undefined) vx.dev = d.vxlan.dev;
-      if (d.vxlan.local !== undefined) vx.local = d.vxlan.local;
-      if (d.vxlan.remote !== undefined) vx.remote = d.vxlan.remote;
-      if (d.vxlan.group !== undefined) vx.group = d.vxlan.group;
-      if (d.vxlan.ttl !== undefined) vx.ttl = d.vxlan.ttl;
-      l.vxlan = vx;
+      l.vxlan = { ...d.vxlan };
     }
     links.push(l);
   };

@@ -2,6 +2,7 @@
  * Data types of plans: what to run on each host, why, and how to undo it.
  */
 import type { Diagnostic } from '../validate/diagnostic';
+import type { ObservedVxlan } from '../observe/state';
 
 /**
  * A condition a guarded step needs, checked on the host right before it runs. Plans computed by
@@ -88,18 +89,12 @@ export interface HostFacts {
   sshClientAddress?: string;
 }
 
-/** Desired VXLAN parameters; every one of them needs a re-create to change (ip-link(8) has no `set` for them). */
-export interface DesiredVxlan {
-  vni: number;
-  port: number;
-  /** Underlay device; absent when unknown (the kernel then routes by destination). */
-  dev?: string;
-  local?: string;
-  remote?: string;
-  group?: string;
-  ttl?: number;
-  learning: boolean;
-}
+/**
+ * Desired VXLAN parameters: the same fields the kernel reports (ObservedVxlan), so a desired device
+ * and an observed one compare field by field. Every one of them needs a re-create to change
+ * (ip-link(8) has no `set` for them); `dev` absent = unknown (the kernel then routes by destination).
+ */
+export type DesiredVxlan = ObservedVxlan;
 
 /** A device we create and own (it carries our alias mark). */
 export interface DesiredLink {
