@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBin, type BinResult } from './run-bin.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
@@ -19,17 +20,7 @@ if (!root)
   console.log('apply.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]): Promise<BinResult> => runBin(args);
 
 function onlyJson(stdout: string): DeployJson {
   const lines = stdout.trim().split('\n');

@@ -2,26 +2,18 @@
  * `vxlan-studio apply|destroy|status` input handling, as a user runs it (the real bin script in a
  * child process, no terminal): everything here is refused before any host is contacted.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBinSync, type BinResult } from './run-bin.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-apply-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): BinResult => runBinSync([...args]);
 
 describe('vxlan-studio apply / destroy / status input checks', () => {
   it('refuses to apply without --yes when there is no terminal to confirm on (exit 2)', () => {

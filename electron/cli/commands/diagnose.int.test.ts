@@ -3,32 +3,21 @@
  * the lab's controller namespace): exit 0 on a healthy mesh, exit 1 with the firewall finding once
  * UDP 4789 is dropped on a host. Root only.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBin, type BinResult } from './run-bin.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTopology } from '../../../shared/model';
 import { removeLockFiles } from '../../core/deploy/lab-check';
 import { netnsConnector, runDeploy } from '../../core/deploy';
 import { blockUdp, isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../../core/lab/index';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
 if (!root) console.log('diagnose.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]): Promise<BinResult> => runBin(args);
 
 interface Out {
   ok: boolean;

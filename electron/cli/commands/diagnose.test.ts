@@ -2,21 +2,16 @@
  * `vxlan-studio diagnose` input handling, as a user runs it (the real bin script in a child
  * process): bad input is refused with exit 2 before any host is contacted.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBinSync, type BinResult } from './run-bin.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-diagnose-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): BinResult => runBinSync([...args]);
 
 describe('vxlan-studio diagnose input checks', () => {
   it('exits 2 naming the file when it cannot be read', () => {

@@ -3,29 +3,16 @@
  * The lab users' passwords stay in the lab's state file (mode 0600): the CLI says where, never what.
  * Root only.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBin, type BinResult } from './run-bin.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, labDown, randomLabName } from '../../core/lab/index';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
 if (!root) console.log('lab.int.test.ts (cli) skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]): Promise<BinResult> => runBin(args);
 
 interface UserJson {
   name: string;

@@ -1,21 +1,17 @@
 /**
  * `vxlan-studio plan` as a user runs it: the real bin script in a child process.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBinSync, type BinResult } from './run-bin.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'vxs-plan-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', 'plan', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): BinResult => runBinSync(['plan', ...args]);
 
 describe('vxlan-studio plan', () => {
   it("prints host A's runnable script with the primer's commands", () => {

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBinSync, type BinResult } from './run-bin.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -11,14 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vxs-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the real CLI entry (`bin/vxlan-studio.mjs`) as a user would. */
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repo, 'bin/vxlan-studio.mjs'), 'validate', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): BinResult => runBinSync(['validate', ...args]);
 
 function brokenCopy(name: string, text: string): string {
   const path = join(dir, name);
