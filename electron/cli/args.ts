@@ -54,3 +54,13 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
 export function boolFlag(args: ParsedArgs, name: string): boolean {
   return args.flags.get(name) === true;
 }
+
+/**
+ * A whole number argument in `min`-`max` (at most as many digits as `max`), else a UsageError naming
+ * it, e.g. `--port must be a number 0-65535, got "x"`. `what` is the flag or argument as typed.
+ */
+export function intArg(text: string, what: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || text.length > String(max).length || Number(text) < min || Number(text) > max)
+    throw new UsageError(`${what} must be a number ${min}-${max}, got "${text}"`);
+  return Number(text);
+}

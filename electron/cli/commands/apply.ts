@@ -14,7 +14,7 @@ import {
   type DeployAction,
   type DeployResult,
 } from '../../core/deploy';
-import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
 import { loadLabOption, readTopologyFile } from '../inputs';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
@@ -79,13 +79,6 @@ const SPEC = {
 } as const;
 
 
-function parseConcurrency(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256)
-    throw new UsageError(`--concurrency must be a number 1-256, got "${text}"`);
-  return Number(text);
-}
-
 
 /** Exit code of a run: 0 converged, 1 any host not. */
 function exitOf(action: DeployAction, r: DeployResult): number {
@@ -104,7 +97,8 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       );
     const file = path.resolve(io.cwd, args.positionals[0] as string);
     const topology = readTopologyFile(file);
-    const concurrency = parseConcurrency(stringFlag(args, 'concurrency'));
+    const concurrencyText = stringFlag(args, 'concurrency');
+    const concurrency = concurrencyText === undefined ? undefined : intArg(concurrencyText, '--concurrency', 1, 256);
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHostsFlag = stringFlag(args, 'known-hosts');

@@ -4,15 +4,15 @@
  * server and removes the lab.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { chownSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend, createDeployService, createHealthService, createSshService, type DeployHandlerOptions } from '../../core/backend';
 import { removeLockFiles } from '../../core/deploy/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
-import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
+import { defaultDataDir, packageVersion } from '../app-info';
 import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
@@ -33,27 +33,7 @@ Options:
   --file PATH  where to write the topology (default ./${DEMO_FILE})
   --no-open    do not try to open a browser (one is tried only when a display exists)`;
 
-function intFlag(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new UsageError(`--${name} must be a number ${min}-${max}, got "${text}"`);
-  return Number(text);
-}
-
-function packageVersion(): string {
-  try {
-    const parsed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 /** The invoking user's config dir under sudo (so recent files land where they will look), else ours. */
-function dataDir(): string {
-  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'vxlan-studio');
-}
-
 /** Opens the URL in a browser as the user who ran sudo (never as root) when a display exists. */
 function tryOpen(url: string, io: CliIo): void {
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
@@ -75,8 +55,10 @@ function ensureRenderer(staticDir: string, io: CliIo): boolean {
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { hosts: 'string', port: 'string', file: 'string', 'no-open': 'boolean' });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}"`);
-  const hosts = intFlag(stringFlag(args, 'hosts'), 'hosts', 2, MAX_HOSTS, 3);
-  const port = intFlag(stringFlag(args, 'port'), 'port', 0, 65535, 0);
+  const hostsText = stringFlag(args, 'hosts');
+  const portText = stringFlag(args, 'port');
+  const hosts = hostsText === undefined ? 3 : intArg(hostsText, '--hosts', 2, MAX_HOSTS);
+  const port = portText === undefined ? 0 : intArg(portText, '--port', 0, 65535);
   const file = path.resolve(io.cwd, stringFlag(args, 'file') ?? DEMO_FILE);
   if (!isRoot()) {
     io.err('vxlan-studio demo: the lab needs root (network namespaces and sshd); run `sudo npm run demo`.');
@@ -105,7 +87,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (Number.isInteger(uid) && Number.isInteger(gid) && uid > 0) chownSync(file, uid, gid);
     const backend = {
       ...createBackend({
-        dataDir: dataDir(),
+        dataDir: defaultDataDir(),
         version: packageVersion(),
         transport: 'ws',
         workingDirectory: io.cwd,

@@ -24,7 +24,7 @@ import {
   writeLabTopology,
   type LabState,
 } from '../../core/lab/index';
-import { boolFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const DEFAULT_NAME = 'demo';
@@ -70,9 +70,7 @@ function labName(args: ParsedArgs): string {
 
 function positiveInt(text: string | undefined, what: string, min: number, max: number): number {
   if (text === undefined) throw new UsageError(`missing ${what}`);
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new UsageError(`${what} must be a whole number ${min}-${max}, not "${text}"`);
-  return Number(text);
+  return intArg(text, what, min, max);
 }
 
 function portFlag(args: ParsedArgs): number | undefined {

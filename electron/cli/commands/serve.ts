@@ -2,14 +2,14 @@
  * `vxlan-studio serve`: web mode. Serves the built renderer and the API contract over a WebSocket,
  * on 127.0.0.1 and a random free port by default, with a random token in the one printed line.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { createBackend, type DeployHandlerOptions } from '../../core/backend';
 import { isLoopbackHost, startWebServer, type WebServer } from '../../core/web';
-import { parseArgs, stringFlag, boolFlag, UsageError } from '../args';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
+import { defaultDataDir, packageVersion } from '../app-info';
 import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
@@ -28,26 +28,6 @@ Options:
   --data-dir DIR    where recent files and the autosave live (default $XDG_CONFIG_HOME/vxlan-studio or ~/.config/vxlan-studio)
   --static DIR      the built renderer (default dist/renderer; build it with \`npm run build:renderer\`)
   --allow-remote    allow binding a non-loopback address: anyone who can reach it and has the token gets file access`;
-
-function defaultDataDir(): string {
-  const xdg = process.env.XDG_CONFIG_HOME;
-  return path.join(xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.config'), 'vxlan-studio');
-}
-
-function packageVersion(): string {
-  try {
-    const parsed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return 0;
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a number 0-65535, got "${text}"`);
-  return Number(text);
-}
 
 function parseHost(text: string | undefined, allowRemote: boolean): string {
   const host = text ?? '127.0.0.1';
@@ -73,7 +53,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}"`);
   const allowRemote = boolFlag(args, 'allow-remote');
   const host = parseHost(stringFlag(args, 'host'), allowRemote);
-  const port = parsePort(stringFlag(args, 'port'));
+  const portText = stringFlag(args, 'port');
+  const port = portText === undefined ? 0 : intArg(portText, '--port', 0, 65535);
   const token = parseToken(stringFlag(args, 'token'));
   const dataDirFlag = stringFlag(args, 'data-dir');
   const dataDir = dataDirFlag === undefined ? defaultDataDir() : path.resolve(io.cwd, dataDirFlag);
