@@ -25,6 +25,7 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serializeTopology, type Topology } from '../shared/model';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../electron/cli/args';
 import { compilePlan, hostScript } from '../shared/plan';
 import { netnsConnector, runDeploy } from '../electron/core/deploy';
 import { overlayPingFailures, removeLockFiles } from '../electron/core/deploy/lab-check';
@@ -33,18 +34,9 @@ import { controllerArgv, isRoot, labFacts, labTopology, run, sshArgv, withLab, t
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseCli(argv: string[]): { hosts: number; json: boolean } {
-  let hosts = 20;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') json = true;
-    else if (a === '--hosts') {
-      const v = argv[++i] ?? '';
-      if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 64) throw new Error(`--hosts must be a number 2-64, got "${v}"`);
-      hosts = Number(v);
-    } else throw new Error(`unknown argument "${a ?? ''}" (usage: npm run bench -- --hosts N [--json])`);
-  }
-  return { hosts, json };
+  const args = parseArgs(argv, { hosts: 'string', json: 'boolean' });
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N [--json])`);
+  return { hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64), json: boolFlag(args, 'json') };
 }
 
 /** Talks to the VXLAN Studio worker in the controller namespace. */

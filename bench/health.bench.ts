@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../electron/cli/args';
 import { serializeTopology } from '../shared/model';
 import { netnsConnector, runDeploy } from '../electron/core/deploy';
 import { removeLockFiles } from '../electron/core/deploy/lab-check';
@@ -32,23 +33,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 3;
 
 function parseCli(argv: string[]): { hosts: number; json: boolean; pollSeconds: number } {
-  let hosts = 20;
-  let json = false;
-  let pollSeconds = 20;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') json = true;
-    else if (a === '--hosts') {
-      const v = argv[++i] ?? '';
-      if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 64) throw new Error(`--hosts must be a number 2-64, got "${v}"`);
-      hosts = Number(v);
-    } else if (a === '--poll-seconds') {
-      const v = argv[++i] ?? '';
-      if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 600) throw new Error(`--poll-seconds must be a number 2-600, got "${v}"`);
-      pollSeconds = Number(v);
-    } else throw new Error(`unknown argument "${a ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`);
-  }
-  return { hosts, json, pollSeconds };
+  const args = parseArgs(argv, { hosts: 'string', json: 'boolean', 'poll-seconds': 'string' });
+  if (args.positionals.length > 0)
+    throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`);
+  return {
+    hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64),
+    json: boolFlag(args, 'json'),
+    pollSeconds: intArg(stringFlag(args, 'poll-seconds') ?? '20', '--poll-seconds', 2, 600),
+  };
 }
 
 interface Answer {
