@@ -105,6 +105,17 @@ async function applyFix(query: VxlanDropQuery): Promise<string[]> {
   return lines;
 }
 
+/**
+ * With a's VXLAN dropped on b: the overlay is down, the offered fix is one command, after it the
+ * overlay answers and a re-read finds no drop left.
+ */
+async function expectOneFixOpensOverlay(query: VxlanDropQuery): Promise<void> {
+  expect(await overlayAnswers()).toBe(false);
+  expect(await applyFix(query)).toHaveLength(1);
+  expect(await overlayAnswers()).toBe(true);
+  expect(findVxlanDrops(await readRuleset(B), query)).toEqual([]);
+}
+
 suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
   const fromA: VxlanDropQuery = { port: 4789, peers: [A_ADDR], iifname: 'eth0' };
 
@@ -134,10 +145,7 @@ suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
         const drops = findVxlanDrops(await readRuleset(B), fromA);
         expect(drops.map((d) => [d.kind, d.text])).toEqual(expected);
         expect(drops.every((d) => d.certain)).toBe(true);
-        expect(await overlayAnswers()).toBe(false);
-        expect(await applyFix(fromA)).toHaveLength(1);
-        expect(await overlayAnswers()).toBe(true);
-        expect(findVxlanDrops(await readRuleset(B), fromA)).toEqual([]);
+        await expectOneFixOpensOverlay(fromA);
       } finally {
         await nsRunOk(B, ['nft', 'flush', 'ruleset']);
       }
@@ -225,10 +233,7 @@ suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
       await nsRunOk(B, [iptablesNft as string, '-A', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
       const drops = findVxlanDrops(await readRuleset(B), fromA);
       expect(drops.map((d) => [d.kind, d.where])).toEqual([['rule', 'table ip filter, chain INPUT']]);
-      expect(await overlayAnswers()).toBe(false);
-      expect(await applyFix(fromA)).toHaveLength(1);
-      expect(await overlayAnswers()).toBe(true);
-      expect(findVxlanDrops(await readRuleset(B), fromA)).toEqual([]);
+      await expectOneFixOpensOverlay(fromA);
     } finally {
       await nsRunOk(B, ['nft', 'flush', 'ruleset']);
     }
