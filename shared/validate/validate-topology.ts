@@ -5,9 +5,6 @@
  * gives the editor everything to draw.
  */
 import {
-  HostSchema,
-  MembershipSchema,
-  SegmentSchema,
   TopologySchema,
   deviceName,
   formatPath,
@@ -108,10 +105,17 @@ export function schemaCode(path: ReadonlyArray<PropertyKey>, message: string): V
   return 'FIELD_INVALID';
 }
 
-function schemaFindings(topology: Topology): Finding[] {
+/**
+ * The schema pass: a finding per zod issue, and the element fields it refused (`hosts[1].name`),
+ * which the semantic checks must not read.
+ */
+function schemaFindings(topology: Topology): { findings: Finding[]; refused: Set<string> } {
   const parsed = TopologySchema.safeParse(topology);
-  if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => {
+  const refused = new Set<string>();
+  if (parsed.success) return { findings: [], refused };
+  const findings = parsed.error.issues.map((issue) => {
+    const [list, index, key] = issue.path;
+    if (typeof list === 'string' && typeof index === 'number' && typeof key === 'string') refused.add(`${list}[${index}].${key}`);
     const shown = shownValue(valueAt(topology, issue.path));
     const field = issue.path.filter((k) => typeof k === 'string').pop();
     return {
@@ -123,6 +127,7 @@ function schemaFindings(topology: Topology): Finding[] {
       hint: 'Correct this field; the file cannot be deployed until it is valid.',
     };
   });
+  return { findings, refused };
 }
 
 /** `hosts[1].bridges[0]` -> ['hosts', 1, 'bridges', 0] (inverse of `formatPath`). */
@@ -183,21 +188,17 @@ export function fileIssuesToDiagnostics(issues: readonly FileIssue[], raw?: unkn
  * anything, and a non-object entry (already reported by the schema pass) leaves a hole that
  * `forEach` skips, so the remaining checks still report the right `hosts[i]` paths.
  *
- * Each element keeps only the fields its schema accepts: a field the schema pass refused (an
- * object where a name belongs, say) is already reported there, and the semantic checks below
- * must never compare, index or print a value of the wrong type.
+ * Each element loses the fields the schema pass refused (an object where a name belongs, say):
+ * they are reported there already, and the semantic checks below must never compare, index or
+ * print a value of the wrong type.
  */
-function elementsOf<T>(list: unknown, schema: { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }): T[] {
+function elementsOf<T>(list: unknown, name: string, refused: ReadonlySet<string>): T[] {
   if (!Array.isArray(list)) return [];
   const out = new Array<T>(list.length);
   list.forEach((el: unknown, i) => {
     if (typeof el !== 'object' || el === null || Array.isArray(el)) return;
-    const kept: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(el)) {
-      const field = Object.hasOwn(schema.shape, key) ? schema.shape[key] : undefined;
-      if (field?.safeParse(value).success) kept[key] = value;
-    }
-    out[i] = kept as T;
+    if (refused.size === 0) out[i] = el as T;
+    else out[i] = Object.fromEntries(Object.entries(el).filter(([key]) => !refused.has(`${name}[${i}].${key}`))) as T;
   });
   return out;
 }
@@ -236,13 +237,14 @@ const memPath = (i: number, field: string): string => `memberships[${i}].${field
  * // [{ code: 'VNI_DUPLICATE', path: 'segments[1].vni', elementId: 'seg-b', elementKind: 'segment', ... }]
  */
 export function validateTopology(topology: Topology, options: ValidateOptions = {}): Diagnostic[] {
-  const out: Finding[] = options.schema === false ? [] : schemaFindings(topology);
+  const schema = options.schema === false ? { findings: [], refused: new Set<string>() } : schemaFindings(topology);
+  const out: Finding[] = schema.findings;
   const add = (f: Finding): void => {
     out.push(f);
   };
-  const hosts = elementsOf<Host>(topology.hosts, HostSchema);
-  const segments = elementsOf<Segment>(topology.segments, SegmentSchema);
-  const memberships = elementsOf<Membership>(topology.memberships, MembershipSchema);
+  const hosts = elementsOf<Host>(topology.hosts, 'hosts', schema.refused);
+  const segments = elementsOf<Segment>(topology.segments, 'segments', schema.refused);
+  const memberships = elementsOf<Membership>(topology.memberships, 'memberships', schema.refused);
 
   checkIds(hosts, segments, memberships, add);
 
