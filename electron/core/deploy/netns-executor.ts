@@ -14,6 +14,8 @@ interface Pending {
   resolve: (r: ExecResult) => void;
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
+  /** Stops listening to the run's AbortSignal. */
+  unlisten?: () => void;
 }
 
 /** One long-lived `sh` in `namespace`; `env` is added to its environment (e.g. `SSH_CONNECTION`). */
@@ -40,12 +42,11 @@ export class NetnsShell implements HostExecutor {
     this.child.stdin.on('error', () => undefined);
     this.child.on('close', (code, signal) => {
       this.closed = new Error(`the shell in ${namespace} ended (${signal ?? `exit ${String(code)}`})`);
-      this.current?.reject(this.closed);
-      this.current = undefined;
+      this.fail(this.closed);
     });
     this.child.on('error', (err) => {
       this.closed = err;
-      this.current?.reject(err);
+      this.fail(err);
     });
   }
 
@@ -53,9 +54,29 @@ export class NetnsShell implements HostExecutor {
     const p = this.current;
     const r = p?.reader.result();
     if (!p || !r) return;
-    if (p.timer) clearTimeout(p.timer);
-    this.current = undefined;
+    this.settle(p);
     p.resolve(r);
+  }
+
+  private settle(p: Pending): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.unlisten?.();
+    if (this.current === p) this.current = undefined;
+  }
+
+  /** The shell itself ended or failed: the running script (if any) fails with it. */
+  private fail(err: Error): void {
+    const p = this.current;
+    if (!p) return;
+    this.settle(p);
+    p.reject(err);
+  }
+
+  /** Gives up on the running script: its shell cannot be trusted any more, so it is killed. */
+  private abandon(p: Pending, err: Error): void {
+    this.settle(p);
+    p.reject(err);
+    this.child.kill('SIGKILL');
   }
 
   run(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -66,28 +87,21 @@ export class NetnsShell implements HostExecutor {
             reject(this.closed);
             return;
           }
+          if (opts.signal?.aborted === true) {
+            reject(new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
+            return;
+          }
           const nonce = newNonce();
           const p: Pending = { reader: new FrameReader(nonce), resolve, reject };
           if (opts.timeoutMs !== undefined) {
-            p.timer = setTimeout(() => {
-              this.current = undefined;
-              reject(new Error(`a script in ${this.namespace} did not finish within ${opts.timeoutMs} ms`));
-              this.child.kill('SIGKILL');
-            }, opts.timeoutMs);
+            const ms = opts.timeoutMs;
+            p.timer = setTimeout(() => this.abandon(p, new Error(`a script in ${this.namespace} did not finish within ${ms} ms`)), ms);
           }
-          if (opts.signal !== undefined) {
-            const onAbort = (): void => {
-              if (this.current !== p) return;
-              if (p.timer) clearTimeout(p.timer);
-              this.current = undefined;
-              reject(new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
-              this.child.kill('SIGKILL');
-            };
-            if (opts.signal.aborted) {
-              reject(new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
-              return;
-            }
-            opts.signal.addEventListener('abort', onAbort, { once: true });
+          const signal = opts.signal;
+          if (signal !== undefined) {
+            const onAbort = (): void => this.abandon(p, new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
+            signal.addEventListener('abort', onAbort, { once: true });
+            p.unlisten = () => signal.removeEventListener('abort', onAbort);
           }
           this.current = p;
           this.child.stdin.write(framedCommand(script, nonce));
