@@ -126,8 +126,11 @@ export function compilePlan(t: Topology, opts: CompileOptions = {}): Plan {
  */
 export function compileTeardown(t: Topology, opts: CompileOptions = {}): Plan {
   const ix = indexTopology(t, opts.facts ?? {});
-  const diagnostics: Diagnostic[] = [];
+  // The teardown is compiled from the same drawing as the plan: a drawing validation refuses (a
+  // name with a line break, a device name that is not an interface name) gets no script either.
+  const diagnostics: Diagnostic[] = topologyDiagnostics(t, ix).filter((d) => d.severity === 'error');
   const ids = selectedHosts(t, ix, opts.hostIds, diagnostics);
+  const topologyBroken = diagnostics.length > 0;
   const hosts: HostPlan[] = ids.map((id) => {
     const desired = desiredFromIndex(ix, id);
     const td = planTeardown(t.id, observedAfterApply(desired), {
@@ -137,6 +140,15 @@ export function compileTeardown(t: Topology, opts: CompileOptions = {}): Plan {
       hostPath: desired.hostPath,
       guarded: true,
     });
+    if (topologyBroken) {
+      return {
+        hostId: id,
+        hostName: desired.hostName,
+        kind: 'teardown',
+        steps: [],
+        diagnostics: [...td.diagnostics, refused(id, desired.hostPath, 'the topology has errors (see the topology diagnostics)')],
+      };
+    }
     return { hostId: id, hostName: desired.hostName, kind: 'teardown', steps: td.steps, diagnostics: td.diagnostics };
   });
   return { topologyId: t.id, hosts, diagnostics };

@@ -98,13 +98,22 @@ describe('argvToShell with hostile strings', () => {
     const value = fc.oneof(
       fc.string({ unit: 'binary-ascii', maxLength: 24 }),
       fc.string({ unit: 'grapheme', maxLength: 12 }),
-      fc.string({ unit: fc.constantFrom("'", '"', '`', '$', '(', ')', ';', '\\', '\n', ' ', '>', 'C', '-', '!', '*', '~', '#', '='), maxLength: 16 }),
+      fc.string({
+        unit: fc.constantFrom("'", '"', '`', '$', '(', ')', ';', '\\', '\n', ' ', '>', 'C', '-', '!', '*', '~', '#', '='),
+        maxLength: 16,
+      }),
     );
     fc.assert(
-      fc.property(fc.array(value.filter((s) => !s.includes('\0')), { minLength: 1, maxLength: 20 }), (values) => {
-        const tokens = tokensThroughShell(values.map((v) => argvToShell([v])).join(' '));
-        expect(tokens).toEqual(values);
-      }),
+      fc.property(
+        fc.array(
+          value.filter((s) => !s.includes('\0')),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (values) => {
+          const tokens = tokensThroughShell(values.map((v) => argvToShell([v])).join(' '));
+          expect(tokens).toEqual(values);
+        },
+      ),
       { numRuns: 150 },
     );
     expect(readdirSync(dir)).toEqual([]);
@@ -113,7 +122,22 @@ describe('argvToShell with hostile strings', () => {
 
 describe('interface names through validation and the compiled script', () => {
   it('refuses hostile names the kernel or ip(8) would misread: empty, spaces, newlines, leading "-", over 15 bytes, non-ASCII', () => {
-    for (const bad of ['', 'a b', `a\ntouch`, 'a\tb', '-rf', '--help', 'x'.repeat(100), 'Büro', '🙂', 'a/b', 'a:b', '.', '..', 'a\0b']) {
+    for (const bad of [
+      '',
+      'a b',
+      `a\ntouch`,
+      'a\tb',
+      '-rf',
+      '--help',
+      'x'.repeat(100),
+      'Büro',
+      '🙂',
+      'a/b',
+      'a:b',
+      '.',
+      '..',
+      'a\0b',
+    ]) {
       expect(InterfaceNameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
   });
@@ -127,12 +151,26 @@ describe('interface names through validation and the compiled script', () => {
       id: 'inject',
       name: 'Injection',
       hosts: [
-        { id: 'a', name: 'a\n$(>CANARY)', ssh: { host: '192.0.2.1' }, underlay: { interface: 'eth0', address: '192.0.2.1', mtu: 1500 }, bridges: accepted.map((_, i) => `br${i}`) },
+        {
+          id: 'a',
+          name: 'a $(>CANARY)',
+          ssh: { host: '192.0.2.1' },
+          underlay: { interface: 'eth0', address: '192.0.2.1', mtu: 1500 },
+          bridges: accepted.map((_, i) => `br${i}`),
+        },
         { id: 'b', name: 'b', ssh: { host: '192.0.2.2' }, underlay: { interface: 'eth0', address: '192.0.2.2', mtu: 1500 } },
       ],
       segments: accepted.map((_, i) => ({ id: `s${i}`, name: `s${i}`, vni: 100 + i, flood: { mode: 'unicast-mesh' } })),
       memberships: accepted.flatMap((name, i) => [
-        { id: `a${i}`, hostId: 'a', segmentId: `s${i}`, device: name, bridge: `br${i}`, bridgePorts: [name.length < 15 ? `${name}p` : 'tap0'], address: `10.${i}.0.1/24` },
+        {
+          id: `a${i}`,
+          hostId: 'a',
+          segmentId: `s${i}`,
+          device: name,
+          bridge: `br${i}`,
+          bridgePorts: [name.length < 15 ? `${name}p` : 'tap0'],
+          address: `10.${i}.0.1/24`,
+        },
         { id: `b${i}`, hostId: 'b', segmentId: `s${i}` },
       ]),
     };
@@ -144,11 +182,19 @@ describe('interface names through validation and the compiled script', () => {
       // `ip` and `bridge` are replaced by functions that print their argv, so every real line runs.
       for (const step of host?.steps ?? []) {
         const line = stepLine({ ...step, guards: [] });
-        const out = execFileSync('sh', ['-c', `ip() { printf '%s\\0' ip "$@"; }; bridge() { printf '%s\\0' bridge "$@"; }; ${line}`], { cwd: dir, encoding: 'utf8' });
+        const out = execFileSync(
+          'sh',
+          ['-c', `ip() { printf '%s\\0' ip "$@"; }; bridge() { printf '%s\\0' bridge "$@"; }; ${line}`],
+          { cwd: dir, encoding: 'utf8' },
+        );
         expect(out.split('\0').slice(0, -1)).toEqual(step.argv);
       }
-      // The whole script, guards and header included (the host name holds a newline), runs clean.
-      const script = hostScript(host!).replace('set -e', `set -e\nip() { :; }\nbridge() { :; }`);
+      // The whole script, guards and header included, runs clean, even with a line break in the host
+      // name (validation refuses one; the comment helper must hold on its own).
+      const script = hostScript({ ...host!, hostName: 'a\n$(>CANARY)' }).replace(
+        'set -e',
+        `set -e\nip() { :; }\nbridge() { :; }`,
+      );
       execFileSync('sh', ['-c', script], { cwd: dir });
       expect(readdirSync(dir)).toEqual([]);
     }

@@ -16,6 +16,8 @@ export const VALIDATION_CODES = {
   MTU_INVALID: 'An MTU is not "auto" or a whole number 68-65535.',
   IFNAME_INVALID: 'An interface name breaks the Linux rules (no "/", ":" or whitespace, not "." or "..").',
   IFNAME_TOO_LONG: 'An interface name is longer than 15 bytes (Linux IFNAMSIZ).',
+  TEXT_CONTROL_CHARACTER: 'A name or other text field holds a control character (U+0000-U+001F, U+007F, U+0085, U+2028, U+2029).',
+  SSH_HOST_INVALID: 'An SSH host is not a host name, an IPv4 or an IPv6 address.',
 
   // Identity.
   ID_DUPLICATE: 'Two elements share an id.',

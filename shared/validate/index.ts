@@ -5,6 +5,7 @@
 export * from './diagnostic';
 export * from './ip';
 export * from './codes';
+export * from './text';
 export {
   validateTopology,
   fileIssuesToDiagnostics,

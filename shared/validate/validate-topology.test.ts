@@ -623,3 +623,61 @@ describe('validateTopology: robustness while a drawing is being edited', () => {
     );
   });
 });
+
+describe('free text and SSH hosts', () => {
+  const CONTROLS = ['\n', '\r', '\t', '\0', '\x1b', '\x7f', '\u0085', '\u2028', '\u2029'];
+
+  it.each(CONTROLS.map((c) => [JSON.stringify(c), c]))(
+    'refuses the control character %s in a host, segment or topology name, with the field path',
+    (_, c) => {
+      const t = base();
+      t.name = `lab${c}x`;
+      (t.hosts[0] as Host).name = `host-a${c}touch /tmp/x/PWNED #`;
+      (t.segments[0] as Topology['segments'][number]).name = `blue${c}`;
+      const found = validateTopology(t).filter((d) => d.code === 'TEXT_CONTROL_CHARACTER');
+      expect(found.map((d) => [d.path, d.severity, d.elementKind, d.elementId])).toEqual([
+        ['name', 'error', 'topology', undefined],
+        ['hosts[0].name', 'error', 'host', 'a'],
+        ['segments[0].name', 'error', 'segment', 's1'],
+      ]);
+      expect(found[1]?.message).toMatch(/name holds the control character U\+[0-9A-F]{4}/);
+    },
+  );
+
+  it('refuses a control character in any other text a person types (identity file path)', () => {
+    const t = base();
+    (t.hosts[1] as Host).ssh.auth = { type: 'identity-file', path: '/root/.ssh/id\n_ed25519' };
+    expect(
+      validateTopology(t)
+        .filter((d) => d.code === 'TEXT_CONTROL_CHARACTER')
+        .map((d) => d.path),
+    ).toEqual(['hosts[1].ssh.auth.path']);
+  });
+
+  it('accepts printable Unicode names (accents, CJK, emoji)', () => {
+    const t = base();
+    (t.hosts[0] as Host).name = 'hôte-東京 🚀 "a" $(b) `c`';
+    expect(validateTopology(t)).toEqual([]);
+  });
+
+  it.each(['a,b', 'a b', '*', 'web?', '!host', '[10.0.0.1]', '-oProxyCommand=x', 'a..b', '10.0.0.1:22', 'host\nb'])(
+    'refuses the SSH host %j (one host name or address, never a pattern or list)',
+    (target) => {
+      const t = base();
+      (t.hosts[0] as Host).ssh.host = target;
+      const codes = validateTopology(t)
+        .filter((d) => d.path === 'hosts[0].ssh.host')
+        .map((d) => d.code);
+      expect(codes).toEqual([target.includes('\n') ? 'TEXT_CONTROL_CHARACTER' : 'SSH_HOST_INVALID']);
+    },
+  );
+
+  it.each(['192.168.1.10', 'fe80::1', '2001:db8::10', 'web1', 'web-1.example.com', 'web1.example.com.', 'my_alias'])(
+    'accepts the SSH host %j',
+    (target) => {
+      const t = base();
+      (t.hosts[0] as Host).ssh.host = target;
+      expect(validateTopology(t)).toEqual([]);
+    },
+  );
+});

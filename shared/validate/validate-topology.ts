@@ -26,6 +26,7 @@ import {
   type IpFamily,
   type ParsedCidr,
 } from './ip';
+import { firstControlCharacter, sshHostProblem } from './text';
 
 /** Above this many members head-end replication (N-1 copies of every flood frame per sender) hurts. */
 export const MESH_MEMBER_WARN_LIMIT = 100;
@@ -247,6 +248,8 @@ export function validateTopology(topology: Topology, options: ValidateOptions = 
   const memberships = elementsOf<Membership>(topology.memberships, 'memberships', schema.refused);
 
   checkIds(hosts, segments, memberships, add);
+  checkText(topology, add);
+  checkSshHosts(hosts, add);
 
   // Hosts.
   const hostById = new Map<string, HostInfo>();
@@ -503,6 +506,57 @@ function checkIds(hosts: readonly Host[], segments: readonly Segment[], membersh
   visit(hosts, 'hosts', 'host');
   visit(segments, 'segments', 'segment');
   visit(memberships, 'memberships', 'membership');
+}
+
+/**
+ * Every string anywhere in the drawing (names, paths, addresses, and fields added later) is free of
+ * control characters: a newline in a host name would end a `#` comment in a printed script and run
+ * the rest of the name as a command (primer: the plan runs as root), and it breaks logs and terminals.
+ */
+function checkText(topology: unknown, add: Add): void {
+  const visit = (value: unknown, path: PropertyKey[]): void => {
+    if (typeof value === 'string') {
+      const found = firstControlCharacter(value);
+      if (found === undefined) return;
+      const field = path.filter((k) => typeof k === 'string').pop();
+      add({
+        code: 'TEXT_CONTROL_CHARACTER',
+        severity: 'error',
+        message: `${field === undefined ? 'A value' : String(field)} holds the control character ${found} (${JSON.stringify(value).slice(0, 60)})`,
+        ...elementAt(topology, path),
+        path: formatPath(path),
+        hint: 'Remove line breaks, tabs and other control characters; names are single-line text.',
+      });
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (firstControlCharacter(k) !== undefined) visit(k, [...path, k]);
+        visit(v, [...path, k]);
+      }
+    }
+  };
+  visit(topology, []);
+}
+
+/** `ssh.host` is written into known_hosts and given to the SSH client: it must be one host, never a pattern or list. */
+function checkSshHosts(hosts: readonly Host[], add: Add): void {
+  hosts.forEach((host, i) => {
+    const target: unknown = host.ssh?.host;
+    if (typeof target !== 'string' || firstControlCharacter(target) !== undefined) return;
+    const problem = sshHostProblem(target);
+    if (problem === undefined) return;
+    add({
+      code: 'SSH_HOST_INVALID',
+      severity: 'error',
+      message: `ssh.host ${problem} (got ${JSON.stringify(target.slice(0, 60))})`,
+      elementKind: 'host',
+      elementId: host.id,
+      path: hostPath(i, 'ssh.host'),
+      hint: 'Give the one host name or address VXLAN Studio should connect to, e.g. 192.168.1.10 or web1.example.com.',
+    });
+  });
 }
 
 /** Names that must not collide on one host: VXLAN devices, bridges, bridge ports, the underlay interface. */

@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatIssues, parseTopologyText, type Host, type Topology } from '../../../shared/model';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
-import { argvToShell, compilePlan, compileTeardown, hostScript, stepLine, type HostPlan, type Plan } from '../../../shared/plan';
+import {
+  argvToShell,
+  compilePlan,
+  compileTeardown,
+  hostScript,
+  shellComment,
+  stepLine,
+  type HostPlan,
+  type Plan,
+} from '../../../shared/plan';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIo, type Command } from '../command';
 
@@ -42,7 +51,9 @@ function findHost(t: Topology, name: string): Host {
   if (host === undefined) {
     const names = t.hosts.map((h) => h.name);
     throw new UsageError(
-      names.length === 0 ? `--host ${JSON.stringify(name)}: the topology has no hosts` : `--host ${JSON.stringify(name)} is not a host of this topology; hosts: ${names.join(', ')}`,
+      names.length === 0
+        ? `--host ${JSON.stringify(name)}: the topology has no hosts`
+        : `--host ${JSON.stringify(name)} is not a host of this topology; hosts: ${names.join(', ')}`,
     );
   }
   return host;
@@ -55,6 +66,20 @@ function scriptFor(t: Topology, hp: HostPlan, teardown: boolean): string {
     `Run on that host as root: ssh ${sshTarget(host)}${host.sudo ? ' (commands use sudo -n)' : ''}`,
   ];
   return hostScript(hp, { header, sudo: host.sudo });
+}
+
+/**
+ * What `plan --format sh` prints: every host's script, each closed by an end comment. Every line
+ * that carries drawn text goes through `shellComment`/`argvToShell`, so the whole output can be fed
+ * to one `sh` and runs exactly the plan's steps.
+ */
+export function printedScripts(t: Topology, plan: Plan, teardown: boolean): string {
+  return plan.hosts
+    .map(
+      (hp) =>
+        `${scriptFor(t, hp, teardown)}${shellComment(`end of ${teardown ? 'teardown' : 'plan'} for host ${hp.hostName}`)}\n`,
+    )
+    .join('\n');
 }
 
 function jsonFor(t: Topology, plan: Plan, teardown: boolean): string {
@@ -106,7 +131,9 @@ export const planCommand: Command = {
       text = readFileSync(filePath, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      io.err(`vxlan-studio plan: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`);
+      io.err(
+        `vxlan-studio plan: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`,
+      );
       return Promise.resolve(EXIT_BAD_INPUT);
     }
     const parsed = parseTopologyText(text);
@@ -119,8 +146,13 @@ export const planCommand: Command = {
     const hostIds = hostName === undefined ? undefined : [findHost(t, hostName).id];
 
     const plan = teardown ? compileTeardown(t, { hostIds }) : compilePlan(t, { hostIds });
-    const problems = [...plan.diagnostics.map(diagnosticLine), ...plan.hosts.flatMap((h) => h.diagnostics.map((d) => `${h.hostName}: ${diagnosticLine(d)}`))];
-    const hasError = plan.diagnostics.some((d) => d.severity === 'error') || plan.hosts.some((h) => h.diagnostics.some((d) => d.severity === 'error'));
+    const problems = [
+      ...plan.diagnostics.map(diagnosticLine),
+      ...plan.hosts.flatMap((h) => h.diagnostics.map((d) => `${h.hostName}: ${diagnosticLine(d)}`)),
+    ];
+    const hasError =
+      plan.diagnostics.some((d) => d.severity === 'error') ||
+      plan.hosts.some((h) => h.diagnostics.some((d) => d.severity === 'error'));
     if (hasError) {
       io.err(`vxlan-studio plan: ${file} cannot be planned:\n${problems.join('\n')}`);
       return Promise.resolve(EXIT_BAD_INPUT);
@@ -128,7 +160,7 @@ export const planCommand: Command = {
     if (problems.length > 0) io.err(problems.join('\n'));
 
     if (format === 'json') io.out(jsonFor(t, plan, teardown));
-    else io.out(plan.hosts.map((hp) => `${scriptFor(t, hp, teardown)}# end of ${teardown ? 'teardown' : 'plan'} for host ${hp.hostName}\n`).join('\n'));
+    else io.out(printedScripts(t, plan, teardown));
     return Promise.resolve(EXIT_OK);
   },
 };
