@@ -183,6 +183,9 @@ class FactsBoard {
   }
 }
 
+/** Findings that make a drawing unsafe to act on at all, even to destroy. */
+const UNSAFE_TEXT_CODES = new Set<string>(['TEXT_CONTROL_CHARACTER', 'SSH_HOST_INVALID']);
+
 /** Runs `apply`, `destroy` or `status` over every host of the topology. Never rejects for a host's failure. */
 export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
@@ -196,10 +199,13 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   const autoHosts = t.hosts.filter((h) => h.underlay.address === 'auto').map((h) => h.id);
   for (const h of t.hosts) if (!hosts.includes(h)) board.set(h.id, undefined);
 
-  if (diagnostics.some((d) => d.severity === 'error') && opts.action !== 'destroy') {
+  // A destroy may run on a drawing with errors (removing a broken overlay is the point), but never on
+  // one whose text could reach a shell or known_hosts unchecked.
+  const blocking = opts.action === 'destroy' ? diagnostics.filter((d) => UNSAFE_TEXT_CODES.has(d.code)) : diagnostics;
+  if (blocking.some((d) => d.severity === 'error')) {
     throw new AppError(
       'TOPOLOGY_INVALID',
-      `topology ${t.id} has errors: ${diagnostics
+      `topology ${t.id} has errors: ${blocking
         .filter((d) => d.severity === 'error')
         .map((d) => `${d.path}: ${d.message}`)
         .join('; ')}`,
@@ -498,9 +504,13 @@ async function runHost(
       // Cancelled while the host was still being read (nothing of this run reached it).
       return finish(
         'failed',
-        appError('CANCELLED', `${host.name}: cancelled before any change; the host did not answer within ${CANCEL_GRACE_MS / 1000} s after Cancel`, {
-          host: host.name,
-        }),
+        appError(
+          'CANCELLED',
+          `${host.name}: cancelled before any change; the host did not answer within ${CANCEL_GRACE_MS / 1000} s after Cancel`,
+          {
+            host: host.name,
+          },
+        ),
       );
     }
     return finish('failed', errorData(err, host));

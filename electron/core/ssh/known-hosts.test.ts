@@ -3,16 +3,25 @@
  * keys (ed25519, ecdsa, rsa): `-lf` for fingerprints, `-H` for hashed names, `-F` for lookups.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHostKey, entryMatchesHost, fingerprintSha256, KnownHostsStore, knownHostsName, parseKnownHosts } from './known-hosts';
+import {
+  checkHostKey,
+  entryMatchesHost,
+  fingerprintSha256,
+  KnownHostsStore,
+  knownHostsName,
+  parseKnownHosts,
+} from './known-hosts';
 
-const keygen = (args: string[]): string => execFileSync('ssh-keygen', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+const keygen = (args: string[]): string =>
+  execFileSync('ssh-keygen', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
 let dir: string;
-const keys: Record<'ed25519' | 'ecdsa' | 'rsa' | 'other', { line: string; type: string; blob: Buffer; file: string }> = {} as never;
+const keys: Record<'ed25519' | 'ecdsa' | 'rsa' | 'other', { line: string; type: string; blob: Buffer; file: string }> =
+  {} as never;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vxs-kh-'));
@@ -42,7 +51,10 @@ describe('fingerprints', () => {
 describe('parsing and matching', () => {
   it('matches plain names, comma lists and [host]:port exactly as OpenSSH names them', () => {
     const k = keys.ed25519;
-    const { entries, issues } = parseKnownHosts(`# comment\n\nweb1,10.0.0.5 ${k.type} ${k.blob.toString('base64')}\n[10.0.0.6]:2222 ${k.line}\n`, 'kh');
+    const { entries, issues } = parseKnownHosts(
+      `# comment\n\nweb1,10.0.0.5 ${k.type} ${k.blob.toString('base64')}\n[10.0.0.6]:2222 ${k.line}\n`,
+      'kh',
+    );
     expect(issues).toEqual([]);
     const [plain, ported] = entries as [NonNullable<(typeof entries)[0]>, NonNullable<(typeof entries)[0]>];
     expect(entryMatchesHost(plain, 'web1', 22)).toBe(true);
@@ -81,7 +93,10 @@ describe('parsing and matching', () => {
       } catch {
         found = false;
       }
-      expect({ host, ours: checkHostKey(entries, host, 22, keys.ed25519.blob).status === 'trusted' }).toEqual({ host, ours: found });
+      expect({ host, ours: checkHostKey(entries, host, 22, keys.ed25519.blob).status === 'trusted' }).toEqual({
+        host,
+        ours: found,
+      });
     }
   });
 
@@ -129,4 +144,17 @@ describe('KnownHostsStore', () => {
     expect(keygen(['-F', '[h2]:2222', '-f', appFile])).toContain(keys.rsa.blob.toString('base64'));
     expect(await store.knownKeyTypes('h2', 2222)).toEqual(['ssh-rsa']);
   });
+});
+
+describe('KnownHostsStore refuses anything but one host', () => {
+  it.each(['a,b', 'a b', '*', 'h?', '!h1', 'h1\nh2 ssh-ed25519 AAAA', '-oProxyCommand=x', ''])(
+    'never checks or writes %j',
+    async (host) => {
+      const appFile = join(dir, 'refuse', 'known_hosts');
+      const store = new KnownHostsStore({ appFile, userFile: null });
+      await expect(store.check(host, 22, keys.ed25519.blob)).rejects.toMatchObject({ data: { code: 'SSH_HOST_INVALID' } });
+      await expect(store.add(host, 22, keys.ed25519.blob)).rejects.toMatchObject({ data: { code: 'SSH_HOST_INVALID' } });
+      expect(existsSync(appFile)).toBe(false);
+    },
+  );
 });

@@ -9,6 +9,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { AppError } from '../../../shared/errors/catalogue';
+import { firstControlCharacter, sshHostProblem } from '../../../shared/validate/text';
 
 /** Names of hashed known_hosts entries (`|1|` = HMAC-SHA1, the only kind OpenSSH writes). */
 const HASH_MAGIC = '|1|';
@@ -71,7 +73,11 @@ export function parseKnownHosts(text: string, file: string): { entries: KnownHos
     }
     const blobType = keyTypeOfBlob(key);
     if (blobType !== keyType) {
-      issues.push({ file, line, message: `the key says it is ${JSON.stringify(blobType)} but the line says ${JSON.stringify(keyType)}` });
+      issues.push({
+        file,
+        line,
+        message: `the key says it is ${JSON.stringify(blobType)} but the line says ${JSON.stringify(keyType)}`,
+      });
       return;
     }
     let hosts: KnownHostEntry['hosts'];
@@ -110,7 +116,13 @@ export function knownHostsName(host: string, port: number): string {
 
 /** OpenSSH `match_pattern`: `*` any run, `?` one character, case-insensitive like host names. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -184,6 +196,17 @@ export interface KnownHostsOptions {
   userFile?: string | null;
 }
 
+/**
+ * A host name is written into known_hosts and matched as a pattern: a comma, space, `*` or line
+ * break would trust a list of hosts, a wildcard or an injected line, so only one plain name or
+ * address gets this far.
+ */
+function assertOneHost(host: string): void {
+  const problem = firstControlCharacter(host) !== undefined ? 'must not contain control characters' : sshHostProblem(host);
+  if (problem !== undefined)
+    throw new AppError('SSH_HOST_INVALID', `SSH host ${JSON.stringify(host)} ${problem}.`, { host: JSON.stringify(host) });
+}
+
 /** Default location of the app's known_hosts when the caller gives none (the Electron side passes userData). */
 export function defaultAppKnownHostsFile(): string {
   return join(homedir(), '.config', 'vxlan-studio', 'known_hosts');
@@ -221,6 +244,7 @@ export class KnownHostsStore {
   }
 
   async check(host: string, port: number, key: Buffer): Promise<HostKeyCheck> {
+    assertOneHost(host);
     return checkHostKey((await this.load()).entries, host, port, key);
   }
 
@@ -232,6 +256,7 @@ export class KnownHostsStore {
 
   /** Appends a plain `name type base64` line to the app's file (never to the user's). */
   async add(host: string, port: number, key: Buffer): Promise<void> {
+    assertOneHost(host);
     await mkdir(dirname(this.appFile), { recursive: true, mode: 0o700 });
     let prefix = '';
     try {
@@ -240,6 +265,8 @@ export class KnownHostsStore {
     } catch {
       // a missing file is created by appendFile
     }
-    await appendFile(this.appFile, `${prefix}${knownHostsName(host, port)} ${keyTypeOfBlob(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+    await appendFile(this.appFile, `${prefix}${knownHostsName(host, port)} ${keyTypeOfBlob(key)} ${key.toString('base64')}\n`, {
+      mode: 0o600,
+    });
   }
 }
