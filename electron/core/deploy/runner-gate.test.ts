@@ -28,7 +28,7 @@ describe('runDeploy refuses unsafe drawings before connecting', () => {
         connected.push(host.name);
         throw new Error('must not connect');
       };
-      await expect(runDeploy({ action, topology: t, connect: connect as never })).rejects.toMatchObject({
+      await expect(runDeploy({ action, topology: t, connect: connect })).rejects.toMatchObject({
         data: { code: 'TOPOLOGY_INVALID' },
       });
       expect(connected).toEqual([]);
@@ -43,7 +43,7 @@ describe('runDeploy refuses unsafe drawings before connecting', () => {
       connected.push(host.name);
       return Promise.reject(new Error('offline'));
     };
-    const r = await runDeploy({ action: 'destroy', topology: t, connect: connect as never });
+    const r = await runDeploy({ action: 'destroy', topology: t, connect: connect });
     expect(connected.sort()).toEqual(['host-a', 'host-b']);
     expect(r.hosts.map((h) => h.error?.code)).toEqual(['SSH_UNREACHABLE', 'SSH_UNREACHABLE']);
   });
