@@ -57,6 +57,7 @@ const LinkSchema = z
     flags: z.array(z.string()).default([]),
     mtu: z.number().int(),
     master: z.string().optional(),
+    link: z.string().nullish(),
     operstate: z.string().optional(),
     ifalias: z.string().optional(),
     linkinfo: z
@@ -114,7 +115,11 @@ function parseArray<S extends z.ZodType>(host: string, which: ObserveCommand, te
     raw = JSON.parse(trimmed);
   } catch (err) {
     const head = trimmed.slice(0, 60).replace(/[^\x20-\x7e]/g, '?');
-    throw new ObserveParseError(host, command, `is not JSON (${err instanceof Error ? err.message : String(err)}); it starts with ${JSON.stringify(head)}`);
+    throw new ObserveParseError(
+      host,
+      command,
+      `is not JSON (${err instanceof Error ? err.message : String(err)}); it starts with ${JSON.stringify(head)}`,
+    );
   }
   const parsed = z.array(schema).safeParse(raw);
   if (!parsed.success) {
@@ -149,6 +154,9 @@ function toVxlan(host: string, ifname: string, data: unknown): ObservedVxlan {
   return vx;
 }
 
+/** Device kinds whose traffic leaves through their parent (`ip link add link PARENT ... type KIND`). */
+const STACKED_KINDS = new Set(['vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap']);
+
 /** Parses `ip -j -d link show` output. */
 export function parseLinks(text: string, host: string): ObservedLink[] {
   return parseArray(host, 'link', text, LinkSchema).map((l) => {
@@ -157,6 +165,8 @@ export function parseLinks(text: string, host: string): ObservedLink[] {
     if (kind !== undefined) link.kind = kind;
     if (l.ifalias !== undefined && l.ifalias !== '') link.alias = l.ifalias;
     if (l.master !== undefined) link.master = l.master;
+    // Stacked devices only: a veth's `link` is its peer, which carries nothing of this device's traffic.
+    if (typeof l.link === 'string' && kind !== undefined && STACKED_KINDS.has(kind)) link.parent = l.link;
     if (l.operstate !== undefined) link.operstate = l.operstate;
     if (kind === 'vxlan') link.vxlan = toVxlan(host, l.ifname, l.linkinfo?.info_data);
     return link;

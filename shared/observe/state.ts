@@ -37,6 +37,8 @@ export interface ObservedLink {
   mtu: number;
   /** Name of the bridge (or other master) this device is enslaved to. */
   master?: string;
+  /** The device a VLAN, macvlan or ipvlan device sits on (`link` in `ip -j link`): its traffic goes through it. */
+  parent?: string;
   /** Administratively up (`UP` in flags), which is what `ip link set ... up` controls. */
   up: boolean;
   /** Kernel operational state (`UP`, `DOWN`, `UNKNOWN`...), for display only. */

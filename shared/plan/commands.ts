@@ -12,12 +12,62 @@ import { ALL_ZERO_MAC } from '../observe/state';
 
 /** Keywords of `ip link add/set/del` (iproute2 ip/iplink.c, ip/iplink_vxlan.c) that a bare device name could collide with. */
 const IP_LINK_KEYWORDS = [
-  'add', 'address', 'addrgenmode', 'alias', 'allmulticast', 'altname', 'arp', 'broadcast', 'brd', 'carrier', 'change',
-  'del', 'delete', 'dev', 'down', 'dynamic', 'gro_ipv4_max_size', 'gro_max_size', 'group', 'gso_ipv4_max_size',
-  'gso_max_segs', 'gso_max_size', 'help', 'index', 'link', 'link-netns', 'link-netnsid', 'master', 'mode',
-  'mtu', 'multicast', 'name', 'netns', 'nomaster', 'numrxqueues', 'numtxqueues', 'parentdev', 'promisc',
-  'property', 'protodown', 'protodown_reason', 'qlen', 'set', 'show', 'state', 'trailers', 'txqlen',
-  'txqueuelen', 'type', 'up', 'vf', 'vrf', 'xdp', 'xdpdrv', 'xdpgeneric', 'xdpoffload',
+  'add',
+  'address',
+  'addrgenmode',
+  'alias',
+  'allmulticast',
+  'altname',
+  'arp',
+  'broadcast',
+  'brd',
+  'carrier',
+  'change',
+  'del',
+  'delete',
+  'dev',
+  'down',
+  'dynamic',
+  'gro_ipv4_max_size',
+  'gro_max_size',
+  'group',
+  'gso_ipv4_max_size',
+  'gso_max_segs',
+  'gso_max_size',
+  'help',
+  'index',
+  'link',
+  'link-netns',
+  'link-netnsid',
+  'master',
+  'mode',
+  'mtu',
+  'multicast',
+  'name',
+  'netns',
+  'nomaster',
+  'numrxqueues',
+  'numtxqueues',
+  'parentdev',
+  'promisc',
+  'property',
+  'protodown',
+  'protodown_reason',
+  'qlen',
+  'set',
+  'show',
+  'state',
+  'trailers',
+  'txqlen',
+  'txqueuelen',
+  'type',
+  'up',
+  'vf',
+  'vrf',
+  'xdp',
+  'xdpdrv',
+  'xdpgeneric',
+  'xdpoffload',
 ];
 
 /**
@@ -180,10 +230,16 @@ export function linkMtu(name: string, mtu: number, previous?: number): Step {
 export function linkMaster(name: string, master: string, previous?: string): Step {
   return {
     argv: ['ip', 'link', 'set', ...devRef(name), 'master', master],
-    description: previous === undefined ? `attach ${name} to bridge ${master}` : `move ${name} from ${previous} to bridge ${master}`,
-    inverse: [previous === undefined ? ['ip', 'link', 'set', ...devRef(name), 'nomaster'] : ['ip', 'link', 'set', ...devRef(name), 'master', previous]],
+    description:
+      previous === undefined ? `attach ${name} to bridge ${master}` : `move ${name} from ${previous} to bridge ${master}`,
+    inverse: [
+      previous === undefined
+        ? ['ip', 'link', 'set', ...devRef(name), 'nomaster']
+        : ['ip', 'link', 'set', ...devRef(name), 'master', previous],
+    ],
     kind: 'link-master',
     target: name,
+    master,
   };
 }
 
@@ -200,6 +256,7 @@ export function linkNomaster(name: string, previous: string): Step {
     inverse: [['ip', 'link', 'set', ...devRef(name), 'master', previous]],
     kind: 'link-nomaster',
     target: name,
+    master: previous,
   };
 }
 
@@ -232,6 +289,7 @@ export function addrAdd(cidr: string, dev: string): Step {
     inverse: [['ip', 'addr', 'del', cidr, 'dev', dev]],
     kind: 'addr-add',
     target: dev,
+    address: cidr,
   };
 }
 
@@ -248,6 +306,7 @@ export function addrDel(cidr: string, dev: string): Step {
     inverse: [['ip', 'addr', 'add', cidr, 'dev', dev]],
     kind: 'addr-del',
     target: dev,
+    address: cidr,
   };
 }
 

@@ -25,6 +25,7 @@ import {
   vxlanAddArgv,
 } from './commands';
 import { ownerMark } from './mark';
+import { protectedChange, protectedPath, type ProtectedPath } from './protect';
 import type { DesiredHostState, DesiredLink, DesiredVxlan, HostDiff, ProtectOptions, Step } from './types';
 
 /** Canonical form of an address for comparison (`FD00::1` and `fd00:0::1` are the same). */
@@ -52,7 +53,8 @@ export function vxlanDrift(desired: DesiredVxlan, observed: ObservedVxlan): stri
   // An unknown desired dev ("auto" without facts) is not a difference.
   if (desired.dev !== undefined && desired.dev !== observed.dev) out.push(`dev ${observed.dev ?? '(none)'} -> ${desired.dev}`);
   if (opt(desired.local) !== opt(observed.local)) out.push(`local ${observed.local ?? '(none)'} -> ${desired.local ?? '(none)'}`);
-  if (opt(desired.remote) !== opt(observed.remote)) out.push(`remote ${observed.remote ?? '(none)'} -> ${desired.remote ?? '(none)'}`);
+  if (opt(desired.remote) !== opt(observed.remote))
+    out.push(`remote ${observed.remote ?? '(none)'} -> ${desired.remote ?? '(none)'}`);
   if (opt(desired.group) !== opt(observed.group)) out.push(`group ${observed.group ?? '(none)'} -> ${desired.group ?? '(none)'}`);
   if (desired.ttl !== observed.ttl) out.push(`ttl ${observed.ttl ?? 'auto'} -> ${desired.ttl ?? 'auto'}`);
   if (desired.learning !== observed.learning) out.push(desired.learning ? 'learning on' : 'learning off');
@@ -92,19 +94,8 @@ function protectDiag(
   };
 }
 
-/** Interfaces and addresses that must not be touched. */
-interface Protection {
-  interfaces: Set<string>;
-  addresses: Set<string>;
-}
-
-function protection(desired: DesiredHostState, protect: ProtectOptions | undefined, observed: ObservedHostState): Protection {
-  const interfaces = new Set(protect?.interfaces ?? []);
-  if (desired.underlayInterface !== undefined) interfaces.add(desired.underlayInterface);
-  const addresses = new Set((protect?.addresses ?? []).map(addressPart));
-  // An interface holding a protected address (the SSH session's) is protected too.
-  for (const a of observed.addresses) if (addresses.has(addressPart(a.cidr))) interfaces.add(a.ifname);
-  return { interfaces, addresses };
+function protection(desired: DesiredHostState, protect: ProtectOptions | undefined, observed: ObservedHostState): ProtectedPath {
+  return protectedPath(observed, protect, desired.underlayInterface);
 }
 
 /**
@@ -118,7 +109,11 @@ function protection(desired: DesiredHostState, protect: ProtectOptions | undefin
  *
  * With `emptyObserved()` this is the plan "from scratch" (`compilePlan` calls exactly this).
  */
-export function diffHost(desired: DesiredHostState, observed: ObservedHostState, opts: { protect?: ProtectOptions } = {}): HostDiff {
+export function diffHost(
+  desired: DesiredHostState,
+  observed: ObservedHostState,
+  opts: { protect?: ProtectOptions } = {},
+): HostDiff {
   const mark = desired.mark;
   const diagnostics: Diagnostic[] = [];
   const guard = protection(desired, opts.protect, observed);
@@ -214,7 +209,8 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
       continue;
     }
     // A re-created bridge lost its ports when the old one was deleted.
-    if (have?.master !== p.master || fresh.has(p.master)) masters.push(linkMaster(p.ifname, p.master, have?.master === p.master ? undefined : have?.master));
+    if (have?.master !== p.master || fresh.has(p.master))
+      masters.push(linkMaster(p.ifname, p.master, have?.master === p.master ? undefined : have?.master));
   }
 
   // Head-end replication entries (unicast-mesh): exactly one all-zero entry per peer.
@@ -240,7 +236,8 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
     // The kernel's own default entry for `remote`/`group` is not ours to remove.
     const implicit = new Set<string>();
     const obs = byName.get(want.name)?.vxlan;
-    for (const a of [obs?.remote, obs?.group, want.vxlan?.remote, want.vxlan?.group]) if (a !== undefined) implicit.add(normAddress(a));
+    for (const a of [obs?.remote, obs?.group, want.vxlan?.remote, want.vxlan?.group])
+      if (a !== undefined) implicit.add(normAddress(a));
     for (const dst of had) if (!wanted.has(dst) && !implicit.has(dst)) fdbs.push(fdbDel(want.name, dst));
   }
 
@@ -254,7 +251,8 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
   const haveAddr = new Map<string, Map<string, string>>();
   for (const a of observed.addresses) {
     // Kernel-made IPv6 link-local addresses come with every device that is up; not ours.
-    if (a.scope === 'link' && !desired.addresses.some((d) => d.ifname === a.ifname && normCidr(d.cidr) === normCidr(a.cidr))) continue;
+    if (a.scope === 'link' && !desired.addresses.some((d) => d.ifname === a.ifname && normCidr(d.cidr) === normCidr(a.cidr)))
+      continue;
     let m = haveAddr.get(a.ifname);
     if (!m) haveAddr.set(a.ifname, (m = new Map<string, string>()));
     m.set(normCidr(a.cidr), a.cidr);
@@ -277,7 +275,12 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
       const covered = [...guard.addresses].find((p) => cidrContains(a.cidr, p));
       if (covered !== undefined) {
         diagnostics.push(
-          protectDiag(desired, `adding ${a.cidr} to ${want.name} (its subnet contains ${covered}, used by the SSH session)`, a.path, { kind: 'membership', id: a.elementId }),
+          protectDiag(
+            desired,
+            `adding ${a.cidr} to ${want.name} (its subnet contains ${covered}, used by the SSH session)`,
+            a.path,
+            { kind: 'membership', id: a.elementId },
+          ),
         );
         continue;
       }
@@ -299,11 +302,11 @@ export function diffHost(desired: DesiredHostState, observed: ObservedHostState,
 }
 
 /**
- * Drops every step that would change a protected interface (the underlay, the SSH interface, an
- * interface holding the SSH address) or enslave something to / release something from one, with one
- * diagnostic per interface. Checked on the final steps so a converged protected device raises nothing.
+ * Drops every step that would change the protected path (see `protectedPath`: the underlay, the SSH
+ * interface, the devices it sits on or that sit on it) by the state it produces, with one diagnostic
+ * per device. Checked on the final steps so a converged protected device raises nothing.
  */
-function withoutProtected(steps: Step[], guard: Protection, desired: DesiredHostState, diagnostics: Diagnostic[]): Step[] {
+function withoutProtected(steps: Step[], guard: ProtectedPath, desired: DesiredHostState, diagnostics: Diagnostic[]): Step[] {
   if (guard.interfaces.size === 0) return steps;
   const reported = new Set<string>();
   const origin = (name: string): [string, { kind: Diagnostic['elementKind']; id: string }] => {
@@ -314,13 +317,12 @@ function withoutProtected(steps: Step[], guard: Protection, desired: DesiredHost
     return [desired.hostPath, { kind: 'host', id: desired.hostId }];
   };
   return steps.filter((step) => {
-    const master = step.kind === 'link-master' ? step.argv.at(-1) : undefined;
-    const hit = guard.interfaces.has(step.target) ? step.target : master !== undefined && guard.interfaces.has(master) ? master : undefined;
-    if (hit === undefined) return true;
-    if (!reported.has(hit)) {
-      reported.add(hit);
-      const [path, element] = origin(step.kind === 'link-master' ? step.target : hit);
-      diagnostics.push(protectDiag(desired, `changing ${hit} (${step.description})`, path, element));
+    const why = protectedChange(step, guard);
+    if (why === undefined) return true;
+    if (!reported.has(step.target)) {
+      reported.add(step.target);
+      const [path, element] = origin(step.target);
+      diagnostics.push(protectDiag(desired, `${step.description} (${why})`, path, element));
     }
     return false;
   });
@@ -339,10 +341,19 @@ export function planTeardown(
   const diagnostics: Diagnostic[] = [];
   const owned = observed.links.filter((l) => l.alias === mark);
   const ownedNames = new Set(owned.map((l) => l.name));
-  const protectedIfs = new Set(opts.protect?.interfaces ?? []);
-  const protectedAddrs = new Set((opts.protect?.addresses ?? []).map(addressPart));
-  for (const a of observed.addresses) if (protectedAddrs.has(addressPart(a.cidr))) protectedIfs.add(a.ifname);
+  const guard = protectedPath(observed, opts.protect);
   const who = { hostId: opts.hostId ?? '', hostName: opts.hostName ?? 'the host' };
+  const reported = new Set<string>();
+  // A step that would change the SSH path is left out, and said so once per device.
+  const safe = (step: Step): boolean => {
+    const why = protectedChange(step, guard);
+    if (why === undefined) return true;
+    if (!reported.has(step.target)) {
+      reported.add(step.target);
+      diagnostics.push(protectDiag(who, `${step.description} (${why})`, opts.hostPath ?? 'hosts'));
+    }
+    return false;
+  };
 
   const detach: Step[] = [];
   const dels: Step[] = [];
@@ -351,18 +362,18 @@ export function planTeardown(
     // Ports we do not own on a bridge we own: released, never deleted.
     if (l.master !== undefined && ownedNames.has(l.master) && !ownedNames.has(l.name)) {
       const step = linkNomaster(l.name, l.master);
-      if (opts.guarded === true) step.guards = [{ kind: 'owned', ifname: l.master, alias: mark }, { kind: 'port-of', ifname: l.name, master: l.master }];
-      detach.push(step);
+      if (opts.guarded === true)
+        step.guards = [
+          { kind: 'owned', ifname: l.master, alias: mark },
+          { kind: 'port-of', ifname: l.name, master: l.master },
+        ];
+      if (safe(step)) detach.push(step);
     }
   }
   for (const l of owned) {
-    if (protectedIfs.has(l.name)) {
-      diagnostics.push(protectDiag(who, `deleting ${l.name}`, opts.hostPath ?? 'hosts'));
-      continue;
-    }
     const step = linkDel(l.name, `teardown of ${topologyId}`, recreateArgv(l));
     if (opts.guarded === true) step.guards = [{ kind: 'owned', ifname: l.name, alias: mark }];
-    (l.kind === 'bridge' ? bridgeDels : dels).push(step);
+    if (safe(step)) (l.kind === 'bridge' ? bridgeDels : dels).push(step);
   }
   return { steps: [...detach, ...dels, ...bridgeDels], diagnostics };
 }
@@ -385,7 +396,10 @@ export function teardownHost(topologyId: string, observed: ObservedHostState, op
  * nothing of ours: used to compile teardown scripts without reading the host, and by property
  * tests (the lab tests check the same against a real kernel).
  */
-export function observedAfterApply(desired: DesiredHostState, base: ObservedHostState = { links: [], addresses: [], fdb: [] }): ObservedHostState {
+export function observedAfterApply(
+  desired: DesiredHostState,
+  base: ObservedHostState = { links: [], addresses: [], fdb: [] },
+): ObservedHostState {
   const links: ObservedLink[] = base.links.filter((l) => !desired.links.some((d) => d.name === l.name));
   let ifindex = Math.max(1, ...base.links.map((l) => l.ifindex)) + 1;
   const addLink = (d: DesiredLink): void => {
@@ -402,12 +416,21 @@ export function observedAfterApply(desired: DesiredHostState, base: ObservedHost
     if (existing) existing.master = p.master;
     else links.push({ name: p.ifname, ifindex: ifindex++, kind: 'tun', mtu: 1500, up: true, master: p.master });
   }
-  const addresses = [...base.addresses, ...desired.addresses.map((a) => ({ ifname: a.ifname, cidr: a.cidr, family: a.cidr.includes(':') ? ('inet6' as const) : ('inet' as const), scope: 'global' }))];
+  const addresses = [
+    ...base.addresses,
+    ...desired.addresses.map((a) => ({
+      ifname: a.ifname,
+      cidr: a.cidr,
+      family: a.cidr.includes(':') ? ('inet6' as const) : ('inet' as const),
+      scope: 'global',
+    })),
+  ];
   const fdb = [...base.fdb];
   for (const d of desired.links) {
     // The kernel adds a default all-zero entry for `remote` / `group` by itself.
     const implicit = d.vxlan?.remote ?? d.vxlan?.group;
-    if (implicit !== undefined) fdb.push({ ifname: d.name, mac: ALL_ZERO_MAC, dst: implicit, flags: ['self'], state: 'permanent' });
+    if (implicit !== undefined)
+      fdb.push({ ifname: d.name, mac: ALL_ZERO_MAC, dst: implicit, flags: ['self'], state: 'permanent' });
   }
   for (const f of desired.fdb) fdb.push({ ifname: f.ifname, mac: ALL_ZERO_MAC, dst: f.dst, flags: ['self'], state: 'permanent' });
   return { links, addresses, fdb };

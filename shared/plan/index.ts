@@ -11,3 +11,4 @@ export * from './commands';
 export * from './desired';
 export * from './diff';
 export * from './compile';
+export * from './protect';

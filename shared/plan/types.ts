@@ -46,6 +46,10 @@ export interface Step {
   kind: StepKind;
   /** The interface this step acts on. */
   target: string;
+  /** `link-master`: the master `target` joins; `link-nomaster`: the master it leaves. */
+  master?: string;
+  /** `addr-add` / `addr-del`: the address with its prefix, e.g. `10.0.0.1/24`. */
+  address?: string;
   /** Conditions checked on the host before running; see `Guard`. */
   guards?: Guard[];
 }

@@ -3,7 +3,7 @@
  * host, gather facts and observe (one round trip), diff with shared/plan, run the steps in order
  * (one round trip, per-step status), read back and diff again, release the lock. A failed step stops
  * that host and undoes what it applied there; other hosts go on. Destroy is the same with
- * `teardownHost`; status stops after the diff.
+ * `planTeardown`; status stops after the diff.
  */
 import { randomUUID } from 'node:crypto';
 import type { Host, Topology } from '../../../shared/model';
@@ -14,9 +14,12 @@ import {
   desiredFromIndex,
   diffHost,
   indexTopology,
-  teardownHost,
+  planTeardown,
+  protectedChange,
+  protectedPath,
   type HostFacts,
   type ProtectOptions,
+  type ProtectedPath,
   type Step,
 } from '../../../shared/plan';
 import { cidrContains } from '../../../shared/validate/ip';
@@ -105,31 +108,19 @@ function errorData(err: unknown, host: Host): AppErrorData {
   return appError('SSH_UNREACHABLE', `${host.name}: the session broke: ${message}`, { host: host.name });
 }
 
-function addressOf(a: string): string {
-  const i = a.indexOf('/');
-  return i < 0 ? a : a.slice(0, i);
-}
-
 /**
- * Defence in depth behind `diffHost`'s protection: a step that changes the interface carrying the
- * SSH session or the underlay, removes the SSH address, or adds a subnet covering either end of the
- * session would cut us off (primer: "Lock-out"), so the host is refused before anything runs.
+ * Defence in depth behind `diffHost`'s and `planTeardown`'s protection, on the exact steps about to
+ * run: a step that changes the protected path (the SSH interface, the underlay, the bridge, bond or
+ * VLAN parent they sit on, the ports of those), removes the SSH address, or adds a subnet covering
+ * either end of the session would cut us off (primer: "Lock-out"), so the host is refused before
+ * anything runs. Judged by the state the step produces (`protectedChange`), not by its argv.
  */
-export function unsafeStep(step: Step, facts: HostFacts, underlay: string | undefined): string | undefined {
-  const ifs = new Set([facts.sshInterface, underlay].filter((x): x is string => x !== undefined));
-  const addrs = [facts.sshAddress, facts.sshClientAddress].filter((x): x is string => x !== undefined);
-  if (ifs.has(step.target)) return `it changes ${step.target}, which carries the SSH session or the underlay`;
-  if (step.kind === 'link-master' || step.kind === 'link-nomaster') {
-    const master = step.argv.at(-1);
-    if (master !== undefined && ifs.has(master)) return `it changes the ports of ${master}, which carries the SSH session`;
-  }
-  if (step.kind === 'addr-add' || step.kind === 'addr-del') {
-    const cidr = step.argv[3] ?? '';
-    for (const a of addrs) {
-      if (step.kind === 'addr-del' && addressOf(cidr) === a) return `it removes ${a}, the address of the SSH session`;
-      if (step.kind === 'addr-add' && cidr.includes('/') && cidrContains(cidr, a))
-        return `its subnet ${cidr} covers ${a}, an end of the SSH session`;
-    }
+export function unsafeStep(step: Step, path: ProtectedPath): string | undefined {
+  const why = protectedChange(step, path);
+  if (why !== undefined) return why;
+  if (step.kind === 'addr-add' && step.address !== undefined && step.address.includes('/')) {
+    for (const a of path.addresses)
+      if (cidrContains(step.address, a)) return `its subnet ${step.address} covers ${a}, an end of the SSH session`;
   }
   return undefined;
 }
@@ -351,7 +342,10 @@ async function runHost(
     const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
     if (addrs.length > 0) protect.addresses = addrs;
     const plan = (state: ObservedHostState): { steps: Step[]; diagnostics: Diagnostic[] } => {
-      if (opts.action === 'destroy') return { steps: teardownHost(t.id, state, { protect }), diagnostics: [] };
+      if (opts.action === 'destroy') {
+        const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
+        return { steps: td.steps, diagnostics: td.diagnostics };
+      }
       const d = diffHost(desired, state, { protect });
       return { steps: d.steps, diagnostics: [...desired.diagnostics, ...d.diagnostics] };
     };
@@ -367,9 +361,9 @@ async function runHost(
         }),
       );
     }
-    const underlay = desired.underlayInterface;
+    const guard = protectedPath(observed, protect, desired.underlayInterface);
     for (const step of first.steps) {
-      const why = unsafeStep(step, facts, underlay);
+      const why = unsafeStep(step, guard);
       if (why !== undefined) {
         return finish(
           'failed',

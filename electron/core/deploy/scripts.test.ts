@@ -5,7 +5,19 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addrAdd, addrDel, compilePlan, linkMaster, linkMtu, linkUp, type Step } from '../../../shared/plan';
+import {
+  addrAdd,
+  addrDel,
+  compilePlan,
+  linkDel,
+  linkMaster,
+  linkMtu,
+  linkNomaster,
+  linkUp,
+  protectedPath,
+  type Step,
+} from '../../../shared/plan';
+import type { ObservedHostState } from '../../../shared/observe';
 import { stepChunks, unsafeStep } from './runner';
 import { parseSteps, prepareScript, sections, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
@@ -57,22 +69,58 @@ describe('deploy scripts', () => {
 });
 
 describe('refusing steps that would cut the SSH session', () => {
-  const facts = { sshInterface: 'eth0', sshAddress: '172.30.1.11', sshClientAddress: '172.30.0.10' };
+  const observed: ObservedHostState = {
+    links: [
+      { name: 'eth0', ifindex: 2, mtu: 1500, up: true },
+      { name: 'br0', ifindex: 3, kind: 'bridge', mtu: 1500, up: true },
+      { name: 'eth1', ifindex: 4, mtu: 1500, up: true, master: 'br0' },
+      { name: 'br-ov', ifindex: 5, kind: 'bridge', mtu: 1500, up: true, alias: 'vxlan-studio:t' },
+      { name: 'tap0', ifindex: 6, kind: 'tun', mtu: 1500, up: true, master: 'br-ov' },
+    ],
+    addresses: [
+      { ifname: 'eth0', cidr: '172.30.1.11/24', family: 'inet' },
+      { ifname: 'br0', cidr: '192.168.7.2/24', family: 'inet' },
+    ],
+    fdb: [],
+  };
+  const path = protectedPath(observed, { interfaces: ['eth0'], addresses: ['172.30.1.11', '172.30.0.10'] });
 
   it('refuses changing, enslaving or enslaving into the SSH interface', () => {
-    expect(unsafeStep(linkMtu('eth0', 1400), facts, undefined)).toMatch(/eth0/);
-    expect(unsafeStep(linkMaster('eth0', 'br100'), facts, undefined)).toMatch(/eth0/);
-    expect(unsafeStep(linkMaster('tap0', 'eth0'), facts, undefined)).toMatch(/ports of eth0/);
+    expect(unsafeStep(linkMtu('eth0', 1400), path)).toMatch(/eth0/);
+    expect(unsafeStep(linkMaster('eth0', 'br100'), path)).toMatch(/eth0 would move to br100/);
+    expect(unsafeStep(linkMaster('tap0', 'eth0'), path)).toMatch(/tap0 would join eth0/);
   });
 
   it('refuses removing the SSH address and adding a subnet that covers either end of the session', () => {
-    expect(unsafeStep(addrDel('172.30.1.11/24', 'br100'), facts, undefined)).toMatch(/removes 172.30.1.11/);
-    expect(unsafeStep(addrAdd('172.30.0.0/16', 'br100'), facts, undefined)).toMatch(/covers 172.30/);
+    expect(unsafeStep(addrDel('172.30.1.11/24', 'br100'), path)).toMatch(/removes 172.30.1.11/);
+    expect(unsafeStep(addrAdd('172.30.0.0/16', 'br100'), path)).toMatch(/covers 172.30/);
+  });
+
+  it('refuses moving a port of the bridge that carries the SSH address to another bridge', () => {
+    const viaBridge = protectedPath(observed, { addresses: ['192.168.7.2'] });
+    expect(unsafeStep(linkMaster('eth1', 'br-ov', 'br0'), viaBridge)).toBe(
+      'eth1 would move to br-ov: it is a port of br0, which is protected',
+    );
+    expect(unsafeStep(linkNomaster('eth1', 'br0'), viaBridge)).toMatch(/^eth1 would leave br0/);
+    expect(unsafeStep(linkDel('br0', 'teardown'), viaBridge)).toMatch(/^br0 would be deleted/);
+  });
+
+  it('refuses detaching a port of our bridge when our bridge carries the SSH address (the step names no master in its last word)', () => {
+    const viaOurs = protectedPath(observed, { addresses: ['10.9.0.1'] });
+    expect(unsafeStep(linkNomaster('tap0', 'br-ov'), viaOurs)).toBeUndefined();
+    const sshOnOurs = protectedPath(
+      { ...observed, addresses: [...observed.addresses, { ifname: 'br-ov', cidr: '10.9.0.1/24', family: 'inet' }] },
+      { addresses: ['10.9.0.1'] },
+    );
+    expect(linkNomaster('tap0', 'br-ov').argv.at(-1)).toBe('nomaster');
+    expect(unsafeStep(linkNomaster('tap0', 'br-ov'), sshOnOurs)).toMatch(/^tap0 would leave br-ov/);
+    expect(unsafeStep(linkDel('br-ov', 'teardown'), sshOnOurs)).toMatch(/^br-ov would be deleted/);
   });
 
   it('lets ordinary overlay steps through', () => {
-    expect(unsafeStep(addrAdd('10.100.0.1/24', 'br100'), facts, 'eth0')).toBeUndefined();
-    expect(unsafeStep(linkUp('vxlan100'), facts, 'eth0')).toBeUndefined();
+    expect(unsafeStep(addrAdd('10.100.0.1/24', 'br100'), path)).toBeUndefined();
+    expect(unsafeStep(linkUp('vxlan100'), path)).toBeUndefined();
+    expect(unsafeStep(linkMaster('tap0', 'br100', 'br-ov'), path)).toBeUndefined();
   });
 });
 
@@ -83,7 +131,9 @@ describe('refusing steps that would cut the SSH session', () => {
 describe('the deploy lock follows the SSH session that took it', () => {
   const id = `vxs-locktest-${process.pid}`;
   const lockFile = (): string => {
-    const ns = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim().replace(/^net:\[(\d+)\]$/, '$1');
+    const ns = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' })
+      .trim()
+      .replace(/^net:\[(\d+)\]$/, '$1');
     return `/run/lock/vxlan-studio-${id}-net${ns}.lock`;
   };
   /** The lock lines of the prepare script (everything up to the facts). */
@@ -92,14 +142,21 @@ describe('the deploy lock follows the SSH session that took it', () => {
     return full.slice(0, full.indexOf("printf '%s SSH"));
   };
   /** Runs the lock lines with `owner` as $1; answers the printed tags. */
-  const takeLock = (owner: number): string => execFileSync('sh', ['-c', lockScript(), 'vxs', String(owner)], { encoding: 'utf8' });
+  const takeLock = (owner: number): string =>
+    execFileSync('sh', ['-c', lockScript(), 'vxs', String(owner)], { encoding: 'utf8' });
   /** Whether another run could take the lock within `seconds`. */
   const free = (seconds: number): boolean => spawnSync('flock', ['-w', String(seconds), lockFile(), 'true']).status === 0;
   /** A process and the pid of a child of it that has exited and is never reaped (a zombie). */
   const zombieMaker = async (): Promise<{ parent: ReturnType<typeof spawn>; zombie: number }> => {
     const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const zombie = await new Promise<number>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
-    for (let i = 0; i < 50 && !/^\S+ \(.*\) Z/.test(spawnSync('cat', [`/proc/${zombie}/stat`], { encoding: 'utf8' }).stdout); i++) {
+    const zombie = await new Promise<number>((resolve) =>
+      parent.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+    );
+    for (
+      let i = 0;
+      i < 50 && !/^\S+ \(.*\) Z/.test(spawnSync('cat', [`/proc/${zombie}/stat`], { encoding: 'utf8' }).stdout);
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
     return { parent, zombie };
@@ -142,11 +199,35 @@ describe('the deploy lock follows the SSH session that took it', () => {
 describe('step-by-step rounds', () => {
   it('sends creating a link and marking it ours in one round, every other step alone', () => {
     const steps: Step[] = [
-      { argv: ['ip', 'link', 'add', 'br0', 'type', 'bridge'], description: 'create br0', inverse: [], kind: 'link-add', target: 'br0' },
-      { argv: ['ip', 'link', 'set', 'br0', 'alias', 'vxlan-studio:t'], description: 'mark br0', inverse: [], kind: 'link-alias', target: 'br0' },
+      {
+        argv: ['ip', 'link', 'add', 'br0', 'type', 'bridge'],
+        description: 'create br0',
+        inverse: [],
+        kind: 'link-add',
+        target: 'br0',
+      },
+      {
+        argv: ['ip', 'link', 'set', 'br0', 'alias', 'vxlan-studio:t'],
+        description: 'mark br0',
+        inverse: [],
+        kind: 'link-alias',
+        target: 'br0',
+      },
       linkMtu('br0', 1450),
-      { argv: ['ip', 'link', 'add', 'vx1', 'type', 'dummy'], description: 'create vx1', inverse: [], kind: 'link-add', target: 'vx1' },
-      { argv: ['ip', 'link', 'set', 'br0', 'alias', 'x'], description: 'mark br0 again', inverse: [], kind: 'link-alias', target: 'br0' },
+      {
+        argv: ['ip', 'link', 'add', 'vx1', 'type', 'dummy'],
+        description: 'create vx1',
+        inverse: [],
+        kind: 'link-add',
+        target: 'vx1',
+      },
+      {
+        argv: ['ip', 'link', 'set', 'br0', 'alias', 'x'],
+        description: 'mark br0 again',
+        inverse: [],
+        kind: 'link-alias',
+        target: 'br0',
+      },
     ];
     expect(stepChunks(steps).map((c) => [c.from, c.steps.length])).toEqual([
       [0, 2],
@@ -161,7 +242,8 @@ describe('step-by-step rounds', () => {
     const parsed = parseTopologyText(text);
     if (!parsed.ok) throw new Error('the textbook example should parse');
     for (const hp of compilePlan(parsed.topology).hosts) {
-      for (const chunk of stepChunks(hp.steps)) if (chunk.steps[0]?.kind === 'link-add') expect(chunk.steps.map((x) => x.kind)).toEqual(['link-add', 'link-alias']);
+      for (const chunk of stepChunks(hp.steps))
+        if (chunk.steps[0]?.kind === 'link-add') expect(chunk.steps.map((x) => x.kind)).toEqual(['link-add', 'link-alias']);
     }
   });
 });
