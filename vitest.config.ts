@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // In CI a skipped test fails the run (scripts/skip-policy.ts): the root-only lab tests must run.
+    reporters: ['default', './scripts/vitest-skip-guard.ts'],
     projects: [
       {
         test: {
