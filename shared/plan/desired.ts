@@ -16,10 +16,13 @@ export const DEFAULT_MULTICAST_TTL = 1;
 export const PLAN_CODES = {
   PLAN_UNDERLAY_ADDRESS_UNKNOWN: 'A host underlay address is "auto" and no facts from the host give it.',
   PLAN_UNDERLAY_INTERFACE_UNKNOWN: 'A multicast member underlay interface is "auto" and no facts give it (`group` needs `dev`).',
-  PLAN_UNDERLAY_INTERFACE_DEFAULT: 'The underlay interface is "auto" and unknown: the device is made without `dev`, the kernel routes by destination.',
+  PLAN_UNDERLAY_INTERFACE_DEFAULT:
+    'The underlay interface is "auto" and unknown: the device is made without `dev`, the kernel routes by destination.',
   PLAN_MTU_UNKNOWN: 'Segment MTU is "auto" and the underlay MTU is not known: the kernel default stays.',
   PLAN_FACT_INVALID: 'A fact read from the host is not a valid value.',
   PLAN_PEER_COUNT: 'A point-to-point segment member does not have exactly one peer.',
+  PLAN_PEER_PENDING:
+    'A unicast-mesh peer has underlay address "auto" and is not known yet: its flood entry waits for a deploy that reaches it.',
   PLAN_VALUE_INVALID: 'An address in the topology is not valid; no command is made from it.',
   PLAN_NAME_CLASH: 'A device we would create has the name of an interface we do not own.',
   PLAN_PROTECTED: 'A change would touch the underlay or SSH interface or address; it is left out.',
@@ -150,23 +153,45 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
     if (InterfaceNameSchema.safeParse(facts.underlayInterface).success) underlayInterface = facts.underlayInterface;
     else
       diagnostics.push(
-        diag('PLAN_FACT_INVALID', 'error', `host ${host.name} reported underlay interface ${JSON.stringify(facts.underlayInterface)}, which is not a valid interface name`, 'host', host.id, `${hostPath}.underlay.interface`),
+        diag(
+          'PLAN_FACT_INVALID',
+          'error',
+          `host ${host.name} reported underlay interface ${JSON.stringify(facts.underlayInterface)}, which is not a valid interface name`,
+          'host',
+          host.id,
+          `${hostPath}.underlay.interface`,
+        ),
       );
   }
   if (underlayInterface !== undefined) state.underlayInterface = underlayInterface;
 
   let underlayMtu: number | undefined = host.underlay.mtu !== 'auto' ? host.underlay.mtu : undefined;
   if (underlayMtu === undefined && facts.underlayMtu !== undefined) {
-    if (Number.isInteger(facts.underlayMtu) && facts.underlayMtu >= 68 && facts.underlayMtu <= 65535) underlayMtu = facts.underlayMtu;
+    if (Number.isInteger(facts.underlayMtu) && facts.underlayMtu >= 68 && facts.underlayMtu <= 65535)
+      underlayMtu = facts.underlayMtu;
     else
       diagnostics.push(
-        diag('PLAN_FACT_INVALID', 'error', `host ${host.name} reported underlay MTU ${String(facts.underlayMtu)}, which is not a whole number 68-65535`, 'host', host.id, `${hostPath}.underlay.mtu`),
+        diag(
+          'PLAN_FACT_INVALID',
+          'error',
+          `host ${host.name} reported underlay MTU ${String(facts.underlayMtu)}, which is not a whole number 68-65535`,
+          'host',
+          host.id,
+          `${hostPath}.underlay.mtu`,
+        ),
       );
   }
   const own = resolveUnderlayAddress(ix, host);
   if (host.underlay.address === 'auto' && facts.underlayAddress !== undefined && own === undefined) {
     diagnostics.push(
-      diag('PLAN_FACT_INVALID', 'error', `host ${host.name} reported underlay address ${JSON.stringify(facts.underlayAddress)}, which is not a valid IP address`, 'host', host.id, `${hostPath}.underlay.address`),
+      diag(
+        'PLAN_FACT_INVALID',
+        'error',
+        `host ${host.name} reported underlay address ${JSON.stringify(facts.underlayAddress)}, which is not a valid IP address`,
+        'host',
+        host.id,
+        `${hostPath}.underlay.address`,
+      ),
     );
   }
 
@@ -190,7 +215,15 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
       const peers = peersOf(ix, segment.id, host.id);
       if (peers.length !== 1) {
         diagnostics.push(
-          diag('PLAN_PEER_COUNT', 'error', `point-to-point segment ${segment.name} gives ${host.name} ${peers.length} peers; it needs exactly 1`, 'segment', segment.id, `segments[${si}].flood.mode`, 'Use unicast-mesh or multicast for more than two hosts.'),
+          diag(
+            'PLAN_PEER_COUNT',
+            'error',
+            `point-to-point segment ${segment.name} gives ${host.name} ${peers.length} peers; it needs exactly 1`,
+            'segment',
+            segment.id,
+            `segments[${si}].flood.mode`,
+            'Use unicast-mesh or multicast for more than two hosts.',
+          ),
         );
       } else {
         const remote = peerAddress(ix, peers[0] as Membership, dev, host, diagnostics);
@@ -216,13 +249,24 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
         );
       }
       for (const p of peersOf(ix, segment.id, host.id)) {
-        const a = peerAddress(ix, p, dev, host, diagnostics);
+        // A mesh works with the peers it knows: one unknown peer (unreachable, address "auto") must
+        // not hold back the rest, so its flood entry is pending instead of an error.
+        const a = peerAddress(ix, p, dev, host, diagnostics, 'pending');
         if (a !== undefined) state.fdb.push({ ifname: dev, dst: a.address, elementId: m.id, path: mPath });
       }
     } else {
       const g = parseAddress(flood.group);
       if (typeof g === 'string' || !isMulticast(flood.group)) {
-        diagnostics.push(diag('PLAN_VALUE_INVALID', 'error', `multicast group ${JSON.stringify(flood.group)} of segment ${segment.name} is not a multicast address`, 'segment', segment.id, `segments[${si}].flood.group`));
+        diagnostics.push(
+          diag(
+            'PLAN_VALUE_INVALID',
+            'error',
+            `multicast group ${JSON.stringify(flood.group)} of segment ${segment.name} is not a multicast address`,
+            'segment',
+            segment.id,
+            `segments[${si}].flood.group`,
+          ),
+        );
       } else {
         vx.group = g.normalized;
         family ??= g.family;
@@ -230,14 +274,29 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
       vx.ttl = flood.ttl ?? DEFAULT_MULTICAST_TTL;
       if (underlayInterface === undefined) {
         diagnostics.push(
-          diag('PLAN_UNDERLAY_INTERFACE_UNKNOWN', 'error', `multicast device ${dev} on ${host.name} needs the underlay interface (ip-link(8): group requires dev), which is "auto" and not known`, 'host', host.id, `${hostPath}.underlay.interface`, 'Name the underlay interface, or connect to the host so it can be read.'),
+          diag(
+            'PLAN_UNDERLAY_INTERFACE_UNKNOWN',
+            'error',
+            `multicast device ${dev} on ${host.name} needs the underlay interface (ip-link(8): group requires dev), which is "auto" and not known`,
+            'host',
+            host.id,
+            `${hostPath}.underlay.interface`,
+            'Name the underlay interface, or connect to the host so it can be read.',
+          ),
         );
       }
     }
     if (underlayInterface === undefined && flood.mode !== 'multicast' && !warnedNoDev) {
       warnedNoDev = true;
       diagnostics.push(
-        diag('PLAN_UNDERLAY_INTERFACE_DEFAULT', 'info', `underlay interface of ${host.name} is "auto" and not known: VXLAN devices are made without "dev" and the kernel picks the route`, 'host', host.id, `${hostPath}.underlay.interface`),
+        diag(
+          'PLAN_UNDERLAY_INTERFACE_DEFAULT',
+          'info',
+          `underlay interface of ${host.name} is "auto" and not known: VXLAN devices are made without "dev" and the kernel picks the route`,
+          'host',
+          host.id,
+          `${hostPath}.underlay.interface`,
+        ),
       );
     }
 
@@ -262,9 +321,23 @@ export function desiredFromIndex(ix: TopologyIndex, hostId: string): DesiredHost
     if (m.address !== undefined) {
       const c = parseCidr(m.address);
       if (typeof c === 'string') {
-        diagnostics.push(diag('PLAN_VALUE_INVALID', 'error', `overlay address of ${dev} on ${host.name}: ${c}`, 'membership', m.id, `${mPath}.address`));
+        diagnostics.push(
+          diag(
+            'PLAN_VALUE_INVALID',
+            'error',
+            `overlay address of ${dev} on ${host.name}: ${c}`,
+            'membership',
+            m.id,
+            `${mPath}.address`,
+          ),
+        );
       } else {
-        state.addresses.push({ ifname: m.bridge ?? dev, cidr: `${c.address}/${c.prefix}`, elementId: m.id, path: `${mPath}.address` });
+        state.addresses.push({
+          ifname: m.bridge ?? dev,
+          cidr: `${c.address}/${c.prefix}`,
+          elementId: m.id,
+          path: `${mPath}.address`,
+        });
       }
     }
     if (m.bridge !== undefined) {
@@ -287,12 +360,31 @@ function peersOf(ix: TopologyIndex, segmentId: string, hostId: string): Membersh
 }
 
 /** A peer's VTEP address, or an error diagnostic naming the peer's `underlay.address` field. */
-function peerAddress(ix: TopologyIndex, p: Membership, dev: string, host: Host, diagnostics: Diagnostic[]): { address: string; family: IpFamily } | undefined {
+function peerAddress(
+  ix: TopologyIndex,
+  p: Membership,
+  dev: string,
+  host: Host,
+  diagnostics: Diagnostic[],
+  unknown: 'error' | 'pending' = 'error',
+): { address: string; family: IpFamily } | undefined {
   const pIndex = ix.hostIndex.get(p.hostId);
   const peerHost = pIndex === undefined ? undefined : ix.topology.hosts[pIndex];
   if (pIndex === undefined || peerHost === undefined) return undefined; // MEMBERSHIP_HOST_MISSING from validation
   const a = resolveUnderlayAddress(ix, peerHost);
-  if (a === undefined) {
+  if (a === undefined && unknown === 'pending') {
+    diagnostics.push(
+      diag(
+        'PLAN_PEER_PENDING',
+        'warning',
+        `the flood entry of ${dev} on ${host.name} to peer ${peerHost.name} is pending: ${peerHost.name}'s underlay address is "auto" and not known yet`,
+        'host',
+        peerHost.id,
+        `hosts[${pIndex}].underlay.address`,
+        `Deploy again once ${peerHost.name} answers (the entry is added then), or give it an explicit underlay address.`,
+      ),
+    );
+  } else if (a === undefined) {
     diagnostics.push(
       diag(
         'PLAN_UNDERLAY_ADDRESS_UNKNOWN',
