@@ -5,8 +5,14 @@
 export const ERROR_CATALOGUE = {
   BAD_REQUEST: { message: 'The request was malformed.', hint: 'This is a bug in VXLAN Studio; please report it.' },
   UNKNOWN_METHOD: { message: 'Unknown API method.', hint: 'The app and its backend are different versions; restart the app.' },
-  UNAUTHORIZED: { message: 'The request was refused: missing or wrong access token.', hint: 'Open the exact URL printed by `vxlan-studio serve`.' },
-  FORBIDDEN_SENDER: { message: 'The request came from an untrusted window or frame.', hint: 'Only the VXLAN Studio window may call the backend.' },
+  UNAUTHORIZED: {
+    message: 'The request was refused: this browser is not logged in to web mode.',
+    hint: 'Open the login URL printed by `vxlan-studio serve` (each one works once).',
+  },
+  FORBIDDEN_SENDER: {
+    message: 'The request came from an untrusted window or frame.',
+    hint: 'Only the VXLAN Studio window may call the backend.',
+  },
   INTERNAL: { message: 'Something went wrong inside VXLAN Studio.', hint: 'See the log for details and report the bug.' },
   DISCONNECTED: {
     message: 'The connection to the VXLAN Studio backend was lost.',
@@ -16,10 +22,23 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED: { message: 'This action is not available here.', hint: 'Use the desktop app, or type a path instead.' },
   FILE_NOT_FOUND: { message: 'The file does not exist.', hint: 'Check the path, or pick the file again.' },
   FILE_READ_FAILED: { message: 'The file could not be read.', hint: 'Check that the file exists and that you may read it.' },
-  FILE_WRITE_FAILED: { message: 'The file could not be written.', hint: 'Check that the folder exists and that you may write to it.' },
+  FILE_WRITE_FAILED: {
+    message: 'The file could not be written.',
+    hint: 'Check that the folder exists and that you may write to it.',
+  },
+  FILE_OUTSIDE_WORKSPACE: {
+    message: 'Web mode only opens and saves files inside its workspace folder.',
+    hint: 'Move the file into the workspace (or the app data folder), or restart `vxlan-studio serve --workspace DIR` with the folder that holds it.',
+  },
   TOPOLOGY_INVALID: { message: 'The topology is not valid.', hint: 'Fix the fields named in the message.' },
-  SSH_AUTH_FAILED: { message: 'SSH authentication failed.', hint: 'Check the user, the key or agent, and the authorized_keys on the host.' },
-  SSH_HOST_KEY_UNKNOWN: { message: 'The host key is not known yet.', hint: 'Compare the SHA256 fingerprint with the host, then accept it.' },
+  SSH_AUTH_FAILED: {
+    message: 'SSH authentication failed.',
+    hint: 'Check the user, the key or agent, and the authorized_keys on the host.',
+  },
+  SSH_HOST_KEY_UNKNOWN: {
+    message: 'The host key is not known yet.',
+    hint: 'Compare the SHA256 fingerprint with the host, then accept it.',
+  },
   SSH_HOST_KEY_CHANGED: {
     message: 'The host key has CHANGED since it was last trusted.',
     hint: 'This may be an attack. Verify the host; if it was reinstalled, remove the old key from known_hosts.',
@@ -28,9 +47,18 @@ export const ERROR_CATALOGUE = {
     message: 'The host presented a key marked @revoked in known_hosts.',
     hint: 'Do not connect: the key was revoked on purpose. Install a new host key on the host and trust that one.',
   },
-  SSH_UNREACHABLE: { message: 'The host could not be reached over SSH.', hint: 'Check the address, port, routing and that sshd runs.' },
-  SSH_TIMEOUT: { message: 'The SSH connection timed out.', hint: 'Check the host is up and not overloaded; raise the timeout if the link is slow.' },
-  SUDO_PASSWORD_REQUIRED: { message: 'sudo asked for a password.', hint: 'Allow passwordless sudo for ip and bridge, or log in as root.' },
+  SSH_UNREACHABLE: {
+    message: 'The host could not be reached over SSH.',
+    hint: 'Check the address, port, routing and that sshd runs.',
+  },
+  SSH_TIMEOUT: {
+    message: 'The SSH connection timed out.',
+    hint: 'Check the host is up and not overloaded; raise the timeout if the link is slow.',
+  },
+  SUDO_PASSWORD_REQUIRED: {
+    message: 'sudo asked for a password.',
+    hint: 'Allow passwordless sudo for ip and bridge, or log in as root.',
+  },
   COMMAND_MISSING: { message: 'A required command is missing on the host.', hint: 'Install iproute2 (ip, bridge) on the host.' },
   COMMAND_TIMEOUT: {
     message: 'A command on the host did not finish in time.',

@@ -1,11 +1,16 @@
 /**
  * Web mode: one HTTP server that serves the built renderer and carries the API contract over a
- * WebSocket at /api. Bound to 127.0.0.1 by default; every WebSocket must present the random token
- * from the printed URL and, when a browser opens it, come from this server's own origin.
+ * WebSocket at /api. Bound to 127.0.0.1 by default; every WebSocket must come from a logged-in
+ * browser (the session cookie) or a script holding the token (`Authorization: Bearer`), and, when a
+ * browser opens it, from this server's own origin.
+ *
+ * Logging in: the server mints one-time login URLs (`/?login=CODE`). Opening one swaps the code for
+ * an HttpOnly SameSite=Strict session cookie and redirects (303) to `/`, so no secret stays in the
+ * address bar, the history or a process's argv after use; a second use of the same code is refused.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -21,7 +26,10 @@ export interface WebServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Access token; 32 random bytes (hex) when omitted. */
+  /**
+   * Secret for scripted clients, sent as `Authorization: Bearer TOKEN` on the WebSocket; 32 random
+   * bytes (hex) when omitted. Never part of a URL.
+   */
   token?: string;
   /** The built renderer (dist/renderer). */
   staticDir: string;
@@ -31,11 +39,16 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
-  /** Full URL to open, token included: `http://127.0.0.1:PORT/?token=TOKEN`. */
+  /** The app's address without any secret: `http://127.0.0.1:PORT/`. */
   url: string;
   host: string;
   port: number;
   token: string;
+  /**
+   * Mints a one-time login URL, `http://127.0.0.1:PORT/?login=CODE`: the first browser to open it
+   * gets the session cookie; the code is dead afterwards.
+   */
+  loginUrl(): string;
   /** Pushes a contract event to every connected page. */
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   /** Closes every socket and the listener. */
@@ -44,6 +57,8 @@ export interface WebServer {
 
 /** The WebSocket path of the API. */
 export const API_PATH = '/api';
+/** The query parameter of a one-time login URL. */
+export const LOGIN_PARAM = 'login';
 /** A topology may be up to 50 MB in the contract; leave room for JSON escaping. */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
@@ -78,6 +93,26 @@ function tokensEqual(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Login codes and sessions are kept as SHA-256 digests: a lookup's timing tells nothing about the secret. */
+function digest(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+function newSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Every value of the cookie `name` in a `Cookie` header (RFC 6265 5.4; a name may repeat). */
+function cookieValues(header: string | undefined, name: string): string[] {
+  if (header === undefined) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq).trim() === name) values.push(pair.slice(eq + 1).trim());
+  }
+  return values;
+}
+
 function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
   const body = `${text}\n`;
   socket.end(
@@ -107,11 +142,57 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     throw new Error('The access token must be at least 16 printable characters without spaces.');
   }
   if (!existsSync(path.join(staticDir, 'index.html'))) {
-    throw new Error(`The renderer is not built: ${path.join(staticDir, 'index.html')} is missing. Run \`npm run build:renderer\` first.`);
+    throw new Error(
+      `The renderer is not built: ${path.join(staticDir, 'index.html')} is missing. Run \`npm run build:renderer\` first.`,
+    );
   }
 
   let port = 0;
   const sockets = new Set<WebSocket>();
+  /** Digests of login codes not used yet, and of the sessions they turned into. */
+  const loginCodes = new Set<string>();
+  const sessions = new Set<string>();
+  // Cookies are scoped to a host, not a port (RFC 6265 8.5): the port in the name keeps two servers
+  // on 127.0.0.1 from overwriting each other's session.
+  const cookieName = (): string => `vxlan-studio-session-${port}`;
+
+  function hasSession(req: IncomingMessage): boolean {
+    return cookieValues(req.headers.cookie, cookieName()).some((value) => sessions.has(digest(value)));
+  }
+
+  function hasBearerToken(req: IncomingMessage): boolean {
+    const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    return match?.[1] !== undefined && tokensEqual(match[1], token);
+  }
+
+  /**
+   * `GET /?login=CODE`: a fresh code becomes a session cookie; an already logged-in browser that
+   * opens a used link again just goes on to the app; anything else is refused.
+   */
+  function answerLogin(req: IncomingMessage, res: ServerResponse, code: string, headers: Record<string, string>): void {
+    const key = digest(code);
+    const noStore = { ...headers, 'Cache-Control': 'no-store' };
+    if (loginCodes.delete(key)) {
+      const session = newSecret();
+      sessions.add(digest(session));
+      res.writeHead(303, {
+        ...noStore,
+        Location: '/',
+        'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+      });
+      res.end();
+      return;
+    }
+    if (hasSession(req)) {
+      res.writeHead(303, { ...noStore, Location: '/' });
+      res.end();
+      return;
+    }
+    const body =
+      'This login link was already used or is not valid: each one logs in one browser, once.\nOpen a new login URL from the terminal running `vxlan-studio serve` (restart it for a new one).\n';
+    res.writeHead(403, { ...noStore, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
 
   /**
    * On a loopback bind only loopback names are valid `Host`s: this defeats DNS rebinding, where a
@@ -134,7 +215,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.end('This server only answers to 127.0.0.1, localhost or [::1].\n');
       return;
     }
-    serveStatic(staticDir, req, res, securityHeaders(wsOriginFor(req))).catch((err: unknown) => {
+    const headers = securityHeaders(wsOriginFor(req));
+    const target = new URL(req.url ?? '/', 'http://placeholder');
+    const code = target.searchParams.get(LOGIN_PARAM);
+    // Only GET spends a code: a HEAD from a link previewer must not use up the user's login.
+    if (req.method === 'GET' && target.pathname === '/' && code !== null) {
+      answerLogin(req, res, code, headers);
+      return;
+    }
+    serveStatic(staticDir, req, res, headers).catch((err: unknown) => {
       log(`vxlan-studio serve: failed to answer ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -161,9 +250,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       refuseUpgrade(socket, 403, 'Forbidden', 'Cross-origin WebSocket refused.');
       return;
     }
-    const given = target.searchParams.get('token');
-    if (given === null || !tokensEqual(given, token)) {
-      refuseUpgrade(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the exact URL printed by `vxlan-studio serve`.');
+    if (!hasSession(req) && !hasBearerToken(req)) {
+      refuseUpgrade(
+        socket,
+        401,
+        'Unauthorized',
+        'Not logged in: open the login URL printed by `vxlan-studio serve` (each one works once).',
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -182,7 +275,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   async function answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'Binary messages are not part of the API; send JSON text.', { path: '(message)' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'Binary messages are not part of the API; send JSON text.', { path: '(message)' }),
+      });
       return;
     }
     let message: unknown;
@@ -193,16 +289,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (!isRecord(message)) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'The message must be an object {id, method, request}.', { path: '(message)' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'The message must be an object {id, method, request}.', { path: '(message)' }),
+      });
       return;
     }
     const { id } = message;
     if (!(typeof id === 'string' && id.length <= 100) && !(typeof id === 'number' && Number.isSafeInteger(id))) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'The message needs an "id" (a string or an integer).', { path: 'id' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'The message needs an "id" (a string or an integer).', { path: 'id' }),
+      });
       return;
     }
     const result = await dispatch(options.backend, message.method, message.request, {
-      onInternalError: (method, err) => log(`vxlan-studio serve: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      onInternalError: (method, err) =>
+        log(`vxlan-studio serve: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     send(ws, id, result);
   }
@@ -218,13 +321,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (address === null || typeof address === 'string') throw new Error('The server did not get a TCP address.');
   port = address.port;
   const shownHost = isUnspecified(host) ? hostname() : host;
-  const url = `http://${urlHost(shownHost)}:${port}/?token=${encodeURIComponent(token)}`;
+  const url = `http://${urlHost(shownHost)}:${port}/`;
 
   return {
     url,
     host,
     port,
     token,
+    loginUrl() {
+      const code = newSecret();
+      loginCodes.add(digest(code));
+      return `${url}?${LOGIN_PARAM}=${code}`;
+    },
     emit(event, payload) {
       const checked = events[event].parse(payload);
       const text = JSON.stringify({ event, payload: checked });
