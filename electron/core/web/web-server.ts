@@ -3,14 +3,10 @@
  * WebSocket at /api. Bound to 127.0.0.1 by default; every WebSocket must come from a logged-in
  * browser (the session cookie) or a script holding the token (`Authorization: Bearer`), and, when a
  * browser opens it, from this server's own origin.
- *
- * Logging in: the server mints one-time login URLs (`/?login=CODE`). Opening one swaps the code for
- * an HttpOnly SameSite=Strict session cookie and redirects (303) to `/`, so no secret stays in the
- * address bar, the history or a process's argv after use; a second use of the same code is refused.
+ * Browsers log in by opening a one-time login URL (`/?login=CODE`, login.ts).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -19,6 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { events, type EventName, type EventOf, type Result } from '../../../shared/api/contract';
 import { appError } from '../../../shared/errors/catalogue';
 import { dispatch, type Handlers } from '../backend/dispatch';
+import { createLogin, LOGIN_PARAM, newSecret } from './login';
 import { securityHeaders, serveStatic } from './static-files';
 
 export interface WebServerOptions {
@@ -57,8 +54,6 @@ export interface WebServer {
 
 /** The WebSocket path of the API. */
 export const API_PATH = '/api';
-/** The query parameter of a one-time login URL. */
-export const LOGIN_PARAM = 'login';
 /** A topology may be up to 50 MB in the contract; leave room for JSON escaping. */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
@@ -87,32 +82,6 @@ function parseHostHeader(value: string | undefined): { name: string; port: numbe
   return { name: match[1].toLowerCase(), port: match[2] === undefined ? undefined : Number(match[2]) };
 }
 
-function tokensEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Login codes and sessions are kept as SHA-256 digests: a lookup's timing tells nothing about the secret. */
-function digest(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-function newSecret(): string {
-  return randomBytes(32).toString('hex');
-}
-
-/** Every value of the cookie `name` in a `Cookie` header (RFC 6265 5.4; a name may repeat). */
-function cookieValues(header: string | undefined, name: string): string[] {
-  if (header === undefined) return [];
-  const values: string[] = [];
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq !== -1 && pair.slice(0, eq).trim() === name) values.push(pair.slice(eq + 1).trim());
-  }
-  return values;
-}
-
 function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
   const body = `${text}\n`;
   socket.end(
@@ -134,7 +103,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(32).toString('hex');
+  const token = options.token ?? newSecret();
   const staticDir = path.resolve(options.staticDir);
   const log = options.log ?? (() => undefined);
   const loopbackOnly = isLoopbackHost(host);
@@ -149,50 +118,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   let port = 0;
   const sockets = new Set<WebSocket>();
-  /** Digests of login codes not used yet, and of the sessions they turned into. */
-  const loginCodes = new Set<string>();
-  const sessions = new Set<string>();
   // Cookies are scoped to a host, not a port (RFC 6265 8.5): the port in the name keeps two servers
   // on 127.0.0.1 from overwriting each other's session.
-  const cookieName = (): string => `vxlan-studio-session-${port}`;
-
-  function hasSession(req: IncomingMessage): boolean {
-    return cookieValues(req.headers.cookie, cookieName()).some((value) => sessions.has(digest(value)));
-  }
-
-  function hasBearerToken(req: IncomingMessage): boolean {
-    const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    return match?.[1] !== undefined && tokensEqual(match[1], token);
-  }
-
-  /**
-   * `GET /?login=CODE`: a fresh code becomes a session cookie; an already logged-in browser that
-   * opens a used link again just goes on to the app; anything else is refused.
-   */
-  function answerLogin(req: IncomingMessage, res: ServerResponse, code: string, headers: Record<string, string>): void {
-    const key = digest(code);
-    const noStore = { ...headers, 'Cache-Control': 'no-store' };
-    if (loginCodes.delete(key)) {
-      const session = newSecret();
-      sessions.add(digest(session));
-      res.writeHead(303, {
-        ...noStore,
-        Location: '/',
-        'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-      });
-      res.end();
-      return;
-    }
-    if (hasSession(req)) {
-      res.writeHead(303, { ...noStore, Location: '/' });
-      res.end();
-      return;
-    }
-    const body =
-      'This login link was already used or is not valid: each one logs in one browser, once.\nOpen a new login URL from the terminal running `vxlan-studio serve` (restart it for a new one).\n';
-    res.writeHead(403, { ...noStore, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  }
+  const login = createLogin(token, () => `vxlan-studio-session-${port}`);
 
   /**
    * On a loopback bind only loopback names are valid `Host`s: this defeats DNS rebinding, where a
@@ -220,7 +148,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const code = target.searchParams.get(LOGIN_PARAM);
     // Only GET spends a code: a HEAD from a link previewer must not use up the user's login.
     if (req.method === 'GET' && target.pathname === '/' && code !== null) {
-      answerLogin(req, res, code, headers);
+      login.answer(req, res, code, headers);
       return;
     }
     serveStatic(staticDir, req, res, headers).catch((err: unknown) => {
@@ -250,7 +178,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       refuseUpgrade(socket, 403, 'Forbidden', 'Cross-origin WebSocket refused.');
       return;
     }
-    if (!hasSession(req) && !hasBearerToken(req)) {
+    if (!login.isAuthorised(req)) {
       refuseUpgrade(
         socket,
         401,
@@ -329,9 +257,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     token,
     loginUrl() {
-      const code = newSecret();
-      loginCodes.add(digest(code));
-      return `${url}?${LOGIN_PARAM}=${code}`;
+      return `${url}?${LOGIN_PARAM}=${login.newCode()}`;
     },
     emit(event, payload) {
       const checked = events[event].parse(payload);
