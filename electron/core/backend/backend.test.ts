@@ -280,6 +280,24 @@ describe('file confinement', () => {
     expect(info.ok && (info.value as { workspace?: string }).workspace).toBeUndefined();
   });
 
+  it('allows the files of a workspace that is itself reached through a symlink', async () => {
+    await fs.symlink(work, path.join(tmp, 'work-link'));
+    const web = createBackend({
+      dataDir: path.join(tmp, 'data'),
+      version: '1',
+      transport: 'ws',
+      workingDirectory: work,
+      workspace: path.join(tmp, 'work-link'),
+    });
+    expect(await dispatch(web, 'file.write', { path: path.join(tmp, 'work-link', 'a.vxlan.json'), text: 'x' })).toMatchObject({
+      ok: true,
+    });
+    expect(await dispatch(web, 'file.read', { path: path.join(work, 'a.vxlan.json') })).toMatchObject({
+      ok: true,
+      value: { text: 'x' },
+    });
+  });
+
   it('judges a new file in a folder that does not exist yet by the real folder it would land in', async () => {
     const web = createBackend({
       dataDir: path.join(tmp, 'data'),
