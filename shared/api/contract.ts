@@ -43,10 +43,22 @@ const ErrorDataSchema = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
-const DeployDiagnosticSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), path: z.string(), elementId: z.string().optional() });
+const DeployDiagnosticSchema = z.object({
+  code: z.string(),
+  severity: z.string(),
+  message: z.string(),
+  path: z.string(),
+  elementId: z.string().optional(),
+});
 
 /** One planned command on a host: what the review shows and the runner sends (as `shell`). */
-export const DeployStepSchema = z.object({ index: z.number().int(), argv: z.array(z.string()), shell: z.string(), description: z.string(), kind: z.string() });
+export const DeployStepSchema = z.object({
+  index: z.number().int(),
+  argv: z.array(z.string()),
+  shell: z.string(),
+  description: z.string(),
+  kind: z.string(),
+});
 
 export const DeployStepFailureSchema = z.object({
   step: z.number().int(),
@@ -66,9 +78,17 @@ export const DeployHostResultSchema = z.object({
   failure: DeployStepFailureSchema.optional(),
   error: ErrorDataSchema.optional(),
   drift: z.array(DeployStepSchema).optional(),
-  rollback: z.object({ ok: z.boolean(), commands: z.number().int(), failures: z.array(DeployStepFailureSchema), restored: z.boolean() }).optional(),
+  rollback: z
+    .object({ ok: z.boolean(), commands: z.number().int(), failures: z.array(DeployStepFailureSchema), restored: z.boolean() })
+    .optional(),
   diagnostics: z.array(DeployDiagnosticSchema),
-  timings: z.object({ connectMs: z.number(), observeMs: z.number(), applyMs: z.number(), verifyMs: z.number(), totalMs: z.number() }),
+  timings: z.object({
+    connectMs: z.number(),
+    observeMs: z.number(),
+    applyMs: z.number(),
+    verifyMs: z.number(),
+    totalMs: z.number(),
+  }),
 });
 export type DeployHostResult = z.infer<typeof DeployHostResultSchema>;
 
@@ -100,7 +120,12 @@ export const PairHealthStatusSchema = z.enum(['ok', 'overlay-down', 'underlay-do
 export const FindingCodeSchema = z.enum(FINDING_CODES);
 
 /** A fix command as the review shows it and the runner sends it (`shell` is the quoted argv). */
-export const HealthFixStepSchema = z.object({ argv: z.array(z.string()), shell: z.string(), description: z.string(), kind: z.string() });
+export const HealthFixStepSchema = z.object({
+  argv: z.array(z.string()),
+  shell: z.string(),
+  description: z.string(),
+  kind: z.string(),
+});
 
 /** A diagnosis finding (shared/diagnose `Finding`) with a stable id for `health.applyFix`. */
 export const HealthFindingSchema = z.object({
@@ -190,6 +215,8 @@ export const methods = {
       nativeDialogs: z.boolean(),
       /** Folder where relative paths typed by the user are resolved (web mode). */
       workingDirectory: z.string(),
+      /** Web mode: the only folder (with the app data folder) whose files the page may read and write. */
+      workspace: z.string().optional(),
       /** A topology file the app should open at start (set by `vxlan-studio demo`). */
       initialFile: PathSchema.optional(),
     }),
@@ -197,7 +224,10 @@ export const methods = {
   /** Native "Open" dialog; `null` when the user cancels. UNSUPPORTED in web mode. */
   'file.pickOpen': { request: Empty, response: z.object({ path: PathSchema }).nullable() },
   /** Native "Save As" dialog; `null` when the user cancels. UNSUPPORTED in web mode. */
-  'file.pickSave': { request: z.object({ suggestedName: z.string().max(255) }), response: z.object({ path: PathSchema }).nullable() },
+  'file.pickSave': {
+    request: z.object({ suggestedName: z.string().max(255) }),
+    response: z.object({ path: PathSchema }).nullable(),
+  },
   /** Reads a topology file's text. Parsing and validation happen in shared/ on the caller's side. */
   'file.read': { request: z.object({ path: PathSchema }), response: z.object({ path: PathSchema, text: z.string() }) },
   /** Writes a file atomically (temp file + rename), so a crash never leaves half a file. */

@@ -6,8 +6,8 @@ export const ERROR_CATALOGUE = {
   BAD_REQUEST: { message: 'The request was malformed.', hint: 'This is a bug in VXLAN Studio; please report it.' },
   UNKNOWN_METHOD: { message: 'Unknown API method.', hint: 'The app and its backend are different versions; restart the app.' },
   UNAUTHORIZED: {
-    message: 'The request was refused: missing or wrong access token.',
-    hint: 'Open the exact URL printed by `vxlan-studio serve`.',
+    message: 'The request was refused: this browser is not logged in to web mode.',
+    hint: 'Open the login URL printed by `vxlan-studio serve` (each one works once).',
   },
   FORBIDDEN_SENDER: {
     message: 'The request came from an untrusted window or frame.',
@@ -25,6 +25,10 @@ export const ERROR_CATALOGUE = {
   FILE_WRITE_FAILED: {
     message: 'The file could not be written.',
     hint: 'Check that the folder exists and that you may write to it.',
+  },
+  FILE_OUTSIDE_WORKSPACE: {
+    message: 'Web mode only opens and saves files inside its workspace folder.',
+    hint: 'Move the file into the workspace (or the app data folder), or restart `vxlan-studio serve --workspace DIR` with the folder that holds it.',
   },
   TOPOLOGY_INVALID: { message: 'The topology is not valid.', hint: 'Fix the fields named in the message.' },
   SSH_HOST_INVALID: {

@@ -7,7 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, createDeployService, createHealthService, createSshService, type DeployHandlerOptions } from '../../core/backend';
+import {
+  createBackend,
+  createDeployService,
+  createHealthService,
+  createSshService,
+  type DeployHandlerOptions,
+} from '../../core/backend';
 import { removeLockFiles } from '../../core/deploy/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
@@ -27,14 +33,20 @@ on two routed subnets), writes a topology aimed at them to ./${DEMO_FILE} (one V
 a bridge and an overlay address per host), and serves VXLAN Studio in the browser. Deploy in the app
 connects over SSH from the lab's controller namespace. Ctrl+C stops the server and removes the lab.
 
+The browser is opened with a one-time login URL and another one is printed (each logs in one
+browser, once). The page may only read and write files in the folder of the topology file (the
+workspace) and the app data folder, although the demo runs as root.
+
 Options:
   --hosts N    lab hosts, 2-${MAX_HOSTS} (default 3)
   --port N     web port on 127.0.0.1 (default: a free one)
-  --file PATH  where to write the topology (default ./${DEMO_FILE})
+  --file PATH  where to write the topology (default ./${DEMO_FILE}); its folder is the workspace
   --no-open    do not try to open a browser (one is tried only when a display exists)`;
 
-/** The invoking user's config dir under sudo (so recent files land where they will look), else ours. */
-/** Opens the URL in a browser as the user who ran sudo (never as root) when a display exists. */
+/**
+ * Opens the URL in a browser as the user who ran sudo (never as root) when a display exists.
+ * `url` must be a one-time login URL: it is on xdg-open's command line, which every local user can read.
+ */
 function tryOpen(url: string, io: CliIo): void {
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
   if (spawnSync('sh', ['-c', 'command -v xdg-open'], { encoding: 'utf8' }).status !== 0) return;
@@ -90,7 +102,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         dataDir: defaultDataDir(),
         version: packageVersion(),
         transport: 'ws',
-        workingDirectory: io.cwd,
+        workingDirectory: path.dirname(file),
+        // The demo runs as root: the page gets the topology's folder, not the machine.
+        workspace: path.dirname(file),
         initialFile: file,
       }),
       ...service.handlers,
@@ -102,8 +116,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       `vxlan-studio demo: lab "${DEMO_LAB}" ${reused ? 'reused' : 'up'}: ${lab.hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`,
     );
     io.err(`vxlan-studio demo: topology written to ${file} (open it in the app, press Deploy)`);
-    io.out(`VXLAN Studio demo: ${server.url}`);
-    if (!boolFlag(args, 'no-open')) tryOpen(server.url, io);
+    // Two different one-time codes: the browser spends its own, the printed one stays usable.
+    if (!boolFlag(args, 'no-open')) tryOpen(server.loginUrl(), io);
+    io.out(`VXLAN Studio demo: ${server.loginUrl()}`);
     io.err('vxlan-studio demo: Ctrl+C stops the server and removes the lab.');
     await stopped;
     return EXIT_OK;

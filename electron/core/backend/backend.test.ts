@@ -113,7 +113,10 @@ describe('file.read and file.write', () => {
     const written = await call('file.write', { path: 'lab.vxlan.json', text });
     expect(written).toEqual({ ok: true, value: { path: path.join(work, 'lab.vxlan.json'), bytes: Buffer.byteLength(text) } });
     expect(await fs.readFile(path.join(work, 'lab.vxlan.json'), 'utf8')).toBe(text);
-    expect(await call('file.read', { path: 'lab.vxlan.json' })).toEqual({ ok: true, value: { path: path.join(work, 'lab.vxlan.json'), text } });
+    expect(await call('file.read', { path: 'lab.vxlan.json' })).toEqual({
+      ok: true,
+      value: { path: path.join(work, 'lab.vxlan.json'), text },
+    });
   });
 
   it('replaces an existing file and leaves no temp file behind', async () => {
@@ -263,3 +266,51 @@ describe('native dialogs', () => {
   });
 });
 
+describe('file confinement', () => {
+  it('is off in the desktop app (no workspace): a file the user picked anywhere is read and written', async () => {
+    const desktop = createBackend({ dataDir: path.join(tmp, 'data'), version: '1', transport: 'ipc', workingDirectory: work });
+    const elsewhere = path.join(tmp, 'elsewhere.vxlan.json');
+    expect(await dispatch(desktop, 'file.write', { path: elsewhere, text: 'x' })).toMatchObject({ ok: true });
+    expect(await dispatch(desktop, 'file.read', { path: '../elsewhere.vxlan.json' })).toEqual({
+      ok: true,
+      value: { path: elsewhere, text: 'x' },
+    });
+    const info = await dispatch(desktop, 'app.info', {});
+    expect(info).toMatchObject({ ok: true });
+    expect(info.ok && (info.value as { workspace?: string }).workspace).toBeUndefined();
+  });
+
+  it('allows the files of a workspace that is itself reached through a symlink', async () => {
+    await fs.symlink(work, path.join(tmp, 'work-link'));
+    const web = createBackend({
+      dataDir: path.join(tmp, 'data'),
+      version: '1',
+      transport: 'ws',
+      workingDirectory: work,
+      workspace: path.join(tmp, 'work-link'),
+    });
+    expect(await dispatch(web, 'file.write', { path: path.join(tmp, 'work-link', 'a.vxlan.json'), text: 'x' })).toMatchObject({
+      ok: true,
+    });
+    expect(await dispatch(web, 'file.read', { path: path.join(work, 'a.vxlan.json') })).toMatchObject({
+      ok: true,
+      value: { text: 'x' },
+    });
+  });
+
+  it('judges a new file in a folder that does not exist yet by the real folder it would land in', async () => {
+    const web = createBackend({
+      dataDir: path.join(tmp, 'data'),
+      version: '1',
+      transport: 'ws',
+      workingDirectory: work,
+      workspace: work,
+    });
+    await fs.symlink(tmp, path.join(work, 'up'));
+    expectError(
+      await dispatch(web, 'file.write', { path: 'up/new-folder/deeper/x.vxlan.json', text: 'x' }),
+      'FILE_OUTSIDE_WORKSPACE',
+    );
+    expectError(await dispatch(web, 'file.write', { path: 'new-folder/x.vxlan.json', text: 'x' }), 'FILE_WRITE_FAILED');
+  });
+});

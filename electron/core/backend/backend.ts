@@ -11,6 +11,7 @@ import { readTextFile, resolveUserPath, writeFileAtomic } from './files';
 import { createDeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 import { createHealthHandlers, type HealthHandlerOptions } from './health-handlers';
 import { createSshService } from './ssh-service';
+import { createWorkspace } from './workspace';
 
 /** Native open/save dialogs; only the Electron main can provide them. `null` means cancelled. */
 export interface Dialogs {
@@ -25,6 +26,11 @@ export interface BackendOptions {
   transport: 'ipc' | 'ws';
   /** Relative paths typed by the user resolve against this folder. */
   workingDirectory: string;
+  /**
+   * Web mode: confine file.read, file.write and recent files to this folder and `dataDir`
+   * (workspace.ts). Set only by `serve` and `demo`; the desktop app leaves it out and is not confined.
+   */
+  workspace?: string;
   dialogs?: Dialogs;
   /** Deploy over SSH (deploy.* and hosts.confirmHostKey; see deploy-handlers.ts). */
   deploy?: DeployHandlerOptions;
@@ -58,6 +64,19 @@ export function createBackend(options: BackendOptions): Handlers {
   const autosaveFile = path.join(dataDir, AUTOSAVE_FILE);
   const withRecentLock = createLock();
   const resolve = (p: string): string => resolveUserPath(p, workingDirectory);
+  const workspace = options.workspace === undefined ? undefined : createWorkspace(options.workspace, dataDir);
+  /** Resolves a path from the page and, in web mode, refuses it unless it lies in the workspace. */
+  async function resolveAllowed(input: string): Promise<string> {
+    const file = resolve(input);
+    await workspace?.check(input, file);
+    return file;
+  }
+  /** The recent list as the page may see it: in web mode only entries inside the workspace. */
+  async function visible(paths: string[]): Promise<string[]> {
+    if (workspace === undefined) return paths;
+    const inside = await Promise.all(paths.map((p) => workspace.contains(p)));
+    return paths.filter((_, i) => inside[i]);
+  }
 
   async function writeStore(file: string, value: unknown): Promise<void> {
     try {
@@ -96,6 +115,7 @@ export function createBackend(options: BackendOptions): Handlers {
         platform: process.platform,
         nativeDialogs: dialogs !== undefined,
         workingDirectory,
+        ...(workspace === undefined ? {} : { workspace: workspace.root }),
         ...(options.initialFile === undefined ? {} : { initialFile: options.initialFile }),
       }),
 
@@ -112,23 +132,25 @@ export function createBackend(options: BackendOptions): Handlers {
     },
 
     'file.read': async ({ path: input }) => {
-      const file = resolve(input);
+      const file = await resolveAllowed(input);
       return { path: file, text: await readTextFile(file) };
     },
 
     'file.write': async ({ path: input, text }) => {
-      const file = resolve(input);
+      const file = await resolveAllowed(input);
       return { path: file, bytes: await writeFileAtomic(file, text) };
     },
 
-    'recent.list': async () => ({ paths: await readRecent() }),
+    'recent.list': async () => ({ paths: await visible(await readRecent()) }),
 
+    // The store keeps entries outside the workspace (the desktop app may share the data folder);
+    // web mode only hides them.
     'recent.add': ({ path: input }) =>
       withRecentLock(async () => {
-        const file = resolve(input);
+        const file = await resolveAllowed(input);
         const paths = [file, ...(await readRecent()).filter((p) => p !== file)].slice(0, RECENT_MAX);
         await writeStore(recentFile, { paths });
-        return { paths };
+        return { paths: await visible(paths) };
       }),
 
     'autosave.write': async ({ text, path: input }) => {
@@ -149,11 +171,15 @@ export function createBackend(options: BackendOptions): Handlers {
       try {
         raw = JSON.parse(text);
       } catch {
-        throw new AppError('FILE_READ_FAILED', `The autosave file ${autosaveFile} is damaged (not JSON).`, { path: autosaveFile });
+        throw new AppError('FILE_READ_FAILED', `The autosave file ${autosaveFile} is damaged (not JSON).`, {
+          path: autosaveFile,
+        });
       }
       const parsed = AutosaveFileSchema.safeParse(raw);
       if (!parsed.success) {
-        throw new AppError('FILE_READ_FAILED', `The autosave file ${autosaveFile} is damaged (unexpected fields).`, { path: autosaveFile });
+        throw new AppError('FILE_READ_FAILED', `The autosave file ${autosaveFile} is damaged (unexpected fields).`, {
+          path: autosaveFile,
+        });
       }
       return parsed.data;
     },
@@ -162,7 +188,9 @@ export function createBackend(options: BackendOptions): Handlers {
       try {
         await fs.rm(autosaveFile, { force: true });
       } catch {
-        throw new AppError('FILE_WRITE_FAILED', `The autosave file ${autosaveFile} could not be removed.`, { path: autosaveFile });
+        throw new AppError('FILE_WRITE_FAILED', `The autosave file ${autosaveFile} could not be removed.`, {
+          path: autosaveFile,
+        });
       }
       return {};
     },

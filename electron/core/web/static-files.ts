@@ -53,7 +53,7 @@ export function contentSecurityPolicy(wsOrigin: string): string {
   ].join('; ');
 }
 
-/** Headers sent with every HTTP answer. `no-referrer` matters: the page URL carries the token. */
+/** Headers sent with every HTTP answer. `no-referrer` matters: a login URL carries a one-time code. */
 export function securityHeaders(wsOrigin: string): Record<string, string> {
   return {
     'Content-Security-Policy': contentSecurityPolicy(wsOrigin),
@@ -91,12 +91,18 @@ export function resolveStaticPath(root: string, rawTarget: string): StaticLookup
   }
   const base = path.resolve(root);
   const file = path.resolve(base, ...(segments.length === 0 ? ['index.html'] : segments));
-  if (file !== base && !file.startsWith(base + path.sep)) return { kind: 'refused', reason: 'the path climbs out of the web root' };
+  if (file !== base && !file.startsWith(base + path.sep))
+    return { kind: 'refused', reason: 'the path climbs out of the web root' };
   return { kind: 'file', file };
 }
 
 function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -113,7 +119,12 @@ async function statFile(file: string): Promise<number | undefined> {
  * Answers one GET/HEAD for a static file. A missing path without a file extension falls back to
  * index.html (client-side routes); a missing asset is a 404.
  */
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<void> {
+export async function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'Method not allowed.\n', { ...headers, Allow: 'GET, HEAD' });
     return;

@@ -1,9 +1,10 @@
 /**
  * Web mode: one HTTP server that serves the built renderer and carries the API contract over a
- * WebSocket at /api. Bound to 127.0.0.1 by default; every WebSocket must present the random token
- * from the printed URL and, when a browser opens it, come from this server's own origin.
+ * WebSocket at /api. Bound to 127.0.0.1 by default; every WebSocket must come from a logged-in
+ * browser (the session cookie) or a script holding the token (`Authorization: Bearer`), and, when a
+ * browser opens it, from this server's own origin.
+ * Browsers log in by opening a one-time login URL (`/?login=CODE`, login.ts).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
@@ -14,6 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { events, type EventName, type EventOf, type Result } from '../../../shared/api/contract';
 import { appError } from '../../../shared/errors/catalogue';
 import { dispatch, type Handlers } from '../backend/dispatch';
+import { createLogin, LOGIN_PARAM, newSecret } from './login';
 import { securityHeaders, serveStatic } from './static-files';
 
 export interface WebServerOptions {
@@ -21,7 +23,10 @@ export interface WebServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Access token; 32 random bytes (hex) when omitted. */
+  /**
+   * Secret for scripted clients, sent as `Authorization: Bearer TOKEN` on the WebSocket; 32 random
+   * bytes (hex) when omitted. Never part of a URL.
+   */
   token?: string;
   /** The built renderer (dist/renderer). */
   staticDir: string;
@@ -31,11 +36,16 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
-  /** Full URL to open, token included: `http://127.0.0.1:PORT/?token=TOKEN`. */
+  /** The app's address without any secret: `http://127.0.0.1:PORT/`. */
   url: string;
   host: string;
   port: number;
   token: string;
+  /**
+   * Mints a one-time login URL, `http://127.0.0.1:PORT/?login=CODE`: the first browser to open it
+   * gets the session cookie; the code is dead afterwards.
+   */
+  loginUrl(): string;
   /** Pushes a contract event to every connected page. */
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   /** Closes every socket and the listener. */
@@ -72,12 +82,6 @@ function parseHostHeader(value: string | undefined): { name: string; port: numbe
   return { name: match[1].toLowerCase(), port: match[2] === undefined ? undefined : Number(match[2]) };
 }
 
-function tokensEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
   const body = `${text}\n`;
   socket.end(
@@ -99,7 +103,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(32).toString('hex');
+  const token = options.token ?? newSecret();
   const staticDir = path.resolve(options.staticDir);
   const log = options.log ?? (() => undefined);
   const loopbackOnly = isLoopbackHost(host);
@@ -107,11 +111,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     throw new Error('The access token must be at least 16 printable characters without spaces.');
   }
   if (!existsSync(path.join(staticDir, 'index.html'))) {
-    throw new Error(`The renderer is not built: ${path.join(staticDir, 'index.html')} is missing. Run \`npm run build:renderer\` first.`);
+    throw new Error(
+      `The renderer is not built: ${path.join(staticDir, 'index.html')} is missing. Run \`npm run build:renderer\` first.`,
+    );
   }
 
   let port = 0;
   const sockets = new Set<WebSocket>();
+  // Cookies are scoped to a host, not a port (RFC 6265 8.5): the port in the name keeps two servers
+  // on 127.0.0.1 from overwriting each other's session.
+  const login = createLogin(token, () => `vxlan-studio-session-${port}`);
 
   /**
    * On a loopback bind only loopback names are valid `Host`s: this defeats DNS rebinding, where a
@@ -134,7 +143,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.end('This server only answers to 127.0.0.1, localhost or [::1].\n');
       return;
     }
-    serveStatic(staticDir, req, res, securityHeaders(wsOriginFor(req))).catch((err: unknown) => {
+    const headers = securityHeaders(wsOriginFor(req));
+    const target = new URL(req.url ?? '/', 'http://placeholder');
+    const code = target.searchParams.get(LOGIN_PARAM);
+    // Only GET spends a code: a HEAD from a link previewer must not use up the user's login.
+    if (req.method === 'GET' && target.pathname === '/' && code !== null) {
+      login.answer(req, res, code, headers);
+      return;
+    }
+    serveStatic(staticDir, req, res, headers).catch((err: unknown) => {
       log(`vxlan-studio serve: failed to answer ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -161,9 +178,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       refuseUpgrade(socket, 403, 'Forbidden', 'Cross-origin WebSocket refused.');
       return;
     }
-    const given = target.searchParams.get('token');
-    if (given === null || !tokensEqual(given, token)) {
-      refuseUpgrade(socket, 401, 'Unauthorized', 'Missing or wrong access token: open the exact URL printed by `vxlan-studio serve`.');
+    if (!login.isAuthorised(req)) {
+      refuseUpgrade(
+        socket,
+        401,
+        'Unauthorized',
+        'Not logged in: open the login URL printed by `vxlan-studio serve` (each one works once).',
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -182,7 +203,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   async function answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'Binary messages are not part of the API; send JSON text.', { path: '(message)' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'Binary messages are not part of the API; send JSON text.', { path: '(message)' }),
+      });
       return;
     }
     let message: unknown;
@@ -193,16 +217,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (!isRecord(message)) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'The message must be an object {id, method, request}.', { path: '(message)' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'The message must be an object {id, method, request}.', { path: '(message)' }),
+      });
       return;
     }
     const { id } = message;
     if (!(typeof id === 'string' && id.length <= 100) && !(typeof id === 'number' && Number.isSafeInteger(id))) {
-      send(ws, null, { ok: false, error: appError('BAD_REQUEST', 'The message needs an "id" (a string or an integer).', { path: 'id' }) });
+      send(ws, null, {
+        ok: false,
+        error: appError('BAD_REQUEST', 'The message needs an "id" (a string or an integer).', { path: 'id' }),
+      });
       return;
     }
     const result = await dispatch(options.backend, message.method, message.request, {
-      onInternalError: (method, err) => log(`vxlan-studio serve: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      onInternalError: (method, err) =>
+        log(`vxlan-studio serve: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     send(ws, id, result);
   }
@@ -218,13 +249,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (address === null || typeof address === 'string') throw new Error('The server did not get a TCP address.');
   port = address.port;
   const shownHost = isUnspecified(host) ? hostname() : host;
-  const url = `http://${urlHost(shownHost)}:${port}/?token=${encodeURIComponent(token)}`;
+  const url = `http://${urlHost(shownHost)}:${port}/`;
 
   return {
     url,
     host,
     port,
     token,
+    loginUrl() {
+      return `${url}?${LOGIN_PARAM}=${login.newCode()}`;
+    },
     emit(event, payload) {
       const checked = events[event].parse(payload);
       const text = JSON.stringify({ event, payload: checked });

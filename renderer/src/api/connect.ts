@@ -1,6 +1,7 @@
 /**
  * Picks the transport at start: the preload bridge inside the Electron app, otherwise the WebSocket
- * of web mode with the token from the page URL (`?token=...`, as printed by `vxlan-studio serve`).
+ * of web mode. The page holds no secret: opening the login URL printed by `vxlan-studio serve` gave
+ * this browser an HttpOnly session cookie, which the browser sends with the WebSocket upgrade.
  */
 import type { PreloadBridge } from '../../../shared/api/bridge';
 import type { ApiClient } from '../../../shared/api/contract';
@@ -15,26 +16,22 @@ export interface ConnectEnvironment {
   href: string;
 }
 
-/** The WebSocket URL of the API for a page URL: same host, `/api`, the page's token. */
-export function apiSocketUrl(pageHref: string, token: string): string {
+/** The WebSocket URL of the API for a page URL: same host, `/api`. */
+export function apiSocketUrl(pageHref: string): string {
   const page = new URL(pageHref);
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${page.host}/api?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${page.host}/api`;
 }
 
 /**
- * Connects to the backend. In web mode it also checks the connection with `app.info`, so a wrong
- * token or a stopped server shows up at start, not at the first save.
- * @throws AppError UNAUTHORIZED when the page URL has no token; DISCONNECTED when the server refuses.
+ * Connects to the backend. In web mode it also checks the connection with `app.info`, so a browser
+ * that is not logged in or a stopped server shows up at start, not at the first save.
+ * @throws AppError DISCONNECTED when the server is gone or refuses this browser.
  */
 export async function connectApi(env?: ConnectEnvironment, options: WsClientOptions = {}): Promise<ApiClient> {
   const { bridge, href } = env ?? { bridge: window.vxlanStudio, href: window.location.href };
   if (bridge) return createIpcClient(bridge);
-  const token = new URL(href).searchParams.get('token');
-  if (token === null || token === '') {
-    throw new AppError('UNAUTHORIZED', 'This page was opened without its access token (the ?token=... part of the URL).');
-  }
-  const client = createWsClient(apiSocketUrl(href, token), options);
+  const client = createWsClient(apiSocketUrl(href), options);
   const info = await client.call('app.info', {});
   if (!info.ok) {
     client.close();

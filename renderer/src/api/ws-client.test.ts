@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,24 @@ import { createWsClient, type WsClientOptions } from './ws-client';
 
 /** Node 20 has no global WebSocket; the `ws` package speaks the same browser API. */
 const options: WsClientOptions = { createSocket: (url) => new WebSocket(url) };
+
+/** A script's client: the server's token as a Bearer header (a browser sends its cookie instead). */
+function scripted(token: string): WsClientOptions {
+  return { createSocket: (url) => new WebSocket(url, { headers: { authorization: `Bearer ${token}` } }) };
+}
+
+/** What a browser does: open the one-time login URL, keep the cookie, send it with the socket. */
+async function loggedInBrowser(web: WebServer): Promise<WsClientOptions> {
+  const cookie = await new Promise<string>((resolve, reject) => {
+    http
+      .get(web.loginUrl(), (res) => {
+        res.resume();
+        resolve((res.headers['set-cookie']?.[0] ?? '').split(';', 1)[0] ?? '');
+      })
+      .on('error', reject);
+  });
+  return { createSocket: (url) => new WebSocket(url, { headers: { cookie } }) };
+}
 
 let tmp: string;
 let server: WebServer;
@@ -37,8 +56,8 @@ function env(href: string): { bridge: undefined; href: string } {
 }
 
 describe('connectApi in web mode', () => {
-  it('connects with the token from the page URL and round-trips a file', async () => {
-    const api = await connectApi(env(server.url), options);
+  it('connects as a logged-in browser (the page URL holds no secret) and round-trips a file', async () => {
+    const api = await connectApi(env(server.url), await loggedInBrowser(server));
     const written = await api.call('file.write', { path: 'a.vxlan.json', text: '{"format":1}\n' });
     expect(written).toEqual({ ok: true, value: { path: path.join(tmp, 'a.vxlan.json'), bytes: 13 } });
     expect(await api.call('file.read', { path: 'a.vxlan.json' })).toEqual({
@@ -47,22 +66,15 @@ describe('connectApi in web mode', () => {
     });
   });
 
-  it('fails with UNAUTHORIZED when the page URL has no token', async () => {
+  it('fails with DISCONNECTED, saying how to log in, when the browser is not logged in', async () => {
     const error = await connectApi(env(`http://127.0.0.1:${server.port}/`), options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).data.code).toBe('UNAUTHORIZED');
-    expect((error as AppError).data.message).toContain('?token=');
-  });
-
-  it('fails with DISCONNECTED, without echoing the token, when the server refuses it', async () => {
-    const error = await connectApi(env(`http://127.0.0.1:${server.port}/?token=wrong-token-0123456789`), options).catch((e: unknown) => e);
     expect((error as AppError).data.code).toBe('DISCONNECTED');
-    expect((error as AppError).data.message).toContain('refused');
-    expect((error as AppError).data.message).not.toContain('wrong-token');
+    expect((error as AppError).data.message).toContain('login URL');
   });
 
   it('delivers pushed events to listeners until they unsubscribe', async () => {
-    const api = await connectApi(env(server.url), options);
+    const api = await connectApi(env(server.url), await loggedInBrowser(server));
     const seen: unknown[] = [];
     const off = api.on('menu.command', (payload) => seen.push(payload));
     server.emit('menu.command', { command: 'edit.undo' });
@@ -78,7 +90,7 @@ describe('createWsClient', () => {
   it('answers DISCONNECTED when the server goes away, and reconnects on the next call once it is back', async () => {
     const own = await start(0, 'token-for-reconnect-test');
     const port = own.port;
-    const api = createWsClient(`ws://127.0.0.1:${port}/api?token=token-for-reconnect-test`, options);
+    const api = createWsClient(`ws://127.0.0.1:${port}/api`, scripted('token-for-reconnect-test'));
     expect((await api.call('app.info', {})).ok).toBe(true);
     await own.close();
     const down = await api.call('recent.list', {});
@@ -104,7 +116,7 @@ describe('createWsClient', () => {
       },
     };
     const own = await startWebServer({ staticDir: path.join(tmp, 'web'), backend: stuck, token: 'token-for-midcall-test-' });
-    const api = createWsClient(`ws://127.0.0.1:${own.port}/api?token=token-for-midcall-test-`, options);
+    const api = createWsClient(`ws://127.0.0.1:${own.port}/api`, scripted('token-for-midcall-test-'));
     const pending = api.call('recent.list', {});
     await handlerStarted;
     await own.close();
@@ -113,7 +125,7 @@ describe('createWsClient', () => {
   });
 
   it('keeps request answers apart when many calls are in flight', async () => {
-    const api = createWsClient(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, options);
+    const api = createWsClient(`ws://127.0.0.1:${server.port}/api`, scripted(server.token));
     const names = Array.from({ length: 20 }, (_, i) => `many-${i}.vxlan.json`);
     await Promise.all(names.map((name) => api.call('file.write', { path: name, text: name })));
     const reads = await Promise.all(names.map((name) => api.call('file.read', { path: name })));
@@ -122,7 +134,7 @@ describe('createWsClient', () => {
   });
 
   it('returns the server BAD_REQUEST for a request that breaks the contract', async () => {
-    const api = createWsClient(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, options);
+    const api = createWsClient(`ws://127.0.0.1:${server.port}/api`, scripted(server.token));
     const result = await api.call('file.read', { path: '' });
     expect(result).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', detail: { path: 'path' } } });
     api.close();

@@ -3,7 +3,16 @@
  * `{event, payload}` in. Failures come back as a `Result` with a code (DISCONNECTED when the socket
  * is gone), never as a rejected promise; the next call opens a fresh socket.
  */
-import { events, type ApiClient, type EventName, type EventOf, type MethodName, type RequestOf, type ResponseOf, type Result } from '../../../shared/api/contract';
+import {
+  events,
+  type ApiClient,
+  type EventName,
+  type EventOf,
+  type MethodName,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+} from '../../../shared/api/contract';
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 
 /** The part of the browser WebSocket API this client uses (the `ws` package offers the same in tests). */
@@ -36,10 +45,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isResult(value: unknown): value is Result<unknown> {
   if (!isRecord(value)) return false;
   if (value.ok === true) return 'value' in value;
-  return value.ok === false && isRecord(value.error) && typeof value.error.code === 'string' && typeof value.error.message === 'string';
+  return (
+    value.ok === false && isRecord(value.error) && typeof value.error.code === 'string' && typeof value.error.message === 'string'
+  );
 }
 
-/** The URL without its query, so messages never show the token. */
+/** The URL without its query, so messages never show a secret a script put there. */
 function displayUrl(url: string): string {
   return url.split('?', 1)[0] ?? url;
 }
@@ -107,11 +118,12 @@ export function createWsClient(url: string, options: WsClientOptions = {}): WsAp
       ws.addEventListener('close', () => {
         if (socket === ws) socket = undefined;
         if (!opened) {
-          // A browser shows a refused upgrade (401 for a wrong token) only as a close before open.
+          // A browser shows a refused upgrade (401 when not logged in) only as a close before open.
           resolve(
             appError(
               'DISCONNECTED',
-              `Could not connect to the VXLAN Studio backend at ${displayUrl(url)}: it is not running, or it refused this page's token.`,
+              `Could not connect to the VXLAN Studio backend at ${displayUrl(url)}: it is not running, or it refused this browser ` +
+                '(not logged in: open the login URL printed by `vxlan-studio serve`; each one works once).',
             ),
           );
           return;

@@ -22,6 +22,14 @@ function workingDirectory(): string {
   return state().appInfo?.workingDirectory ?? '';
 }
 
+/** What the path dialogs say about where a typed path lands; web mode only reaches its workspace. */
+function pathHelp(): string {
+  const workspace = state().appInfo?.workspace;
+  if (workspace !== undefined)
+    return `Only files inside the workspace ${workspace} can be opened or saved; relative paths start there.`;
+  return `Relative paths are resolved against ${workingDirectory()}.`;
+}
+
 function nativeDialogs(): boolean {
   return state().appInfo?.nativeDialogs === true;
 }
@@ -81,20 +89,20 @@ export async function newFromTextbook(): Promise<void> {
 }
 
 export async function newFromMesh(): Promise<void> {
-  const n = await askNumber('N-host mesh', `How many hosts (${MESH_MIN}-${MESH_MAX})? They share one unicast-mesh segment (head-end replication).`, 4, MESH_MIN, MESH_MAX);
+  const n = await askNumber(
+    'N-host mesh',
+    `How many hosts (${MESH_MIN}-${MESH_MAX})? They share one unicast-mesh segment (head-end replication).`,
+    4,
+    MESH_MIN,
+    MESH_MAX,
+  );
   if (n === null) return;
   await replaceDocument(meshTemplate(n), null, 'opening the template');
 }
 
 async function pickOpenPath(): Promise<string | null> {
   if (nativeDialogs()) return (await call('file.pickOpen', {}))?.path ?? null;
-  const typed = await askPath(
-    'Open topology',
-    `Path of a *.vxlan.json file. Relative paths are resolved against ${workingDirectory()}.`,
-    '',
-    'Open',
-    state().recent,
-  );
+  const typed = await askPath('Open topology', `Path of a *.vxlan.json file. ${pathHelp()}`, '', 'Open', state().recent);
   return typed === null || typed.trim() === '' ? null : resolvePath(typed, workingDirectory());
 }
 
@@ -106,7 +114,11 @@ export async function openDocument(path?: string): Promise<void> {
     const { text } = await call('file.read', { path: target });
     const parsed = parseTopologyText(text);
     if (!parsed.ok) {
-      await showIssues(`Cannot open ${baseName(target)}`, `${target} is not a valid topology file, so it was not opened. Your drawing is unchanged.`, parsed.issues);
+      await showIssues(
+        `Cannot open ${baseName(target)}`,
+        `${target} is not a valid topology file, so it was not opened. Your drawing is unchanged.`,
+        parsed.issues,
+      );
       return;
     }
     if (!(await replaceDocument(parsed.topology, target, 'opening another file'))) return;
@@ -148,7 +160,7 @@ export async function saveDocument(): Promise<boolean> {
 
 export async function pickSavePath(title: string, suggested: string): Promise<string | null> {
   if (nativeDialogs()) return (await call('file.pickSave', { suggestedName: baseName(suggested) }))?.path ?? null;
-  const typed = await askPath(title, `Relative paths are resolved against ${workingDirectory()}.`, suggested, 'Save');
+  const typed = await askPath(title, pathHelp(), suggested, 'Save');
   return typed === null || typed.trim() === '' ? null : resolvePath(typed, workingDirectory());
 }
 

@@ -89,8 +89,24 @@ export interface DialogButton {
 /** An in-app modal; `resolve` settles the promise of whoever asked (see files/dialogs.ts). */
 export type DialogRequest =
   | { kind: 'confirm'; title: string; message: string; buttons: DialogButton[]; resolve: (id: string | null) => void }
-  | { kind: 'path'; title: string; message: string; initial: string; okLabel: string; suggestions: string[]; resolve: (path: string | null) => void }
-  | { kind: 'number'; title: string; message: string; initial: number; min: number; max: number; resolve: (n: number | null) => void }
+  | {
+      kind: 'path';
+      title: string;
+      message: string;
+      initial: string;
+      okLabel: string;
+      suggestions: string[];
+      resolve: (path: string | null) => void;
+    }
+  | {
+      kind: 'number';
+      title: string;
+      message: string;
+      initial: number;
+      min: number;
+      max: number;
+      resolve: (n: number | null) => void;
+    }
   | { kind: 'issues'; title: string; message: string; issues: { path: string; message: string }[]; resolve: () => void };
 
 export interface AppInfo {
@@ -99,6 +115,8 @@ export interface AppInfo {
   platform: string;
   nativeDialogs: boolean;
   workingDirectory: string;
+  /** Web mode: the folder the page may read and write (with the app data folder). */
+  workspace?: string | undefined;
   /** A topology file to open at start (`vxlan-studio demo`). */
   initialFile?: string | undefined;
 }
