@@ -2,7 +2,8 @@
  * Web mode's file confinement. A page logged in to `vxlan-studio serve` must not get the rights of
  * the process (root under `sudo npm run demo`): every path it names is judged by where it REALLY
  * lies (fs.realpath, so a symlink inside the workspace that points outside is refused) and must be
- * inside the workspace folder or the app's data folder. The desktop app has native dialogs and the
+ * inside the workspace folder, and never in the app's data folder (its known_hosts decides which
+ * hosts are trusted). The desktop app has native dialogs and the
  * user's own rights, so it is never confined (the backend only builds this when serve/demo ask).
  */
 import { promises as fs } from 'node:fs';
@@ -57,26 +58,29 @@ function hasParentSegment(typed: string): boolean {
 
 /**
  * @param root the workspace folder (must exist; `serve --workspace` checks it)
- * @param dataDir the app's data folder (recent files, autosave); may not exist yet
+ * @param dataDir the app's data folder (known_hosts, recent files, autosave): always refused; may not exist yet
  */
 export function createWorkspace(root: string, dataDir: string): Workspace {
   const workspace = path.resolve(root);
-  const allowed = [workspace, path.resolve(dataDir)];
+  const data = path.resolve(dataDir);
 
+  /** Inside the workspace and not inside the data folder, both compared as real paths. */
   async function contains(file: string): Promise<boolean> {
     const real = await realPathOf(file);
     if (real === undefined) return false;
-    for (const folder of allowed) {
-      const realFolder = await realPathOf(folder);
-      if (realFolder !== undefined && isInside(real, realFolder)) return true;
-    }
-    return false;
+    const realWorkspace = await realPathOf(workspace);
+    if (realWorkspace === undefined || !isInside(real, realWorkspace)) return false;
+    // The data folder holds the app's known_hosts (and recent files, autosave): a page that could
+    // write there could trust any host key, so it is off limits even inside the workspace. The page
+    // reaches recent files and autosave through their own API methods.
+    const realData = await realPathOf(data);
+    return realData === undefined || !isInside(real, realData);
   }
 
   function refuse(file: string, why: string): AppError {
     return new AppError(
       'FILE_OUTSIDE_WORKSPACE',
-      `${file} ${why}: web mode only reads and writes files inside the workspace ${workspace} (and the app data folder ${allowed[1] ?? ''}).`,
+      `${file} ${why}: web mode only reads and writes files inside the workspace ${workspace}, never in the app data folder ${data}.`,
       { path: file, workspace },
     );
   }
@@ -86,7 +90,8 @@ export function createWorkspace(root: string, dataDir: string): Workspace {
     contains,
     async check(typed, file) {
       if (hasParentSegment(typed)) throw refuse(file, 'is refused because the typed path contains ".."');
-      if (!(await contains(file))) throw refuse(file, 'lies outside the workspace (symbolic links followed)');
+      if (!(await contains(file)))
+        throw refuse(file, 'lies outside the workspace or in the app data folder (symbolic links followed)');
     },
   };
 }

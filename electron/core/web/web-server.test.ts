@@ -303,12 +303,29 @@ describe('web mode workspace', () => {
     expect((await callApi('file.read', { path: 'lab\u0000.json' })).error?.code).toBe('BAD_REQUEST');
   });
 
-  it('reads and writes files in the app data folder', async () => {
-    // The app creates its data folder on the first recent/autosave write.
+  it('refuses the app data folder, where known_hosts decides which hosts are trusted, and writes nothing there', async () => {
     await fs.mkdir(data, { recursive: true });
-    const file = path.join(data, 'notes.vxlan.json');
-    expect(await callApi('file.write', { path: file, text: 'in data' })).toMatchObject({ ok: true });
-    expect(await callApi('file.read', { path: file })).toMatchObject({ ok: true, value: { text: 'in data' } });
+    await fs.writeFile(path.join(data, 'known_hosts'), 'h1 ssh-ed25519 AAAA\n');
+    expectOutside(await callApi('file.read', { path: path.join(data, 'known_hosts') }));
+    expectOutside(await callApi('file.write', { path: path.join(data, 'known_hosts'), text: 'evil ssh-ed25519 AAAA\n' }));
+    expectOutside(await callApi('file.write', { path: path.join(data, 'notes.vxlan.json'), text: 'in data' }));
+    expect(await fs.readFile(path.join(data, 'known_hosts'), 'utf8')).toBe('h1 ssh-ed25519 AAAA\n');
+    await expect(fs.access(path.join(data, 'notes.vxlan.json'))).rejects.toThrow();
+  });
+
+  it('refuses the data folder also when it lies inside the workspace', async () => {
+    const inner = createBackend({
+      dataDir: path.join(work, '.vxs-data'),
+      version: '0',
+      transport: 'ws',
+      workingDirectory: work,
+      workspace: work,
+    });
+    await fs.mkdir(path.join(work, '.vxs-data'), { recursive: true });
+    await expect(inner['file.write']({ path: '.vxs-data/known_hosts', text: 'evil ssh-ed25519 AAAA\n' })).rejects.toMatchObject({
+      data: { code: 'FILE_OUTSIDE_WORKSPACE' },
+    });
+    await expect(fs.access(path.join(work, '.vxs-data', 'known_hosts'))).rejects.toThrow();
   });
 
   it('refuses to write outside the workspace and writes nothing there', async () => {
