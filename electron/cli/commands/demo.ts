@@ -35,7 +35,7 @@ connects over SSH from the lab's controller namespace. Ctrl+C stops the server a
 
 The browser is opened with a one-time login URL and another one is printed (each logs in one
 browser, once). The page may only read and write files in the folder of the topology file (the
-workspace) and the app data folder, although the demo runs as root.
+workspace), never the app data folder (its known_hosts), although the demo runs as root.
 
 Options:
   --hosts N    lab hosts, 2-${MAX_HOSTS} (default 3)

@@ -1,7 +1,7 @@
 /**
  * `vxlan-studio serve`: web mode. Serves the built renderer and the API contract over a WebSocket,
  * on 127.0.0.1 and a random free port by default. The one printed line is a one-time login URL;
- * the page may only read and write files in the workspace folder and the data folder.
+ * the page may only read and write files in the workspace folder, never in the data folder.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -21,21 +21,22 @@ const USAGE = `Usage: vxlan-studio serve [--workspace DIR] [--host ADDR] [--port
 Serves VXLAN Studio in the browser (web mode) and prints exactly one line:
   VXLAN Studio web mode: http://127.0.0.1:PORT/?login=CODE
 Open that URL: it logs this browser in (a session cookie) and works only once. Stop with Ctrl+C.
-The page may only open and save files inside the workspace folder and the data folder.
+The page may only open and save files inside the workspace folder (never the data folder, whose
+known_hosts decides which hosts are trusted).
 
 Options:
   --workspace DIR   the folder whose files the page may read and write; relative paths typed in the
                     app resolve against it (default: the current folder)
   --host ADDR       address to bind (default 127.0.0.1); a non-loopback address needs --allow-remote
   --port N          TCP port, 0 = a free one (default 0)
-  --data-dir DIR    where recent files and the autosave live (default $XDG_CONFIG_HOME/vxlan-studio or ~/.config/vxlan-studio)
+  --data-dir DIR    where known_hosts, recent files and the autosave live (default $XDG_CONFIG_HOME/vxlan-studio or ~/.config/vxlan-studio)
   --static DIR      the built renderer (default dist/renderer; build it with \`npm run build:renderer\`)
   --token T         for scripts: a SECRET (at least 16 printable characters) a WebSocket client sends as
                     \`Authorization: Bearer T\`; whoever has it can read and write the workspace and deploy.
                     A command line is visible to every local user (ps), so pass it only where that is fine
   --allow-remote    allow binding a non-loopback address. RISK: anyone who can reach the port and log in
-                    (or learns the token) can read and overwrite every file in the workspace and the data
-                    folder and deploy to your hosts with this process's SSH access; the traffic is plain
+                    (or learns the token) can read and overwrite every file in the workspace and deploy to
+                    your hosts with this process's SSH access; the traffic is plain
                     HTTP, so anyone on the path can read it. Use only on a network you trust`;
 
 function parseHost(text: string | undefined, allowRemote: boolean): string {

@@ -3,6 +3,7 @@
  * Electron main wraps it in IPC, `vxlan-studio serve` in a WebSocket; neither adds behaviour.
  */
 import { promises as fs } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors/catalogue';
@@ -11,6 +12,7 @@ import { readTextFile, resolveUserPath, writeFileAtomic } from './files';
 import { createDeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 import { createHealthHandlers, type HealthHandlerOptions } from './health-handlers';
 import { createSshService } from './ssh-service';
+import { defaultAppKnownHostsFile } from '../ssh/known-hosts';
 import { createWorkspace } from './workspace';
 
 /** Native open/save dialogs; only the Electron main can provide them. `null` means cancelled. */
@@ -27,7 +29,8 @@ export interface BackendOptions {
   /** Relative paths typed by the user resolve against this folder. */
   workingDirectory: string;
   /**
-   * Web mode: confine file.read, file.write and recent files to this folder and `dataDir`
+   * Web mode: confine file.read, file.write and recent files to this folder, never `dataDir`, the
+   * known_hosts folder or ~/.ssh
    * (workspace.ts). Set only by `serve` and `demo`; the desktop app leaves it out and is not confined.
    */
   workspace?: string;
@@ -64,7 +67,13 @@ export function createBackend(options: BackendOptions): Handlers {
   const autosaveFile = path.join(dataDir, AUTOSAVE_FILE);
   const withRecentLock = createLock();
   const resolve = (p: string): string => resolveUserPath(p, workingDirectory);
-  const workspace = options.workspace === undefined ? undefined : createWorkspace(options.workspace, dataDir);
+  // Files that decide which hosts are trusted or how SSH logs in stay out of the page's reach even
+  // when a workspace (say the home folder) contains them.
+  const trust = [
+    path.dirname(options.deploy?.knownHostsFile ?? options.deploy?.lab?.keys.knownHosts ?? defaultAppKnownHostsFile()),
+    path.join(homedir(), '.ssh'),
+  ];
+  const workspace = options.workspace === undefined ? undefined : createWorkspace(options.workspace, dataDir, trust);
   /** Resolves a path from the page and, in web mode, refuses it unless it lies in the workspace. */
   async function resolveAllowed(input: string): Promise<string> {
     const file = resolve(input);

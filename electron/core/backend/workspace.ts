@@ -59,10 +59,13 @@ function hasParentSegment(typed: string): boolean {
 /**
  * @param root the workspace folder (must exist; `serve --workspace` checks it)
  * @param dataDir the app's data folder (known_hosts, recent files, autosave): always refused; may not exist yet
+ * @param alsoRefused more files or folders that decide trust and are refused even inside the
+ *   workspace: the app's known_hosts folder, the lab's known_hosts, `~/.ssh`
  */
-export function createWorkspace(root: string, dataDir: string): Workspace {
+export function createWorkspace(root: string, dataDir: string, alsoRefused: readonly string[] = []): Workspace {
   const workspace = path.resolve(root);
   const data = path.resolve(dataDir);
+  const refused = [data, ...alsoRefused.map((p) => path.resolve(p))];
 
   /** Inside the workspace and not inside the data folder, both compared as real paths. */
   async function contains(file: string): Promise<boolean> {
@@ -73,8 +76,11 @@ export function createWorkspace(root: string, dataDir: string): Workspace {
     // The data folder holds the app's known_hosts (and recent files, autosave): a page that could
     // write there could trust any host key, so it is off limits even inside the workspace. The page
     // reaches recent files and autosave through their own API methods.
-    const realData = await realPathOf(data);
-    return realData === undefined || !isInside(real, realData);
+    for (const folder of refused) {
+      const realFolder = await realPathOf(folder);
+      if (realFolder !== undefined && isInside(real, realFolder)) return false;
+    }
+    return true;
   }
 
   function refuse(file: string, why: string): AppError {

@@ -313,6 +313,24 @@ describe('web mode workspace', () => {
     await expect(fs.access(path.join(data, 'notes.vxlan.json'))).rejects.toThrow();
   });
 
+  it('refuses the folder of the app known_hosts also when it lies inside the workspace', async () => {
+    const trusted = path.join(work, 'trust', 'known_hosts');
+    const inner = createBackend({
+      dataDir: data,
+      version: '0',
+      transport: 'ws',
+      workingDirectory: work,
+      workspace: work,
+      deploy: { knownHostsFile: trusted },
+    });
+    await expect(inner['file.write']({ path: 'trust/known_hosts', text: 'evil ssh-ed25519 AAAA\n' })).rejects.toMatchObject({
+      data: { code: 'FILE_OUTSIDE_WORKSPACE' },
+    });
+    await expect(fs.access(trusted)).rejects.toThrow();
+    // Beside it, the workspace is open as usual.
+    await expect(inner['file.write']({ path: 'trusty.vxlan.json', text: '{}' })).resolves.toBeDefined();
+  });
+
   it('refuses the data folder also when it lies inside the workspace', async () => {
     const inner = createBackend({
       dataDir: path.join(work, '.vxs-data'),
