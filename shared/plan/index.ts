@@ -10,4 +10,5 @@ export * from './shell';
 export * from './commands';
 export * from './desired';
 export * from './diff';
+export * from './stale';
 export * from './compile';
