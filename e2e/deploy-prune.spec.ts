@@ -53,6 +53,9 @@ test('devices of a deleted segment are listed under "Remove (no longer drawn)" a
   // The host groups keep the other removals (the overlay address) and leave the devices to the heading above.
   for (const id of ids) await expect(deploy.reviewHost(id).getByTestId('review-remove')).not.toContainText('vxlan100');
 
+  // Kept for looking at the dialog after a run (test-results/ is not committed).
+  await page.screenshot({ path: 'test-results/deploy-prune-review.png' });
+
   await toggle.uncheck();
   await expect(prune).toContainText('They stay on their hosts.');
   await deploy.applyButton.click();
