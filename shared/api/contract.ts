@@ -51,13 +51,17 @@ const DeployDiagnosticSchema = z.object({
   elementId: z.string().optional(),
 });
 
-/** One planned command on a host: what the review shows and the runner sends (as `shell`). */
+/**
+ * One planned command on a host: what the review shows and the runner sends (as `shell`). `prune`:
+ * it only serves removing a device the drawing no longer has (the review's "Remove (no longer drawn)").
+ */
 export const DeployStepSchema = z.object({
   index: z.number().int(),
   argv: z.array(z.string()),
   shell: z.string(),
   description: z.string(),
   kind: z.string(),
+  prune: z.boolean().optional(),
 });
 
 export const DeployStepFailureSchema = z.object({
@@ -75,6 +79,11 @@ export const DeployHostResultSchema = z.object({
   outcome: DeployOutcomeSchema,
   steps: z.array(DeployStepSchema),
   applied: z.number().int(),
+  /**
+   * Devices carrying this drawing's mark that it no longer has: the `prune` steps remove them when
+   * the request pruned, else they are left in place. Absent from backends that predate it.
+   */
+  stale: z.array(z.string()).optional(),
   failure: DeployStepFailureSchema.optional(),
   error: ErrorDataSchema.optional(),
   drift: z.array(DeployStepSchema).optional(),
@@ -97,6 +106,8 @@ export const DeployResultSchema = z.object({
   topologyId: z.string(),
   runId: z.string(),
   ok: z.boolean(),
+  /** Whether the run removed (`deploy.apply`) or planned to remove (`deploy.preview`) devices no longer drawn. */
+  prune: z.boolean().optional(),
   hosts: z.array(DeployHostResultSchema),
   diagnostics: z.array(DeployDiagnosticSchema),
   durationMs: z.number(),
@@ -112,6 +123,12 @@ const DeployRequestSchema = z.object({
   /** Only these hosts (ids); default all. */
   hostIds: z.array(z.string().min(1).max(64)).max(10_000).optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  /**
+   * apply (and its preview): also remove the devices carrying this drawing's mark that it no longer
+   * has. Default false: they are left in place and listed in each host's `stale`. Devices of other
+   * drawings are never touched either way.
+   */
+  prune: z.boolean().optional(),
 });
 
 /** Health (live tunnel checks and findings; electron/core/health). */

@@ -26,6 +26,7 @@ export const PLAN_CODES = {
   PLAN_VALUE_INVALID: 'An address in the topology is not valid; no command is made from it.',
   PLAN_NAME_CLASH: 'A device we would create has the name of an interface we do not own.',
   PLAN_PROTECTED: 'A change would touch the underlay or SSH interface or address; it is left out.',
+  PLAN_OTHER_DRAWING: 'A device on the host carries the mark of another drawing: it is left alone.',
   PLAN_PORT_MISSING: 'An extra bridge port named in the topology does not exist on the host.',
   PLAN_HOST_UNKNOWN: 'A host id asked for is not in the topology.',
   PLAN_REFUSED: 'The topology or host has errors; no commands are made until they are fixed.',

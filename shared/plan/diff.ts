@@ -2,9 +2,9 @@
  * Desired vs observed -> the minimal steps that converge a host, and teardown of what we own.
  *
  * Ownership rules: only links whose alias is our mark (`ownerMark(topologyId)`) are ever changed or
- * deleted; an interface of the same name without our mark is an error (no step). The underlay
- * interface and whatever carries the SSH session (`protect`) are never touched. Foreign bridge
- * ports (VM taps) are attached, and on teardown detached, never deleted.
+ * deleted; an interface of the same name without our mark (an admin's, or another drawing's) is an
+ * error (no step). The underlay interface and whatever carries the SSH session (`protect`) are never
+ * touched. Foreign bridge ports (VM taps) are attached, and on teardown detached, never deleted.
  */
 import type { Diagnostic } from '../validate/diagnostic';
 import { cidrContains, parseAddress, parseCidr } from '../validate/ip';
@@ -22,10 +22,10 @@ import {
   linkNomaster,
   linkUp,
   vxlanAdd,
-  vxlanAddArgv,
 } from './commands';
-import { ownerMark } from './mark';
+import { markOwner, ownerMark } from './mark';
 import { protectedChange, protectedPath, type ProtectedPath } from './protect';
+import { recreateArgv, staleSteps } from './stale';
 import type { DesiredHostState, DesiredLink, DesiredVxlan, HostDiff, ProtectOptions, Step } from './types';
 
 /** Canonical form of an address for comparison (`FD00::1` and `fd00:0::1` are the same). */
@@ -61,22 +61,6 @@ export function vxlanDrift(desired: DesiredVxlan, observed: ObservedVxlan): stri
   return out;
 }
 
-/** The argv list that re-creates an observed link of ours (the inverse of deleting it). */
-function recreateArgv(link: ObservedLink): string[][] {
-  if (link.kind === 'vxlan' && link.vxlan) {
-    const out = [vxlanAddArgv(link.name, link.vxlan)];
-    if (link.alias !== undefined) out.push(linkAlias(link.name, link.alias).argv);
-    out.push(linkMtu(link.name, link.mtu).argv);
-    return out;
-  }
-  if (link.kind === 'bridge') {
-    const out = [bridgeAdd(link.name).argv];
-    if (link.alias !== undefined) out.push(linkAlias(link.name, link.alias).argv);
-    return out;
-  }
-  return [];
-}
-
 function protectDiag(
   desired: { hostId: string; hostName: string },
   what: string,
@@ -94,6 +78,27 @@ function protectDiag(
   };
 }
 
+/**
+ * A device the drawing wants (or wants to enslave) exists already and is not ours: an admin's own,
+ * or another drawing's (named, so the user knows which drawing to change).
+ */
+function clashDiag(desired: DesiredHostState, have: ObservedLink, path: string, element: { kind: Diagnostic['elementKind']; id: string }): Diagnostic {
+  const owner = markOwner(have.alias);
+  const whose = owner !== undefined ? `that belongs to drawing ${owner}` : `that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}`;
+  return {
+    code: 'PLAN_NAME_CLASH',
+    severity: 'error',
+    message: `${desired.hostName} already has an interface ${have.name}${have.kind ? ` (${have.kind})` : ''} ${whose}; it is left alone`,
+    elementKind: element.kind,
+    elementId: element.id,
+    path,
+    hint:
+      owner !== undefined
+        ? `Rename the device in this drawing, or remove it from drawing ${owner} and deploy that one first.`
+        : 'Rename the device in the topology, or remove the existing interface by hand if it is a leftover.',
+  };
+}
+
 function protection(desired: DesiredHostState, protect: ProtectOptions | undefined, observed: ObservedHostState): ProtectedPath {
   return protectedPath(observed, protect, desired.underlayInterface);
 }
@@ -102,7 +107,8 @@ function protection(desired: DesiredHostState, protect: ProtectOptions | undefin
  * Compares desired with observed state and returns only the steps that are missing or drifted:
  * re-create VXLAN devices whose parameters changed (del + add), MTU, bridge membership, all-zero FDB
  * entries (append missing, delete stale), addresses on our devices, up state, and delete links that
- * carry our mark but are no longer desired. A converged host yields no steps.
+ * carry our mark but are no longer desired (marked `prune`: see `staleSteps`, `pruneChoice`). A
+ * converged host yields no steps.
  *
  * Never touches: links without our mark (a clash is an error diagnostic), the underlay interface,
  * `opts.protect` interfaces and addresses, and interfaces holding a protected address.
@@ -119,7 +125,6 @@ export function diffHost(
   const guard = protection(desired, opts.protect, observed);
   const byName = new Map<string, ObservedLink>();
   for (const l of observed.links) byName.set(l.name, l);
-  const desiredNames = new Set(desired.links.map((l) => l.name));
 
   const deletes: Step[] = [];
   const creates: Step[] = [];
@@ -135,25 +140,11 @@ export function diffHost(
   /** Desired links we may not touch (the name belongs to someone else): nothing that depends on them is planned. */
   const blocked = new Set<string>();
 
-  // Stale links of ours: carry our mark but are not desired any more.
-  for (const l of observed.links) {
-    if (l.alias !== mark || desiredNames.has(l.name)) continue;
-    deletes.push(linkDel(l.name, 'no longer in the topology', recreateArgv(l)));
-  }
-
   for (const want of desired.links) {
     const have = byName.get(want.name);
     if (have !== undefined && have.alias !== mark) {
       blocked.add(want.name);
-      diagnostics.push({
-        code: 'PLAN_NAME_CLASH',
-        severity: 'error',
-        message: `${desired.hostName} already has an interface ${want.name}${have.kind ? ` (${have.kind})` : ''} that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}; it is left alone`,
-        elementKind: want.kind === 'bridge' ? 'host' : 'membership',
-        elementId: want.elementId,
-        path: want.path,
-        hint: 'Rename the device in the topology, or remove the existing interface by hand if it is a leftover.',
-      });
+      diagnostics.push(clashDiag(desired, have, want.path, { kind: want.kind === 'bridge' ? 'host' : 'membership', id: want.elementId }));
       continue;
     }
     let recreate = have === undefined;
@@ -197,6 +188,11 @@ export function diffHost(
   for (const p of desired.ports) {
     if (!usable(p.master)) continue;
     const have = byName.get(p.ifname);
+    if (have !== undefined && markOwner(have.alias) !== undefined && have.alias !== mark) {
+      // Another drawing's device: enslaving it here would cut it out of that drawing's overlay.
+      diagnostics.push(clashDiag(desired, have, p.path, { kind: 'membership', id: p.elementId }));
+      continue;
+    }
     if (have === undefined && observed.assumed !== true) {
       diagnostics.push({
         code: 'PLAN_PORT_MISSING',
@@ -297,7 +293,9 @@ export function diffHost(
     }
   }
 
-  const steps = [...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups];
+  // Stale links of ours go first, like re-creates: a device renamed in the drawing frees its VNI.
+  const stale = staleSteps(desired, observed, fresh);
+  const steps = [...stale, ...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups];
   return { steps: withoutProtected(steps, guard, desired, diagnostics), diagnostics };
 }
 

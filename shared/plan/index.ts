@@ -10,5 +10,6 @@ export * from './shell';
 export * from './commands';
 export * from './desired';
 export * from './diff';
+export * from './stale';
 export * from './compile';
 export * from './protect';

@@ -21,3 +21,14 @@ export function ownerMark(topologyId: string): string {
 export function isStudioMark(alias: string | undefined): boolean {
   return alias !== undefined && alias.startsWith(OWNER_ALIAS_PREFIX);
 }
+
+/**
+ * The topology id in a VXLAN Studio mark, or undefined for any other alias.
+ *
+ * @example
+ * markOwner('vxlan-studio:textbook-3f9a1c2e') // 'textbook-3f9a1c2e'
+ * markOwner("admin's own") // undefined
+ */
+export function markOwner(alias: string | undefined): string | undefined {
+  return isStudioMark(alias) ? (alias as string).slice(OWNER_ALIAS_PREFIX.length) : undefined;
+}

@@ -52,6 +52,12 @@ export interface Step {
   address?: string;
   /** Conditions checked on the host before running; see `Guard`. */
   guards?: Guard[];
+  /**
+   * Set on the steps that only serve removing a device of ours the topology no longer has (it
+   * carries our mark but is not desired any more). They run only when the deploy prunes; see
+   * `pruneChoice`.
+   */
+  prune?: true;
 }
 
 /** The plan for one host. */

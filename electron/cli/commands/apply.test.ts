@@ -60,6 +60,17 @@ describe('vxlan-studio apply / destroy / status input checks', () => {
     expect(r.stderr).toContain('--concurrency must be a number 1-256, got "0"');
   });
 
+  it('takes --prune only on apply: destroy and status refuse it before contacting any host (exit 2)', () => {
+    for (const action of ['destroy', 'status']) {
+      const r = cli(action, 'examples/textbook.vxlan.json', '--prune', '--yes');
+      expect(r.status, action).toBe(2);
+      expect(r.stderr, action).toContain('--prune is an option of apply only');
+    }
+    expect(cli('apply', '--help').stdout).toContain(
+      '--prune                 also remove the devices this topology created that it no longer has',
+    );
+  });
+
   it('documents the --json schema and the exit codes in --help', () => {
     const r = cli('apply', '--help');
     expect(r.status).toBe(0);

@@ -31,13 +31,17 @@ function usage(action: DeployAction): string {
       'Observes every host over SSH and shows what apply would change, then runs one health round\n(reachability, tunnels, DF-bit MTU probes, firewall) and prints its findings, as `diagnose` does.\nChanges nothing.',
   }[action];
   const confirm = action === 'status' ? '' : '\n  --yes                   do not ask; needed without a terminal';
-  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'} [--identity FILE] [--known-hosts FILE]
+  const prune =
+    action === 'apply'
+      ? '\n  --prune                 also remove the devices this topology created that it no longer has (they\n                          carry its mark); without it they are left in place and listed as "left"'
+      : '';
+  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune]' : ''} [--identity FILE] [--known-hosts FILE]
        [--accept-new-host-keys] [--concurrency N] [--lab NAME]
 
 ${what}
 
 Options:
-  --json                  one JSON object on stdout (schema below); no prompts${confirm}
+  --json                  one JSON object on stdout (schema below); no prompts${confirm}${prune}
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
@@ -50,16 +54,19 @@ Options:
 Passwords and key passphrases are asked on the terminal (not echoed); never with --json or
 without a terminal.
 
+Devices of other topologies (another drawing's mark) are never touched; they are named as notes.
+
 Exit codes: 0 every host converged (status: every host reachable), 1 some host failed or is
 unreachable (status: also when changes are pending or a health finding is an error), 2 bad input
 (file, field or option).
 
 --json schema (version 1):
   { "version": 1, "action": "${action}", "topology": id|null, "ok": bool, "exitCode": 0|1|2,
-    "runId": string|null, "durationMs": n,
+    "runId": string|null, "durationMs": n, "prune": bool,
     "hosts": [ { "id", "name",
                  "outcome": "unchanged"|"applied"|"pending"|"failed"|"rolled-back"|"unreachable",
-                 "steps": [ { "index", "shell", "description" } ], "applied": n,
+                 "steps": [ { "index", "shell", "description", "prune": bool } ], "applied": n,
+                 "stale": [ device names no longer drawn: removed with prune, else left ],
                  "failure": { "step", "argv", "shell", "exitCode", "stderrTail" }|null,
                  "error": { "code", "message" }|null, "drift": [shell...],
                  "rollback": { "ok", "commands", "failures", "restored" }|null,
@@ -76,9 +83,8 @@ const SPEC = {
   'accept-new-host-keys': 'boolean',
   concurrency: 'string',
   lab: 'string',
+  prune: 'boolean',
 } as const;
-
-
 
 /** Exit code of a run: 0 converged, 1 any host not. */
 function exitOf(action: DeployAction, r: DeployResult): number {
@@ -104,6 +110,11 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     const knownHostsFlag = stringFlag(args, 'known-hosts');
     const lab = await loadLabOption(stringFlag(args, 'lab'));
     const yes = boolFlag(args, 'yes');
+    const prune = boolFlag(args, 'prune');
+    if (prune && action !== 'apply')
+      throw new UsageError(
+        `--prune is an option of apply only (${action} ${action === 'destroy' ? 'removes everything the topology created' : 'changes nothing'})`,
+      );
     const interactive = !json && isInteractive();
     if (action !== 'status' && !yes && !interactive) {
       throw new UsageError(
@@ -125,7 +136,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
         : {}),
     });
     try {
-      const base = { topology, connect: ssh.connect, ...(concurrency === undefined ? {} : { concurrency }) };
+      const base = { topology, connect: ssh.connect, prune, ...(concurrency === undefined ? {} : { concurrency }) };
       if (action !== 'status' && !yes) {
         const preview = await runDeploy({ ...base, action, dryRun: true });
         io.out(formatDiff(preview));

@@ -58,7 +58,13 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
 
   async function run(
     action: DeployAction,
-    request: { topology: string; runId?: string | undefined; hostIds?: string[] | undefined; concurrency?: number | undefined },
+    request: {
+      topology: string;
+      runId?: string | undefined;
+      hostIds?: string[] | undefined;
+      concurrency?: number | undefined;
+      prune?: boolean | undefined;
+    },
     dryRun: boolean,
   ): Promise<DeployResult> {
     const topology = parseTopology(request.topology);
@@ -81,6 +87,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         onProgress: (p) => emit('deploy.progress', p),
         ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),
         ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
+        prune: request.prune === true,
       });
     } finally {
       runs.delete(runId);

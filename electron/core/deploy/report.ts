@@ -16,12 +16,16 @@ export interface DeployJson {
   exitCode: number;
   runId: string | null;
   durationMs: number;
+  /** Whether devices no longer drawn were removed (`--prune`). */
+  prune: boolean;
   hosts: Array<{
     id: string;
     name: string;
     outcome: HostDeployResult['outcome'];
-    steps: Array<{ index: number; shell: string; description: string }>;
+    steps: Array<{ index: number; shell: string; description: string; prune: boolean }>;
     applied: number;
+    /** Devices carrying this topology's mark that it no longer has: removed with `prune`, else left in place. */
+    stale: string[];
     failure: HostDeployResult['failure'] | null;
     error: { code: string; message: string } | null;
     drift: string[];
@@ -47,12 +51,14 @@ export function deployJson(
     exitCode,
     runId: result?.runId ?? null,
     durationMs: result?.durationMs ?? 0,
+    prune: result?.prune ?? false,
     hosts: (result?.hosts ?? []).map((h) => ({
       id: h.hostId,
       name: h.hostName,
       outcome: h.outcome,
-      steps: h.steps.map((s) => ({ index: s.index, shell: s.shell, description: s.description })),
+      steps: h.steps.map((s) => ({ index: s.index, shell: s.shell, description: s.description, prune: s.prune === true })),
       applied: h.applied,
+      stale: h.stale,
       failure: h.failure ?? null,
       error: h.error ? { code: h.error.code, message: h.error.message } : null,
       drift: (h.drift ?? []).map((s) => s.shell),
@@ -70,6 +76,16 @@ export function deployJson(
   };
 }
 
+/**
+ * What happens to the devices a host has that the drawing no longer has: one line when the run
+ * leaves them (`left: vxlan200 (no longer drawn; use --prune to remove)`), none when it removes them
+ * (their steps say so).
+ */
+function staleLine(h: HostDeployResult, prune: boolean): string | undefined {
+  if (prune || h.stale.length === 0) return undefined;
+  return `left: ${h.stale.join(', ')} (no longer drawn; use --prune to remove)`;
+}
+
 /** The per-host diff as shown before asking for confirmation. */
 export function formatDiff(result: DeployResult): string {
   const lines: string[] = [];
@@ -78,14 +94,17 @@ export function formatDiff(result: DeployResult): string {
       lines.push(`${h.hostName}: cannot plan: ${h.error?.message ?? h.outcome}`);
       continue;
     }
-    if (h.steps.length === 0) {
-      lines.push(`${h.hostName}: up to date, nothing to change`);
-      continue;
-    }
-    lines.push(`${h.hostName}: ${h.steps.length} change${h.steps.length === 1 ? '' : 's'}`);
+    if (h.steps.length === 0) lines.push(`${h.hostName}: up to date, nothing to change`);
+    else lines.push(`${h.hostName}: ${h.steps.length} change${h.steps.length === 1 ? '' : 's'}`);
     for (const s of h.steps)
-      lines.push(`  ${s.kind.endsWith('del') || s.kind === 'link-nomaster' ? '-' : '+'} ${s.shell}    # ${s.description}`);
-    for (const d of h.diagnostics) lines.push(`  ${d.severity}: ${d.path}: ${d.message}`);
+      lines.push(
+        `  ${s.kind.endsWith('del') || s.kind === 'link-nomaster' ? '-' : '+'} ${s.shell}    # ${s.description}${s.prune === true ? ' [--prune]' : ''}`,
+      );
+    const left = staleLine(h, result.prune);
+    if (left !== undefined) lines.push(`  ${left}`);
+    // Notes (another drawing's devices, left alone) are worth a line even when nothing changes.
+    for (const d of h.diagnostics)
+      if (h.steps.length > 0 || d.severity === 'info') lines.push(`  ${d.severity}: ${d.path}: ${d.message}`);
   }
   return lines.join('\n');
 }
@@ -111,6 +130,8 @@ export function formatOutcome(result: DeployResult): string {
     if (h.rollback)
       line += `\n${' '.repeat(width + 2)}rollback: ${h.rollback.ok ? `undid the ${h.rollback.commands} command${h.rollback.commands === 1 ? '' : 's'} applied` : `FAILED (${h.rollback.failures.length} command(s) failed)`}`;
     if (h.drift) line += `\n${' '.repeat(width + 2)}still differs: ${h.drift.map((s) => s.shell).join('; ')}`;
+    const left = staleLine(h, result.prune);
+    if (left !== undefined) line += `\n${' '.repeat(width + 2)}${left}`;
     return line;
   });
   const counts = new Map<string, number>();

@@ -14,9 +14,11 @@ import {
   desiredFromIndex,
   diffHost,
   indexTopology,
+  otherDrawings,
   planTeardown,
   protectedChange,
   protectedPath,
+  pruneChoice,
   type HostFacts,
   type ProtectOptions,
   type ProtectedPath,
@@ -76,6 +78,11 @@ export interface DeployOptions {
   signal?: AbortSignal;
   /** Observe and diff only (no lock, no change): the preview shown before apply or destroy. */
   dryRun?: boolean;
+  /**
+   * apply/status: also remove the devices carrying this topology's mark that it no longer has (the
+   * plan's `prune` steps). Default false: they are left in place and listed in each host's `stale`.
+   */
+  prune?: boolean;
   onProgress?: (p: DeployProgress) => void;
   runId?: string;
   /**
@@ -94,6 +101,7 @@ function planned(steps: readonly Step[]): PlannedStep[] {
     shell: argvToShell(s.argv),
     description: s.description,
     kind: s.kind,
+    ...(s.prune === true ? { prune: true } : {}),
   }));
 }
 
@@ -229,6 +237,7 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
     topologyId: t.id,
     runId,
     ok,
+    prune: opts.prune === true,
     hosts: results,
     diagnostics,
     durationMs: Math.round(performance.now() - started),
@@ -270,6 +279,7 @@ async function runHost(
     outcome: 'unchanged',
     steps: [],
     applied: 0,
+    stale: [],
     diagnostics: [],
     timings: { connectMs: 0, observeMs: 0, applyMs: 0, verifyMs: 0, totalMs: 0 },
   };
@@ -341,16 +351,23 @@ async function runHost(
     if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
     const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
     if (addrs.length > 0) protect.addresses = addrs;
-    const plan = (state: ObservedHostState): { steps: Step[]; diagnostics: Diagnostic[] } => {
+    const plan = (state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
       if (opts.action === 'destroy') {
         const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
-        return { steps: td.steps, diagnostics: td.diagnostics };
+        return { steps: td.steps, stale: [], diagnostics: td.diagnostics };
       }
       const d = diffHost(desired, state, { protect });
-      return { steps: d.steps, diagnostics: [...desired.diagnostics, ...d.diagnostics] };
+      // The plan marks what only serves removing devices no longer drawn; the run's choice filters.
+      const chosen = pruneChoice(d.steps, opts.prune === true);
+      return {
+        steps: chosen.steps,
+        stale: chosen.stale,
+        diagnostics: [...desired.diagnostics, ...d.diagnostics, ...otherDrawings(desired, state)],
+      };
     };
     const first = plan(observed);
     res.diagnostics = first.diagnostics;
+    res.stale = first.stale;
     res.steps = planned(first.steps);
     const errors = first.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {

@@ -66,6 +66,8 @@ export interface PlannedStep {
   shell: string;
   description: string;
   kind: string;
+  /** Only serves removing a device no longer drawn (the plan's `prune` steps): present only when the run prunes. */
+  prune?: boolean;
 }
 
 export interface StepFailure {
@@ -94,6 +96,11 @@ export interface HostDeployResult {
   steps: PlannedStep[];
   /** How many of `steps` ran successfully before the end (or the failure). */
   applied: number;
+  /**
+   * Devices carrying this topology's mark that it no longer has: removed by the `prune` steps when
+   * the run prunes, else left in place.
+   */
+  stale: string[];
   failure?: StepFailure;
   /** The error behind `failed`, `rolled-back` or `unreachable`. */
   error?: AppErrorData;
@@ -110,6 +117,8 @@ export interface DeployResult {
   topologyId: string;
   runId: string;
   ok: boolean;
+  /** Whether devices no longer drawn were removed (`DeployOptions.prune`). */
+  prune: boolean;
   hosts: HostDeployResult[];
   /** Topology-wide diagnostics. */
   diagnostics: Diagnostic[];

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { DeployResultData } from '../../../shared/api/contract';
-import { groupSteps, type ChangeKind } from '../store/deploy-slice';
+import { groupSteps, noLongerDrawn, stepsToRun, type ChangeKind } from '../store/deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
 
@@ -41,10 +41,13 @@ function ErrorBox({ error }: { error: NonNullable<HostResult['error']> }) {
   );
 }
 
-function statusOf(h: HostResult, destroy: boolean): { label: string; tone: string } {
+function statusOf(h: HostResult, destroy: boolean, prune: boolean): { label: string; tone: string } {
+  const n = stepsToRun(h.steps, prune).length;
   switch (h.outcome) {
     case 'pending':
-      return { label: `${h.steps.length} ${destroy ? 'to remove' : h.steps.length === 1 ? 'change' : 'changes'}`, tone: 'pending' };
+      // Only devices no longer drawn, and the user unticked removing them: the host stays as it is.
+      if (n === 0) return { label: 'unchanged', tone: 'same' };
+      return { label: `${n} ${destroy ? 'to remove' : n === 1 ? 'change' : 'changes'}`, tone: 'pending' };
     case 'unchanged':
       return { label: destroy ? 'nothing to remove' : 'unchanged', tone: 'same' };
     case 'unreachable':
@@ -54,10 +57,46 @@ function statusOf(h: HostResult, destroy: boolean): { label: string; tone: strin
   }
 }
 
+/**
+ * The devices this drawing created and no longer has, on every host, under their own heading: on by
+ * default (the user sees them here and can untick), and the choice goes with Apply as `prune`.
+ */
+function PruneReview({ preview }: { preview: DeployResultData }) {
+  const prune = useStore((s) => s.deployPrune);
+  const setPrune = useStore((s) => s.setDeployPrune);
+  const devices = noLongerDrawn(preview);
+  if (devices.length === 0) return null;
+  return (
+    <section className="review-group review-remove review-prune" data-testid="review-prune">
+      <label className="review-group-title">
+        <input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} data-testid="review-prune-toggle" />{' '}
+        Remove (no longer drawn) <span className="muted">({devices.length})</span>
+      </label>
+      <p className="muted review-prune-why">
+        These devices carry this drawing&apos;s mark but are no longer in it.{' '}
+        {prune ? 'Apply deletes them.' : 'They stay on their hosts.'}
+      </p>
+      <ul className="review-steps">
+        {devices.map((d) => (
+          <li key={`${d.hostId}:${d.device}`} data-testid="review-prune-device">
+            {d.hostName}: <span className="mono">{d.device}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Notes worth showing: every warning and error, and which devices of other drawings are left alone. */
+function reviewNotes(host: HostResult): HostResult['diagnostics'] {
+  return host.diagnostics.filter((d) => d.severity !== 'info' || d.code === 'PLAN_OTHER_DRAWING');
+}
+
 function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
-  const status = statusOf(host, destroy);
+  const prune = useStore((s) => s.deployPrune);
+  const status = statusOf(host, destroy, prune);
   const groups = groupSteps(host.steps);
-  const notes = host.diagnostics.filter((d) => d.severity !== 'info');
+  const notes = reviewNotes(host);
   return (
     <section className={`review-host review-host-${status.tone}`} data-testid="review-host" data-host-id={host.hostId} data-outcome={host.outcome}>
       <header>
@@ -70,7 +109,7 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
       {notes.length > 0 && (
         <ul className="review-notes">
           {notes.map((d, i) => (
-            <li key={i} className={`sev-text-${d.severity}`}>
+            <li key={i} className={`sev-text-${d.severity}`} data-code={d.code}>
               <span className="mono">{d.path}</span>: {d.message}
             </li>
           ))}
@@ -85,8 +124,11 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
 
 function ReviewBody({ preview }: { preview: DeployResultData }) {
   const destroy = preview.action === 'destroy';
-  const changing = preview.hosts.filter((h) => h.outcome === 'pending').length;
-  const unchanged = preview.hosts.filter((h) => h.outcome === 'unchanged').length;
+  const prune = useStore((s) => s.deployPrune);
+  const changing = preview.hosts.filter((h) => h.outcome === 'pending' && stepsToRun(h.steps, prune).length > 0).length;
+  const unchanged = preview.hosts.filter(
+    (h) => h.outcome === 'unchanged' || (h.outcome === 'pending' && stepsToRun(h.steps, prune).length === 0),
+  ).length;
   const broken = preview.hosts.length - changing - unchanged;
   const apply = useRef<HTMLButtonElement>(null);
   useEffect(() => apply.current?.focus(), []);
@@ -96,6 +138,7 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
         {changing} of {preview.hosts.length} hosts {destroy ? 'have something to remove' : 'will change'}, {unchanged} {destroy ? 'are already clean' : 'unchanged'}
         {broken > 0 && <span className="sev-text-error">, {broken} cannot be {destroy ? 'cleaned' : 'deployed'} (see below)</span>}.
       </p>
+      <PruneReview preview={preview} />
       <div className="review-hosts">
         {preview.hosts.map((h) => (
           <HostReview key={h.hostId} host={h} destroy={destroy} />

@@ -58,7 +58,8 @@ export async function startReview(action: DeployAction): Promise<void> {
   reviewedText = text;
   s.beginDeployRun(action, runId, 'preview');
   try {
-    state().finishPreview(await call('deploy.preview', { topology: text, action, runId }));
+    // The review shows devices no longer drawn with the steps that remove them; Apply sends the choice.
+    state().finishPreview(await call('deploy.preview', { topology: text, action, runId, prune: action === 'apply' }));
   } catch (err) {
     if (state().deployRunId !== runId) return;
     state().failDeployRun(`Review failed: ${describeError(err)}`);
@@ -75,7 +76,10 @@ export async function applyReviewed(): Promise<DeployResultData | null> {
   s.beginDeployRun(action, runId, 'run');
   s.setBottomTab('log');
   try {
-    const result = await call(action === 'destroy' ? 'deploy.destroy' : 'deploy.apply', { topology: reviewedText, runId });
+    const result =
+      action === 'destroy'
+        ? await call('deploy.destroy', { topology: reviewedText, runId })
+        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune });
     state().finishDeployRun(result);
     return result;
   } catch (err) {

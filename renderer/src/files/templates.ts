@@ -4,6 +4,7 @@
  * an admin already knows.
  */
 import { bridgeNodeId, CURRENT_FORMAT, VXLAN_DEFAULT_PORT, type Host, type Membership, type Position, type Topology } from '../../../shared/model';
+import { newTopologyId } from '../store/topology-ops';
 
 function host(id: string, name: string, address: string, bridge: string, mtu: Host['underlay']['mtu'] = 'auto'): Host {
   return {
@@ -25,7 +26,8 @@ export function textbookTemplate(): Topology {
   ];
   return {
     format: CURRENT_FORMAT,
-    id: 'textbook',
+    // Each drawing made from a template is a drawing of its own (see newTopologyId).
+    id: newTopologyId('textbook'),
     name: 'Two hosts (textbook)',
     hosts,
     segments: [
@@ -65,7 +67,7 @@ export function meshTemplate(n: number): Topology {
   positions['vni-200'] = { x: 576, y: Math.round(((count - 1) * 160) / 2 / 16) * 16 };
   return {
     format: CURRENT_FORMAT,
-    id: `mesh-${count}`,
+    id: newTopologyId(`mesh-${count}`),
     name: `${count}-host mesh`,
     hosts,
     segments: [

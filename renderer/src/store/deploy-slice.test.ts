@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResultData } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
-import { groupSteps, hostBadge, summarizeDeploy, summaryText } from './deploy-slice';
+import { groupSteps, hostBadge, noLongerDrawn, stepsToRun, summarizeDeploy, summaryText } from './deploy-slice';
 import { createStudioStore } from './store';
 import type { DeployProgressEvent } from './types';
 
@@ -190,5 +190,56 @@ describe('the review', () => {
     s().closeDeployReview();
     expect(s().hostProgress).toEqual({});
     expect(s().deployPhase).toBe('idle');
+  });
+
+  it('keeps devices no longer drawn out of "Will remove": they are listed apart, removed only while the box is ticked', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0011', 'preview');
+    expect(s().deployPrune).toBe(true);
+    const del = (index: number, name: string, prune?: boolean) => ({
+      index,
+      kind: 'link-del',
+      argv: ['ip', 'link', 'del', name],
+      shell: `ip link del ${name}`,
+      description: `delete ${name}`,
+      ...(prune === undefined ? {} : { prune }),
+    });
+    const addr = {
+      index: 1,
+      kind: 'addr-del',
+      argv: ['ip', 'addr', 'del', '10.0.0.9/24', 'dev', 'br100'],
+      shell: 'ip addr del 10.0.0.9/24 dev br100',
+      description: 'remove 10.0.0.9/24',
+    };
+    const preview = result('run-0011', [
+      hostResult(ids[0], 'pending', { steps: [del(0, 'vxlan300', true), addr], stale: ['vxlan300'] }),
+      hostResult(ids[1], 'pending', { steps: [del(0, 'vxlan300', true)], stale: ['vxlan300'] }),
+      hostResult(ids[2], 'unchanged'),
+    ]);
+    s().finishPreview(preview);
+    const [first, second] = preview.hosts;
+    if (!first || !second) throw new Error('no hosts');
+
+    expect(groupSteps(first.steps).remove.map((st) => st.shell)).toEqual(['ip addr del 10.0.0.9/24 dev br100']);
+    expect(noLongerDrawn(preview).map((d) => `${d.hostName}: ${d.device}`)).toEqual([
+      `${ids[0]}: vxlan300`,
+      `${ids[1]}: vxlan300`,
+    ]);
+    expect(stepsToRun(first.steps, true).map((st) => st.shell)).toEqual([
+      'ip link del vxlan300',
+      'ip addr del 10.0.0.9/24 dev br100',
+    ]);
+    s().setDeployPrune(false);
+    expect(stepsToRun(first.steps, s().deployPrune).map((st) => st.shell)).toEqual(['ip addr del 10.0.0.9/24 dev br100']);
+    expect(stepsToRun(second.steps, s().deployPrune)).toEqual([]);
+
+    // The run came back without pruning: the log says what stayed; the next review starts ticked again.
+    s().beginDeployRun('apply', 'run-0012', 'run');
+    s().finishDeployRun({ ...result('run-0012', [hostResult(ids[1], 'unchanged', { stale: ['vxlan300'] })]), prune: false });
+    expect(s().deployLog.map((l) => l.message)).toContain(
+      'left vxlan300 in place (no longer drawn; "Remove (no longer drawn)" was unticked)',
+    );
+    s().beginDeployRun('apply', 'run-0013', 'preview');
+    expect(s().deployPrune).toBe(true);
   });
 });

@@ -101,10 +101,18 @@ export function summaryText(s: DeploySummary, action: 'apply' | 'destroy'): stri
   return parts.join(' · ');
 }
 
-/** Log lines for what a host's result says beyond the progress events: the failed step, rollback trouble, drift. */
-function resultLines(r: HostResult, time: number): DeployLogLine[] {
+/** Log lines for what a host's result says beyond the progress events: the failed step, rollback trouble, drift, devices left. */
+function resultLines(r: HostResult, time: number, pruned = true): DeployLogLine[] {
   const lines: DeployLogLine[] = [];
   const base = { time, hostId: r.hostId, hostName: r.hostName };
+  if (!pruned && r.stale !== undefined && r.stale.length > 0) {
+    lines.push({
+      ...base,
+      id: nextLogId++,
+      level: 'info',
+      message: `left ${r.stale.join(', ')} in place (no longer drawn; "Remove (no longer drawn)" was unticked)`,
+    });
+  }
   if (r.failure) {
     const f = r.failure;
     const detail = [`$ ${f.shell}`, `exit code ${f.exitCode === null ? 'unknown (the session ended)' : String(f.exitCode)}`];
@@ -142,6 +150,10 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     hostProgress: {},
     deployLog: [],
     hostKeyPrompts: [],
+    deployPrune: true,
+    setDeployPrune(prune) {
+      set({ deployPrune: prune });
+    },
     beginDeployRun(action, runId, stage) {
       const verb = stage === 'preview' ? (action === 'destroy' ? 'Reviewing destroy' : 'Reviewing deploy') : action === 'destroy' ? 'Destroying' : 'Deploying';
       set({
@@ -152,7 +164,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         deployResult: null,
         cancelRequested: false,
         hostProgress: {},
-        ...(stage === 'preview' ? { deployPreview: null } : {}),
+        ...(stage === 'preview' ? { deployPreview: null, deployPrune: true } : {}),
         deployLog: appendLog(get().deployLog, [
           { id: nextLogId++, time: Date.now(), hostId: null, hostName: '', level: 'info', message: `${verb} "${get().topology.name}" (run ${runId})` },
         ]),
@@ -193,7 +205,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         deployResult: result,
         hostProgress,
         deployLog: appendLog(s.deployLog, [
-          ...result.hosts.flatMap((h) => resultLines(h, time)),
+          ...result.hosts.flatMap((h) => resultLines(h, time, result.prune !== false)),
           { id: nextLogId++, time, hostId: null, hostName: '', level: failed ? 'error' : 'ok', message: `${s.cancelRequested ? 'Cancelled: ' : 'Done: '}${summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')} (${(result.durationMs / 1000).toFixed(1)} s)` },
         ]),
       });
@@ -309,13 +321,29 @@ function stepTarget(step: ReviewStep): string | undefined {
 }
 
 /**
+ * The steps a host runs for the review's "Remove (no longer drawn)" choice: the plan marks with
+ * `prune` the steps that only remove devices the drawing no longer has.
+ */
+export function stepsToRun(steps: readonly ReviewStep[], prune: boolean): ReviewStep[] {
+  return prune ? [...steps] : steps.filter((s) => s.prune !== true);
+}
+
+/** The devices no longer drawn, per host, that the review offers to remove (in host order). */
+export function noLongerDrawn(preview: DeployResultData): Array<{ hostId: string; hostName: string; device: string }> {
+  return preview.hosts.flatMap((h) => (h.stale ?? []).map((device) => ({ hostId: h.hostId, hostName: h.hostName, device })));
+}
+
+/**
  * Groups a host's planned steps into what will be added, changed and removed, in plan order.
- * Settings on a device the same plan creates (alias, MTU, up) count as part of adding it.
+ * Settings on a device the same plan creates (alias, MTU, up) count as part of adding it. Steps that
+ * only remove devices no longer drawn (`prune`) are in none of the groups: the review lists them
+ * under their own heading with their own checkbox.
  */
 export function groupSteps(steps: readonly ReviewStep[]): Record<ChangeKind, ReviewStep[]> {
   const created = new Set(steps.filter((s) => s.kind === 'link-add').map(stepTarget).filter((t): t is string => t !== undefined));
   const groups: Record<ChangeKind, ReviewStep[]> = { add: [], change: [], remove: [] };
   for (const s of steps) {
+    if (s.prune === true) continue;
     if (REMOVE_KINDS.has(s.kind)) groups.remove.push(s);
     else if (ADD_KINDS.has(s.kind)) groups.add.push(s);
     else {

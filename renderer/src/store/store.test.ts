@@ -90,7 +90,8 @@ describe('copy and paste', () => {
   it('pastes copies with new ids, moved positions, remapped memberships and a free VNI, and selects them', () => {
     const store = createStudioStore();
     const s = () => store.getState();
-    s().loadDocument(textbookTemplate(), null);
+    const loaded = textbookTemplate();
+    s().loadDocument(loaded, null);
     s().setSelection(['host-a', 'host-b', 'seg-100'], []);
     expect(s().copySelection()).toBe(3);
     s().paste();
@@ -119,7 +120,7 @@ describe('copy and paste', () => {
     expect(s().topology.layout.positions[s().topology.hosts[4]?.id ?? '']).toEqual({ x: 64, y: 64 });
     s().undo();
     s().undo();
-    expect(s().topology).toEqual(textbookTemplate());
+    expect(s().topology).toEqual(loaded);
   });
 
   it('copies only memberships whose host and segment are both selected', () => {

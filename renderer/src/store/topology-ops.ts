@@ -33,8 +33,27 @@ export function allIds(t: Topology): Set<string> {
   return new Set([...t.hosts.map((h) => h.id), ...t.segments.map((s) => s.id), ...t.memberships.map((m) => m.id)]);
 }
 
+/**
+ * A topology id for a new drawing: `base` plus 8 random hex digits (`untitled-3f9a1c2e`). The id is
+ * the ownership mark on every device a deploy creates (`vxlan-studio:<id>`), so two drawings must
+ * never share one: the second deploy would take the first one's devices for its own leftovers.
+ * Opening a file keeps the file's id; only new drawings and templates get a fresh one.
+ */
+export function newTopologyId(base: string): string {
+  const hex = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${base}-${hex}`;
+}
+
 export function emptyTopology(name = 'Untitled'): Topology {
-  return { format: CURRENT_FORMAT, id: 'untitled', name, hosts: [], segments: [], memberships: [], layout: { positions: {} } };
+  return {
+    format: CURRENT_FORMAT,
+    id: newTopologyId('untitled'),
+    name,
+    hosts: [],
+    segments: [],
+    memberships: [],
+    layout: { positions: {} },
+  };
 }
 
 /** First `base-N` (N from 1) not yet used as a name. */

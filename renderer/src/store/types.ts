@@ -195,6 +195,12 @@ export interface DeploySlice {
   hostProgress: Record<string, HostProgress>;
   deployLog: DeployLogLine[];
   hostKeyPrompts: HostKeyPromptEvent[];
+  /**
+   * The review's "Remove (no longer drawn)" choice: whether the apply also removes the devices this
+   * drawing created and no longer has. On for each new review (the user sees them and can untick).
+   */
+  deployPrune: boolean;
+  setDeployPrune: (prune: boolean) => void;
   /** Starts a preview (`previewing`) or a run (`applying`) with a fresh run id; clears host badges. */
   beginDeployRun: (action: DeployAction, runId: string, stage: 'preview' | 'run') => void;
   /** Applies one `deploy.progress` event; events of another run are ignored. */
