@@ -66,10 +66,11 @@ function protectDiag(
   what: string,
   path: string,
   element: { kind: Diagnostic['elementKind']; id: string } = { kind: 'host', id: desired.hostId },
+  severity: Diagnostic['severity'] = 'error',
 ): Diagnostic {
   return {
     code: 'PLAN_PROTECTED',
-    severity: 'error',
+    severity,
     message: `${what} on ${desired.hostName} would touch the underlay or SSH path, so it is left out`,
     elementKind: element.kind,
     elementId: element.id,
@@ -320,7 +321,8 @@ function withoutProtected(steps: Step[], guard: ProtectedPath, desired: DesiredH
     if (!reported.has(step.target)) {
       reported.add(step.target);
       const [path, element] = origin(step.target);
-      diagnostics.push(protectDiag(desired, `${step.description} (${why})`, path, element));
+      // Removing a device no longer drawn is optional: left in place, it blocks nothing else.
+      diagnostics.push(protectDiag(desired, `${step.description} (${why})`, path, element, step.prune === true ? 'warning' : 'error'));
     }
     return false;
   });
