@@ -105,6 +105,37 @@ suite('the deploy lock on a real lab host', () => {
     expect(existsSync(old)).toBe(false);
   });
 
+  it('takes the lock as root through sudo for a non-root login, and that login lets go of it at the end', async () => {
+    const admin = lab.users.find((u) => u.name === 'vxsadmin');
+    if (admin?.sudo !== 'nopasswd')
+      throw new Error('the lab has no vxsadmin with passwordless sudo: install sudo on this machine (scripts/setup.sh)');
+    const asAdmin: Topology = {
+      ...topology,
+      hosts: topology.hosts.map((h) => ({ ...h, ssh: { ...h.ssh, user: 'vxsadmin' }, sudo: true })),
+    };
+    let held: { fileUid: number; fileHeld: string } | undefined;
+    const r = await runDeploy({
+      action: 'destroy',
+      topology: asAdmin,
+      connect: ssh.connect,
+      hostIds: ['h1'],
+      beforeStep: () => {
+        held = {
+          fileUid: statSync(`${LOCK_DIR}/${lockName}`).uid,
+          fileHeld: execFileSync('sh', ['-c', `flock -n '${LOCK_DIR}/${lockName}' true; echo $?`], { encoding: 'utf8' }).trim(),
+        };
+        return Promise.resolve();
+      },
+    });
+    expect(r.hosts[0]?.error).toBeUndefined();
+    expect(r.hosts[0]?.outcome).toBe('applied');
+    expect(held).toEqual({ fileUid: 0, fileHeld: '1' });
+    expect(execFileSync('sh', ['-c', `flock -w 3 '${LOCK_DIR}/${lockName}' true; echo $?`], { encoding: 'utf8' }).trim()).toBe(
+      '0',
+    );
+    await applyH1();
+  });
+
   it('creates /run/vxlan-studio with mode 0700 when the host has none', async () => {
     // An empty /run in h1's mount namespace only; the pooled SSH session (already logged in) sees it.
     await applyH1();
