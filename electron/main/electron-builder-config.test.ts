@@ -7,7 +7,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // electron-builder's own YAML parser and JSON schema, as installed with it.
 const require = createRequire(`${ROOT}node_modules/app-builder-lib/package.json`);
 const yaml = require('js-yaml') as { load: (text: string) => unknown };
-const Ajv = require('ajv') as new (options: object) => { compile: (schema: unknown) => ((data: unknown) => boolean) & { errors?: unknown } };
+const Ajv = require('ajv') as new (options: object) => {
+  compile: (schema: unknown) => ((data: unknown) => boolean) & { errors?: unknown };
+};
 
 const config = yaml.load(readFileSync(`${ROOT}electron-builder.yml`, 'utf8')) as Record<string, unknown>;
 
@@ -28,6 +30,20 @@ describe('electron-builder.yml', () => {
       win: { target: ['nsis'] },
     });
     expect(config.files).toEqual(expect.arrayContaining(['dist/**', 'package.json']));
+  });
+
+  it('burns the Electron fuses that stop the packaged binary running foreign code', () => {
+    // The keys are electron-builder 26's FuseOptionsV1 (the schema test above refuses unknown ones).
+    expect(config['electronFuses']).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // onlyLoadAppFromAsar only means something when the app is packed into an asar.
+    expect(config['asar']).toBe(true);
   });
 
   it('starts the bundled main process named in package.json', () => {

@@ -29,6 +29,7 @@ interface Recorded {
   menu: unknown;
   permissionHandler?: Fn;
   headersHandler?: Fn;
+  openedExternally: string[];
   errors: string[];
 }
 
@@ -41,6 +42,7 @@ const rec: Recorded = {
   appHandlers: new Map(),
   windowHandlers: new Map(),
   menu: undefined,
+  openedExternally: [],
   errors: [],
 };
 
@@ -99,8 +101,17 @@ function fakeElectron(userData: string, ready: Promise<void>): Record<string, un
         webRequest: { onHeadersReceived: (fn: Fn) => (rec.headersHandler = fn) },
       },
     },
-    dialog: { showOpenDialog: () => undefined, showSaveDialog: () => undefined, showErrorBox: (_t: string, m: string) => rec.errors.push(m) },
-    shell: { openExternal: () => Promise.resolve() },
+    dialog: {
+      showOpenDialog: () => undefined,
+      showSaveDialog: () => undefined,
+      showErrorBox: (_t: string, m: string) => rec.errors.push(m),
+    },
+    shell: {
+      openExternal: (url: string) => {
+        rec.openedExternally.push(url);
+        return Promise.resolve();
+      },
+    },
   };
 }
 
@@ -119,7 +130,9 @@ beforeAll(async () => {
   const realRequire = createRequire(path.join(out, 'main.cjs'));
   const module = { exports: {} };
   // The same wrapper Node puts around a CommonJS module, with `electron` resolved to the stand-in.
-  const load = vm.compileFunction(code, ['require', 'module', 'exports', '__filename', '__dirname'], { filename: path.join(out, 'main.cjs') }) as (...args: unknown[]) => void;
+  const load = vm.compileFunction(code, ['require', 'module', 'exports', '__filename', '__dirname'], {
+    filename: path.join(out, 'main.cjs'),
+  }) as (...args: unknown[]) => void;
   const requireForMain = (name: string): unknown => (name === 'electron' ? electron : (realRequire(name) as unknown));
   load(requireForMain, module, module.exports, path.join(out, 'main.cjs'), out);
   markReady();
@@ -150,13 +163,20 @@ describe('bundled Electron main', () => {
   });
 
   it('registers one IPC handler per contract method and answers our page', async () => {
-    expect([...rec.ipc.keys()].sort()).toEqual(Object.keys(methods).map((m) => `api:${m}`).sort());
+    expect([...rec.ipc.keys()].sort()).toEqual(
+      Object.keys(methods)
+        .map((m) => `api:${m}`)
+        .sort(),
+    );
     const info = await rec.ipc.get('api:app.info')?.({ senderFrame: ourFrame }, {});
     expect(info).toMatchObject({ ok: true, value: { transport: 'ipc', nativeDialogs: true, version: '0.1.0' } });
   });
 
   it('refuses IPC from any other page', async () => {
-    const answer = await rec.ipc.get('api:file.read')?.({ senderFrame: { url: 'https://evil.example/', parent: null } }, { path: '/etc/hostname' });
+    const answer = await rec.ipc.get('api:file.read')?.(
+      { senderFrame: { url: 'https://evil.example/', parent: null } },
+      { path: '/etc/hostname' },
+    );
     expect(answer).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
   });
 
@@ -168,17 +188,23 @@ describe('bundled Electron main', () => {
 
   it('adds a strict CSP header to http answers', () => {
     let headers: Record<string, string[]> = {};
-    rec.headersHandler?.({ responseHeaders: {} }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders));
+    rec.headersHandler?.(
+      { responseHeaders: {} },
+      (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders),
+    );
     expect(headers['Content-Security-Policy']?.[0]).toContain("script-src 'self';");
   });
 
   it('blocks navigation away from our page and every new window', () => {
     const handlers = new Map<string, Fn>();
     let openHandler: Fn = () => undefined;
-    rec.appHandlers.get('web-contents-created')?.({}, {
-      on: (event: string, fn: Fn) => handlers.set(event, fn),
-      setWindowOpenHandler: (fn: Fn) => (openHandler = fn),
-    });
+    rec.appHandlers.get('web-contents-created')?.(
+      {},
+      {
+        on: (event: string, fn: Fn) => handlers.set(event, fn),
+        setWindowOpenHandler: (fn: Fn) => (openHandler = fn),
+      },
+    );
     let prevented = 0;
     const event = { preventDefault: () => prevented++ };
     handlers.get('will-navigate')?.(event, 'https://evil.example/');
@@ -186,6 +212,24 @@ describe('bundled Electron main', () => {
     handlers.get('will-attach-webview')?.(event);
     expect(prevented).toBe(2);
     expect(openHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+  });
+
+  it("hands only the project's own pages to the user's browser", () => {
+    let openHandler: Fn = () => undefined;
+    rec.appHandlers.get('web-contents-created')?.(
+      {},
+      { on: () => undefined, setWindowOpenHandler: (fn: Fn) => (openHandler = fn) },
+    );
+    rec.openedExternally.length = 0;
+    for (const url of [
+      'https://github.com.evil.com/vxlanstudio/',
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'https://github.com/vxlanstudio/vxlan-studio',
+    ]) {
+      expect(openHandler({ url })).toEqual({ action: 'deny' });
+    }
+    expect(rec.openedExternally).toEqual(['https://github.com/vxlanstudio/vxlan-studio']);
   });
 
   it('installs the File, Edit, View and Help menus', () => {

@@ -11,6 +11,7 @@ import { events, type EventName, type EventOf } from '../../shared/api/contract'
 import { createBackend, type Handlers } from '../core/backend';
 import { rendererCsp } from './csp';
 import { createNativeDialogs, TOPOLOGY_EXTENSION } from './dialogs';
+import { externalLinkToOpen } from './external-links';
 import { createSafeStorageSecretStore } from './secret-store';
 import { registerIpc } from './ipc';
 import { buildMenuTemplate } from './menu';
@@ -98,8 +99,9 @@ function start(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser; nothing opens inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // The project's own pages open in the user's browser, nothing else anywhere; nothing opens inside the app.
+      const link = externalLinkToOpen(url);
+      if (link !== undefined) void shell.openExternal(link);
       return { action: 'deny' };
     });
   }
@@ -134,8 +136,11 @@ function start(): void {
     if (state.maximized) window.maximize();
     window.once('ready-to-show', () => window.show());
     window.on('close', () => {
-      pendingStateSave = saveWindowState(windowStateFile, captureWindowState(window.getNormalBounds(), window.isMaximized())).catch(
-        (err: unknown) => console.error(`Could not save the window position: ${err instanceof Error ? err.message : String(err)}`),
+      pendingStateSave = saveWindowState(
+        windowStateFile,
+        captureWindowState(window.getNormalBounds(), window.isMaximized()),
+      ).catch((err: unknown) =>
+        console.error(`Could not save the window position: ${err instanceof Error ? err.message : String(err)}`),
       );
     });
     window.on('closed', () => {
@@ -143,7 +148,9 @@ function start(): void {
     });
     const initialFile = fileArgument(process.argv);
     if (initialFile !== undefined) {
-      window.webContents.once('did-finish-load', () => sendEvent('menu.command', { command: 'file.openRecent', path: path.resolve(initialFile) }));
+      window.webContents.once('did-finish-load', () =>
+        sendEvent('menu.command', { command: 'file.openRecent', path: path.resolve(initialFile) }),
+      );
     }
     if (devServerUrl) await window.loadURL(devServerUrl);
     else await window.loadFile(indexHtml);
@@ -170,7 +177,9 @@ function start(): void {
     .then(async () => {
       session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
       session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-        callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [rendererCsp(devServerUrl !== undefined)] } });
+        callback({
+          responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [rendererCsp(devServerUrl !== undefined)] },
+        });
       });
       registerIpc(ipcMain, handlers, (event) => isTrustedFrame(event.senderFrame, pages), {
         onInternalError: (method, err) => console.error(`${method} failed:`, err),

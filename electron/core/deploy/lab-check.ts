@@ -3,7 +3,7 @@
  * the full overlay ping mesh, the ifindexes of our devices (a no-op re-apply must keep them), and a
  * hard kill of a host's sshd (listener and sessions) to break a deploy mid-way.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import type { Topology } from '../../../shared/model';
 import { isStudioMark } from '../../../shared/plan';
 import { mapLimit, run } from '../lab/exec';
@@ -11,6 +11,7 @@ import { labHost } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
 import { observeNamespace, pingFrom } from '../lab/plan-exec';
 import type { LabState } from '../lab/state';
+import { LOCK_DIR } from './scripts';
 
 /** Every (from, to) overlay pair of the topology that does not answer a ping; empty when the mesh works. */
 export async function overlayPingFailures(lab: LabState, topology: Topology, concurrency = 8): Promise<string[]> {
@@ -80,13 +81,16 @@ export async function addForeignLink(lab: LabState, hostName: string, name: stri
 }
 
 /**
- * Removes the deploy lock files of these topologies (lab hosts share the machine's /run/lock; the
- * files hold no lock once a run ends, but tests should leave nothing behind).
+ * Removes the deploy lock files of these topologies, and the lock directory once it is empty (lab
+ * hosts share the machine's /run; the files hold no lock once a run ends, but tests should leave
+ * nothing behind).
  */
 export async function removeLockFiles(topologyIds: readonly string[]): Promise<void> {
-  const names = await readdir('/run/lock').catch(() => [] as string[]);
+  const names = await readdir(LOCK_DIR).catch(() => [] as string[]);
   for (const n of names) {
     if (topologyIds.some((id) => n.startsWith(`vxlan-studio-${id}-net`) && n.endsWith('.lock')))
-      await rm(`/run/lock/${n}`, { force: true });
+      await rm(`${LOCK_DIR}/${n}`, { force: true });
   }
+  // Only when empty: another run's lock may be in it.
+  await rmdir(LOCK_DIR).catch(() => undefined);
 }

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   addrAdd,
   addrDel,
@@ -19,7 +19,8 @@ import {
 } from '../../../shared/plan';
 import type { ObservedHostState } from '../../../shared/observe';
 import { stepChunks, unsafeStep } from './runner';
-import { parseSteps, prepareScript, sections, stepsScript } from './scripts';
+import { removeLockFiles } from './lab-check';
+import { LOCK_DIR, parseSteps, prepareScript, sections, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
 import { parseTopologyText } from '../../../shared/model';
 
@@ -52,7 +53,7 @@ describe('deploy scripts', () => {
   it('takes the lock in the prepare script only for changing runs, and quotes peer addresses', () => {
     const locking = prepareScript({ topologyId: 'demo', lock: true, peers: ['172.30.1.11'], sudo: true }, 'M');
     expect(locking).toContain('flock -w 2 9');
-    expect(locking).toContain('/run/lock/vxlan-studio-demo');
+    expect(locking).toContain('/run/vxlan-studio/vxlan-studio-demo');
     expect(locking).toContain('sudo -n true');
     expect(locking).toContain('ip -j route get 172.30.1.11');
     expect(prepareScript({ topologyId: 'demo', lock: false, peers: [], sudo: false }, 'M')).not.toContain('flock');
@@ -130,11 +131,13 @@ describe('refusing steps that would cut the SSH session', () => {
  */
 describe('the deploy lock follows the SSH session that took it', () => {
   const id = `vxs-locktest-${process.pid}`;
+  // The lock directory is this machine's /run/vxlan-studio: leave nothing there.
+  afterAll(() => removeLockFiles([id]));
   const lockFile = (): string => {
     const ns = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' })
       .trim()
       .replace(/^net:\[(\d+)\]$/, '$1');
-    return `/run/lock/vxlan-studio-${id}-net${ns}.lock`;
+    return `${LOCK_DIR}/vxlan-studio-${id}-net${ns}.lock`;
   };
   /** The lock lines of the prepare script (everything up to the facts). */
   const lockScript = (): string => {

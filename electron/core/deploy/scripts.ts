@@ -14,13 +14,20 @@ export function newMarker(): string {
 }
 
 /**
- * The lock file for a topology on a host (/run/lock is a tmpfs on every systemd distribution), as a
- * shell word: the name carries the inode of the host's network namespace, because what the lock
- * guards is that network stack, and containers or lab hosts that share one filesystem must not
- * share (and serialise on) one lock.
+ * Where deploy locks live on a host: a directory only root can enter, in /run (a tmpfs on every
+ * systemd distribution, emptied at boot). Not the world-writable /run/lock: there any local user
+ * could create a topology's lock file first and hold it (no deploy ever gets through) or make it
+ * a symlink that root then opens.
+ */
+export const LOCK_DIR = '/run/vxlan-studio';
+
+/**
+ * The lock file for a topology on a host, as a shell word: the name carries the inode of the host's
+ * network namespace, because what the lock guards is that network stack, and containers or lab
+ * hosts that share one filesystem must not share (and serialise on) one lock.
  */
 export function lockPathWord(topologyId: string): string {
-  return `${quoteShellArg(`/run/lock/vxlan-studio-${topologyId}`)}"-net$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); vxs_ns=\${vxs_ns#net:?}; echo "\${vxs_ns%?}").lock"`;
+  return `${quoteShellArg(`${LOCK_DIR}/vxlan-studio-${topologyId}`)}"-net$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); vxs_ns=\${vxs_ns#net:?}; echo "\${vxs_ns%?}").lock"`;
 }
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
@@ -49,12 +56,42 @@ export interface PrepareOptions {
   sudo: boolean;
 }
 
+/** Shell function `vxs_live PID`: the process runs (a zombie or a vanished pid counts as gone). */
+const LIVE_FUNCTION = `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`;
+
+/**
+ * The lock taken as root (through `sudo -n` on a sudo host): LOCK_DIR is made 0700 if missing and
+ * refused unless it is a real directory of this uid that nobody else may write to; the topology's
+ * file in it is opened on fd 9 and `flock`ed, and a holder keeps fd 9 while the process `$1` (the
+ * login user's token, see prepareScript) lives. Exit 0 = locked; 3 = a tagged line says why not.
+ */
+function rootLockScript(topologyId: string, m: string): string {
+  const refuse = (why: string, ...args: string[]): string =>
+    `{ printf '%s LOCKERR refusing %s: ${why}\\n' ${m} "$vxs_dir" ${args.join(' ')}; exit 3; }`;
+  return [
+    `vxs_dir=${quoteShellArg(LOCK_DIR)}`,
+    `mkdir -p -m 0700 "$vxs_dir" 2>/dev/null`,
+    `vxs_uid=$(id -u); vxs_st=$(stat -c '%F:%u:%a' "$vxs_dir" 2>/dev/null)`,
+    `case $vxs_st in "directory:$vxs_uid:"*) ;; *) ${refuse('it is not a directory owned by uid %s (%s)', '"$vxs_uid"', '"${vxs_st:-missing}"')};; esac`,
+    // Mode digits: the last two are group and other; 2, 3, 6 and 7 carry the write bit.
+    `case \${vxs_st##*:} in *[2367]?|*[2367]) ${refuse('group or others may write to it (mode %s)', '"${vxs_st##*:}"')};; esac`,
+    `vxs_lock=${lockPathWord(topologyId)}`,
+    `exec 9>>"$vxs_lock" || { printf '%s LOCKERR cannot open %s\\n' ${m} "$vxs_lock"; exit 3; }`,
+    // A short wait absorbs a holder that is just exiting (a run right after another).
+    `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 3; fi`,
+    LIVE_FUNCTION,
+    `( trap '' HUP; while vxs_live "$1"; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &`,
+    'exit 0',
+  ].join('\n');
+}
+
 /**
  * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
- * script. The lock: the topology's lock file is opened on fd 9 and `flock`ed; a background holder
- * inherits fd 9 and keeps the lock until it is killed (release), its SSH session is gone (checked
- * every second: the connection died; a zombie counts as gone) or the lease ends; then the kernel
- * drops the lock with the last fd.
+ * script. The lock has two parts, so that a login user whose root comes from sudo can still let
+ * go of it: a token process of the login user lives until it is killed (release), its SSH session
+ * is gone (checked every second: the connection died; a zombie counts as gone) or the lease ends;
+ * as root, rootLockScript takes the lock and leaves a holder that keeps it while the token lives.
+ * LOCK reports the token's pid.
  */
 export function prepareScript(opts: PrepareOptions, m: string): string {
   const lines = [
@@ -63,22 +100,21 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   ];
   if (opts.sudo) lines.push(`sudo -n true >/dev/null 2>&1 || printf '%s NOSUDO\\n' ${m}`);
   if (opts.lock) {
-    const f = 'vxs_lock';
+    const asRoot = argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), 'sh', '-c', rootLockScript(opts.topologyId, m), 'vxs']);
     lines.push(
       `if ! command -v flock >/dev/null 2>&1; then exit 0; fi`,
-      `${f}=${lockPathWord(opts.topologyId)}`,
-      `exec 9>>"$${f}" || { printf '%s LOCKERR cannot open %s\\n' ${m} "$${f}"; exit 0; }`,
-      // A short wait absorbs a holder that is just exiting (a run right after another).
-      `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 0; fi`,
       // The owner is the host's SSH session: the persistent shell (`$$`), or the pid the pool
       // passes as $1 when the script runs under sudo or on an exec channel (see pool.ts).
       'vxs_owner=${1:-$$}',
       // A dead owner can linger as a zombie (its parent sshd was killed and the host's init does
       // not reap), and `kill -0` succeeds on a zombie: read its state too.
-      `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`,
-      `( t=0; while vxs_live "$vxs_owner" && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1 9>&-; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
-      `printf '%s LOCK %d\\n' ${m} $!`,
-      'exec 9>&-',
+      LIVE_FUNCTION,
+      `( trap '' HUP; t=0; while vxs_live "$vxs_owner" && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
+      'vxs_token=$!',
+      `${asRoot} "$vxs_token"; vxs_rc=$?`,
+      `if [ "$vxs_rc" -eq 0 ]; then printf '%s LOCK %d\\n' ${m} "$vxs_token"; else kill "$vxs_token" 2>/dev/null; fi`,
+      `if [ "$vxs_rc" -ne 0 ] && [ "$vxs_rc" -ne 3 ]; then printf '%s LOCKERR could not take the lock as root (exit %d)\\n' ${m} "$vxs_rc"; fi`,
+      `if [ "$vxs_rc" -ne 0 ]; then exit 0; fi`,
     );
   }
   lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);

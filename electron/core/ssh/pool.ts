@@ -11,7 +11,6 @@
  * before authentication); credentials are asked through callbacks only after the host key passed,
  * and never kept (a decrypted key object stays in memory for the pool's life, its passphrase not).
  */
-import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
@@ -22,6 +21,7 @@ import { argvToShell, quoteShellArg } from '../../../shared/plan';
 import { tcpConnector, type Connector } from './connector';
 import { connectError, endpointLabel, sshError, type Endpoint } from './errors';
 import { FrameReader, framedCommand, newNonce } from './framing';
+import { IdentityFileRefused, readIdentityFile } from './identity-file';
 import { fingerprintSha256, keyTypeOfBlob, type KnownHostsStore } from './known-hosts';
 
 export type HostKeyPolicy = 'refuse' | 'accept-new' | 'ask';
@@ -715,8 +715,9 @@ export class SshPool {
     if (cached) return cached;
     let data: Buffer;
     try {
-      data = await readFile(path);
+      data = await readIdentityFile(path);
     } catch (err) {
+      if (err instanceof IdentityFileRefused) throw sshError('SSH_AUTH_FAILED', ep, `refusing the identity file ${path}: ${err.message}`, { path });
       throw sshError('SSH_AUTH_FAILED', ep, `cannot read the identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { path });
     }
     let parsed = utils.parseKey(data);

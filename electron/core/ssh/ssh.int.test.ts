@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, appendFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -372,6 +372,30 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const err = await appErrorOf(makePool().session(target('h2', { auth: { type: 'identity-file', path: key } })).run('true'));
     expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h2').address, method: 'identity-file' } });
     expect(err.message).toContain(key);
+  });
+
+  it('refuses an identity file that is a device, a FIFO, a directory or 1 MiB big, naming it, without reading it', async () => {
+    const fifo = join(dir, 'identity-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const folder = mkdtempSync(join(dir, 'identity-dir-'));
+    const big = join(dir, 'identity-1mib');
+    writeFileSync(big, Buffer.alloc(1024 * 1024, 0x41));
+    const cases: Array<[string, string]> = [
+      ['/dev/zero', 'it is a device, not a regular file'],
+      [fifo, 'it is a named pipe (FIFO), not a regular file'],
+      [folder, 'it is a directory, not a regular file'],
+      [big, 'it is 1048576 bytes, larger than a key can be (65536 bytes at most)'],
+    ];
+    for (const [path, why] of cases) {
+      const run = makePool()
+        .session(target('h1', { auth: { type: 'identity-file', path } }))
+        .run('true');
+      // Before the check, /dev/zero filled memory and the FIFO blocked forever: bound the wait.
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${path}: no answer within 5 s`)), 5_000).unref());
+      const err = await appErrorOf(Promise.race([run, timeout]));
+      expect(err.data, path).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h1').address, path } });
+      expect(err.message).toBe(`refusing the identity file ${path}: ${why}`);
+    }
   });
 
   it('refuses password login the server does not allow, without the password in the error', async () => {

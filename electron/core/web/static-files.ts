@@ -6,6 +6,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { withCspMeta } from './page-csp';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -145,15 +146,22 @@ export async function serveStatic(
     return;
   }
   const isHtml = file.endsWith('.html');
+  // The built page carries the desktop app's meta policy (no connections at all); here the header
+  // policy, which allows this server's WebSocket, is the page's only one.
+  const page = isHtml ? Buffer.from(withCspMeta(await fs.readFile(file, 'utf8')), 'utf8') : undefined;
   res.writeHead(200, {
     ...headers,
     'Content-Type': mimeType(file),
-    'Content-Length': size,
+    'Content-Length': page?.length ?? size,
     // The page must never be cached with a stale token flow; hashed assets may be revalidated.
     'Cache-Control': isHtml ? 'no-store' : 'no-cache',
   });
   if (req.method === 'HEAD') {
     res.end();
+    return;
+  }
+  if (page !== undefined) {
+    res.end(page);
     return;
   }
   const stream = createReadStream(file);
