@@ -48,21 +48,40 @@ const SCRIPT_TIMEOUT_MS = 120_000;
  */
 export const CANCEL_GRACE_MS = 2_000;
 
-/** Aborts `grace` ms after `signal` does (never when there is no signal). */
-function afterGrace(signal: AbortSignal | undefined, grace: number): { signal?: AbortSignal; dispose(): void } {
-  if (signal === undefined) return { dispose: () => undefined };
-  const ctl = new AbortController();
+/**
+ * The run's Cancel grace: `grace` ms after `signal` aborts, every host's own signal aborts. The
+ * caller's signal is shared by every host of the run, so it gets ONE listener for the whole run
+ * (a listener per host running at once made Node warn MaxListenersExceededWarning past ten hosts,
+ * and one left behind per host that never connected); each host gets a signal of its own, on which
+ * the SSH pool listens while a script runs.
+ */
+function cancelGrace(
+  signal: AbortSignal | undefined,
+  grace: number,
+): { forHost(): { signal?: AbortSignal; dispose(): void }; dispose(): void } {
+  if (signal === undefined) return { forHost: () => ({ dispose: () => undefined }), dispose: () => undefined };
+  const hosts = new Set<AbortController>();
+  let expired = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = (): void => {
-    timer = setTimeout(() => ctl.abort(), grace);
+    timer = setTimeout(() => {
+      expired = true;
+      for (const host of hosts) host.abort();
+    }, grace);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   return {
-    signal: ctl.signal,
+    forHost: () => {
+      const host = new AbortController();
+      if (expired) host.abort();
+      hosts.add(host);
+      return { signal: host.signal, dispose: () => void hosts.delete(host) };
+    },
     dispose: () => {
       signal.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
+      hosts.clear();
     },
   };
 }
@@ -218,14 +237,24 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   // must finish before any plan, so all hosts run at once in that case (concurrency then bounds only
   // the connections opened at the same moment through the connector).
   const workers = autoHosts.length > 0 ? hosts.length : Math.min(limit, hosts.length);
+  const grace = cancelGrace(opts.signal, CANCEL_GRACE_MS);
   const worker = async (): Promise<void> => {
     while (next < hosts.length) {
       const i = next++;
       const host = hosts[i] as Host;
-      results[i] = await runHost(host, { ...opts, runId }, board, autoHosts, emit);
+      const interrupt = grace.forHost();
+      try {
+        results[i] = await runHost(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal);
+      } finally {
+        interrupt.dispose();
+      }
     }
   };
-  await Promise.all(Array.from({ length: workers }, worker));
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    grace.dispose();
+  }
   const ok = results.every(
     (r) =>
       r.outcome === 'unchanged' ||
@@ -270,6 +299,8 @@ async function runHost(
   board: FactsBoard,
   autoHosts: string[],
   emit: Emit,
+  /** Aborts CANCEL_GRACE_MS after opts.signal does: interrupts the script running on this host. */
+  interruptSignal: AbortSignal | undefined,
 ): Promise<HostDeployResult> {
   const t0 = performance.now();
   const t = opts.topology;
@@ -298,8 +329,8 @@ async function runHost(
   };
 
   emit({ hostId: host.id, phase: 'connect', status: 'running' });
-  const interrupt = afterGrace(opts.signal, CANCEL_GRACE_MS);
-  const interruptible = interrupt.signal === undefined ? {} : { signal: interrupt.signal };
+  const interrupt = { signal: interruptSignal };
+  const interruptible = interruptSignal === undefined ? {} : { signal: interruptSignal };
   let exec: HostExecutor;
   try {
     if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The deploy was cancelled before this host started.');
@@ -530,7 +561,6 @@ async function runHost(
     if (lockPid !== undefined)
       await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000, ...interruptible }).catch(() => undefined);
     await exec.release().catch(() => undefined);
-    interrupt.dispose();
   }
 }
 
