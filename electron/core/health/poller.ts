@@ -309,9 +309,14 @@ export class HealthPoller {
         }
       }),
     );
+    // One underlay path, one figure: a DF probe can read a few bytes more in one direction (a veth
+    // takes VLAN-header slack on receive, and the oversized echo reply is fragmented on the way
+    // back), so a pair reports the smaller of its two directions, never a size only the slack let by.
     for (const p of pairs) {
-      const v = this.pathMtus.get(pairKey(p));
-      if (v !== undefined) p.pathMtu = v;
+      const there = this.pathMtus.get(pairKey(p));
+      if (there === undefined) continue;
+      const back = this.pathMtus.get(pairKey({ from: p.to, to: p.from }));
+      p.pathMtu = back === undefined ? there : Math.min(there, back);
     }
   }
 }
