@@ -85,6 +85,62 @@ test('undo and redo restore the drawing: node count and field values', async ({ 
   await expect(studio.title).toContainText('*');
 });
 
+test('Undo first reverts a refused VNI (toolbar, Ctrl+Z in the field, Ctrl+Z on the canvas) and keeps the earlier MTU change', async ({
+  page,
+  server,
+}) => {
+  const studio = new StudioPage(page);
+  await studio.open(server.url);
+  await studio.useTemplate('Two hosts (textbook)');
+  await expect(studio.nodesOfType('host')).toHaveCount(2);
+  const blocked = page.getByTestId('deploy-blocked');
+  await expect(blocked).toHaveCount(0);
+
+  await studio.select('seg-100');
+  await expect(studio.field('VNI')).toHaveValue('100');
+  await studio.setField('MTU', '1400');
+  await expect(studio.field('MTU')).toHaveValue('1400');
+
+  const refuseVni = async (): Promise<void> => {
+    await studio.setField('VNI', '20000000');
+    await expect(studio.fieldError()).toContainText('must be 1-16777215');
+    await expect(blocked).toContainText('1 refused edit');
+  };
+  const expectVniBackAndMtuKept = async (): Promise<void> => {
+    await expect(studio.field('VNI')).toHaveValue('100');
+    await expect(studio.fieldError()).toHaveCount(0);
+    await expect(studio.node('seg-100')).toContainText('VNI 100');
+    await expect(studio.field('MTU')).toHaveValue('1400');
+    await expect(blocked).toHaveCount(0);
+  };
+
+  // The toolbar's Undo (the click takes focus out of the field, which submits the refused value again).
+  await refuseVni();
+  await page.getByTestId('undo').click();
+  await expectVniBackAndMtuKept();
+
+  // Ctrl+Z while still in the field.
+  await refuseVni();
+  await expect(studio.field('VNI')).toBeFocused();
+  await studio.undo();
+  await expectVniBackAndMtuKept();
+
+  // Ctrl+Z on the canvas after leaving the field.
+  await refuseVni();
+  await studio.clickEmptyCanvas();
+  await studio.undo();
+  await studio.select('seg-100');
+  await expectVniBackAndMtuKept();
+
+  // With nothing refused, Undo reverts the MTU change as before.
+  await studio.clickEmptyCanvas();
+  await studio.undo();
+  await studio.select('seg-100');
+  await expect(studio.field('MTU')).toHaveValue('1450');
+  await expect(studio.field('VNI')).toHaveValue('100');
+  expect(studio.consoleErrors).toEqual([]);
+});
+
 test('two segments with the same VNI are flagged, and clicking the problem selects the segment', async ({ page, server }) => {
   const studio = new StudioPage(page);
   await studio.open(server.url);

@@ -142,3 +142,46 @@ test('a path MTU too small for the overlay shows MTU on the tunnel with a fix th
   await expect(health.finding('HOST_UNREACHABLE')).toHaveCount(0, ROUNDS);
   expect(studio.consoleErrors).toEqual([]);
 });
+
+test('a host added and joined to the segment while health runs is checked as the drawing is now: never "every host answers" while it is not measured, then unreachable', async ({ page, lab }) => {
+  const { studio, health, ids } = await deployDemo(page, lab);
+  await health.tab.click();
+  await expect(health.noFindings).toBeVisible(ROUNDS);
+  for (let i = 0; i < 6; i++) await expect(health.pairCells.nth(i)).toHaveAttribute('data-tone', 'ok', ROUNDS);
+
+  // A new host (its SSH target is a name nothing resolves) joins the segment.
+  await studio.dragFromPalette('host', 80, 80);
+  await expect(studio.nodesOfType('host')).toHaveCount(4);
+  const added = (await studio.nodeIds('host')).find((id) => !ids.includes(id));
+  if (added === undefined) throw new Error('the palette drop made no host');
+  await studio.select(added);
+  const name = await studio.field('Name').inputValue();
+  await studio.connect(added, 'seg100');
+  await expect(studio.membershipEdges).toHaveCount(4);
+  await expect(health.pairCells).toHaveCount(12);
+
+  // Until a round measures it, the summary names it instead of claiming all is well.
+  await expect(health.noFindings).toHaveCount(0);
+  await expect(health.unmeasured).toContainText(name);
+  // The poller follows the edit: the new host is reported unreachable, not left grey.
+  const unreachable = health.finding('HOST_UNREACHABLE');
+  await expect(unreachable).toBeVisible(ROUNDS);
+  await expect(unreachable).toContainText(name);
+  await expect(health.host(added)).toHaveClass(/health-down/, ROUNDS);
+  await expect(health.noFindings).toHaveCount(0);
+
+  // An edit while paused is checked on resume: delete the host again, then all is green.
+  await health.toggle.click();
+  await expect(health.toggle).toHaveAttribute('data-polling', 'paused');
+  await studio.select(added);
+  await page.keyboard.press('Delete');
+  await expect(studio.nodesOfType('host')).toHaveCount(3);
+  await expect(health.unmeasured).toContainText('Resume live health');
+  await expect(health.noFindings).toHaveCount(0);
+  await health.toggle.click();
+  await expect(health.toggle).toHaveAttribute('data-polling', 'running');
+  await expect(health.noFindings).toBeVisible(ROUNDS);
+  await expect(health.unmeasured).toHaveCount(0);
+  for (let i = 0; i < 6; i++) await expect(health.pairCells.nth(i)).toHaveAttribute('data-tone', 'ok', ROUNDS);
+  expect(studio.consoleErrors).toEqual([]);
+});

@@ -41,6 +41,11 @@ export class HealthPage {
     return this.page.getByTestId('troubleshoot-ok');
   }
 
+  /** The line naming hosts and tunnels of the drawing the latest round did not measure. */
+  get unmeasured(): Locator {
+    return this.page.getByTestId('troubleshoot-unmeasured');
+  }
+
   finding(code: string): Locator {
     return this.page.locator(`[data-testid="finding"][data-code="${code}"]`);
   }

@@ -44,6 +44,7 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     healthStop: (request) => invoke('api:health.stop', request),
     healthPause: (request) => invoke('api:health.pause', request),
     healthResume: (request) => invoke('api:health.resume', request),
+    healthUpdate: (request) => invoke('api:health.update', request),
     healthSnapshot: (request) => invoke('api:health.snapshot', request),
     healthApplyFix: (request) => invoke('api:health.applyFix', request),
     onEvent: <E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): (() => void) => {

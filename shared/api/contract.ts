@@ -307,6 +307,12 @@ export const methods = {
   /** Pauses polling; the last view stays. */
   'health.pause': { request: Empty, response: z.object({ paused: z.boolean() }) },
   'health.resume': { request: Empty, response: z.object({ paused: z.boolean() }) },
+  /**
+   * Polls an edited drawing from now on, keeping the poll id, the last view and each host's backoff:
+   * the UI sends the drawing after each edit while polling runs or is paused. A running poller starts
+   * a round at once; a paused one measures it when resumed.
+   */
+  'health.update': { request: z.object({ topology: TopologyTextSchema }), response: z.object({ pollId: PollIdSchema }) },
   /** The latest round (null before the first one ends); with `now: true`, runs a round first. */
   'health.snapshot': { request: z.object({ now: z.boolean().default(false) }), response: HealthViewSchema.nullable() },
   /**

@@ -78,6 +78,27 @@ suite('health.* over the API contract against a deployed lab', () => {
     }
   }, 90_000);
 
+  it('health.update polls the edited drawing: a host joined to the segment is reported unreachable (a poll timeout here), and removing it again is all green', async () => {
+    const t = labTopology(lab);
+    const [first, seg] = [t.hosts[0], t.segments[0]];
+    if (!first || !seg) throw new Error('the lab topology has no host or segment');
+    // An SSH target that never resolves (RFC 6761 .invalid), dialled from the lab's controller like every other.
+    const added = { ...first, id: 'h9', name: 'h9', ssh: { ...first.ssh, host: 'h9.invalid' }, bridges: [] };
+    const joined = { id: 'h9-member', hostId: 'h9', segmentId: seg.id, bridgePorts: [] };
+    const running = await call<HealthView | null>('health.snapshot', {});
+    const edited = serializeTopology({ ...t, hosts: [...t.hosts, added], memberships: [...t.memberships, joined] });
+    // Same poller, same poll id: the UI keeps its view and only the new parts start grey.
+    expect(await call('health.update', { topology: edited })).toEqual({ pollId: running?.pollId });
+    const seen = await waitFor((v) => v.hosts.some((h) => h.hostId === 'h9' && h.state !== 'ok' && h.state !== 'unknown'), 20_000);
+    expect(seen?.findings.some((f) => f.code === 'HOST_UNREACHABLE' && f.hosts.includes('h9'))).toBe(true);
+    expect(seen?.memberships.map((m) => m.membershipId)).toContain('h9-member');
+
+    changes.length = 0;
+    await call('health.update', { topology: text });
+    const green = await waitFor((v) => v.hosts.length === 3 && v.findings.length === 0 && v.memberships.every((m) => m.status === 'all'), 20_000);
+    expect(green).toBeDefined();
+  }, 60_000);
+
   it('pauses (no round runs) and stops', async () => {
     await call('health.pause', {});
     const before = (await call<HealthView | null>('health.snapshot', {}))?.round;

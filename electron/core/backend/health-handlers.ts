@@ -1,5 +1,5 @@
 /**
- * Backend handlers of the health methods (`health.start|stop|pause|resume|snapshot|applyFix`): one
+ * Backend handlers of the health methods (`health.start|stop|pause|resume|update|snapshot|applyFix`): one
  * poller at a time over the app's SSH pool (ssh-service.ts, shared with deploy: the same connection,
  * shell, host-key and password questions), rounds streamed as `health.changed` events when
  * something changed, and fixes applied through the deploy runner. The poller pauses while a deploy
@@ -30,7 +30,7 @@ export interface HealthHandlerOptions {
   ssh?: SshService;
 }
 
-type HealthMethods = 'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.snapshot' | 'health.applyFix';
+type HealthMethods = 'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.update' | 'health.snapshot' | 'health.applyFix';
 export type HealthHandlers = Pick<Handlers, HealthMethods>;
 
 function parseTopology(text: string): Topology {
@@ -111,6 +111,16 @@ export function createHealthService(options: HealthHandlerOptions = {}): HealthS
       // While a deploy runs the poller stays paused; it resumes when the deploy ends.
       if (!deploying) p.resume();
       return Promise.resolve({ paused: false });
+    },
+    'health.update': ({ topology: text }) => {
+      const t = parseTopology(text);
+      const p = need();
+      topology = t;
+      p.setTopology(t);
+      // Measure the edit now rather than after the (possibly long, quiet) interval; a paused poller
+      // measures it when resumed, since its first round after resume uses the new drawing.
+      if (!p.isPaused()) void p.runRound().catch(() => undefined);
+      return Promise.resolve({ pollId: p.pollId });
     },
     'health.snapshot': async ({ now }) => {
       const p = need();

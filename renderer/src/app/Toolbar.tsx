@@ -68,7 +68,8 @@ function DeployGroup() {
 
 export function Toolbar() {
   const title = useStore((s) => documentTitle(s.filePath, s.topology.name, selectDirty(s)));
-  const canUndo = useStore((s) => s.past.length > 0);
+  // A refused field value is undoable too (Undo drops it first).
+  const canUndo = useStore((s) => s.past.length > 0 || Object.keys(s.fieldErrors).length > 0);
   const canRedo = useStore((s) => s.future.length > 0);
   const hasSelection = useStore((s) => s.selectedNodeIds.length + s.selectedEdgeIds.length > 0);
   const recent = useStore((s) => s.recent);

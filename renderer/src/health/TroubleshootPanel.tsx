@@ -1,6 +1,6 @@
 import { memo, useState } from 'react';
 import { useStore } from '../store/store';
-import { clockTime } from './derive';
+import { clockTime, selectUnmeasuredSummary } from './derive';
 import { requestFix } from './health-actions';
 import { PairMatrix } from './PairMatrix';
 
@@ -82,6 +82,7 @@ export function TroubleshootPanel() {
   const polling = useStore((s) => s.healthPolling);
   const updated = useStore((s) => clockTime(s.healthUpdatedAt));
   const round = useStore((s) => s.healthRound);
+  const unmeasured = useStore(selectUnmeasuredSummary);
   return (
     <div className="troubleshoot" data-testid="troubleshoot">
       <div className="troubleshoot-findings">
@@ -97,7 +98,12 @@ export function TroubleshootPanel() {
                 </>
               )}
         </div>
-        {polling !== 'off' && updated !== '' && ids.length === 0 && (
+        {polling !== 'off' && updated !== '' && unmeasured !== '' && (
+          <div className="troubleshoot-status" role="status" data-testid="troubleshoot-unmeasured">
+            ⚠ {unmeasured}
+          </div>
+        )}
+        {polling !== 'off' && updated !== '' && ids.length === 0 && unmeasured === '' && (
           <div className="troubleshoot-ok" data-testid="troubleshoot-ok">
             ✓ No findings: every host answers and every tunnel carries frames.
           </div>

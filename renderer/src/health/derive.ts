@@ -3,6 +3,7 @@
  * (string/boolean) keyed by one host or edge id, so a round re-renders only what changed for it.
  */
 import type { HealthFinding, HostHealthView, MembershipHealthView, PairHealthView } from '../../../shared/api/contract';
+import type { Topology } from '../../../shared/model';
 import type { Store } from '../store/types';
 import { pairKey } from './health-slice';
 
@@ -133,6 +134,53 @@ export const selectPairTitle =
     if (p.pathMtu !== undefined) parts.push(`path MTU ${p.pathMtu}`);
     return parts.join('\n');
   };
+
+/**
+ * What the latest round did not measure of the drawing as it is now. `hosts`: no SSH answer recorded
+ * (added after the round, or not polled yet). `tunnels`: hosts that answered but whose membership or
+ * own row of the pair matrix has no measurement (e.g. a peer joined since). Hosts that failed SSH are
+ * in neither: the round measured them and a finding says why. A member alone on its segment has no
+ * tunnel to measure. Names, in the drawing's order.
+ */
+export function unmeasured(
+  topology: Topology,
+  health: { hosts: Record<string, HostHealthView>; memberships: Record<string, MembershipHealthView>; pairs: Record<string, PairHealthView> },
+): { hosts: string[]; tunnels: string[] } {
+  const membersOf = new Map<string, string[]>();
+  for (const m of topology.memberships) membersOf.set(m.segmentId, [...(membersOf.get(m.segmentId) ?? []), m.hostId]);
+  const hosts = new Set<string>();
+  const tunnels = new Set<string>();
+  for (const host of topology.hosts) {
+    const h = health.hosts[host.id];
+    if (h === undefined || h.state === 'unknown') hosts.add(host.id);
+  }
+  for (const m of topology.memberships) {
+    if (health.hosts[m.hostId]?.state !== 'ok') continue;
+    const peers = (membersOf.get(m.segmentId) ?? []).filter((id) => id !== m.hostId);
+    if (peers.length === 0) continue;
+    const measured = health.memberships[m.id];
+    // The host's own row of the pair matrix: its probes measure it (a peer's row is the peer's).
+    const row = peers.map((peer) => health.pairs[pairKey(m.segmentId, m.hostId, peer)]);
+    if (measured === undefined || measured.status === 'unknown' || measured.peers !== peers.length || row.some((p) => p === undefined)) tunnels.add(m.hostId);
+  }
+  const names = (ids: Set<string>): string[] => topology.hosts.filter((h) => ids.has(h.id)).map((h) => h.name);
+  return { hosts: names(hosts), tunnels: names(tunnels) };
+}
+
+/**
+ * The Troubleshoot line about what is not measured yet ('' when the latest round measured every host
+ * and tunnel of the drawing). While it is not empty the panel never says "every host answers".
+ */
+export function selectUnmeasuredSummary(s: Store): string {
+  const u = unmeasured(s.topology, { hosts: s.healthHosts, memberships: s.healthMemberships, pairs: s.healthPairs });
+  if (u.hosts.length === 0 && u.tunnels.length === 0) return '';
+  const parts: string[] = [];
+  const n = u.hosts.length;
+  if (n > 0) parts.push(`${n} host${n === 1 ? '' : 's'} not measured yet: ${u.hosts.join(', ')}.`);
+  if (u.tunnels.length > 0) parts.push(`Tunnels not measured yet from ${u.tunnels.join(', ')}.`);
+  parts.push(s.healthPolling === 'paused' ? 'Resume live health to check them.' : 'The next round checks them.');
+  return parts.join(' ');
+}
 
 /** `hh:mm:ss` of an ISO time, in the viewer's local time. */
 export function clockTime(iso: string | null): string {

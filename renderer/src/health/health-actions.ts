@@ -1,20 +1,37 @@
 /**
  * Live health from the UI: start/pause/resume/stop the backend poller, feed `health.changed` into
- * the store, start polling after a successful deploy, and apply a confirmed fix.
+ * the store, start polling after a successful deploy, send the edited drawing to the poller (so it
+ * checks the drawing as it is now), and apply a confirmed fix.
  */
 import { events, type ApiClient } from '../../../shared/api/contract';
-import { parseTopologyText, serializeTopology } from '../../../shared/model';
+import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
 import { call, describeError, getApiClient } from '../files/backend';
 import { useStore } from '../store/store';
 
 const state = () => useStore.getState();
 
+/** The drawing the poller checks (sent by health.start or health.update); null while health is off. */
+let polled: Topology | null = null;
+let followTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** How long the drawing must stay unchanged before the poller is sent the edit (typing, a drag). */
+const FOLLOW_DEBOUNCE_MS = 500;
+
+/** Start of the error shown when an edit could not be sent (cleared by the next send that works). */
+const FOLLOW_FAILED = 'Live health still checks the drawing as it was before your last edit';
+
+/** Same hosts, segments and memberships: a moved node does not change what health checks. */
+function sameNetwork(a: Topology, b: Topology): boolean {
+  return a.hosts === b.hosts && a.segments === b.segments && a.memberships === b.memberships;
+}
+
 /** Starts (or restarts) polling the current drawing's hosts. */
 export async function startHealth(): Promise<void> {
   const s = state();
+  const topology = s.topology;
   let text: string;
   try {
-    text = serializeTopology(s.topology);
+    text = serializeTopology(topology);
   } catch (err) {
     s.setHealthError(`The drawing does not serialise: ${describeError(err)}`);
     return;
@@ -23,11 +40,41 @@ export async function startHealth(): Promise<void> {
   s.setHealthPolling('starting', null);
   try {
     const { pollId } = await call('health.start', { topology: text });
+    polled = topology;
     state().setHealthPolling('running', pollId);
+    // An edit made while the poller was starting is sent now.
+    followDrawing();
   } catch (err) {
     state().setHealthPolling('off', null);
     state().setHealthError(`Live health could not start: ${describeError(err)}`);
   }
+}
+
+/**
+ * Sends the drawing to the poller if its hosts, segments or memberships changed since the last
+ * send, so a host added (or a segment joined) while health runs is checked, not left grey while
+ * the summary says all is well.
+ */
+export async function syncHealthTopology(): Promise<void> {
+  clearTimeout(followTimer);
+  followTimer = undefined;
+  const s = state();
+  if ((s.healthPolling !== 'running' && s.healthPolling !== 'paused') || polled === null || sameNetwork(polled, s.topology)) return;
+  const topology = s.topology;
+  try {
+    await call('health.update', { topology: serializeTopology(topology) });
+    polled = topology;
+    if (state().healthError?.startsWith(FOLLOW_FAILED) === true) state().setHealthError(null);
+  } catch (err) {
+    if (state().healthPolling === 'off') return;
+    state().setHealthError(`${FOLLOW_FAILED}: ${describeError(err)}`);
+  }
+}
+
+/** Debounced `syncHealthTopology` after an edit, while health runs or is paused. */
+function followDrawing(): void {
+  clearTimeout(followTimer);
+  followTimer = setTimeout(() => void syncHealthTopology(), FOLLOW_DEBOUNCE_MS);
 }
 
 export async function stopHealth(): Promise<void> {
@@ -36,6 +83,8 @@ export async function stopHealth(): Promise<void> {
   } catch (err) {
     state().setHealthError(`Stopping live health failed: ${describeError(err)}`);
   }
+  polled = null;
+  clearTimeout(followTimer);
   state().clearHealth();
 }
 
@@ -50,6 +99,8 @@ export async function pauseHealth(): Promise<void> {
 
 export async function resumeHealth(): Promise<void> {
   try {
+    // Edits made while paused are measured by the first round after resume.
+    await syncHealthTopology();
     await call('health.resume', {});
     state().setHealthPolling('running');
   } catch (err) {
@@ -133,12 +184,14 @@ export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): (
     state().applyHealthView(view.data);
   });
   const offStore = useStore.subscribe((s, prev) => {
+    if (s.topology !== prev.topology && (s.healthPolling === 'running' || s.healthPolling === 'paused') && polled !== null && !sameNetwork(polled, s.topology)) followDrawing();
     if (s.deployResult === prev.deployResult || s.deployResult === null) return;
     if (s.deployResult.action === 'apply' && s.deployResult.ok) void startHealth();
     else if (s.deployResult.action === 'destroy' && s.healthPolling !== 'off') void stopHealth();
   });
   return () => {
     clearInterval(timer);
+    clearTimeout(followTimer);
     offChanged();
     offStore();
   };

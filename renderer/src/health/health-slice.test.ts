@@ -15,7 +15,9 @@ import {
   selectHostTone,
   selectPairTitle,
   selectPairTone,
+  selectUnmeasuredSummary,
 } from './derive';
+import { addHost, connect } from '../store/topology-ops';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 const SEG = 'vni-200';
@@ -212,5 +214,43 @@ describe('health slice', () => {
     expect(selectHostTone('host-1')(store.getState())).toBe('unknown');
     expect(store.getState().healthPolling).toBe('off');
     expect(store.getState().healthFindingIds).toEqual([]);
+  });
+});
+
+describe('summary', () => {
+  it('a host added and joined to the segment after the last round is named as not measured, so all is not well', () => {
+    const store = storeWithMesh();
+    const s = () => store.getState();
+    s().applyHealthView(view(1, null));
+    expect(selectUnmeasuredSummary(s())).toBe('');
+
+    const added = addHost(s().topology, { x: 0, y: 600 });
+    s().commit(added.topology);
+    const joined = connect(s().topology, added.id, SEG);
+    if ('error' in joined) throw new Error(joined.error);
+    s().commit(joined.topology);
+    const name = s().topology.hosts.find((h) => h.id === added.id)?.name ?? '';
+    // Before the poller measures it: no finding yet, and the summary names the new host.
+    expect(s().healthFindingIds).toEqual([]);
+    expect(selectUnmeasuredSummary(s())).toBe(`1 host not measured yet: ${name}. Tunnels not measured yet from host-1, host-2, host-3. The next round checks them.`);
+
+    // A round of the old drawing (the one in progress when the edit came) changes nothing.
+    s().applyHealthView(view(2, null));
+    expect(selectUnmeasuredSummary(s())).toContain(name);
+  });
+
+  it('a reachable host whose own pair row was not measured has unmeasured tunnels; an unreachable host is not listed (its finding says why)', () => {
+    const store = storeWithMesh();
+    const s = () => store.getState();
+    const v = view(1, null);
+    // host-3 answered SSH but its row of the matrix was not measured; host-2 did not answer SSH.
+    s().applyHealthView({
+      ...v,
+      hosts: v.hosts.map((h) => (h.hostId === 'host-2' ? { ...h, state: 'unreachable' as const } : h)),
+      pairs: v.pairs.filter((p) => p.from !== 'host-3' && p.from !== 'host-2'),
+    });
+    expect(selectUnmeasuredSummary(s())).toBe('Tunnels not measured yet from host-3. The next round checks them.');
+    s().setHealthPolling('paused');
+    expect(selectUnmeasuredSummary(s())).toBe('Tunnels not measured yet from host-3. Resume live health to check them.');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Inspector fields. A text field applies on Enter or when it loses focus; a value that does not
  * parse is refused with the schema's own message, shown at the field (and in Problems and on the
- * element), and the document keeps its last valid value.
+ * element), and the document keeps its last valid value. Escape or Undo (in the field, the toolbar
+ * or Ctrl+Z on the canvas) drops the refused value first.
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -129,7 +130,12 @@ export function TextField({ target, path, label, value, placeholder, mono, hint,
         }}
         onKeyDown={(e) => {
           if (e.key === 'Enter') submit();
-          if (e.key === 'Escape') {
+          // Escape, and Undo right after a refused value, put back the last valid value. The field's
+          // own undo would step through the refused text keystroke by keystroke, and the canvas's
+          // Undo would revert an earlier, accepted edit instead.
+          const undo = (e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'z' && fieldError !== undefined;
+          if (e.key === 'Escape' || undo) {
+            if (undo) e.preventDefault();
             setDraft(value);
             useStore.getState().clearFieldError(target.elementId, path);
           }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bridgeNodeId } from '../../../shared/model';
+import { deployBlocker } from '../app/deploy-actions';
 import { textbookTemplate } from '../files/templates';
 import { createStudioStore, selectDirty } from './store';
 import { HISTORY_LIMIT } from './topology-slice';
@@ -72,6 +73,61 @@ describe('undo and redo', () => {
     const s = () => store.getState();
     for (let i = 0; i < HISTORY_LIMIT + 20; i++) s().commit(addSegment(s().topology, { x: 0, y: i * 16 }).topology);
     expect(s().past).toHaveLength(HISTORY_LIMIT);
+  });
+
+  it('undoes a refused field value before the edit that came before it', () => {
+    const store = createStudioStore();
+    const s = () => store.getState();
+    s().loadDocument(textbookTemplate(), null);
+    const seg = s().topology.segments[0];
+    if (!seg) throw new Error('the template has no segment');
+    // An accepted MTU change, then a VNI out of range that the Inspector refused (it never reached the drawing).
+    s().commit({ ...s().topology, segments: [{ ...seg, mtu: 1400 }] });
+    const withMtu = s().topology;
+    s().setFieldError({
+      elementId: seg.id,
+      canvasId: seg.id,
+      elementKind: 'segment',
+      field: 'segments[0].vni',
+      label: 'VNI',
+      raw: '20000000',
+      message: 'must be 1-16777215',
+    });
+    expect(deployBlocker(s())).not.toBeNull();
+
+    s().undo();
+    expect(s().fieldErrors).toEqual({});
+    expect(s().topology).toBe(withMtu);
+    expect(s().topology.segments[0]?.mtu).toBe(1400);
+    expect(s().topology.segments[0]?.vni).toBe(seg.vni);
+    expect(deployBlocker(s())).toBeNull();
+
+    // The next Undo reverts the MTU change as usual.
+    s().undo();
+    expect(s().topology.segments[0]?.mtu).toBe(seg.mtu);
+  });
+
+  it('undoes refused field values newest first, a value refused again counting as the newest', () => {
+    const store = createStudioStore();
+    const s = () => store.getState();
+    s().loadDocument(textbookTemplate(), null);
+    const error = (field: string, raw: string) => ({
+      elementId: 'seg-100',
+      canvasId: 'seg-100',
+      elementKind: 'segment' as const,
+      field,
+      label: field,
+      raw,
+      message: 'refused',
+    });
+    s().setFieldError(error('vni', '0'));
+    s().setFieldError(error('mtu', '9'));
+    s().setFieldError(error('vni', '-1'));
+    s().undo();
+    expect(Object.values(s().fieldErrors).map((e) => e.raw)).toEqual(['9']);
+    s().undo();
+    expect(s().fieldErrors).toEqual({});
+    expect(s().past).toHaveLength(0);
   });
 
   it('undoing back to the saved drawing makes it clean again', () => {

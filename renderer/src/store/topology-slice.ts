@@ -152,6 +152,15 @@ export const createTopologySlice: StateCreator<Store, [], [], TopologySlice> = (
 
     undo() {
       const s = get();
+      // A refused field value is the user's latest edit even though it never reached the drawing:
+      // Undo drops it first (the field shows its last valid value again), instead of reverting the
+      // change before it and leaving the refused value in place.
+      const refused = Object.keys(s.fieldErrors).at(-1);
+      if (refused !== undefined) {
+        const { [refused]: _gone, ...rest } = s.fieldErrors;
+        set({ fieldErrors: rest });
+        return;
+      }
       const prev = s.past[s.past.length - 1];
       if (!prev) return;
       set({ ...derive(get, prev), past: s.past.slice(0, -1), future: [s.topology, ...s.future].slice(0, HISTORY_LIMIT) });
@@ -167,7 +176,10 @@ export const createTopologySlice: StateCreator<Store, [], [], TopologySlice> = (
     },
 
     setFieldError(error) {
-      set({ fieldErrors: { ...get().fieldErrors, [fieldKey(error.elementId, error.field)]: error } });
+      const key = fieldKey(error.elementId, error.field);
+      // Re-inserted at the end, so the newest refused value is the last key (the one Undo drops first).
+      const { [key]: _old, ...rest } = get().fieldErrors;
+      set({ fieldErrors: { ...rest, [key]: error } });
     },
 
     clearFieldError(elementId, field) {

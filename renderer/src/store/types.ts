@@ -48,6 +48,7 @@ export interface TopologySlice {
   /** Applies edge selection changes from the canvas. */
   applyEdgeChanges: (changes: EdgeChange<StudioEdge>[]) => void;
   movePositions: (positions: Record<string, Position>) => void;
+  /** Drops the newest refused field value if there is one, else steps the drawing back. */
   undo: () => void;
   redo: () => void;
   setFieldError: (error: FieldError) => void;
