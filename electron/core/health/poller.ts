@@ -15,10 +15,23 @@ import { diagnose } from '../../../shared/diagnose/diagnose';
 import type { Finding, HealthSnapshot, HostHealth, PairProbe, SshStatus } from '../../../shared/diagnose/types';
 import { AppError } from '../../../shared/errors/catalogue';
 import type { Host, Topology } from '../../../shared/model';
-import { desiredFromIndex, indexTopology, type DesiredHostState, type HostFacts, type ProtectOptions } from '../../../shared/plan';
+import {
+  desiredFromIndex,
+  indexTopology,
+  type DesiredHostState,
+  type HostFacts,
+  type ProtectOptions,
+} from '../../../shared/plan';
 import { newMarker } from '../deploy/scripts';
 import { searchPathMtus } from './path-mtu-probe';
-import { healthRoundScript, parseHealthRound, probePlan, underlayAddressOf, type HostRound, type ParseCache } from './round-script';
+import {
+  healthRoundScript,
+  parseHealthRound,
+  probePlan,
+  underlayAddressOf,
+  type HostRound,
+  type ParseCache,
+} from './round-script';
 import { runWithin, type HealthTransport } from './transport';
 import { buildHealthView, viewKey } from './view';
 
@@ -75,6 +88,29 @@ function sshStatusOf(err: unknown): SshStatus {
   return { state: 'unreachable', code: 'SSH_UNREACHABLE', message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * Linux lets a frame up to 4 bytes (VLAN_HLEN) over the MTU through a bridged or veth hop
+ * (is_skb_forwardable), so a DF probe across a 1400-byte link bridged on the way reads up to 1404,
+ * while the same link reached through a router reads 1400. A figure a few bytes above the one
+ * another tunnel of the same host measured is that slack, not a bigger path: a pair reports the
+ * smallest figure within VLAN_HLEN below its own among the measured pairs that share a host with it.
+ */
+export function conservativePathMtu(
+  pair: { from: string; to: string; v: number },
+  measured: ReadonlyArray<{ from: string; to: string; v: number }>,
+): number {
+  let out = pair.v;
+  const hosts = new Set([pair.from, pair.to]);
+  for (const q of measured) {
+    if (!hosts.has(q.from) && !hosts.has(q.to)) continue;
+    if (q.v < out && q.v >= pair.v - VLAN_SLACK_BYTES) out = q.v;
+  }
+  return out;
+}
+
+/** VLAN_HLEN: the most a bridged or veth hop lets through over its MTU. */
+const VLAN_SLACK_BYTES = 4;
+
 function pairKey(p: { from: string; to: string }): string {
   return `${p.from}>${p.to}`;
 }
@@ -82,7 +118,12 @@ function pairKey(p: { from: string; to: string }): string {
 export class HealthPoller {
   readonly pollId: string;
   private topology: Topology;
-  private readonly o: Required<Pick<HealthPollerOptions, 'intervalMs' | 'adaptive' | 'minIntervalMs' | 'maxIntervalMs' | 'pollTimeoutMs' | 'maxBackoffMs' | 'pathMtu'>> &
+  private readonly o: Required<
+    Pick<
+      HealthPollerOptions,
+      'intervalMs' | 'adaptive' | 'minIntervalMs' | 'maxIntervalMs' | 'pollTimeoutMs' | 'maxBackoffMs' | 'pathMtu'
+    >
+  > &
     HealthPollerOptions;
   private readonly tracks = new Map<string, HostTrack>();
   /** Cached underlay path MTU per `from>to`, kept while that pair's DF probe keeps failing. */
@@ -193,11 +234,22 @@ export class HealthPoller {
     return t;
   }
 
-  private async pollHost(host: Host, facts: Record<string, HostFacts | undefined>, now: number): Promise<{ health: HostHealth; pairs: PairProbe[]; problems: string[] }> {
+  private async pollHost(
+    host: Host,
+    facts: Record<string, HostFacts | undefined>,
+    now: number,
+  ): Promise<{ health: HostHealth; pairs: PairProbe[]; problems: string[] }> {
     const tr = this.track(host.id);
     if (tr.busy || now < tr.nextAttempt) {
       // Backing off (or a previous round still hangs): keep the last answer, which is a failure.
-      return { health: tr.last ?? { hostId: host.id, ssh: { state: 'unreachable', code: 'SSH_UNREACHABLE', message: `${host.name}: not polled yet (backing off)` } }, pairs: [], problems: [] };
+      return {
+        health: tr.last ?? {
+          hostId: host.id,
+          ssh: { state: 'unreachable', code: 'SSH_UNREACHABLE', message: `${host.name}: not polled yet (backing off)` },
+        },
+        pairs: [],
+        problems: [],
+      };
     }
     const plan = probePlan(this.topology, host.id, { facts });
     const m = newMarker();
@@ -250,20 +302,32 @@ export class HealthPoller {
     }
     const findings = diagnose(t, desired, snapshot, { protect });
     const driftSteps: Record<string, number> = {};
-    for (const f of findings) if (f.code === 'DRIFT' && f.hosts[0] !== undefined) driftSteps[f.hosts[0]] = f.fix?.hosts[0]?.steps.length ?? 1;
+    for (const f of findings)
+      if (f.code === 'DRIFT' && f.hosts[0] !== undefined) driftSteps[f.hosts[0]] = f.fix?.hosts[0]?.steps.length ?? 1;
     const lastSeen: Record<string, string> = {};
     for (const h of t.hosts) {
       const s = this.tracks.get(h.id)?.lastSeen;
       if (s !== undefined) lastSeen[h.id] = s;
     }
     this.round += 1;
-    const view = buildHealthView({ pollId: this.pollId, round: this.round, durationMs: Math.round(performance.now() - started), topology: t, snapshot, findings, lastSeen, driftSteps });
+    const view = buildHealthView({
+      pollId: this.pollId,
+      round: this.round,
+      durationMs: Math.round(performance.now() - started),
+      topology: t,
+      snapshot,
+      findings,
+      lastSeen,
+      driftSteps,
+    });
     const key = viewKey(view);
     const changed = key !== this.lastKey;
     this.lastKey = key;
     this.lastView = view;
     if (this.o.adaptive) {
-      this.interval = changed ? this.o.minIntervalMs : Math.min(this.o.maxIntervalMs, Math.max(this.o.intervalMs, Math.round(this.interval * 1.5)));
+      this.interval = changed
+        ? this.o.minIntervalMs
+        : Math.min(this.o.maxIntervalMs, Math.max(this.o.intervalMs, Math.round(this.interval * 1.5)));
     }
     const problems: Record<string, string[]> = {};
     answers.forEach((a, i) => {
@@ -309,14 +373,13 @@ export class HealthPoller {
         }
       }),
     );
-    // One underlay path, one figure: a DF probe can read a few bytes more in one direction (a veth
-    // takes VLAN-header slack on receive, and the oversized echo reply is fragmented on the way
-    // back), so a pair reports the smaller of its two directions, never a size only the slack let by.
+    const measured = [...this.pathMtus].map(([k, v]) => {
+      const [from = '', to = ''] = k.split('>');
+      return { from, to, v };
+    });
     for (const p of pairs) {
       const there = this.pathMtus.get(pairKey(p));
-      if (there === undefined) continue;
-      const back = this.pathMtus.get(pairKey({ from: p.to, to: p.from }));
-      p.pathMtu = back === undefined ? there : Math.min(there, back);
+      if (there !== undefined) p.pathMtu = conservativePathMtu({ ...p, v: there }, measured);
     }
   }
 }
