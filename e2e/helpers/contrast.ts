@@ -62,3 +62,26 @@ export async function textContrast(el: Locator): Promise<{ ratio: number; color:
   const text = blend(parseCssColor(color), background);
   return { ratio: contrastRatio(text, background), color: text, background };
 }
+
+/**
+ * The text contrast a badge would have at each severity: a copy of the rendered badge (same classes,
+ * so the same stylesheet rules) with `data-severity` set, measured, then removed. For findings a lab
+ * cannot produce on demand at every severity. The copy goes under <body>, outside React's tree; the
+ * badges paint their own opaque background, so what lies behind them does not change the result.
+ */
+export async function contrastAtSeverities(badge: Locator, severities: readonly string[]): Promise<Map<string, number>> {
+  const ratios = new Map<string, number>();
+  for (const severity of severities) {
+    await badge.evaluate((el, s) => {
+      const copy = el.cloneNode(true) as HTMLElement;
+      copy.dataset['severity'] = s;
+      copy.dataset['testid'] = 'severity-probe';
+      copy.textContent = s;
+      document.body.append(copy);
+    }, severity);
+    const probe = badge.page().getByTestId('severity-probe');
+    ratios.set(severity, (await textContrast(probe)).ratio);
+    await probe.evaluate((el) => el.remove());
+  }
+  return ratios;
+}

@@ -28,7 +28,7 @@ const FindingItem = memo(function FindingItem({ id }: { id: string }) {
       onClick={() => useStore.getState().highlightFinding(highlighted ? null : id)}
     >
       <div className="finding-head">
-        <span className={[styles.badge, styles[f.severity]].join(' ')} data-testid="severity-badge" data-severity={f.severity}>
+        <span className={styles.badge} data-testid="severity-badge" data-severity={f.severity}>
           {f.severity}
         </span>
         <code className="finding-code">{f.code}</code>

@@ -29,7 +29,7 @@ export function ProblemsPanel() {
       {problems.map((p) => (
         <li key={p.key}>
           <button type="button" className={`problem problem-${p.severity}`} onClick={() => reveal(p)} data-testid="problem" data-severity={p.severity}>
-            <span className={[styles.badge, styles[p.severity]].join(' ')} data-testid="severity-badge" data-severity={p.severity}>
+            <span className={styles.badge} data-testid="severity-badge" data-severity={p.severity}>
               {p.severity}
             </span>
             <span className="problem-path mono">{p.path}</span>
