@@ -66,6 +66,10 @@ test('deploying the demo lab from the browser converges every host, re-deploying
   expect(ping.status, ping.stdout + ping.stderr).toBe(0);
   for (const host of lab.hosts) expect(overlayLinks(host)).toHaveLength(2);
 
+  // A clean run's summary closes itself after a few seconds; the host badges keep the result.
+  await expect(deploy.status).toBeHidden({ timeout: 15_000 });
+  for (const id of ids) await expect(deploy.badge(id)).toHaveText('applied');
+
   // Deploy again: nothing to do anywhere, no new key questions.
   await deploy.deployButton.click();
   expect(await deploy.waitForReview(false)).toEqual([]);

@@ -5,6 +5,7 @@
  * network namespaces, sshd and nftables.
  */
 import { fileURLToPath } from 'node:url';
+import { AA_NORMAL_TEXT, contrastAtSeverities, textContrast } from './helpers/contrast';
 import { DeployPage } from './pages/deploy-page';
 import { HealthPage } from './pages/health-page';
 import { StudioPage } from './pages/studio-page';
@@ -70,6 +71,13 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
   const finding = health.finding('FIREWALL_BLOCKS_VXLAN');
   await expect(finding).toBeVisible(ROUNDS);
   await expect(finding).toContainText(rule);
+  // Its severity badge is readable (WCAG AA), and so is the same badge at the other severities.
+  const severityBadge = finding.getByTestId('severity-badge');
+  await expect(severityBadge).toHaveAttribute('data-severity', 'error');
+  expect((await textContrast(severityBadge)).ratio).toBeGreaterThanOrEqual(AA_NORMAL_TEXT);
+  for (const [severity, ratio] of await contrastAtSeverities(severityBadge, ['error', 'warning', 'info'])) {
+    expect(ratio, `${severity} finding badge contrast`).toBeGreaterThanOrEqual(AA_NORMAL_TEXT);
+  }
   // Hover text of h2's edge carries the same evidence.
   await expect(health.edgeLabel('h2')).toHaveAttribute('title', new RegExp(rule));
   // Clicking the finding highlights h2 on the canvas.

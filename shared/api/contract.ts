@@ -247,9 +247,18 @@ export const methods = {
   },
   /** Reads a topology file's text. Parsing and validation happen in shared/ on the caller's side. */
   'file.read': { request: z.object({ path: PathSchema }), response: z.object({ path: PathSchema, text: z.string() }) },
-  /** Writes a file atomically (temp file + rename), so a crash never leaves half a file. */
+  /**
+   * Writes a file atomically (temp file + rename), so a crash never leaves half a file. `mode` gives
+   * the file's permission bits (umask applied, as open(2) does), e.g. 0o755 for an exported script;
+   * without it an existing file keeps its bits and a new one gets 0o644. Only rwx bits: no setuid,
+   * setgid or sticky bit can be asked for.
+   */
   'file.write': {
-    request: z.object({ path: PathSchema, text: z.string().max(50_000_000) }),
+    request: z.object({
+      path: PathSchema,
+      text: z.string().max(50_000_000),
+      mode: z.number().int().min(0).max(0o777).optional(),
+    }),
     response: z.object({ path: PathSchema, bytes: z.number().int() }),
   },
   /** Most recently opened/saved files, newest first. */

@@ -129,6 +129,20 @@ describe('file.read and file.write', () => {
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
   });
 
+  it('saves with the asked permission bits (umask applied), also over an existing file, and refuses setuid', async () => {
+    // The umask this process applies, learnt from a probe file opened with every rwx bit.
+    const probe = await fs.open(path.join(work, 'probe'), 'wx', 0o777);
+    const allowed = (await probe.stat()).mode & 0o777;
+    await probe.close();
+    await call('file.write', { path: 'new.sh', text: '#!/bin/sh\n', mode: 0o755 });
+    expect(((await fs.stat(path.join(work, 'new.sh'))).mode & 0o777).toString(8)).toBe((0o755 & allowed).toString(8));
+    await fs.writeFile(path.join(work, 'old.sh'), 'old', { mode: 0o644 });
+    await call('file.write', { path: 'old.sh', text: '#!/bin/sh\n', mode: 0o755 });
+    expect(((await fs.stat(path.join(work, 'old.sh'))).mode & 0o777).toString(8)).toBe((0o755 & allowed).toString(8));
+    const error = expectError(await call('file.write', { path: 'suid.sh', text: '', mode: 0o4755 }), 'BAD_REQUEST');
+    expect(error.detail).toMatchObject({ path: 'mode', method: 'file.write' });
+  });
+
   it('writes through a symlink to its target and keeps the link', async () => {
     const target = path.join(work, 'real.vxlan.json');
     const link = path.join(work, 'link.vxlan.json');

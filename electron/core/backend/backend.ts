@@ -145,9 +145,9 @@ export function createBackend(options: BackendOptions): Handlers {
       return { path: file, text: await readTextFile(file) };
     },
 
-    'file.write': async ({ path: input, text }) => {
+    'file.write': async ({ path: input, text, mode }) => {
       const file = await resolveAllowed(input);
-      return { path: file, bytes: await writeFileAtomic(file, text) };
+      return { path: file, bytes: await writeFileAtomic(file, text, mode) };
     },
 
     'recent.list': async () => ({ paths: await visible(await readRecent()) }),

@@ -92,16 +92,17 @@ export async function readTextFile(file: string, maxBytes = MAX_READ_BYTES): Pro
 /**
  * Writes `text` to `file` atomically: a temp file in the same folder is written, fsynced and renamed
  * over the target, then the folder is fsynced so the rename itself survives a power cut.
- * An existing target keeps its permission bits; a symlink target is followed (the link stays).
+ * An existing target keeps its permission bits unless `requestedMode` is given (the umask applies to
+ * it, as to open(2)); a symlink target is followed (the link stays).
  * Throws AppError FILE_WRITE_FAILED naming the path.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<number> {
+export async function writeFileAtomic(file: string, text: string, requestedMode?: number): Promise<number> {
   let target = file;
-  let mode = 0o644;
+  let mode = requestedMode ?? 0o644;
   try {
     const real = await fs.realpath(file);
     target = real;
-    mode = (await fs.stat(real)).mode & 0o7777;
+    if (requestedMode === undefined) mode = (await fs.stat(real)).mode & 0o7777;
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') {
       throw new AppError('FILE_WRITE_FAILED', `The file ${file} could not be written: ${reason(err)}.`, { path: file });

@@ -1,11 +1,17 @@
+import { useEffect, useState } from 'react';
 import { summarizeDeploy, summaryText } from '../store/deploy-slice';
 import { useStore } from '../store/store';
 import { cancelDeploy, deployBlocker } from './deploy-actions';
 
+/** How long a clean run's summary stays on the canvas. */
+const SUMMARY_MS = 6000;
+
 /**
  * The run on top of the canvas: `Deploying 1/3 hosts done [Cancel]` while it runs, then the summary
- * (`3 applied · 0 unchanged · 0 failed`) until dismissed, which also clears the host badges; and
- * when Deploy is disabled, why (the toolbar has no room for a sentence, the canvas top does).
+ * (`3 applied · 0 unchanged · 0 failed`); and when Deploy is disabled, why (the toolbar has no room
+ * for a sentence, the canvas top does). A clean run's summary closes itself after a few seconds (the
+ * host badges and the Log keep the result); a failed or cancelled one stays until dismissed, which
+ * also clears the host badges.
  */
 export function DeployStatus() {
   const phase = useStore((s) => s.deployPhase);
@@ -18,6 +24,13 @@ export function DeployStatus() {
       : null,
   );
   const error = useStore((s) => s.deployError);
+  const result = useStore((s) => s.deployResult);
+  const [closedResult, setClosedResult] = useState<typeof result>(null);
+  useEffect(() => {
+    if (phase !== 'done' || result === null) return;
+    const t = setTimeout(() => setClosedResult(result), SUMMARY_MS);
+    return () => clearTimeout(t);
+  }, [phase, result]);
   const cancelling = useStore((s) => s.cancelRequested);
   const reset = useStore((s) => s.resetDeploy);
   const showLog = useStore((s) => s.setBottomTab);
@@ -42,7 +55,7 @@ export function DeployStatus() {
     );
   }
   const text = summary ?? (phase === 'failed' ? error : null);
-  if (text === null || phase === 'idle') return blockedLine;
+  if (text === null || phase === 'idle' || (phase === 'done' && result === closedResult)) return blockedLine;
   const title = phase === 'cancelled' ? 'Cancelled' : action === 'destroy' ? 'Destroy' : 'Deploy';
   return (
     <div className="deploy-status-stack">

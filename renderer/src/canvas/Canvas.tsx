@@ -168,7 +168,10 @@ export function Canvas() {
       {nodes.length === 0 && (
         <div className="canvas-empty">
           <strong>Empty drawing</strong>
-          <span>Drag a Host and a Segment from the palette, then connect them. Or start from File › Templates.</span>
+          <span>
+            Drag a Host and a Segment from the palette, then connect them. Or start from{' '}
+            <strong data-testid="empty-hint-control">Templates</strong> in the toolbar.
+          </span>
         </div>
       )}
     </div>

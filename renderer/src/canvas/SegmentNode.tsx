@@ -1,4 +1,4 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { SegmentFlowNode } from './convert';
 import { Badge } from './Badge';
@@ -7,10 +7,18 @@ const FLOOD_LABEL = { 'point-to-point': 'point-to-point', 'unicast-mesh': 'unica
 
 function SegmentNodeView({ id, data, selected }: NodeProps<SegmentFlowNode>) {
   const { segment } = data;
+  // Only while a connection is dragged: the card-sized handle would otherwise take the clicks
+  // and drags that select and move the card (handles are `nodrag`).
+  const connecting = useConnection((c) => c.inProgress);
   const flood = segment.flood.mode === 'multicast' ? `multicast ${segment.flood.group}` : FLOOD_LABEL[segment.flood.mode];
   return (
     <div className={`node node-segment${selected ? ' selected' : ''}`} data-testid="segment-node">
       <Handle type="target" position={Position.Left} className="handle" />
+      {/* Dropping anywhere on the card connects, not only on the 10-px handle: React Flow takes the
+          handle under the pointer first. After the left handle, so edges keep ending on that one. */}
+      {connecting && (
+        <Handle id="card" type="target" position={Position.Left} className="handle-card" isConnectableStart={false} />
+      )}
       <div className="node-kind">Segment</div>
       <div className="node-title">{segment.name}</div>
       <div className="node-line">

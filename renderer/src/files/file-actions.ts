@@ -175,12 +175,15 @@ export async function saveDocumentAs(): Promise<boolean> {
   }
 }
 
-/** Writes a host's shell script to a file the user names. */
+/** rwxr-xr-x: an exported script is meant to be run (`./host-a.sh`); the umask still applies. */
+const SCRIPT_MODE = 0o755;
+
+/** Writes a host's shell script to a file the user names, executable. */
 export async function exportScript(hostName: string, script: string): Promise<void> {
   try {
     const path = await pickSavePath(`Export script for ${hostName}`, `${hostName.replace(/[^A-Za-z0-9._-]+/g, '-')}.sh`);
     if (path === null) return;
-    await call('file.write', { path, text: script });
+    await call('file.write', { path, text: script, mode: SCRIPT_MODE });
     state().notify('info', `Exported ${path}`);
   } catch (err) {
     state().notify('error', `Export failed: ${describeError(err)}`);

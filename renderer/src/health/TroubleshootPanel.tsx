@@ -3,6 +3,7 @@ import { useStore } from '../store/store';
 import { clockTime, selectUnmeasuredSummary } from './derive';
 import { requestFix } from './health-actions';
 import { PairMatrix } from './PairMatrix';
+import styles from './TroubleshootPanel.module.css';
 
 function names(ids: readonly string[]): string {
   const hosts = useStore.getState().topology.hosts;
@@ -27,7 +28,9 @@ const FindingItem = memo(function FindingItem({ id }: { id: string }) {
       onClick={() => useStore.getState().highlightFinding(highlighted ? null : id)}
     >
       <div className="finding-head">
-        <span className={`finding-severity sev-${f.severity}`}>{f.severity}</span>
+        <span className={styles.badge} data-testid="severity-badge" data-severity={f.severity}>
+          {f.severity}
+        </span>
         <code className="finding-code">{f.code}</code>
         <strong className="finding-title">{f.title}</strong>
         <span className="finding-where muted">{where}</span>

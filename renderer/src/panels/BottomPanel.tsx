@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { selectProblems } from '../store/problems';
 import { useStore } from '../store/store';
 import { CommandsPanel } from './CommandsPanel';
@@ -6,7 +7,53 @@ import { ProblemsPanel } from './ProblemsPanel';
 import { TroubleshootPanel } from '../health/TroubleshootPanel';
 import { TroubleshootTab } from '../health/TroubleshootTab';
 
+/** Where the panel's height is kept between sessions (a view preference, not part of the drawing). */
+const HEIGHT_KEY = 'vxlan-studio.bottomPanelHeight';
+const DEFAULT_HEIGHT = 230;
+const MIN_HEIGHT = 90;
+/** The canvas keeps at least this much of the window. */
+const MIN_CANVAS = 160;
+const KEY_STEP = 20;
+
+function clampHeight(h: number): number {
+  return Math.round(Math.max(MIN_HEIGHT, Math.min(h, window.innerHeight - MIN_CANVAS)));
+}
+
+function storedHeight(): number {
+  const saved = Number(localStorage.getItem(HEIGHT_KEY));
+  return Number.isFinite(saved) && saved > 0 ? clampHeight(saved) : DEFAULT_HEIGHT;
+}
+
+/** The panel's height, changed by dragging or arrow keys on its top edge and remembered in localStorage. */
+function usePanelHeight(): { height: number; onPointerDown: (e: PointerEvent) => void; onKeyDown: (e: KeyboardEvent) => void } {
+  const [height, setHeight] = useState(storedHeight);
+  useEffect(() => localStorage.setItem(HEIGHT_KEY, String(height)), [height]);
+  const onPointerDown = useCallback(
+    (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      const startY = e.clientY;
+      const startHeight = height;
+      const move = (ev: globalThis.PointerEvent): void => setHeight(clampHeight(startHeight + startY - ev.clientY));
+      const up = (): void => {
+        window.removeEventListener('pointermove', move);
+        window.removeEventListener('pointerup', up);
+      };
+      window.addEventListener('pointermove', move);
+      window.addEventListener('pointerup', up);
+    },
+    [height],
+  );
+  const onKeyDown = useCallback((e: KeyboardEvent) => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    e.preventDefault();
+    setHeight((h) => clampHeight(h + (e.key === 'ArrowUp' ? KEY_STEP : -KEY_STEP)));
+  }, []);
+  return { height, onPointerDown, onKeyDown };
+}
+
 export function BottomPanel() {
+  const resize = usePanelHeight();
   const tab = useStore((s) => s.bottomTab);
   const setTab = useStore((s) => s.setBottomTab);
   const counts = useStore((s) => {
@@ -17,7 +64,19 @@ export function BottomPanel() {
   const logErrors = useStore((s) => s.deployLog.filter((l) => l.level === 'error').length);
   const running = useStore((s) => s.deployPhase === 'applying' || s.deployPhase === 'previewing');
   return (
-    <section className="bottom-panel" aria-label="Output">
+    <section className="bottom-panel" aria-label="Output" style={{ height: resize.height }}>
+      <div
+        className="panel-resizer"
+        role="separator"
+        aria-orientation="horizontal"
+        aria-label="Resize the bottom panel"
+        aria-valuenow={resize.height}
+        aria-valuemin={MIN_HEIGHT}
+        tabIndex={0}
+        onPointerDown={resize.onPointerDown}
+        onKeyDown={resize.onKeyDown}
+        data-testid="bottom-panel-resizer"
+      />
       <div className="tabs" role="tablist">
         <button type="button" role="tab" aria-selected={tab === 'problems'} className={tab === 'problems' ? 'active' : ''} onClick={() => setTab('problems')}>
           Problems

@@ -34,9 +34,9 @@ export function Palette() {
           </span>
         </div>
       ))}
-      <div className="palette-help">
+      <div className="palette-help" data-testid="palette-help">
         <h2>Connect</h2>
-        <p>Drag from the handle on a host&apos;s or bridge&apos;s right edge to a segment.</p>
+        <p>Drag from the handle on a host&apos;s or bridge&apos;s right edge and drop anywhere on a segment.</p>
         <h2>Keys</h2>
         <dl className="keys">
           <dt>Ctrl+Z / Ctrl+Shift+Z</dt>

@@ -1,5 +1,6 @@
 import { selectProblems, type Problem } from '../store/problems';
 import { useStore } from '../store/store';
+import styles from './ProblemsPanel.module.css';
 
 function reveal(p: Problem): void {
   if (p.canvasId === undefined) return;
@@ -28,7 +29,9 @@ export function ProblemsPanel() {
       {problems.map((p) => (
         <li key={p.key}>
           <button type="button" className={`problem problem-${p.severity}`} onClick={() => reveal(p)} data-testid="problem" data-severity={p.severity}>
-            <span className={`sev sev-${p.severity}`}>{p.severity}</span>
+            <span className={styles.badge} data-testid="severity-badge" data-severity={p.severity}>
+              {p.severity}
+            </span>
             <span className="problem-path mono">{p.path}</span>
             <span className="problem-message">{p.message}</span>
             {p.hint !== undefined && <span className="problem-hint">{p.hint}</span>}
