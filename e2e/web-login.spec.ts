@@ -36,7 +36,7 @@ test('a file outside the workspace is refused by name, and the drawing stays as 
   const notice = page.getByTestId('notice');
   await expect(notice).toContainText('Open failed');
   await expect(notice).toContainText(
-    `outside the workspace (symbolic links followed): web mode only reads and writes files inside the workspace ${server.workDir}`,
+    `outside the workspace or in the app data folder (symbolic links followed): web mode only reads and writes files inside the workspace ${server.workDir}`,
   );
   await expect(studio.title).toHaveText('Untitled — VXLAN Studio');
 });
