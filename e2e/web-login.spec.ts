@@ -21,8 +21,10 @@ test('the printed login URL logs this browser in once and leaves no secret in th
     const reused = await stranger.goto(server.url);
     expect(reused?.status()).toBe(403);
     await expect(stranger.locator('body')).toContainText('already used');
+    // Both say where a new login URL comes from: the command this server was started with.
+    await expect(stranger.locator('body')).toContainText('the terminal running `vxlan-studio serve`');
     await stranger.goto(`${login.origin}/`);
-    await expect(stranger.getByTestId('notice')).toContainText('login URL');
+    await expect(stranger.getByTestId('notice')).toContainText('open the login URL printed by `vxlan-studio serve`');
   } finally {
     await other.close();
   }

@@ -110,7 +110,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       ...service.handlers,
       ...health.handlers,
     };
-    server = await startWebServer({ port, staticDir, backend, log: io.err });
+    // npm sets npm_lifecycle_event: the page names the command the user actually typed.
+    const launchCommand = process.env['npm_lifecycle_event'] === 'demo' ? 'sudo npm run demo' : 'sudo vxlan-studio demo';
+    server = await startWebServer({ port, staticDir, backend, log: io.err, launchCommand });
     const stopped = untilStopSignal();
     io.err(
       `vxlan-studio demo: lab "${DEMO_LAB}" ${reused ? 'reused' : 'up'}: ${lab.hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`,

@@ -115,7 +115,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     deploy: { emit },
   });
   try {
-    server = await startWebServer({ host, port, staticDir, backend, ...(token === undefined ? {} : { token }), log: io.err });
+    // npm sets npm_lifecycle_event: the page names the command the user actually typed.
+    const launchCommand = process.env['npm_lifecycle_event'] === 'serve' ? 'npm run serve' : 'vxlan-studio serve';
+    server = await startWebServer({
+      host,
+      port,
+      staticDir,
+      backend,
+      ...(token === undefined ? {} : { token }),
+      log: io.err,
+      launchCommand,
+    });
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'EADDRINUSE')

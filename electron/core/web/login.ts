@@ -51,15 +51,19 @@ function cookieValues(header: string | undefined, name: string): string[] {
   return values;
 }
 
-const SPENT =
-  'This login link was already used or is not valid: each one logs in one browser, once.\n' +
-  'Open a new login URL from the terminal running `vxlan-studio serve` (restart it for a new one).\n';
+function spent(launchCommand: string): string {
+  return (
+    'This login link was already used or is not valid: each one logs in one browser, once.\n' +
+    `Open a new login URL from the terminal running \`${launchCommand}\` (restart it for a new one).\n`
+  );
+}
 
 /**
  * @param token the scripts' secret
  * @param cookieName the session cookie's name; it must differ per server (see web-server.ts)
  */
-export function createLogin(token: string, cookieName: () => string): Login {
+export function createLogin(token: string, cookieName: () => string, launchCommand = 'vxlan-studio serve'): Login {
+  const SPENT = spent(launchCommand);
   const codes = new Set<string>();
   const sessions = new Set<string>();
 

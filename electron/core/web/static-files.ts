@@ -116,6 +116,20 @@ async function statFile(file: string): Promise<number | undefined> {
   }
 }
 
+/** Name of the page meta that tells a browser which command started this server (no secret in it). */
+export const LAUNCH_META = 'vxs-launch-command';
+
+/**
+ * Adds `<meta name="vxs-launch-command" content="...">` to the page head, so a browser that is not
+ * logged in can name the command whose terminal holds the login URL (`vxlan-studio serve` or the demo).
+ */
+export function withLaunchMeta(html: string, launchCommand: string | undefined): string {
+  if (launchCommand === undefined) return html;
+  const escaped = launchCommand.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const meta = `<meta name="${LAUNCH_META}" content="${escaped}" />`;
+  return /<head>/i.test(html) ? html.replace(/<head>/i, `<head>\n    ${meta}`) : `${meta}\n${html}`;
+}
+
 /**
  * Answers one GET/HEAD for a static file. A missing path without a file extension falls back to
  * index.html (client-side routes); a missing asset is a 404.
@@ -125,6 +139,7 @@ export async function serveStatic(
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string>,
+  launchCommand?: string,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'Method not allowed.\n', { ...headers, Allow: 'GET, HEAD' });
@@ -148,7 +163,9 @@ export async function serveStatic(
   const isHtml = file.endsWith('.html');
   // The built page carries the desktop app's meta policy (no connections at all); here the header
   // policy, which allows this server's WebSocket, is the page's only one.
-  const page = isHtml ? Buffer.from(withCspMeta(await fs.readFile(file, 'utf8')), 'utf8') : undefined;
+  const page = isHtml
+    ? Buffer.from(withLaunchMeta(withCspMeta(await fs.readFile(file, 'utf8')), launchCommand), 'utf8')
+    : undefined;
   res.writeHead(200, {
     ...headers,
     'Content-Type': mimeType(file),

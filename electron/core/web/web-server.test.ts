@@ -137,6 +137,35 @@ describe('web mode login', () => {
     expect(again.body).toContain('already used');
   });
 
+  it('names the command that started it (the demo) in the page and where a login link is refused', async () => {
+    const demo = await startWebServer({
+      staticDir: web,
+      backend: createBackend({ dataDir: data, version: '0', transport: 'ws', workingDirectory: work, workspace: work }),
+      launchCommand: 'sudo npm run demo',
+    });
+    try {
+      const get = (target: string): Promise<RawResponse> =>
+        new Promise((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: demo.port, path: target, method: 'GET' }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect((await get('/')).body).toContain('<meta name="vxs-launch-command" content="sudo npm run demo" />');
+      const url = new URL(demo.loginUrl());
+      await get(`${url.pathname}${url.search}`);
+      const spent = await get(`${url.pathname}${url.search}`);
+      expect(spent.body).toContain('the terminal running `sudo npm run demo`');
+      expect(spent.body).not.toContain('vxlan-studio serve');
+    } finally {
+      await demo.close();
+    }
+  });
+
   it('refuses a made-up login code (403) without setting a cookie', async () => {
     const res = await rawGet(`/?login=${'0'.repeat(64)}`);
     expect(res.status).toBe(403);

@@ -33,6 +33,8 @@ export interface WebServerOptions {
   backend: Handlers;
   /** Server-side log for unexpected errors (never sent to the page). */
   log?: (line: string) => void;
+  /** The command the user ran (`vxlan-studio serve`, `sudo npm run demo`...): named where a browser must fetch a login URL. */
+  launchCommand?: string;
 }
 
 export interface WebServer {
@@ -120,7 +122,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const sockets = new Set<WebSocket>();
   // Cookies are scoped to a host, not a port (RFC 6265 8.5): the port in the name keeps two servers
   // on 127.0.0.1 from overwriting each other's session.
-  const login = createLogin(token, () => `vxlan-studio-session-${port}`);
+  const launchCommand = options.launchCommand ?? 'vxlan-studio serve';
+  const login = createLogin(token, () => `vxlan-studio-session-${port}`, launchCommand);
 
   /**
    * On a loopback bind only loopback names are valid `Host`s: this defeats DNS rebinding, where a
@@ -151,7 +154,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       login.answer(req, res, code, headers);
       return;
     }
-    serveStatic(staticDir, req, res, headers).catch((err: unknown) => {
+    serveStatic(staticDir, req, res, headers, launchCommand).catch((err: unknown) => {
       log(`vxlan-studio serve: failed to answer ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -183,7 +186,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         socket,
         401,
         'Unauthorized',
-        'Not logged in: open the login URL printed by `vxlan-studio serve` (each one works once).',
+        `Not logged in: open the login URL printed by \`${launchCommand}\` (each one works once).`,
       );
       return;
     }

@@ -31,7 +31,11 @@ export function apiSocketUrl(pageHref: string): string {
 export async function connectApi(env?: ConnectEnvironment, options: WsClientOptions = {}): Promise<ApiClient> {
   const { bridge, href } = env ?? { bridge: window.vxlanStudio, href: window.location.href };
   if (bridge) return createIpcClient(bridge);
-  const client = createWsClient(apiSocketUrl(href), options);
+  const launch =
+    typeof document === 'undefined'
+      ? undefined
+      : document.querySelector<HTMLMetaElement>('meta[name="vxs-launch-command"]')?.content;
+  const client = createWsClient(apiSocketUrl(href), { ...(launch ? { launchCommand: launch } : {}), ...options });
   const info = await client.call('app.info', {});
   if (!info.ok) {
     client.close();

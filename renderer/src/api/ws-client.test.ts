@@ -73,6 +73,14 @@ describe('connectApi in web mode', () => {
     expect((error as AppError).data.message).toContain('login URL');
   });
 
+  it('names the command the server was started with (the page carries it) when the browser is not logged in', async () => {
+    const error = await connectApi(env(`http://127.0.0.1:${server.port}/`), {
+      ...options,
+      launchCommand: 'sudo npm run demo',
+    }).catch((e: unknown) => e);
+    expect((error as AppError).data.message).toContain('open the login URL printed by `sudo npm run demo`');
+  });
+
   it('delivers pushed events to listeners until they unsubscribe', async () => {
     const api = await connectApi(env(server.url), await loggedInBrowser(server));
     const seen: unknown[] = [];

@@ -27,6 +27,8 @@ export interface WebSocketLike {
 export interface WsClientOptions {
   /** Opens a socket; defaults to the browser's `WebSocket`. */
   createSocket?: (url: string) => WebSocketLike;
+  /** The command that started the server (its page names it), for the not-logged-in message. */
+  launchCommand?: string;
 }
 
 /** An ApiClient that can also drop its socket (e.g. when the page unloads). */
@@ -123,7 +125,7 @@ export function createWsClient(url: string, options: WsClientOptions = {}): WsAp
             appError(
               'DISCONNECTED',
               `Could not connect to the VXLAN Studio backend at ${displayUrl(url)}: it is not running, or it refused this browser ` +
-                '(not logged in: open the login URL printed by `vxlan-studio serve`; each one works once).',
+                `(not logged in: open the login URL printed by \`${options.launchCommand ?? 'vxlan-studio serve'}\`; each one works once).`,
             ),
           );
           return;

@@ -21,7 +21,15 @@ function hostResult(hostId: string, outcome: HostResult['outcome'], extra: Parti
 }
 
 function result(runId: string, hosts: HostResult[], action: DeployResultData['action'] = 'apply'): DeployResultData {
-  return { action, topologyId: 't', runId, ok: hosts.every((h) => h.outcome === 'applied' || h.outcome === 'unchanged'), hosts, diagnostics: [], durationMs: 1234 };
+  return {
+    action,
+    topologyId: 't',
+    runId,
+    ok: hosts.every((h) => h.outcome === 'applied' || h.outcome === 'unchanged'),
+    hosts,
+    diagnostics: [],
+    durationMs: 1234,
+  };
 }
 
 function storeWithThreeHosts() {
@@ -31,7 +39,13 @@ function storeWithThreeHosts() {
   return { store, s: () => store.getState(), ids: ids as [string, string, string] };
 }
 
-const progress = (runId: string, hostId: string, e: Partial<DeployProgressEvent>): DeployProgressEvent => ({ runId, hostId, phase: 'connect', status: 'running', ...e });
+const progress = (runId: string, hostId: string, e: Partial<DeployProgressEvent>): DeployProgressEvent => ({
+  runId,
+  hostId,
+  phase: 'connect',
+  status: 'running',
+  ...e,
+});
 
 describe('deploy progress events', () => {
   it('update only the host they name, leaving every other host entry the same object', () => {
@@ -102,7 +116,13 @@ describe('a finished run', () => {
     const { s, ids } = storeWithThreeHosts();
     const [a, b, c] = ids;
     s().beginDeployRun('apply', 'run-0006', 'run');
-    const step = { index: 0, argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'], shell: 'ip link add br100 type bridge', description: 'create bridge br100', kind: 'link-add' };
+    const step = {
+      index: 0,
+      argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'],
+      shell: 'ip link add br100 type bridge',
+      description: 'create bridge br100',
+      kind: 'link-add',
+    };
     const steps = [step, { ...step, index: 1 }, { ...step, index: 2 }, { ...step, index: 3 }];
     s().finishDeployRun(
       result('run-0006', [
@@ -117,7 +137,9 @@ describe('a finished run', () => {
       ]),
     );
     expect(s().deployPhase).toBe('failed');
-    expect(hostBadge(s().hostProgress[c] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label).toBe('rolled back (step 3)');
+    expect(hostBadge(s().hostProgress[c] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label).toBe(
+      'rolled back (step 3)',
+    );
     const failure = s().deployLog.find((l) => l.hostId === c && l.level === 'error');
     expect(failure?.message).toBe('step 3 of 4 failed');
     expect(failure?.detail).toEqual(['$ ip link add br100 type bridge', 'exit code 2', 'RTNETLINK answers: File exists']);
@@ -127,19 +149,76 @@ describe('a finished run', () => {
   it('ends "done" when every host converged, and "cancelled" after a cancel', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0007', 'run');
-    s().finishDeployRun(result('run-0007', ids.map((id) => hostResult(id, 'applied'))));
+    s().finishDeployRun(
+      result(
+        'run-0007',
+        ids.map((id) => hostResult(id, 'applied')),
+      ),
+    );
     expect(s().deployPhase).toBe('done');
     s().beginDeployRun('apply', 'run-0008', 'run');
     s().requestDeployCancel();
-    s().finishDeployRun(result('run-0008', ids.map((id) => hostResult(id, 'rolled-back'))));
+    s().finishDeployRun(
+      result(
+        'run-0008',
+        ids.map((id) => hostResult(id, 'rolled-back')),
+      ),
+    );
     expect(s().deployPhase).toBe('cancelled');
+  });
+
+  it('keeps the "applied" badge of a host that a later, cancelled run never touched', () => {
+    const { s, ids } = storeWithThreeHosts();
+    const [a, b, c] = ids;
+    s().beginDeployRun('apply', 'run-0010', 'run');
+    s().finishDeployRun(
+      result(
+        'run-0010',
+        ids.map((id) => hostResult(id, 'applied', { applied: 4 })),
+      ),
+    );
+    s().beginDeployRun('apply', 'run-0011', 'run');
+    s().requestDeployCancel();
+    const cancelled = { code: 'CANCELLED', message: 'The deploy was cancelled before this host started.', hint: '' };
+    s().finishDeployRun(
+      result('run-0011', [
+        hostResult(a, 'failed', { error: cancelled }),
+        hostResult(b, 'rolled-back', {
+          applied: 1,
+          error: { code: 'CANCELLED', message: 'cancelled after 1 of 2 steps', hint: '' },
+        }),
+        hostResult(c, 'failed', { error: cancelled }),
+      ]),
+    );
+    const label = (id: string): string =>
+      hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label;
+    expect([label(a), label(b), label(c)]).toEqual(['applied', 'cancelled · rolled back', 'applied']);
+  });
+
+  it('says "cancelled · nothing changed" for an untouched host that no earlier run reached', () => {
+    const { s, ids } = storeWithThreeHosts();
+    s().beginDeployRun('apply', 'run-0012', 'run');
+    s().requestDeployCancel();
+    s().finishDeployRun(
+      result(
+        'run-0012',
+        ids.map((id) => hostResult(id, 'failed', { error: { code: 'CANCELLED', message: 'cancelled', hint: '' } })),
+      ),
+    );
+    expect(hostBadge(s().hostProgress[ids[0]] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label).toBe(
+      'cancelled · nothing changed',
+    );
   });
 
   it('shows a changed host key on the host as a hard error', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0009', 'preview');
     s().finishPreview(
-      result('run-0009', [hostResult(ids[0], 'unreachable', { error: { code: 'SSH_HOST_KEY_CHANGED', message: 'The host key has CHANGED', hint: 'Verify the host.' } })]),
+      result('run-0009', [
+        hostResult(ids[0], 'unreachable', {
+          error: { code: 'SSH_HOST_KEY_CHANGED', message: 'The host key has CHANGED', hint: 'Verify the host.' },
+        }),
+      ]),
     );
     const badge = hostBadge(s().hostProgress[ids[0]] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>);
     expect(badge).toMatchObject({ label: 'host key changed', tone: 'error' });
@@ -149,11 +228,18 @@ describe('a finished run', () => {
   it('tells a host rolled back on cancel from one let go mid-step (state unknown) and one let go before any change', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0010', 'run');
-    const cancelled = { code: 'CANCELLED', message: 'cancelled while step 3 of 7 was running; its state is unknown', hint: 'Run Status.' };
+    const cancelled = {
+      code: 'CANCELLED',
+      message: 'cancelled while step 3 of 7 was running; its state is unknown',
+      hint: 'Run Status.',
+    };
     s().finishDeployRun(
       result('run-0010', [
         hostResult(ids[0], 'rolled-back', { error: { ...cancelled, message: 'cancelled after 2 of 7 steps' } }),
-        hostResult(ids[1], 'failed', { error: cancelled, failure: { step: 2, argv: ['ip'], shell: 'ip', exitCode: null, stderrTail: '' } }),
+        hostResult(ids[1], 'failed', {
+          error: cancelled,
+          failure: { step: 2, argv: ['ip'], shell: 'ip', exitCode: null, stderrTail: '' },
+        }),
         hostResult(ids[2], 'failed', { error: { ...cancelled, message: 'cancelled before any change' } }),
       ]),
     );
@@ -166,7 +252,13 @@ describe('a finished run', () => {
 
 describe('the review', () => {
   it('groups steps into added (with settings of the new device), changed and removed', () => {
-    const st = (index: number, kind: string, argv: string[]) => ({ index, kind, argv, shell: argv.join(' '), description: argv.join(' ') });
+    const st = (index: number, kind: string, argv: string[]) => ({
+      index,
+      kind,
+      argv,
+      shell: argv.join(' '),
+      description: argv.join(' '),
+    });
     const g = groupSteps([
       st(0, 'link-add', ['ip', 'link', 'add', 'vxlan100', 'type', 'vxlan', 'id', '100', 'dev', 'eth0']),
       st(1, 'link-alias', ['ip', 'link', 'set', 'vxlan100', 'alias', 'vxlan-studio:t']),
@@ -182,9 +274,21 @@ describe('the review', () => {
   it('shows per-host pending changes on the badges until the user applies', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0010', 'preview');
-    const step = { index: 0, argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'], shell: 'ip link add br100 type bridge', description: 'create bridge br100', kind: 'link-add' };
-    s().finishPreview(result('run-0010', [hostResult(ids[0], 'pending', { steps: [step, { ...step, index: 1 }] }), hostResult(ids[1], 'unchanged')]));
-    const label = (id: string) => hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label;
+    const step = {
+      index: 0,
+      argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'],
+      shell: 'ip link add br100 type bridge',
+      description: 'create bridge br100',
+      kind: 'link-add',
+    };
+    s().finishPreview(
+      result('run-0010', [
+        hostResult(ids[0], 'pending', { steps: [step, { ...step, index: 1 }] }),
+        hostResult(ids[1], 'unchanged'),
+      ]),
+    );
+    const label = (id: string) =>
+      hostBadge(s().hostProgress[id] as NonNullable<ReturnType<typeof s>['hostProgress'][string]>).label;
     expect(label(ids[0])).toBe('2 changes');
     expect(label(ids[1])).toBe('unchanged');
     s().closeDeployReview();

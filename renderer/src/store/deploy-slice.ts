@@ -148,6 +148,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     deployError: null,
     cancelRequested: false,
     hostProgress: {},
+    deploySettled: {},
     deployLog: [],
     hostKeyPrompts: [],
     deployPrune: true,
@@ -196,7 +197,18 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
       const s = get();
       if (result.runId !== s.deployRunId) return;
       const hostProgress: Record<string, HostProgress> = { ...s.hostProgress };
-      for (const h of result.hosts) hostProgress[h.hostId] = hostProgressFromResult(h, 'run');
+      const deploySettled: Record<string, HostProgress> = { ...s.deploySettled };
+      for (const h of result.hosts) {
+        const p = hostProgressFromResult(h, 'run');
+        // Cancelled before its first step: the host is as the last run left it, so is its badge.
+        const untouched = h.error?.code === 'CANCELLED' && h.failure === undefined && h.applied === 0 && h.outcome !== 'rolled-back';
+        const before = s.deploySettled[h.hostId];
+        if (untouched && before !== undefined) hostProgress[h.hostId] = before;
+        else {
+          hostProgress[h.hostId] = p;
+          if (!untouched) deploySettled[h.hostId] = p;
+        }
+      }
       const time = Date.now();
       const summary = summarizeDeploy(result);
       const failed = summary.failed + summary.rolledBack + summary.unreachable > 0;
@@ -204,6 +216,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         deployPhase: s.cancelRequested ? 'cancelled' : failed ? 'failed' : 'done',
         deployResult: result,
         hostProgress,
+        deploySettled,
         deployLog: appendLog(s.deployLog, [
           ...result.hosts.flatMap((h) => resultLines(h, time, result.prune !== false)),
           { id: nextLogId++, time, hostId: null, hostName: '', level: failed ? 'error' : 'ok', message: `${s.cancelRequested ? 'Cancelled: ' : 'Done: '}${summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')} (${(result.durationMs / 1000).toFixed(1)} s)` },

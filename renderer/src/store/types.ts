@@ -194,6 +194,11 @@ export interface DeploySlice {
   deployError: string | null;
   cancelRequested: boolean;
   hostProgress: Record<string, HostProgress>;
+  /**
+   * Each host's badge from the last run that reached it (applied, unchanged, failed...): a later run
+   * that is cancelled before it touches a host shows this again instead of wiping it.
+   */
+  deploySettled: Record<string, HostProgress>;
   deployLog: DeployLogLine[];
   hostKeyPrompts: HostKeyPromptEvent[];
   /**
