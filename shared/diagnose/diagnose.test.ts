@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTopologyText, type Topology } from '../model';
 import { parseLinkCounters, parseNftRuleset, parseObserved, parsePing, type PingResult } from '../observe';
-import { argvToShell, desiredHostState, type HostFacts } from '../plan';
+import { argvToShell, desiredHostState, ownerMark, type HostFacts } from '../plan';
 import { diagnose, type Finding, type HealthSnapshot, type HostHealth, type PairProbe } from './index';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -156,6 +156,15 @@ describe('diagnose on recorded health rounds', () => {
     expect(fs[0]?.fix?.hosts[0]?.steps.map((s) => argvToShell(s.argv))[0]).toBe(
       'ip link add vxlan100 type vxlan id 100 local 10.99.1.2 dev eth0 dstport 4789',
     );
+  });
+
+  it('does not call a device the drawing no longer has drift: an info without a fix, since it is removed only on request', () => {
+    const a = host('a', 'a-ok');
+    a.observed?.links.push({ name: 'vxlan300', ifindex: 99, kind: 'vxlan', alias: ownerMark(topology.id), mtu: 1450, up: true });
+    const fs = run([a, host('b', 'b-ok')], [probe()]);
+    expect(fs.map((f) => [f.code, f.severity, f.hosts.join(',')])).toEqual([['DRIFT', 'info', 'a']]);
+    expect(fs[0]?.title).toBe('a keeps vxlan300, which this drawing no longer has');
+    expect(fs[0]?.fix).toBeUndefined();
   });
 
   it('calls a device on UDP 8472 PORT_MISMATCH, with the re-create in its fix', () => {

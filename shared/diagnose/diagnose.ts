@@ -214,17 +214,31 @@ function driftFindings(ctx: Ctx, out: Finding[], opts: DiagnoseOptions): Map<str
     if (h.ssh.state !== 'ok' || !h.observed || !desired) continue;
     const protect = opts.protect?.[h.hostId];
     const diff = diffHost(desired, h.observed, protect ? { protect } : {});
-    steps.set(h.hostId, diff.steps);
-    if (diff.steps.length === 0) continue;
+    // Devices of this drawing that it no longer has are removed only on request (Deploy's "Remove (no
+    // longer drawn)", `apply --prune`): left in place they are not drift, and no fix deletes them.
+    const converge = diff.steps.filter((s) => s.prune !== true);
+    const stale = diff.steps.filter((s) => s.prune === true);
+    steps.set(h.hostId, converge);
     const name = nameOf(ctx, h.hostId);
+    if (stale.length > 0) {
+      out.push({
+        code: 'DRIFT',
+        severity: 'info',
+        title: `${name} keeps ${stale.map((s) => s.target).join(', ')}, which this drawing no longer has`,
+        message: `Left in place on purpose or not yet removed; Deploy with "Remove (no longer drawn)" ticked (or \`apply --prune\`) removes ${stale.length === 1 ? 'it' : 'them'}.`,
+        hosts: [h.hostId],
+        evidence: stale.map((s) => ({ label: s.kind, value: s.description })),
+      });
+    }
+    if (converge.length === 0) continue;
     out.push({
       code: 'DRIFT',
       severity: 'warning',
-      title: `${name} differs from the plan (${diff.steps.length} change${diff.steps.length === 1 ? '' : 's'} to converge)`,
+      title: `${name} differs from the plan (${converge.length} change${converge.length === 1 ? '' : 's'} to converge)`,
       message: `What runs on ${name} is not what the topology says. Applying these steps brings it back; review them first if someone changed the host on purpose.`,
       hosts: [h.hostId],
-      evidence: diff.steps.map((s) => ({ label: s.kind, value: s.description })),
-      fix: { description: `converge ${name} to the plan`, hosts: [{ hostId: h.hostId, steps: diff.steps }] },
+      evidence: converge.map((s) => ({ label: s.kind, value: s.description })),
+      fix: { description: `converge ${name} to the plan`, hosts: [{ hostId: h.hostId, steps: converge }] },
     });
   }
   return steps;
