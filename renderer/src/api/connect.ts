@@ -31,6 +31,15 @@ export function apiSocketUrl(pageHref: string): string {
 export async function connectApi(env?: ConnectEnvironment, options: WsClientOptions = {}): Promise<ApiClient> {
   const { bridge, href } = env ?? { bridge: window.vxlanStudio, href: window.location.href };
   if (bridge) return createIpcClient(bridge);
+  // Outside the desktop app, only a page served by `vxlan-studio serve` has a backend to reach: a
+  // page opened from disk (file://) has no server, and its CSP allows no connection at all.
+  const protocol = new URL(href).protocol;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new AppError(
+      'DISCONNECTED',
+      `This page was opened as ${protocol} and has no VXLAN Studio backend: start the desktop app, or open the login URL printed by \`vxlan-studio serve\`.`,
+    );
+  }
   const launch =
     typeof document === 'undefined'
       ? undefined

@@ -73,6 +73,19 @@ describe('connectApi in web mode', () => {
     expect((error as AppError).data.message).toContain('login URL');
   });
 
+  it('does not try a socket from a page opened from disk (file://): it says where the app must be opened instead', async () => {
+    let sockets = 0;
+    const error = await connectApi(env('file:///opt/vxlan-studio/index.html'), {
+      createSocket: () => {
+        sockets++;
+        throw new Error('no socket expected');
+      },
+    }).catch((e: unknown) => e);
+    expect((error as AppError).data.code).toBe('DISCONNECTED');
+    expect((error as AppError).data.message).toContain('opened as file:');
+    expect(sockets).toBe(0);
+  });
+
   it('names the command the server was started with (the page carries it) when the browser is not logged in', async () => {
     const error = await connectApi(env(`http://127.0.0.1:${server.port}/`), {
       ...options,
