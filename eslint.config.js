@@ -8,14 +8,44 @@ import prettier from 'eslint-config-prettier';
  * renderer imports only shared; electron/core only shared; main/cli core + shared.
  * tsconfig references enforce the same at typecheck time; this rule gives the clearer message.
  */
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'stream', 'url', 'util', 'events', 'dgram', 'tls', 'zlib', 'readline', 'worker_threads'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'stream',
+  'url',
+  'util',
+  'events',
+  'dgram',
+  'tls',
+  'zlib',
+  'readline',
+  'worker_threads',
+];
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
 });
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', '.tsbuild/', 'release/', 'test-results/', 'playwright-report/', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.tsbuild/',
+      'release/',
+      'test-results/',
+      'playwright-report/',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -44,18 +74,37 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict(
-      [...nodeBuiltins, 'electron', 'react', 'react-dom', '@xyflow/*', 'zustand', 'ssh2', 'ws', '**/electron/**', '**/renderer/**', '../../electron/*', '../../renderer/*'],
+      [
+        ...nodeBuiltins,
+        'electron',
+        'react',
+        'react-dom',
+        '@xyflow/*',
+        'zustand',
+        'ssh2',
+        'ws',
+        '**/electron/**',
+        '**/renderer/**',
+        '../../electron/*',
+        '../../renderer/*',
+      ],
       'shared/ is pure TypeScript: no Node, DOM, electron, react or app imports (HOUSE-STYLE 1).',
     ),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts', '**/*.test.tsx', 'renderer/vite.config.ts'],
-    rules: restrict([...nodeBuiltins, 'electron', 'ssh2', 'ws', '**/electron/**'], 'renderer/ knows only the API contract in shared/ (HOUSE-STYLE 1).'),
+    rules: restrict(
+      [...nodeBuiltins, 'electron', 'ssh2', 'ws', '**/electron/**'],
+      'renderer/ knows only the API contract in shared/ (HOUSE-STYLE 1).',
+    ),
   },
   {
     files: ['electron/core/**/*.ts'],
-    rules: restrict(['electron', '**/renderer/**', '**/electron/main/**', '**/electron/cli/**', '**/electron/preload/**'], 'electron/core is plain Node: no electron, no renderer (HOUSE-STYLE 1).'),
+    rules: restrict(
+      ['electron', '**/renderer/**', '**/electron/main/**', '**/electron/cli/**', '**/electron/preload/**'],
+      'electron/core is plain Node: no electron, no renderer (HOUSE-STYLE 1).',
+    ),
   },
   {
     files: ['electron/preload/**/*.ts'],

@@ -35,7 +35,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseCli(argv: string[]): { hosts: number; json: boolean } {
   const args = parseArgs(argv, { hosts: 'string', json: 'boolean' });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N [--json])`);
+  if (args.positionals.length > 0)
+    throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N [--json])`);
   return { hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64), json: boolFlag(args, 'json') };
 }
 
@@ -171,7 +172,14 @@ async function ansible(
     ANSIBLE_NOCOWS: '1',
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
   };
-  const argv = controllerArgv(lab, ['ansible-playbook', '-i', path.join(dir, 'inventory.ini'), '-f', String(scripts.length), book]);
+  const argv = controllerArgv(lab, [
+    'ansible-playbook',
+    '-i',
+    path.join(dir, 'inventory.ini'),
+    '-f',
+    String(scripts.length),
+    book,
+  ]);
   const started = performance.now();
   const r = await run(argv[0] as string, argv.slice(1), { env, timeoutMs: 600_000 });
   const seconds = (performance.now() - started) / 1000;
@@ -184,7 +192,11 @@ async function ansible(
 
 function ansibleRow(name: string, s: number | null, cold: number, warm: number, note: string): [string, string, string] {
   if (s === null) return [name, 'n/a', 'not installed'];
-  return [name, `${s.toFixed(3)} s`, `${(s / cold).toFixed(1)}x VXLAN Studio cold, ${(s / warm).toFixed(1)}x warm change (${note})`];
+  return [
+    name,
+    `${s.toFixed(3)} s`,
+    `${(s / cold).toFixed(1)}x VXLAN Studio cold, ${(s / warm).toFixed(1)}x warm change (${note})`,
+  ];
 }
 
 async function main(): Promise<void> {

@@ -35,7 +35,9 @@ const RUNS = 3;
 function parseCli(argv: string[]): { hosts: number; json: boolean; pollSeconds: number } {
   const args = parseArgs(argv, { hosts: 'string', json: 'boolean', 'poll-seconds': 'string' });
   if (args.positionals.length > 0)
-    throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`);
+    throw new UsageError(
+      `unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`,
+    );
   return {
     hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64),
     json: boolFlag(args, 'json'),
@@ -57,7 +59,12 @@ class Worker {
   private readonly pending: Array<(line: string) => void> = [];
 
   constructor(lab: LabState) {
-    const [file, ...args] = controllerArgv(lab, [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron/core/health/bench-worker.ts')]);
+    const [file, ...args] = controllerArgv(lab, [
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(ROOT, 'electron/core/health/bench-worker.ts'),
+    ]);
     this.child = spawn(file as string, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.child.stdout });
@@ -87,7 +94,11 @@ function median(xs: number[]): number {
 }
 
 /** The same overlay ping script per host, sent with one fresh `ssh host sh -s` per host, all at once. */
-async function opensshMesh(lab: LabState, t: ReturnType<typeof labTopology>, dir: string): Promise<{ seconds: number; ok: number; pairs: number }> {
+async function opensshMesh(
+  lab: LabState,
+  t: ReturnType<typeof labTopology>,
+  dir: string,
+): Promise<{ seconds: number; ok: number; pairs: number }> {
   const marker = 'VXSBENCH0123456789abcdef';
   const hosts = t.hosts.map((h) => {
     const plan = probePlan(t, h.id, { overlayOnly: true });
@@ -95,7 +106,9 @@ async function opensshMesh(lab: LabState, t: ReturnType<typeof labTopology>, dir
     writeFileSync(file, healthRoundScript(plan, marker, { overlayOnly: true }));
     return { name: h.name, plan, file, out: path.join(dir, `${h.name}.out`) };
   });
-  const lines = hosts.map((h, i) => `${sshArgv(lab, h.name, ['sh', '-s']).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`);
+  const lines = hosts.map(
+    (h, i) => `${sshArgv(lab, h.name, ['sh', '-s']).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`,
+  );
   const waits = hosts.map((h, i) => `wait $p${i} || { echo "ssh to ${h.name} failed" >&2; rc=1; }`);
   const argv = controllerArgv(lab, ['sh', '-c', ['rc=0', ...lines, ...waits, 'exit $rc'].join('\n')]);
   const started = performance.now();
@@ -129,7 +142,10 @@ async function main(): Promise<void> {
       writeFileSync(file, serializeTopology(t));
       log('bench:health: deploying the unicast mesh...');
       const d = await runDeploy({ action: 'apply', topology: t, connect: netnsConnector(lab), concurrency: hosts });
-      if (!d.ok) throw new Error(`deploy failed: ${d.hosts.map((h) => `${h.hostName} ${h.outcome} ${h.error?.message ?? ''}`).join('; ')}`);
+      if (!d.ok)
+        throw new Error(
+          `deploy failed: ${d.hosts.map((h) => `${h.hostName} ${h.outcome} ${h.error?.message ?? ''}`).join('; ')}`,
+        );
 
       worker = new Worker(lab);
       log('bench:health: connecting (pool warm-up round, not timed)...');
@@ -182,16 +198,30 @@ async function main(): Promise<void> {
         );
       } else {
         const rows: Array<[string, string, string]> = [
-          ['full health round', `${round.toFixed(3)} s`, `${hosts} hosts, ${pairs} pairs x (overlay + 2 DF) + underlay, diagnosis`],
-          ['overlay mesh check (pooled)', `${mesh.toFixed(3)} s`, `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`],
+          [
+            'full health round',
+            `${round.toFixed(3)} s`,
+            `${hosts} hosts, ${pairs} pairs x (overlay + 2 DF) + underlay, diagnosis`,
+          ],
+          [
+            'overlay mesh check (pooled)',
+            `${mesh.toFixed(3)} s`,
+            `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`,
+          ],
           ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
-          ['polling CPU (every 2 s)', `${cpu.toFixed(2)} %`, `of one core over ${Number(poll.seconds).toFixed(1)} s, ${String(poll.rounds)} rounds (target < 5%)`],
+          [
+            'polling CPU (every 2 s)',
+            `${cpu.toFixed(2)} %`,
+            `of one core over ${Number(poll.seconds).toFixed(1)} s, ${String(poll.rounds)} rounds (target < 5%)`,
+          ],
         ];
         const w0 = Math.max(...rows.map((r) => r[0].length));
         const w1 = Math.max(...rows.map((r) => r[1].length));
         console.log('');
         for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
-        console.log(`\nmedian of ${RUNS} runs each; runs: round ${rounds.map((x) => x.toFixed(3)).join(' ')}, mesh ${meshes.map((x) => x.toFixed(3)).join(' ')}, OpenSSH ${openssh.map((x) => x.toFixed(3)).join(' ')}; load average ${load.toFixed(2)} (2 cores shared)`);
+        console.log(
+          `\nmedian of ${RUNS} runs each; runs: round ${rounds.map((x) => x.toFixed(3)).join(' ')}, mesh ${meshes.map((x) => x.toFixed(3)).join(' ')}, OpenSSH ${openssh.map((x) => x.toFixed(3)).join(' ')}; load average ${load.toFixed(2)} (2 cores shared)`,
+        );
       }
     } finally {
       if (worker) await worker.close().catch(() => undefined);

@@ -18,7 +18,16 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { TopologySchema, type Topology, type TopologyInput } from '../shared/model';
 import { emptyObserved, type ObservedHostState } from '../shared/observe';
-import { compilePlan, desiredHostState, diffHost, indexTopology, desiredFromIndex, observedAfterApply, type DesiredHostState, type Plan } from '../shared/plan';
+import {
+  compilePlan,
+  desiredHostState,
+  diffHost,
+  indexTopology,
+  desiredFromIndex,
+  observedAfterApply,
+  type DesiredHostState,
+  type Plan,
+} from '../shared/plan';
 import { validateTopology } from '../shared/validate';
 
 setFlagsFromString('--expose-gc');
@@ -58,7 +67,8 @@ function makeTopology(hosts: number, kinds: Array<'multicast' | 'unicast-mesh'>,
   const memberships: MembershipIn[] = [];
   kinds.forEach((mode, s) => {
     const count = mode === 'unicast-mesh' ? Math.min(hosts, meshCap) : hosts;
-    for (let i = 0; i < count; i++) memberships.push({ id: `m${s}-${i}`, hostId: `h${i}`, segmentId: `s${s}`, bridge: `br${s}`, address: overlay(s, i) });
+    for (let i = 0; i < count; i++)
+      memberships.push({ id: `m${s}-${i}`, hostId: `h${i}`, segmentId: `s${s}`, bridge: `br${s}`, address: overlay(s, i) });
   });
   return TopologySchema.parse({ format: 1, id: 'bench', name: 'Bench', hosts: hostList, segments, memberships });
 }
@@ -115,7 +125,11 @@ function base(i: number): ObservedHostState {
   };
 }
 
-function benchCase(label: string, t: Topology, runs: number): { compileMs: number; firstMs: number; heapMb: number; steps: number } {
+function benchCase(
+  label: string,
+  t: Topology,
+  runs: number,
+): { compileMs: number; firstMs: number; heapMb: number; steps: number } {
   const compile = measure(runs, () => compilePlan(t));
   const plan = compile.result;
   const validate = measure(runs, () => validateTopology(t));
@@ -144,18 +158,44 @@ function benchCase(label: string, t: Topology, runs: number): { compileMs: numbe
   return { compileMs: compile.ms, firstMs: compile.firstMs, heapMb: compile.heapMb, steps: stepCount(plan) };
 }
 
-console.log(`VXLAN Studio plan benchmark (node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-console.log('Times are medians in ms after 2 warm-up runs, GC included. compile = validateTopology + desired state + diff vs empty for every host (compilePlan).');
+console.log(
+  `VXLAN Studio plan benchmark (node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')})`,
+);
+console.log(
+  'Times are medians in ms after 2 warm-up runs, GC included. compile = validateTopology + desired state + diff vs empty for every host (compilePlan).',
+);
 console.log('heap = what the compiled plan keeps alive. diff-conv = diff vs the state the plan leaves (must give 0 steps).\n');
-row(['case'.padEnd(34), 'hosts', 'member', '    steps', ' compile', '     heap', 'validate', ' desired', 'diff-emp', 'diff-conv', ' steps left']);
+row([
+  'case'.padEnd(34),
+  'hosts',
+  'member',
+  '    steps',
+  ' compile',
+  '     heap',
+  'validate',
+  ' desired',
+  'diff-emp',
+  'diff-conv',
+  ' steps left',
+]);
 
 let main1000 = { compileMs: 0, firstMs: 0 };
 for (const n of [10, 100, 1000]) {
-  const r = benchCase(`main: 2 multicast + 2 mesh<=100`, makeTopology(n, ['multicast', 'multicast', 'unicast-mesh', 'unicast-mesh'], 100), 11);
+  const r = benchCase(
+    `main: 2 multicast + 2 mesh<=100`,
+    makeTopology(n, ['multicast', 'multicast', 'unicast-mesh', 'unicast-mesh'], 100),
+    11,
+  );
   if (n === 1000) main1000 = r;
 }
 // Every host in all four segments (4,000 memberships at 1,000 hosts): only multicast scales like that.
-const allIn1000 = benchCase(`every host in 4 multicast segments`, makeTopology(1000, ['multicast', 'multicast', 'multicast', 'multicast'], 0), 11);
+const allIn1000 = benchCase(
+  `every host in 4 multicast segments`,
+  makeTopology(1000, ['multicast', 'multicast', 'multicast', 'multicast'], 0),
+  11,
+);
 console.log('');
 for (const [what, r] of [
   ['main case', main1000],
@@ -167,10 +207,16 @@ for (const [what, r] of [
   );
 }
 console.log('');
-console.log('Worst case, not held to the target: 4 unicast-mesh segments spanning every host (N-1 FDB entries per host per segment).');
+console.log(
+  'Worst case, not held to the target: 4 unicast-mesh segments spanning every host (N-1 FDB entries per host per segment).',
+);
 let bytesPerStep = 0;
 for (const n of [10, 100, 300]) {
-  const r = benchCase(`worst: 4 full meshes`, makeTopology(n, ['unicast-mesh', 'unicast-mesh', 'unicast-mesh', 'unicast-mesh'], n), n === 300 ? 3 : 5);
+  const r = benchCase(
+    `worst: 4 full meshes`,
+    makeTopology(n, ['unicast-mesh', 'unicast-mesh', 'unicast-mesh', 'unicast-mesh'], n),
+    n === 300 ? 3 : 5,
+  );
   bytesPerStep = (r.heapMb * 1024 * 1024) / r.steps;
 }
 
@@ -188,4 +234,6 @@ console.log(
     `(estimated from one host, not run: at ${bytesPerStep.toFixed(0)} bytes per step the plan alone would hold ~${((bytesPerStep * one.result * 1000) / 1024 ** 3).toFixed(1)} GB).`,
 );
 console.log('');
-console.log('No naive baseline: a shell loop that prints the same lines neither validates, nor reads state, nor diffs, so its time says nothing about ours.');
+console.log(
+  'No naive baseline: a shell loop that prints the same lines neither validates, nor reads state, nor diffs, so its time says nothing about ours.',
+);

@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   }
   const hosts = argHosts();
   await withLab({ hosts, tag: 'bssh' }, async (lab) => {
-    const pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile: '/dev/null', userFile: lab.keys.knownHosts }), connector: labConnector(lab) });
+    const pool = new SshPool({
+      knownHosts: new KnownHostsStore({ appFile: '/dev/null', userFile: lab.keys.knownHosts }),
+      connector: labConnector(lab),
+    });
     try {
       const sessions: HostSession[] = lab.hosts.map((h) =>
         pool.session({ host: h.address, port: 22, user: 'root', auth: { type: 'identity-file', path: lab.keys.clientKey } }),
@@ -70,7 +73,11 @@ async function main(): Promise<void> {
         [`2 commands on ${hosts} hosts in parallel, persistent shell`, median(parShell)],
         [`2 commands on ${hosts} hosts in parallel, fresh exec channels`, median(parExec)],
       ];
-      console.log(`SSH round trips on a ${hosts}-host lab (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+      console.log(
+        `SSH round trips on a ${hosts}-host lab (load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+      );
       for (const [label, ms] of rows) console.log(`  ${label.padEnd(72)} ${ms.toFixed(2).padStart(9)} ms`);
       console.log(`  exec channel / persistent shell: ${(median(execMs) / median(shellMs)).toFixed(0)}x`);
     } finally {

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures/server';
 import { StudioPage } from './pages/studio-page';
 
-test('a drawn topology shows a VNI error on the node and in Problems until fixed, and saves and reopens byte for byte', async ({ page, server }) => {
+test('a drawn topology shows a VNI error on the node and in Problems until fixed, and saves and reopens byte for byte', async ({
+  page,
+  server,
+}) => {
   const studio = new StudioPage(page);
   await studio.open(server.url);
 

@@ -6,7 +6,10 @@ import { expect, test } from './fixtures/server';
 import { DeployPage } from './pages/deploy-page';
 import { StudioPage } from './pages/studio-page';
 
-test('Deploy is disabled with the reason shown while there are no hosts or a field edit was refused, and enabled once fixed', async ({ page, server }) => {
+test('Deploy is disabled with the reason shown while there are no hosts or a field edit was refused, and enabled once fixed', async ({
+  page,
+  server,
+}) => {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   const reason = page.getByTestId('deploy-blocked');

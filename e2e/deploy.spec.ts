@@ -19,10 +19,15 @@ const docs = (name: string): string => fileURLToPath(new URL(`../docs/${name}`, 
 function overlayLinks(host: LabHost): string[] {
   const r = inHost(host, ['ip', '-j', 'link', 'show']);
   expect(r.status, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n === 'br100' || n.startsWith('vxlan'));
+  return (JSON.parse(r.stdout) as { ifname: string }[])
+    .map((l) => l.ifname)
+    .filter((n) => n === 'br100' || n.startsWith('vxlan'));
 }
 
-test('deploying the demo lab from the browser converges every host, re-deploying changes nothing, and destroy leaves them clean', async ({ page, lab }) => {
+test('deploying the demo lab from the browser converges every host, re-deploying changes nothing, and destroy leaves them clean', async ({
+  page,
+  lab,
+}) => {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   const ids = lab.hosts.map((h) => h.name);
@@ -46,7 +51,12 @@ test('deploying the demo lab from the browser converges every host, re-deploying
     await expect(deploy.reviewHost(id).getByTestId('review-add')).toContainText('br100');
   }
   await deploy.expandCommands(ids[0] as string);
-  await expect(deploy.reviewHost(ids[0] as string).getByTestId('review-shell').first()).toContainText('ip link add');
+  await expect(
+    deploy
+      .reviewHost(ids[0] as string)
+      .getByTestId('review-shell')
+      .first(),
+  ).toContainText('ip link add');
   await expect(deploy.applyButton).toHaveText('Apply to 3 hosts');
   await page.screenshot({ path: docs('screenshot-deploy-review.png') });
 
@@ -57,7 +67,8 @@ test('deploying the demo lab from the browser converges every host, re-deploying
   await expect(deploy.status).toContainText('3 applied · 0 unchanged · 0 failed');
   await expect(page.getByTestId('deploy-summary')).toContainText('3 applied · 0 unchanged · 0 failed');
   await expect(deploy.logLines.filter({ hasText: 'read-back matches the topology' })).toHaveCount(3);
-  for (const fingerprint of trusted) await expect(deploy.logLines.filter({ hasText: `trusted ssh-ed25519 host key ${fingerprint}` })).toHaveCount(1);
+  for (const fingerprint of trusted)
+    await expect(deploy.logLines.filter({ hasText: `trusted ssh-ed25519 host key ${fingerprint}` })).toHaveCount(1);
   await page.screenshot({ path: docs('screenshot-deployed.png') });
 
   // The overlay really works: h1 reaches the last host's overlay address across VXLAN.
@@ -101,7 +112,10 @@ test('deploying the demo lab from the browser converges every host, re-deploying
 test.describe('with a host whose key changed since it was trusted', () => {
   test.use({ knownHosts: 'changed:h2' });
 
-  test('that host is refused with the error inline and no way to accept the key, while the other hosts deploy', async ({ page, lab }) => {
+  test('that host is refused with the error inline and no way to accept the key, while the other hosts deploy', async ({
+    page,
+    lab,
+  }) => {
     const studio = new StudioPage(page);
     const deploy = new DeployPage(page);
     await studio.open(lab.url);
@@ -133,7 +147,10 @@ test.describe('with a host whose key changed since it was trusted', () => {
   });
 });
 
-test('a step the kernel refuses fails that host at its step, with the command, exit code and stderr in the Log, and rolls it back while the others deploy', async ({ page, lab }) => {
+test('a step the kernel refuses fails that host at its step, with the command, exit code and stderr in the Log, and rolls it back while the others deploy', async ({
+  page,
+  lab,
+}) => {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   await studio.open(lab.url);
@@ -167,7 +184,10 @@ test('a step the kernel refuses fails that host at its step, with the command, e
   expect(overlayLinks(lab.hosts.find((h) => h.name === 'h3') as LabHost)).toEqual([]);
 });
 
-test('Cancel lets go of a host that stopped answering mid-deploy and says what that host went through, and a later Deploy converges it', async ({ page, lab }) => {
+test('Cancel lets go of a host that stopped answering mid-deploy and says what that host went through, and a later Deploy converges it', async ({
+  page,
+  lab,
+}) => {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   await studio.open(lab.url);

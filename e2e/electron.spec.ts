@@ -17,7 +17,10 @@ function findElectron(): { path: string } | { reason: string } {
   const pkg = join(REPO, 'node_modules', 'electron');
   const pathFile = join(pkg, 'path.txt');
   if (!existsSync(pathFile)) {
-    return { reason: 'the Electron binary is not installed (node_modules/electron/path.txt and dist/ are missing; its download needs network)' };
+    return {
+      reason:
+        'the Electron binary is not installed (node_modules/electron/path.txt and dist/ are missing; its download needs network)',
+    };
   }
   const binary = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
   if (!existsSync(binary)) return { reason: `the Electron binary ${binary} is missing` };

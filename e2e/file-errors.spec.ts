@@ -13,8 +13,18 @@ const valid = {
 };
 
 const badFiles: { file: string; text: string; field: string; message: string }[] = [
-  { file: 'malformed.vxlan.json', text: '{ "format": 1, "id": "x", "hosts": [ }', field: '(file) line 1', message: 'is not valid JSON' },
-  { file: 'vni-zero.vxlan.json', text: JSON.stringify({ ...valid, segments: [{ id: 's1', name: 's1', vni: 0 }] }), field: 'segments[0].vni', message: 'must be 1-16777215' },
+  {
+    file: 'malformed.vxlan.json',
+    text: '{ "format": 1, "id": "x", "hosts": [ }',
+    field: '(file) line 1',
+    message: 'is not valid JSON',
+  },
+  {
+    file: 'vni-zero.vxlan.json',
+    text: JSON.stringify({ ...valid, segments: [{ id: 's1', name: 's1', vni: 0 }] }),
+    field: 'segments[0].vni',
+    message: 'must be 1-16777215',
+  },
   {
     file: 'long-ifname.vxlan.json',
     text: JSON.stringify({ ...valid, hosts: [{ ...valid.hosts[0], underlay: { interface: 'eth-sixteen-byte' } }] }),

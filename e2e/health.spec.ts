@@ -22,7 +22,10 @@ const docs = (name: string): string => fileURLToPath(new URL(`../docs/${name}`, 
 const ROUNDS = { timeout: 30_000 };
 
 /** Opens the lab's demo topology, deploys it (its host keys are already known to this app) and waits for green. */
-async function deployDemo(page: Page, lab: HealthLab): Promise<{ studio: StudioPage; deploy: DeployPage; health: HealthPage; ids: string[] }> {
+async function deployDemo(
+  page: Page,
+  lab: HealthLab,
+): Promise<{ studio: StudioPage; deploy: DeployPage; health: HealthPage; ids: string[] }> {
   const studio = new StudioPage(page);
   const deploy = new DeployPage(page);
   const health = new HealthPage(page);
@@ -41,7 +44,10 @@ async function deployDemo(page: Page, lab: HealthLab): Promise<{ studio: StudioP
   return { studio, deploy, health, ids };
 }
 
-test('a firewall dropping VXLAN on one host turns its tunnel red with the rule on screen, and the offered fix turns it green again', async ({ page, lab }) => {
+test('a firewall dropping VXLAN on one host turns its tunnel red with the rule on screen, and the offered fix turns it green again', async ({
+  page,
+  lab,
+}) => {
   const { studio, health, ids } = await deployDemo(page, lab);
 
   // All green: every host reachable over SSH, every tunnel reaching all its peers, no findings.
@@ -65,7 +71,8 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
   await expect(health.edgeLabel('h2')).toHaveAttribute('data-health', 'down', ROUNDS);
   await expect(health.edgeLabel('h2').getByTestId('health-badge')).toContainText('FW');
   // The other hosts still reach each other, not h2: amber.
-  for (const id of ids.filter((x) => x !== 'h2')) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'partial', ROUNDS);
+  for (const id of ids.filter((x) => x !== 'h2'))
+    await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'partial', ROUNDS);
   // SSH still works: h2's node stays green, it is the tunnel that is broken.
   await expect(health.host('h2')).toHaveClass(/health-up/);
   const finding = health.finding('FIREWALL_BLOCKS_VXLAN');
@@ -108,7 +115,10 @@ test('a firewall dropping VXLAN on one host turns its tunnel red with the rule o
   expect(studio.consoleErrors).toEqual([]);
 });
 
-test('a path MTU too small for the overlay shows MTU on the tunnel with a fix that lowers the segment MTU, and a host whose sshd stops turns red until it answers again', async ({ page, lab }) => {
+test('a path MTU too small for the overlay shows MTU on the tunnel with a fix that lowers the segment MTU, and a host whose sshd stops turns red until it answers again', async ({
+  page,
+  lab,
+}) => {
   const { studio, health, ids } = await deployDemo(page, lab);
   for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
 
@@ -129,7 +139,8 @@ test('a path MTU too small for the overlay shows MTU on the tunnel with a fix th
   await expect(health.fixDialog).toBeVisible();
   await expect(health.fixDialog.locator('[data-testid="fix-commands"]').first()).toContainText('mtu 1350');
   await health.fixDialog.getByTestId('fix-confirm').click();
-  for (const id of ids) await expect(health.fixDialog.getByTestId('fix-result')).toContainText(`${id}: applied`, { timeout: 60_000 });
+  for (const id of ids)
+    await expect(health.fixDialog.getByTestId('fix-result')).toContainText(`${id}: applied`, { timeout: 60_000 });
   await health.fixDialog.getByTestId('fix-close').click();
   await expect(health.finding('MTU_EXCEEDS_PATH')).toHaveCount(0, ROUNDS);
   for (const id of ids) await expect(health.edgeLabel(id)).toHaveAttribute('data-health', 'ok', ROUNDS);
@@ -151,7 +162,10 @@ test('a path MTU too small for the overlay shows MTU on the tunnel with a fix th
   expect(studio.consoleErrors).toEqual([]);
 });
 
-test('a host added and joined to the segment while health runs is checked as the drawing is now: never "every host answers" while it is not measured, then unreachable', async ({ page, lab }) => {
+test('a host added and joined to the segment while health runs is checked as the drawing is now: never "every host answers" while it is not measured, then unreachable', async ({
+  page,
+  lab,
+}) => {
   const { studio, health, ids } = await deployDemo(page, lab);
   await health.tab.click();
   await expect(health.noFindings).toBeVisible(ROUNDS);

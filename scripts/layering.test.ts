@@ -26,22 +26,34 @@ async function restrictedImports(filePath: string, code: string): Promise<string
 
 describe('import layering', () => {
   it('refuses a renderer file that imports electron/core', async () => {
-    const messages = await restrictedImports('renderer/src/probe.ts', "import { labUp } from '../../electron/core/lab';\nexport const x = labUp;\n");
+    const messages = await restrictedImports(
+      'renderer/src/probe.ts',
+      "import { labUp } from '../../electron/core/lab';\nexport const x = labUp;\n",
+    );
     expect(messages.join('\n')).toMatch(/renderer\/ knows only the API contract/);
   });
 
   it('refuses a shared/ file that imports node:fs', async () => {
-    const messages = await restrictedImports('shared/model/probe.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n");
+    const messages = await restrictedImports(
+      'shared/model/probe.ts',
+      "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+    );
     expect(messages.join('\n')).toMatch(/shared\/ is pure TypeScript/);
   });
 
   it('refuses electron/core importing electron', async () => {
-    const messages = await restrictedImports('electron/core/probe.ts', "import { app } from 'electron';\nexport const a = app;\n");
+    const messages = await restrictedImports(
+      'electron/core/probe.ts',
+      "import { app } from 'electron';\nexport const a = app;\n",
+    );
     expect(messages.join('\n')).toMatch(/electron\/core is plain Node/);
   });
 
   it('lets the renderer import shared/', async () => {
-    const messages = await restrictedImports('renderer/src/probe.ts', "import { parseTopologyText } from '../../shared/model';\nexport const p = parseTopologyText;\n");
+    const messages = await restrictedImports(
+      'renderer/src/probe.ts',
+      "import { parseTopologyText } from '../../shared/model';\nexport const p = parseTopologyText;\n",
+    );
     expect(messages).toEqual([]);
   });
 });

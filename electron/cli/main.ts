@@ -16,7 +16,7 @@ function help(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `vxlan-studio <command> --help` for a command\'s options.',
+    "Run `vxlan-studio <command> --help` for a command's options.",
     'Exit codes: 0 ok, 1 failure or error findings, 2 bad input (file, field or argument).',
   ].join('\n');
 }

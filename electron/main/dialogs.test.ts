@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createNativeDialogs, suggestedFileName, withTopologyExtension } from './dialogs';
 
 /** Electron's dialog cannot open here; this stand-in answers as the native one would. */
-function fakeDialog(open: OpenDialogReturnValue, save: SaveDialogReturnValue): { dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>; seen: unknown[] } {
+function fakeDialog(
+  open: OpenDialogReturnValue,
+  save: SaveDialogReturnValue,
+): { dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>; seen: unknown[] } {
   const seen: unknown[] = [];
   const dialog = {
     showOpenDialog: (options: unknown) => {
@@ -32,7 +35,10 @@ describe('native dialogs', () => {
   });
 
   it('returns the picked file, filtered to topology files', async () => {
-    const { dialog, seen } = fakeDialog({ canceled: false, filePaths: ['/srv/lab.vxlan.json'] }, { canceled: true, filePath: '' });
+    const { dialog, seen } = fakeDialog(
+      { canceled: false, filePaths: ['/srv/lab.vxlan.json'] },
+      { canceled: true, filePath: '' },
+    );
     const dialogs = createNativeDialogs(dialog, () => null);
     expect(await dialogs.pickOpen()).toBe('/srv/lab.vxlan.json');
     expect(seen[0]).toMatchObject({ filters: [{ extensions: ['vxlan.json'] }, { extensions: ['*'] }] });

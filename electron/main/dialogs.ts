@@ -24,7 +24,10 @@ export function suggestedFileName(name: string): string {
   return withTopologyExtension(base === '' || base === '.' || base === '..' ? 'topology' : base);
 }
 
-export function createNativeDialogs(dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>, getWindow: () => BrowserWindow | null): Dialogs {
+export function createNativeDialogs(
+  dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>,
+  getWindow: () => BrowserWindow | null,
+): Dialogs {
   return {
     async pickOpen() {
       const window = getWindow();
@@ -35,9 +38,16 @@ export function createNativeDialogs(dialog: Pick<Dialog, 'showOpenDialog' | 'sho
     },
     async pickSave(suggestedName) {
       const window = getWindow();
-      const options = { title: 'Save topology', filters: FILTERS, defaultPath: suggestedFileName(suggestedName), properties: ['showOverwriteConfirmation' as const] };
+      const options = {
+        title: 'Save topology',
+        filters: FILTERS,
+        defaultPath: suggestedFileName(suggestedName),
+        properties: ['showOverwriteConfirmation' as const],
+      };
       const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
-      return result.canceled || result.filePath === undefined || result.filePath === '' ? null : withTopologyExtension(result.filePath);
+      return result.canceled || result.filePath === undefined || result.filePath === ''
+        ? null
+        : withTopologyExtension(result.filePath);
     },
   };
 }

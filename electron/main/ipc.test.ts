@@ -51,7 +51,12 @@ afterEach(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function invoke(ipc: ReturnType<typeof fakeIpcMain>, channel: string, frame: FrameLike | null, request: unknown): Promise<unknown> {
+async function invoke(
+  ipc: ReturnType<typeof fakeIpcMain>,
+  channel: string,
+  frame: FrameLike | null,
+  request: unknown,
+): Promise<unknown> {
   const handler = ipc.handlers.get(channel);
   if (!handler) throw new Error(`no handler for ${channel}`);
   return await handler(eventFrom(frame), request);
@@ -61,13 +66,20 @@ describe('registerIpc', () => {
   it('registers every contract method exactly once on its api: channel', () => {
     const ipc = fakeIpcMain();
     registerIpc(ipc, backend, trusted);
-    expect(ipc.registrations.sort()).toEqual(Object.keys(methods).map((m) => `api:${m}`).sort());
+    expect(ipc.registrations.sort()).toEqual(
+      Object.keys(methods)
+        .map((m) => `api:${m}`)
+        .sort(),
+    );
   });
 
   it('answers a call from our own top-level page', async () => {
     const ipc = fakeIpcMain();
     registerIpc(ipc, backend, trusted);
-    expect(await invoke(ipc, 'api:app.info', OUR_PAGE, {})).toMatchObject({ ok: true, value: { version: '2.0.0', transport: 'ipc' } });
+    expect(await invoke(ipc, 'api:app.info', OUR_PAGE, {})).toMatchObject({
+      ok: true,
+      value: { version: '2.0.0', transport: 'ipc' },
+    });
   });
 
   it.each<[string, FrameLike | null]>([
@@ -127,7 +139,10 @@ describe('registerIpc', () => {
     } as unknown as IpcRendererLike;
     const bridge = createBridge(renderer);
     const file = path.join(tmp, 'lab.vxlan.json');
-    expect(await bridge.fileWrite({ path: file, text: '{"format":1}\n' })).toEqual({ ok: true, value: { path: file, bytes: 13 } });
+    expect(await bridge.fileWrite({ path: file, text: '{"format":1}\n' })).toEqual({
+      ok: true,
+      value: { path: file, bytes: 13 },
+    });
     expect(await bridge.fileRead({ path: file })).toEqual({ ok: true, value: { path: file, text: '{"format":1}\n' } });
     expect(await bridge.filePickOpen({})).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
   });

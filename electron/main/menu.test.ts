@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { MENU_COMMANDS, type EventOf } from '../../shared/api/contract';
 import { buildMenuTemplate, type MenuOptions } from './menu';
 
-function build(overrides: Partial<MenuOptions> = {}): { template: MenuItemConstructorOptions[]; sent: Array<EventOf<'menu.command'>>; docs: number[] } {
+function build(overrides: Partial<MenuOptions> = {}): {
+  template: MenuItemConstructorOptions[];
+  sent: Array<EventOf<'menu.command'>>;
+  docs: number[];
+} {
   const sent: Array<EventOf<'menu.command'>> = [];
   const docs: number[] = [];
   const template = buildMenuTemplate({
@@ -38,7 +42,13 @@ describe('menu template', () => {
   });
 
   it('puts the app menu first on macOS', () => {
-    expect(build({ platform: 'darwin' }).template.map((m) => m.label)).toEqual(['VXLAN Studio', '&File', '&Edit', '&View', '&Help']);
+    expect(build({ platform: 'darwin' }).template.map((m) => m.label)).toEqual([
+      'VXLAN Studio',
+      '&File',
+      '&Edit',
+      '&View',
+      '&Help',
+    ]);
   });
 
   it.each([
@@ -82,7 +92,9 @@ describe('menu template', () => {
   });
 
   it('uses native roles for Cut, Copy, Paste and Quit', () => {
-    const roles = items(build().template).map((i) => i.role).filter(Boolean);
+    const roles = items(build().template)
+      .map((i) => i.role)
+      .filter(Boolean);
     expect(roles).toEqual(expect.arrayContaining(['cut', 'copy', 'paste', 'quit']));
   });
 

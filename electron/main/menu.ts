@@ -68,7 +68,9 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
       command('Fit View', 'view.fit', 'Shift+1'),
       command('Auto Layout', 'view.autoLayout', 'Shift+L'),
       command('Toggle Minimap', 'view.toggleMinimap', 'Shift+M'),
-      ...(options.isDev ? [{ type: 'separator' } as const, { role: 'reload' } as const, { role: 'toggleDevTools' } as const] : []),
+      ...(options.isDev
+        ? [{ type: 'separator' } as const, { role: 'reload' } as const, { role: 'toggleDevTools' } as const]
+        : []),
     ],
   };
 

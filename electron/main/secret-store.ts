@@ -1,5 +1,5 @@
 /**
- * Secrets the user asked to remember (SSH passwords and key passphrases, issue 4 item 1), encrypted
+ * Secrets the user asked to remember (SSH passwords and key passphrases), encrypted
  * with Electron safeStorage (the OS keychain: Keychain, DPAPI, libsecret/kwallet) and kept in
  * userData/secrets.json as a JSON map of base64 blobs. Never in the topology file, logs or renderer.
  */
@@ -28,7 +28,8 @@ const StoredSchema = z.object({ version: z.literal(1), secrets: z.record(z.strin
  * nothing remembered, and refuses to save.
  */
 export function createSafeStorageSecretStore(safeStorage: SafeStorageLike, dataDir: string): SecretStore {
-  const available = (): boolean => safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
+  const available = (): boolean =>
+    safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
   const file = path.join(dataDir, SECRETS_FILE);
   let tail: Promise<unknown> = Promise.resolve();
 
@@ -56,7 +57,8 @@ export function createSafeStorageSecretStore(safeStorage: SafeStorageLike, dataD
       }
     },
     set(key, secret) {
-      if (!available()) return Promise.reject(new Error('OS encryption (safeStorage) is not available; the secret was not saved'));
+      if (!available())
+        return Promise.reject(new Error('OS encryption (safeStorage) is not available; the secret was not saved'));
       // Serialised read-modify-write so two answers never lose each other.
       const run = tail.then(async () => {
         const secrets = await readMap();

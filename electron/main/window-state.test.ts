@@ -2,7 +2,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { captureWindowState, DEFAULT_WINDOW_STATE, loadWindowState, restoreWindowState, saveWindowState, type Rect } from './window-state';
+import {
+  captureWindowState,
+  DEFAULT_WINDOW_STATE,
+  loadWindowState,
+  restoreWindowState,
+  saveWindowState,
+  type Rect,
+} from './window-state';
 
 const laptop: Rect = { x: 0, y: 0, width: 1920, height: 1080 };
 const rightMonitor: Rect = { x: 1920, y: 0, width: 2560, height: 1440 };
@@ -24,7 +31,9 @@ describe('window state', () => {
   });
 
   it('keeps a position on a second monitor that is still there', () => {
-    expect(restoreWindowState({ x: 2200, y: 100, width: 1600, height: 1000, maximized: true }, [laptop, rightMonitor])).toMatchObject({
+    expect(
+      restoreWindowState({ x: 2200, y: 100, width: 1600, height: 1000, maximized: true }, [laptop, rightMonitor]),
+    ).toMatchObject({
       x: 2200,
       maximized: true,
     });

@@ -51,7 +51,10 @@ function overlap(a: Rect, b: Rect): { width: number; height: number } {
 export function restoreWindowState(stored: unknown, workAreas: readonly Rect[]): WindowState {
   const parsed = StoredSchema.safeParse(stored);
   if (!parsed.success) return { ...DEFAULT_WINDOW_STATE };
-  const largest = workAreas.reduce<Rect | undefined>((best, r) => (!best || r.width * r.height > best.width * best.height ? r : best), undefined);
+  const largest = workAreas.reduce<Rect | undefined>(
+    (best, r) => (!best || r.width * r.height > best.width * best.height ? r : best),
+    undefined,
+  );
   const maxWidth = largest?.width ?? Number.MAX_SAFE_INTEGER;
   const maxHeight = largest?.height ?? Number.MAX_SAFE_INTEGER;
   const width = Math.max(Math.min(parsed.data.width, maxWidth), Math.min(MIN_WIDTH, maxWidth));

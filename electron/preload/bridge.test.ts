@@ -3,7 +3,11 @@ import { bridgeFunctionName } from '../../shared/api/bridge';
 import { events, methods, type EventName, type MethodName } from '../../shared/api/contract';
 import { createBridge, type IpcRendererLike } from './bridge';
 
-function recordingIpc(): { ipc: IpcRendererLike; invoked: Array<[string, unknown]>; listeners: Map<string, Set<(...args: unknown[]) => void>> } {
+function recordingIpc(): {
+  ipc: IpcRendererLike;
+  invoked: Array<[string, unknown]>;
+  listeners: Map<string, Set<(...args: unknown[]) => void>>;
+} {
   const invoked: Array<[string, unknown]> = [];
   const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
   const ipc = {
@@ -47,7 +51,8 @@ describe('preload bridge', () => {
     const bridge = createBridge(ipc);
     const seen: unknown[] = [];
     const off = bridge.onEvent('menu.command', (payload) => seen.push(payload));
-    const emit = (payload: unknown): void => listeners.get('event:menu.command')?.forEach((l) => l({ sender: 'secret' }, payload));
+    const emit = (payload: unknown): void =>
+      listeners.get('event:menu.command')?.forEach((l) => l({ sender: 'secret' }, payload));
     emit({ command: 'file.save' });
     off();
     emit({ command: 'file.new' });

@@ -27,7 +27,7 @@ function requires(code: string): string[] {
 }
 
 describe('build-electron bundles', () => {
-  it('leaves only electron, Node built-ins and ssh2\'s optional native addons to be required by main', async () => {
+  it("leaves only electron, Node built-ins and ssh2's optional native addons to be required by main", async () => {
     const main = await fs.readFile(path.join(out, 'main.cjs'), 'utf8');
     // ssh2 requires sshcrypto.node and cpu-features inside try/catch and falls back to pure JS.
     for (const name of requires(main)) {

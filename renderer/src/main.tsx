@@ -30,7 +30,9 @@ async function boot(): Promise<void> {
     // Still let the user draw: saving will say what is wrong, and the message says how to fix it.
     render();
     const data = (err as { data?: { message: string; hint: string } }).data;
-    useStore.getState().notify('error', data ? `${data.message} ${data.hint}` : `Cannot reach the backend: ${describeError(err)}`);
+    useStore
+      .getState()
+      .notify('error', data ? `${data.message} ${data.hint}` : `Cannot reach the backend: ${describeError(err)}`);
     return;
   }
   render();

@@ -152,15 +152,23 @@ export function migrate(raw: unknown): { ok: true; value: unknown; from?: number
   let obj = raw as Record<string, unknown>;
   const format = obj['format'];
   if (format === undefined) {
-    return { ok: false, issues: [{ path: 'format', message: `is missing: a VXLAN Studio topology file has "format": ${CURRENT_FORMAT}` }] };
+    return {
+      ok: false,
+      issues: [{ path: 'format', message: `is missing: a VXLAN Studio topology file has "format": ${CURRENT_FORMAT}` }],
+    };
   }
   if (typeof format !== 'number' || !Number.isInteger(format) || format < 1) {
-    return { ok: false, issues: [{ path: 'format', message: `must be a whole number format version (this build writes ${CURRENT_FORMAT})` }] };
+    return {
+      ok: false,
+      issues: [{ path: 'format', message: `must be a whole number format version (this build writes ${CURRENT_FORMAT})` }],
+    };
   }
   if (format > CURRENT_FORMAT) {
     return {
       ok: false,
-      issues: [{ path: 'format', message: `is ${format}, made by a newer VXLAN Studio; this build reads up to ${CURRENT_FORMAT}` }],
+      issues: [
+        { path: 'format', message: `is ${format}, made by a newer VXLAN Studio; this build reads up to ${CURRENT_FORMAT}` },
+      ],
     };
   }
   let version = format;

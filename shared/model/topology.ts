@@ -66,7 +66,11 @@ export const AutoSchema = z.literal('auto');
 export const PortSchema = z.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 
 /** MTU range the kernel accepts for a VXLAN device (68 = IPv4 minimum, 65535 = max). */
-export const MtuSchema = z.number().int('must be a whole number').min(68, 'must be at least 68').max(65535, 'must be at most 65535');
+export const MtuSchema = z
+  .number()
+  .int('must be a whole number')
+  .min(68, 'must be at least 68')
+  .max(65535, 'must be at most 65535');
 
 /**
  * Address and CIDR syntax is checked in `shared/validate` with ipaddr.js (so it is not hand-rolled

@@ -35,14 +35,31 @@ describe('parseObserved on recorded kernel output', () => {
     expect(vx?.vxlan?.local).toBeUndefined();
     // ttl 0 means "auto" (inherit) in the kernel's reply.
     expect(vx?.vxlan?.ttl).toBeUndefined();
-    expect(s.links.find((l) => l.name === 'br-overlay')).toMatchObject({ kind: 'bridge', alias: 'vxlan-studio:textbook', up: true });
+    expect(s.links.find((l) => l.name === 'br-overlay')).toMatchObject({
+      kind: 'bridge',
+      alias: 'vxlan-studio:textbook',
+      up: true,
+    });
     expect(s.addresses).toContainEqual({ ifname: 'br-overlay', cidr: '10.0.0.1/24', family: 'inet', scope: 'global' });
   });
 
   it('reads all three flood modes: mesh (local, nolearning), multicast (group, ttl, port) and the head-end FDB entries', () => {
     const s = observed('mixed-h1');
-    expect(s.links.find((l) => l.name === 'vxlan200')?.vxlan).toEqual({ vni: 200, port: 4789, dev: 'eth0', local: '192.168.1.10', learning: false });
-    expect(s.links.find((l) => l.name === 'vxlan300')?.vxlan).toEqual({ vni: 300, port: 4790, dev: 'eth0', group: '239.1.1.1', ttl: 5, learning: true });
+    expect(s.links.find((l) => l.name === 'vxlan200')?.vxlan).toEqual({
+      vni: 200,
+      port: 4789,
+      dev: 'eth0',
+      local: '192.168.1.10',
+      learning: false,
+    });
+    expect(s.links.find((l) => l.name === 'vxlan300')?.vxlan).toEqual({
+      vni: 300,
+      port: 4790,
+      dev: 'eth0',
+      group: '239.1.1.1',
+      ttl: 5,
+      learning: true,
+    });
     const heads = s.fdb.filter((e) => e.ifname === 'vxlan200' && e.mac === '00:00:00:00:00:00').map((e) => e.dst);
     expect(heads.sort()).toEqual(['192.168.1.20', '192.168.2.30']);
     // The kernel's own default entry for the point-to-point remote shows up too.
@@ -68,24 +85,32 @@ describe('parseObserved on bad output', () => {
   const good = fixtureOutput('textbook-a');
 
   it('names host and command when the output is not JSON (e.g. an old iproute2 without -j)', () => {
-    const run = (): ObservedHostState => parseObserved({ ...good, fdb: 'Object "fdb" is unknown, try "bridge help".\n' }, { host: 'web-1' });
+    const run = (): ObservedHostState =>
+      parseObserved({ ...good, fdb: 'Object "fdb" is unknown, try "bridge help".\n' }, { host: 'web-1' });
     expect(run).toThrow(ObserveParseError);
-    expect(run).toThrow(/^host web-1: output of `bridge -j fdb show` is not JSON .*; it starts with "Object \\"fdb\\" is unknown, try \\"bridge help\\"."$/);
+    expect(run).toThrow(
+      /^host web-1: output of `bridge -j fdb show` is not JSON .*; it starts with "Object \\"fdb\\" is unknown, try \\"bridge help\\"."$/,
+    );
   });
 
   it('names host and command when the output is empty', () => {
-    expect(() => parseObserved({ ...good, addr: '  \n' }, { host: 'db' })).toThrow('host db: output of `ip -j addr show` is empty');
+    expect(() => parseObserved({ ...good, addr: '  \n' }, { host: 'db' })).toThrow(
+      'host db: output of `ip -j addr show` is empty',
+    );
   });
 
   it('names the field when the JSON has the wrong shape', () => {
     expect(() => parseObserved({ ...good, link: '[{"ifindex":1,"ifname":7,"mtu":1500}]' }, { host: 'h' })).toThrow(
       /^host h: output of `ip -j -d link show` has an unexpected shape at \[0\]\.ifname: /,
     );
-    expect(() => parseObserved({ ...good, link: '{"not":"an array"}' }, { host: 'h' })).toThrow(/unexpected shape at \(top level\)/);
+    expect(() => parseObserved({ ...good, link: '{"not":"an array"}' }, { host: 'h' })).toThrow(
+      /unexpected shape at \(top level\)/,
+    );
   });
 
   it('names the device when its VXLAN data is malformed', () => {
-    const link = '[{"ifindex":5,"ifname":"vxlan9","flags":[],"mtu":1450,"linkinfo":{"info_kind":"vxlan","info_data":{"id":"nine","port":4789}}}]';
+    const link =
+      '[{"ifindex":5,"ifname":"vxlan9","flags":[],"mtu":1450,"linkinfo":{"info_kind":"vxlan","info_data":{"id":"nine","port":4789}}}]';
     expect(() => parseObserved({ ...good, link }, { host: 'h' })).toThrow(/VXLAN data for vxlan9 at linkinfo\.info_data\.id/);
   });
 
@@ -94,6 +119,10 @@ describe('parseObserved on bad output', () => {
   });
 
   it('documents the exact read-only commands it parses', () => {
-    expect(Object.values(OBSERVE_COMMANDS).map((c) => c.join(' '))).toEqual(['ip -j -d link show', 'ip -j addr show', 'bridge -j fdb show']);
+    expect(Object.values(OBSERVE_COMMANDS).map((c) => c.join(' '))).toEqual([
+      'ip -j -d link show',
+      'ip -j addr show',
+      'bridge -j fdb show',
+    ]);
   });
 });

@@ -44,7 +44,9 @@ describe('builder documentation', () => {
 
 describe('isPlainDeviceName', () => {
   it('keeps ordinary names bare and sends keyword-like names through dev/name', () => {
-    for (const plain of ['vxlan100', 'br-overlay', 'eth0', 'tap0', 'br0', 'Overlay']) expect(commands.isPlainDeviceName(plain), plain).toBe(true);
-    for (const risky of ['up', 'br', 'a', 'help', 'dev', 'mast', 'overlay', 'link-netns']) expect(commands.isPlainDeviceName(risky), risky).toBe(false);
+    for (const plain of ['vxlan100', 'br-overlay', 'eth0', 'tap0', 'br0', 'Overlay'])
+      expect(commands.isPlainDeviceName(plain), plain).toBe(true);
+    for (const risky of ['up', 'br', 'a', 'help', 'dev', 'mast', 'overlay', 'link-netns'])
+      expect(commands.isPlainDeviceName(risky), risky).toBe(false);
   });
 });

@@ -39,7 +39,10 @@ describe('diffHost on recorded kernel state', () => {
   });
 
   it('gives no steps for the converged textbook host A', () => {
-    expect(diffHost(desiredHostState(topology('examples/textbook.vxlan.json'), 'host-a'), observed('textbook-a'))).toEqual({ steps: [], diagnostics: [] });
+    expect(diffHost(desiredHostState(topology('examples/textbook.vxlan.json'), 'host-a'), observed('textbook-a'))).toEqual({
+      steps: [],
+      diagnostics: [],
+    });
   });
 
   it('re-creates a deleted device with its mark, MTU, address and up state, and nothing else', () => {
@@ -59,11 +62,15 @@ describe('diffHost on recorded kernel state', () => {
   });
 
   it('appends a missing head-end FDB entry', () => {
-    expect(lines(diffHost(desired, observed('drift-fdb-missing')).steps)).toEqual(['bridge fdb append 00:00:00:00:00:00 dev vxlan200 dst 192.168.2.30']);
+    expect(lines(diffHost(desired, observed('drift-fdb-missing')).steps)).toEqual([
+      'bridge fdb append 00:00:00:00:00:00 dev vxlan200 dst 192.168.2.30',
+    ]);
   });
 
   it('deletes a stray head-end FDB entry but keeps the kernel default entry of the point-to-point remote', () => {
-    expect(lines(diffHost(desired, observed('drift-fdb-stray')).steps)).toEqual(['bridge fdb del 00:00:00:00:00:00 dev vxlan200 dst 192.168.9.99']);
+    expect(lines(diffHost(desired, observed('drift-fdb-stray')).steps)).toEqual([
+      'bridge fdb del 00:00:00:00:00:00 dev vxlan200 dst 192.168.9.99',
+    ]);
   });
 
   it('deletes a stale device that carries our mark, with a re-create as inverse', () => {
@@ -80,7 +87,13 @@ describe('diffHost on recorded kernel state', () => {
     const { steps, diagnostics } = diffHost(desired, observed('drift-foreign-clash'));
     expect(steps).toEqual([]);
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'PLAN_NAME_CLASH', severity: 'error', elementId: 'h1-mc', path: 'memberships[5]', message: expect.stringContaining('vxlan300') as string }),
+      expect.objectContaining({
+        code: 'PLAN_NAME_CLASH',
+        severity: 'error',
+        elementId: 'h1-mc',
+        path: 'memberships[5]',
+        message: expect.stringContaining('vxlan300') as string,
+      }),
     ]);
   });
 
@@ -98,13 +111,26 @@ describe('diffHost on recorded kernel state', () => {
   });
 
   it('removes a stray address from our bridge and brings a downed device back up', () => {
-    expect(lines(diffHost(desired, observed('drift-address-down')).steps)).toEqual(['ip addr del 10.2.0.99/24 dev br200', 'ip link set vxlan200 up']);
+    expect(lines(diffHost(desired, observed('drift-address-down')).steps)).toEqual([
+      'ip addr del 10.2.0.99/24 dev br200',
+      'ip link set vxlan200 up',
+    ]);
   });
 
   it('never touches the underlay, the tap port, the admin interface or another topology, whatever the drift', () => {
-    for (const name of ['drift-missing-device', 'drift-mtu', 'drift-fdb-missing', 'drift-fdb-stray', 'drift-stale-marked', 'drift-foreign-clash', 'drift-remote', 'drift-address-down']) {
+    for (const name of [
+      'drift-missing-device',
+      'drift-mtu',
+      'drift-fdb-missing',
+      'drift-fdb-stray',
+      'drift-stale-marked',
+      'drift-foreign-clash',
+      'drift-remote',
+      'drift-address-down',
+    ]) {
       const touched = targets(diffHost(desired, observed(name)).steps);
-      for (const foreign of ['eth0', 'uplink0', 'tap0', 'foreign0', 'vxlan400', 'lo']) expect(touched, name).not.toContain(foreign);
+      for (const foreign of ['eth0', 'uplink0', 'tap0', 'foreign0', 'vxlan400', 'lo'])
+        expect(touched, name).not.toContain(foreign);
     }
   });
 
@@ -122,14 +148,23 @@ describe('diffHost on recorded kernel state', () => {
   });
 
   it('raises nothing for a converged device that carries the SSH session (SSH over the overlay stays possible)', () => {
-    expect(diffHost(desired, observed('mixed-h1'), { protect: { addresses: ['10.2.0.1'] } })).toEqual({ steps: [], diagnostics: [] });
+    expect(diffHost(desired, observed('mixed-h1'), { protect: { addresses: ['10.2.0.1'] } })).toEqual({
+      steps: [],
+      diagnostics: [],
+    });
   });
 
   it('refuses to add an overlay subnet that covers the SSH client address (its connected route would capture the session)', () => {
     const { steps, diagnostics } = diffHost(desired, observed('drift-missing-device'), { protect: { addresses: ['10.3.0.77'] } });
     expect(lines(steps)).not.toContain('ip addr add 10.3.0.1/24 dev vxlan300');
     expect(lines(steps)).toContain('ip link set vxlan300 up');
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'PLAN_PROTECTED', path: 'memberships[5].address', message: expect.stringContaining('10.3.0.77') as string })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'PLAN_PROTECTED',
+        path: 'memberships[5].address',
+        message: expect.stringContaining('10.3.0.77') as string,
+      }),
+    ]);
   });
 
   it('from an empty host gives exactly the compiled plan (one code path)', () => {
@@ -144,7 +179,9 @@ describe('diffHost on recorded kernel state', () => {
     live.links = live.links.filter((l) => l.name !== 'tap0');
     const { steps, diagnostics } = diffHost(desired, live);
     expect(targets(steps)).not.toContain('tap0');
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'PLAN_PORT_MISSING', severity: 'warning', path: 'memberships[2].bridgePorts[0]' })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'PLAN_PORT_MISSING', severity: 'warning', path: 'memberships[2].bridgePorts[0]' }),
+    ]);
   });
 });
 
@@ -167,7 +204,11 @@ describe('teardownHost on recorded kernel state', () => {
   });
 
   it('the guarded teardown script changed nothing on a host that never had the topology', () => {
-    expect(observed('teardown-on-clean-host').links.map((l) => l.name).sort()).toEqual(['eth0', 'foreign0', 'lo', 'tap0', 'uplink0', 'vxlan400']);
+    expect(
+      observed('teardown-on-clean-host')
+        .links.map((l) => l.name)
+        .sort(),
+    ).toEqual(['eth0', 'foreign0', 'lo', 'tap0', 'uplink0', 'vxlan400']);
   });
 
   it('leaves the other topology alone: its teardown only removes its own device', () => {

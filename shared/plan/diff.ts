@@ -83,9 +83,17 @@ function protectDiag(
  * A device the drawing wants (or wants to enslave) exists already and is not ours: an admin's own,
  * or another drawing's (named, so the user knows which drawing to change).
  */
-function clashDiag(desired: DesiredHostState, have: ObservedLink, path: string, element: { kind: Diagnostic['elementKind']; id: string }): Diagnostic {
+function clashDiag(
+  desired: DesiredHostState,
+  have: ObservedLink,
+  path: string,
+  element: { kind: Diagnostic['elementKind']; id: string },
+): Diagnostic {
   const owner = markOwner(have.alias);
-  const whose = owner !== undefined ? `that belongs to drawing ${owner}` : `that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}`;
+  const whose =
+    owner !== undefined
+      ? `that belongs to drawing ${owner}`
+      : `that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}`;
   return {
     code: 'PLAN_NAME_CLASH',
     severity: 'error',
@@ -145,7 +153,9 @@ export function diffHost(
     const have = byName.get(want.name);
     if (have !== undefined && have.alias !== mark) {
       blocked.add(want.name);
-      diagnostics.push(clashDiag(desired, have, want.path, { kind: want.kind === 'bridge' ? 'host' : 'membership', id: want.elementId }));
+      diagnostics.push(
+        clashDiag(desired, have, want.path, { kind: want.kind === 'bridge' ? 'host' : 'membership', id: want.elementId }),
+      );
       continue;
     }
     let recreate = have === undefined;
@@ -322,7 +332,9 @@ function withoutProtected(steps: Step[], guard: ProtectedPath, desired: DesiredH
       reported.add(step.target);
       const [path, element] = origin(step.target);
       // Removing a device no longer drawn is optional: left in place, it blocks nothing else.
-      diagnostics.push(protectDiag(desired, `${step.description} (${why})`, path, element, step.prune === true ? 'warning' : 'error'));
+      diagnostics.push(
+        protectDiag(desired, `${step.description} (${why})`, path, element, step.prune === true ? 'warning' : 'error'),
+      );
     }
     return false;
   });

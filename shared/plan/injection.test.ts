@@ -1,5 +1,5 @@
 /**
- * Injection safety (issue 3, item 6): every user-editable string that reaches a command is
+ * Injection safety: every user-editable string that reaches a command is
  * validated or quoted. Proven with a real `sh`: each quoted value must arrive as exactly one argv
  * token equal to the input, and a canary command hidden in the values must never run.
  */

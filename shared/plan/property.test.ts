@@ -53,7 +53,16 @@ const topologyArb = fc
         s.mode === 'multicast'
           ? { mode: 'multicast' as const, group: `239.1.${si}.1`, ...(s.ttl === undefined ? {} : { ttl: s.ttl }) }
           : { mode: s.mode };
-      segs.push({ id: `s${si}`, name: `seg-${si}`, vni, port: s.port, mtu: s.mtu, learning: s.learning, flood, subnet: `10.${si}.0.0/24` });
+      segs.push({
+        id: `s${si}`,
+        name: `seg-${si}`,
+        vni,
+        port: s.port,
+        mtu: s.mtu,
+        learning: s.learning,
+        flood,
+        subnet: `10.${si}.0.0/24`,
+      });
       for (const h of members) {
         const host = hosts[h];
         if (host === undefined) continue;
@@ -79,9 +88,20 @@ function hostBase(t: Topology, hostId: string): ObservedHostState {
   const host = t.hosts.find((h) => h.id === hostId);
   const links = [
     { name: 'lo', ifindex: 1, mtu: 65536, up: true },
-    { name: host?.underlay.interface === 'auto' ? 'eth0' : (host?.underlay.interface ?? 'eth0'), ifindex: 2, mtu: 1500, up: true },
+    {
+      name: host?.underlay.interface === 'auto' ? 'eth0' : (host?.underlay.interface ?? 'eth0'),
+      ifindex: 2,
+      mtu: 1500,
+      up: true,
+    },
   ];
-  return { links, addresses: [{ ifname: links[1]?.name ?? 'eth0', cidr: `${host?.underlay.address ?? ''}/24`, family: 'inet', scope: 'global' }], fdb: [] };
+  return {
+    links,
+    addresses: [
+      { ifname: links[1]?.name ?? 'eth0', cidr: `${host?.underlay.address ?? ''}/24`, family: 'inet', scope: 'global' },
+    ],
+    fdb: [],
+  };
 }
 
 describe('plans of random valid topologies', () => {
@@ -110,9 +130,17 @@ describe('plans of random valid topologies', () => {
           const desired = desiredHostState(t, host.id);
           const base = hostBase(t, host.id);
           const steps = teardownHost(t.id, observedAfterApply(desired, base));
-          const deleted = steps.filter((s) => s.kind === 'link-del').map((s) => s.target).sort();
+          const deleted = steps
+            .filter((s) => s.kind === 'link-del')
+            .map((s) => s.target)
+            .sort();
           expect(deleted).toEqual(desired.links.map((l) => l.name).sort());
-          expect(steps.filter((s) => s.kind === 'link-nomaster').map((s) => s.target).sort()).toEqual(desired.ports.map((p) => p.ifname).sort());
+          expect(
+            steps
+              .filter((s) => s.kind === 'link-nomaster')
+              .map((s) => s.target)
+              .sort(),
+          ).toEqual(desired.ports.map((p) => p.ifname).sort());
           for (const s of steps) expect(base.links.map((l) => l.name)).not.toContain(s.target);
         }
       }),

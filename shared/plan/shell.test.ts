@@ -7,10 +7,27 @@ import { argvToShell, hostScript, quoteShellArg, shellComment, stepLine, type Ho
 
 describe('argvToShell', () => {
   it('leaves plain tokens unquoted so commands read like the primer', () => {
-    expect(argvToShell(['ip', 'link', 'add', 'vxlan100', 'type', 'vxlan', 'id', '100', 'remote', '192.168.1.20', 'dev', 'eth0', 'dstport', '4789'])).toBe(
-      'ip link add vxlan100 type vxlan id 100 remote 192.168.1.20 dev eth0 dstport 4789',
+    expect(
+      argvToShell([
+        'ip',
+        'link',
+        'add',
+        'vxlan100',
+        'type',
+        'vxlan',
+        'id',
+        '100',
+        'remote',
+        '192.168.1.20',
+        'dev',
+        'eth0',
+        'dstport',
+        '4789',
+      ]),
+    ).toBe('ip link add vxlan100 type vxlan id 100 remote 192.168.1.20 dev eth0 dstport 4789');
+    expect(argvToShell(['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', 'fd00::2'])).toBe(
+      'bridge fdb append 00:00:00:00:00:00 dev vxlan100 dst fd00::2',
     );
-    expect(argvToShell(['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', 'fd00::2'])).toBe('bridge fdb append 00:00:00:00:00:00 dev vxlan100 dst fd00::2');
   });
 
   it("quotes with POSIX single quotes and writes ' as '\\''", () => {
@@ -35,13 +52,22 @@ describe('hostScript', () => {
     hostName: 'evil\nreboot',
     diagnostics: [],
     steps: [
-      { argv: ['ip', 'link', 'del', 'vxlan100'], description: 'delete\nrm -rf /', inverse: [], kind: 'link-del', target: 'vxlan100', guards: [{ kind: 'owned', ifname: 'vxlan100', alias: 'vxlan-studio:t' }] },
+      {
+        argv: ['ip', 'link', 'del', 'vxlan100'],
+        description: 'delete\nrm -rf /',
+        inverse: [],
+        kind: 'link-del',
+        target: 'vxlan100',
+        guards: [{ kind: 'owned', ifname: 'vxlan100', alias: 'vxlan-studio:t' }],
+      },
     ],
   };
 
   it('keeps host names and descriptions with newlines inside their comment line', () => {
     const script = hostScript(plan);
-    expect(script.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('set -e') && !l.startsWith('if '))).toEqual([]);
+    expect(
+      script.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('set -e') && !l.startsWith('if ')),
+    ).toEqual([]);
     expect(shellComment('a\nb\u2028c')).toBe('# a?b?c');
   });
 

@@ -12,7 +12,29 @@ import type { Guard, HostPlan, Step } from './types';
 const PLAIN_TOKEN = /^[A-Za-z0-9_@%+:,./-]+$/;
 
 /** Words a shell reads as syntax when they come first (POSIX 2.4 reserved words, plus common extensions). */
-const RESERVED_WORDS = new Set(['!', '{', '}', 'case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while', 'function', 'select', 'time', '[[', ']]']);
+const RESERVED_WORDS = new Set([
+  '!',
+  '{',
+  '}',
+  'case',
+  'do',
+  'done',
+  'elif',
+  'else',
+  'esac',
+  'fi',
+  'for',
+  'if',
+  'in',
+  'then',
+  'until',
+  'while',
+  'function',
+  'select',
+  'time',
+  '[[',
+  ']]',
+]);
 
 /**
  * Quotes one argument for a POSIX shell: unchanged when plainly safe, else in single quotes with
@@ -25,7 +47,8 @@ const RESERVED_WORDS = new Set(['!', '{', '}', 'case', 'do', 'done', 'elif', 'el
  * quoteShellArg('')          // ''
  */
 export function quoteShellArg(arg: string): string {
-  if (arg.includes('\0')) throw new Error(`argument ${JSON.stringify(arg)} contains a NUL byte, which no command argument can hold`);
+  if (arg.includes('\0'))
+    throw new Error(`argument ${JSON.stringify(arg)} contains a NUL byte, which no command argument can hold`);
   if (PLAIN_TOKEN.test(arg) && !RESERVED_WORDS.has(arg)) return arg;
   return `'${arg.replaceAll("'", "'\\''")}'`;
 }

@@ -12,7 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
 import { overlayPingFailures, removeLockFiles } from '../../core/deploy/lab-check';
-import { blockUdp, isRoot, labDown, labUp, randomLabName, unblockUdp, writeLabTopology, type LabState } from '../../core/lab/index';
+import {
+  blockUdp,
+  isRoot,
+  labDown,
+  labUp,
+  randomLabName,
+  unblockUdp,
+  writeLabTopology,
+  type LabState,
+} from '../../core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();

@@ -14,7 +14,8 @@ import { netnsConnector, runDeploy } from '../../core/deploy';
 import { blockUdp, isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../../core/lab/index';
 
 const root = isRoot();
-if (!root) console.log('diagnose.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+if (!root)
+  console.log('diagnose.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
 const cli = (...args: string[]): Promise<BinResult> => runBin(args);
@@ -23,7 +24,12 @@ interface Out {
   ok: boolean;
   exitCode: number;
   round: { hosts: Array<{ hostId: string; state: string }> };
-  findings: Array<{ code: string; hosts: string[]; evidence: Array<{ value: string }>; fix?: { hosts: Array<{ steps: Array<{ shell: string }> }> } }>;
+  findings: Array<{
+    code: string;
+    hosts: string[];
+    evidence: Array<{ value: string }>;
+    fix?: { hosts: Array<{ steps: Array<{ shell: string }> }> };
+  }>;
 }
 
 suite('vxlan-studio diagnose on a deployed 3-host lab', () => {

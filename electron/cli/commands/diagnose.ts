@@ -40,14 +40,20 @@ Exit codes: 0 healthy (no error finding), 1 at least one error finding, 2 bad in
     "findings": [ { "id", "code", "severity", "title", "message", "hosts", "pair"?, "segmentId"?,
                     "evidence": [ { "label", "value" } ], "fix"?: { "description", "hosts": [ { "hostId", "steps": [ { "shell", "description" } ] } ] } } ] }`;
 
-const SPEC = { json: 'boolean', lab: 'string', identity: 'string', 'known-hosts': 'string', 'accept-new-host-keys': 'boolean', timeout: 'string' } as const;
-
-
+const SPEC = {
+  json: 'boolean',
+  lab: 'string',
+  identity: 'string',
+  'known-hosts': 'string',
+  'accept-new-host-keys': 'boolean',
+  timeout: 'string',
+} as const;
 
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1000 || n > 120_000) throw new UsageError(`--timeout must be a number of milliseconds 1000-120000, got "${text}"`);
+  if (!/^\d+$/.test(text) || n < 1000 || n > 120_000)
+    throw new UsageError(`--timeout must be a number of milliseconds 1000-120000, got "${text}"`);
   return n;
 }
 
@@ -90,7 +96,12 @@ export function formatFindings(t: Topology, view: HealthView): string {
  * One health round over an open pool: reachability, tunnels, DF probes, firewall and drift, with
  * findings. Shared by `diagnose` and `status`, so both print the same findings.
  */
-export async function healthRound(topology: Topology, pool: SshPool, identity: string | undefined, timeoutMs?: number): Promise<HealthRoundResult> {
+export async function healthRound(
+  topology: Topology,
+  pool: SshPool,
+  identity: string | undefined,
+  timeoutMs?: number,
+): Promise<HealthRoundResult> {
   const poller = new HealthPoller({
     topology,
     transport: sshHealthTransport(pool, identity === undefined ? {} : { identity }),
@@ -104,14 +115,28 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let json = argv.includes('--json');
   let topology: Topology | undefined;
   const fail = (code: number, err: { code: string; message: string }): number => {
-    if (json) io.out(JSON.stringify({ version: 1, topology: topology?.id ?? null, ok: false, exitCode: code, error: err, round: null, findings: [] }));
+    if (json)
+      io.out(
+        JSON.stringify({
+          version: 1,
+          topology: topology?.id ?? null,
+          ok: false,
+          exitCode: code,
+          error: err,
+          round: null,
+          findings: [],
+        }),
+      );
     else io.err(`vxlan-studio diagnose: ${err.message}${code === EXIT_BAD_INPUT ? '\n(see vxlan-studio diagnose --help)' : ''}`);
     return code;
   };
   try {
     const args = parseArgs(argv, SPEC);
     json = boolFlag(args, 'json');
-    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`);
+    if (args.positionals.length !== 1)
+      throw new UsageError(
+        args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
+      );
     topology = readTopologyFile(path.resolve(io.cwd, args.positionals[0] as string));
     const timeout = parseTimeout(stringFlag(args, 'timeout'));
     const identityFlag = stringFlag(args, 'identity');
@@ -128,7 +153,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const exitCode = r.view.findings.some((f) => f.severity === 'error') ? EXIT_FAILED : EXIT_OK;
       if (json) {
         const { hosts, pairs, memberships, at, durationMs } = r.view;
-        io.out(JSON.stringify({ version: 1, topology: topology.id, ok: exitCode === EXIT_OK, exitCode, error: null, round: { at, durationMs, hosts, pairs, memberships }, findings: r.view.findings }));
+        io.out(
+          JSON.stringify({
+            version: 1,
+            topology: topology.id,
+            ok: exitCode === EXIT_OK,
+            exitCode,
+            error: null,
+            round: { at, durationMs, hosts, pairs, memberships },
+            findings: r.view.findings,
+          }),
+        );
       } else {
         io.out(formatFindings(topology, r.view));
         for (const [host, problems] of Object.entries(r.problems)) for (const p of problems) io.err(`warning: ${host}: ${p}`);

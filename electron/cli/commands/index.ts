@@ -13,4 +13,14 @@ import { diagnoseCommand } from './diagnose';
  * Every subcommand, in `--help` order. Each lives in its own module under commands/; add one line
  * here to register it.
  */
-export const COMMANDS: Command[] = [serveCommand, labCommand, validateCommand, planCommand, applyCommand, destroyCommand, statusCommand, demoCommand, diagnoseCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  labCommand,
+  validateCommand,
+  planCommand,
+  applyCommand,
+  destroyCommand,
+  statusCommand,
+  demoCommand,
+  diagnoseCommand,
+];

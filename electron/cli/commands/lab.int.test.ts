@@ -9,7 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, labDown, randomLabName } from '../../core/lab/index';
 
 const root = isRoot();
-if (!root) console.log('lab.int.test.ts (cli) skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+if (!root)
+  console.log(
+    'lab.int.test.ts (cli) skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo',
+  );
 const suite = root ? describe : describe.skip;
 
 const cli = (...args: string[]): Promise<BinResult> => runBin(args);

@@ -95,7 +95,9 @@ async function up(args: ParsedArgs, io: CliIo): Promise<number> {
   if (json) {
     // The lab users' passwords stay in lab.json (mode 0600), as in `status --json`.
     const lab = { ...state, users: state.users.map(({ password, ...u }) => ({ ...u, hasPassword: password !== undefined })) };
-    io.out(JSON.stringify({ reused, lab, passwordFile: labStateFile(state.stateDir), ...(written ? { topologyFile: written } : {}) }));
+    io.out(
+      JSON.stringify({ reused, lab, passwordFile: labStateFile(state.stateDir), ...(written ? { topologyFile: written } : {}) }),
+    );
     return EXIT_OK;
   }
   if (reused) io.out(`lab "${state.name}" was already up with this layout; kept it.\n`);

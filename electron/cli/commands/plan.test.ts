@@ -51,7 +51,11 @@ describe('vxlan-studio plan', () => {
       format: string;
       version: number;
       teardown: boolean;
-      hosts: Array<{ hostName: string; ssh: { host: string }; steps: Array<{ argv: string[]; shell: string; inverse: Array<{ shell: string }> }> }>;
+      hosts: Array<{
+        hostName: string;
+        ssh: { host: string };
+        steps: Array<{ argv: string[]; shell: string; inverse: Array<{ shell: string }> }>;
+      }>;
     };
     expect(out).toMatchObject({ format: 'vxlan-studio-plan', version: 1, teardown: false });
     expect(out.hosts.map((h) => h.hostName)).toEqual(['host-b']);
@@ -63,7 +67,9 @@ describe('vxlan-studio plan', () => {
   it('prints a guarded teardown with --teardown', () => {
     const r = cli('examples/textbook.vxlan.json', '--host', 'host-a', '--teardown');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('if [ "$(cat /sys/class/net/vxlan100/ifalias 2>/dev/null)" = vxlan-studio:textbook ]; then ip link del vxlan100; fi');
+    expect(r.stdout).toContain(
+      'if [ "$(cat /sys/class/net/vxlan100/ifalias 2>/dev/null)" = vxlan-studio:textbook ]; then ip link del vxlan100; fi',
+    );
     expect(r.stdout).not.toContain('ip link add');
   });
 
@@ -84,7 +90,12 @@ describe('vxlan-studio plan', () => {
 
   it('exits 2 naming the field when a plan cannot be made (peer underlay address "auto")', () => {
     const file = path.join(scratch, 'auto.vxlan.json');
-    const host = (id: string, address: string): object => ({ id, name: id, ssh: { host: id }, underlay: { interface: 'eth0', address } });
+    const host = (id: string, address: string): object => ({
+      id,
+      name: id,
+      ssh: { host: id },
+      underlay: { interface: 'eth0', address },
+    });
     writeFileSync(
       file,
       JSON.stringify({

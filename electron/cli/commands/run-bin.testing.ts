@@ -17,7 +17,12 @@ export interface BinResult {
 
 /** Runs the CLI and waits for it (60 s at most); stdin is closed. */
 export function runBinSync(args: readonly string[], cwd: string = REPO_ROOT): BinResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

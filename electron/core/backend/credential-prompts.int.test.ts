@@ -1,5 +1,5 @@
 /**
- * Passphrases asked through the API (issue 4, item 1) against a lab over SSH: a topology host uses an
+ * Passphrases asked through the API against a lab over SSH: a topology host uses an
  * encrypted identity file, `deploy.preview` raises `hosts.credentialPrompt`, and the "user" answers
  * with `hosts.answerCredential`. Root only.
  */
@@ -16,13 +16,19 @@ import { createDeployService } from './deploy-handlers';
 import { dispatch, type Handlers } from './dispatch';
 
 const root = isRoot();
-if (!root) console.log('credential-prompts.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+if (!root)
+  console.log(
+    'credential-prompts.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo',
+  );
 const suite = root ? describe : describe.skip;
 
 const PASSPHRASE = 'vxs-correct-horse-7f3a';
 const WRONG = 'vxs-wrong-horse-9c1d';
 
-type Preview = { ok: boolean; value: { hosts: Array<{ hostId: string; outcome: string; error?: { code: string; message: string } }> } };
+type Preview = {
+  ok: boolean;
+  value: { hosts: Array<{ hostId: string; outcome: string; error?: { code: string; message: string } }> };
+};
 
 suite('SSH credentials asked through the API against a lab', () => {
   const name = randomLabName('cred');
@@ -35,7 +41,8 @@ suite('SSH credentials asked through the API against a lab', () => {
   // What the "user" types into the modal next; null = Cancel.
   let answer: string | null = null;
   let service: ReturnType<typeof createDeployService>;
-  const call = (method: string, request: unknown): Promise<unknown> => dispatch(service.handlers as unknown as Handlers, method, request);
+  const call = (method: string, request: unknown): Promise<unknown> =>
+    dispatch(service.handlers as unknown as Handlers, method, request);
   const preview = async (): Promise<Preview> => {
     const r = (await call('deploy.preview', { topology: serializeTopology(topology), action: 'apply' })) as Preview;
     results.push(r);
@@ -52,7 +59,10 @@ suite('SSH credentials asked through the API against a lab', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', 'vxs-test-encrypted', '-f', key]);
     appendFileSync(lab.keys.authorizedKeys, readFileSync(`${key}.pub`, 'utf8'));
     const base = labTopology(lab);
-    topology = { ...base, hosts: base.hosts.map((h) => ({ ...h, ssh: { ...h.ssh, auth: { type: 'identity-file' as const, path: key } } })) };
+    topology = {
+      ...base,
+      hosts: base.hosts.map((h) => ({ ...h, ssh: { ...h.ssh, auth: { type: 'identity-file' as const, path: key } } })),
+    };
     service = createDeployService({
       lab,
       emit: (event, payload) => {

@@ -54,7 +54,13 @@ describe('credential prompts', () => {
     const prompts = createCredentialPrompts({ emit: r.emit });
     const pending = prompts.credentials.password?.('10.0.0.1', 'admin');
     const prompt = await r.next();
-    expect(prompt).toEqual({ promptId: expect.any(String) as string, kind: 'password', host: '10.0.0.1', user: 'admin', canRemember: false });
+    expect(prompt).toEqual({
+      promptId: expect.any(String) as string,
+      kind: 'password',
+      host: '10.0.0.1',
+      user: 'admin',
+      canRemember: false,
+    });
     expect(prompts.answer(prompt.promptId, 's3cret-pw', false)).toBe(true);
     expect(await pending).toBe('s3cret-pw');
     expect(JSON.stringify(r.events)).not.toContain('s3cret-pw');
@@ -143,7 +149,9 @@ describe('credential prompts', () => {
 describe('hosts.answerCredential', () => {
   it('reports an unknown prompt as not accepted', async () => {
     const service = createDeployService({});
-    expect(await service.handlers['hosts.answerCredential']({ promptId: 'nope', secret: 'x', remember: false })).toEqual({ accepted: false });
+    expect(await service.handlers['hosts.answerCredential']({ promptId: 'nope', secret: 'x', remember: false })).toEqual({
+      accepted: false,
+    });
     await service.close();
   });
 });

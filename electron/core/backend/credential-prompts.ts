@@ -1,5 +1,5 @@
 /**
- * SSH credentials asked through the API (issue 4, item 1): the pool's `passphrase`/`password`
+ * SSH credentials asked through the API (never stored in the drawing): the pool's `passphrase`/`password`
  * callbacks become `hosts.credentialPrompt` events answered by `hosts.answerCredential`.
  *
  * Secrets never go into an event, an error or a log; answers stay in memory for the pool's life
@@ -62,7 +62,9 @@ export function createCredentialPrompts(options: CredentialPromptOptions): Crede
   // before `ready` means the host refused it, so the user is asked instead.
   const unconfirmed = new Map<string, { endpointPrefix: string; secret: string; remember: boolean }>();
 
-  const ask = (payload: Omit<EventOf<'hosts.credentialPrompt'>, 'promptId' | 'canRemember'>): Promise<{ secret: string; remember: boolean } | undefined> =>
+  const ask = (
+    payload: Omit<EventOf<'hosts.credentialPrompt'>, 'promptId' | 'canRemember'>,
+  ): Promise<{ secret: string; remember: boolean } | undefined> =>
     new Promise((resolve) => {
       const promptId = randomUUID();
       const finish = (secret: string | null, remember: boolean): void => {
@@ -75,7 +77,8 @@ export function createCredentialPrompts(options: CredentialPromptOptions): Crede
       options.emit('hosts.credentialPrompt', { promptId, ...payload, canRemember: canRemember() });
     });
 
-  const known = async (key: string): Promise<string | undefined> => memory.get(key) ?? (await store?.get(key).catch(() => undefined));
+  const known = async (key: string): Promise<string | undefined> =>
+    memory.get(key) ?? (await store?.get(key).catch(() => undefined));
 
   const credentials: SshCredentials = {
     passphrase: async (host, path) => {

@@ -155,7 +155,8 @@ suite('deploy.* over the API contract against a lab', () => {
     let health: HealthService | undefined;
     try {
       health = createHealthService({ lab, ssh });
-      const hcall = (method: string, request: unknown): Promise<unknown> => dispatch(health?.handlers as unknown as Handlers, method, request);
+      const hcall = (method: string, request: unknown): Promise<unknown> =>
+        dispatch(health?.handlers as unknown as Handlers, method, request);
       const dialsBefore = ssh.connection().pool.stats().dials;
       expect(await hcall('health.start', { topology: serializeTopology(topology), intervalMs: 500 })).toMatchObject({ ok: true });
       const round = (await hcall('health.snapshot', { now: true })) as { ok: boolean; value: { hosts: Record<string, unknown> } };
@@ -165,7 +166,8 @@ suite('deploy.* over the API contract against a lab', () => {
 
       const seen: boolean[] = [];
       onEmit = (event, payload) => {
-        if (event === 'deploy.progress' && (payload as EventOf<'deploy.progress'>).phase === 'apply') seen.push(health?.state().paused ?? false);
+        if (event === 'deploy.progress' && (payload as EventOf<'deploy.progress'>).phase === 'apply')
+          seen.push(health?.state().paused ?? false);
       };
       await call('deploy.apply', { topology: serializeTopology(topology) });
       expect(seen.length).toBeGreaterThan(0);

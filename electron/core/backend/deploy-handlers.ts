@@ -30,7 +30,8 @@ export interface DeployHandlerOptions {
   ssh?: SshService;
 }
 
-type DeployMethods = 'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
+type DeployMethods =
+  'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
 
 function parseTopology(text: string): Topology {
   const parsed = parseTopologyText(text);

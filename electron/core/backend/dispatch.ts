@@ -35,7 +35,8 @@ function badRequest(method: string, error: z.ZodError): AppErrorData {
   const first = error.issues[0];
   const where = first ? issuePath(first.path) : '(request)';
   const what = first?.message ?? 'invalid';
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return appError('BAD_REQUEST', `Bad request for ${method}: ${where}: ${what}${more}.`, { method, path: where });
 }
 
@@ -44,7 +45,12 @@ function badRequest(method: string, error: z.ZodError): AppErrorData {
  * @param method untrusted method name from the transport
  * @param request untrusted request value from the transport
  */
-export async function dispatch(handlers: Handlers, method: unknown, request: unknown, options: DispatchOptions = {}): Promise<Result<unknown>> {
+export async function dispatch(
+  handlers: Handlers,
+  method: unknown,
+  request: unknown,
+  options: DispatchOptions = {},
+): Promise<Result<unknown>> {
   if (!isMethodName(method)) {
     const shown = typeof method === 'string' ? method.slice(0, 100) : typeof method;
     return { ok: false, error: appError('UNKNOWN_METHOD', `Unknown API method "${shown}".`, { method: shown }) };
@@ -58,7 +64,10 @@ export async function dispatch(handlers: Handlers, method: unknown, request: unk
     const checked = methods[method].response.safeParse(value);
     if (!checked.success) {
       options.onInternalError?.(method, checked.error);
-      return { ok: false, error: appError('INTERNAL', `The backend answered ${method} with data that breaks the contract.`, { method }) };
+      return {
+        ok: false,
+        error: appError('INTERNAL', `The backend answered ${method} with data that breaks the contract.`, { method }),
+      };
     }
     return { ok: true, value: checked.data };
   } catch (err) {

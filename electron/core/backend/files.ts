@@ -17,7 +17,8 @@ export const MAX_READ_BYTES = 20 * 1024 * 1024;
  * `workingDirectory` (web mode has no native dialog, so people type paths).
  */
 export function resolveUserPath(input: string, workingDirectory: string): string {
-  if (input.includes('\0')) throw new AppError('BAD_REQUEST', 'The path contains a NUL character.', { path: input.replaceAll('\0', '\\0') });
+  if (input.includes('\0'))
+    throw new AppError('BAD_REQUEST', 'The path contains a NUL character.', { path: input.replaceAll('\0', '\\0') });
   if (input === '~') return homedir();
   if (input.startsWith('~/')) return path.join(homedir(), input.slice(2));
   return path.resolve(workingDirectory, input);
@@ -77,7 +78,9 @@ export async function readTextFile(file: string, maxBytes = MAX_READ_BYTES): Pro
       throw new AppError('FILE_READ_FAILED', `The file ${file} could not be read: ${reason(err)}.`, { path: file });
     }
     if (bytes.length > maxBytes) {
-      throw new AppError('FILE_READ_FAILED', `The file ${file} grew past the limit of ${maxBytes} bytes while being read.`, { path: file });
+      throw new AppError('FILE_READ_FAILED', `The file ${file} grew past the limit of ${maxBytes} bytes while being read.`, {
+        path: file,
+      });
     }
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

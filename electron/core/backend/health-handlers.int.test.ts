@@ -8,12 +8,27 @@ import type { EventOf, HealthView } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
 import { netnsConnector, runDeploy } from '../deploy';
 import { removeLockFiles } from '../deploy/lab-check';
-import { blockUdp, FAULT_TABLE, FAULT_TABLE_FAMILY, isRoot, labDown, labHost, labTopology, labUp, nsRun, randomLabName, type LabState } from '../lab/index';
+import {
+  blockUdp,
+  FAULT_TABLE,
+  FAULT_TABLE_FAMILY,
+  isRoot,
+  labDown,
+  labHost,
+  labTopology,
+  labUp,
+  nsRun,
+  randomLabName,
+  type LabState,
+} from '../lab/index';
 import { dispatch, type Handlers } from './dispatch';
 import { createHealthService } from './health-handlers';
 
 const root = isRoot();
-if (!root) console.log('health-handlers.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+if (!root)
+  console.log(
+    'health-handlers.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo',
+  );
 const suite = root ? describe : describe.skip;
 
 suite('health.* over the API contract against a deployed lab', () => {
@@ -23,7 +38,11 @@ suite('health.* over the API contract against a deployed lab', () => {
   const changes: HealthView[] = [];
   let service: ReturnType<typeof createHealthService>;
   const call = async <T>(method: string, request: unknown): Promise<T> => {
-    const r = (await dispatch(service.handlers as unknown as Handlers, method, request)) as { ok: boolean; value: T; error?: unknown };
+    const r = (await dispatch(service.handlers as unknown as Handlers, method, request)) as {
+      ok: boolean;
+      value: T;
+      error?: unknown;
+    };
     if (!r.ok) throw new Error(`${method} failed: ${JSON.stringify(r.error)}`);
     return r.value;
   };
@@ -43,7 +62,10 @@ suite('health.* over the API contract against a deployed lab', () => {
     text = serializeTopology(t);
     const r = await runDeploy({ action: 'apply', topology: t, connect: netnsConnector(lab) });
     if (!r.ok) throw new Error('deploy failed');
-    service = createHealthService({ lab, emit: (event, payload) => event === 'health.changed' && changes.push(payload as EventOf<'health.changed'>) });
+    service = createHealthService({
+      lab,
+      emit: (event, payload) => event === 'health.changed' && changes.push(payload as EventOf<'health.changed'>),
+    });
   }, 180_000);
   afterAll(async () => {
     await service?.close();
@@ -67,7 +89,9 @@ suite('health.* over the API contract against a deployed lab', () => {
     try {
       const red = await waitFor((v) => v.findings.some((f) => f.code === 'FIREWALL_BLOCKS_VXLAN'), 20_000);
       const finding = red?.findings.find((f) => f.code === 'FIREWALL_BLOCKS_VXLAN');
-      expect(finding?.fix?.hosts[0]?.steps[0]?.shell).toMatch(/^nft insert rule inet vxlan_studio_lab input position \d+ ip saddr/);
+      expect(finding?.fix?.hosts[0]?.steps[0]?.shell).toMatch(
+        /^nft insert rule inet vxlan_studio_lab input position \d+ ip saddr/,
+      );
       changes.length = 0;
       const fixed = await call<{ ok: boolean }>('health.applyFix', { findingId: finding?.id ?? '' });
       expect(fixed.ok).toBe(true);
@@ -89,13 +113,19 @@ suite('health.* over the API contract against a deployed lab', () => {
     const edited = serializeTopology({ ...t, hosts: [...t.hosts, added], memberships: [...t.memberships, joined] });
     // Same poller, same poll id: the UI keeps its view and only the new parts start grey.
     expect(await call('health.update', { topology: edited })).toEqual({ pollId: running?.pollId });
-    const seen = await waitFor((v) => v.hosts.some((h) => h.hostId === 'h9' && h.state !== 'ok' && h.state !== 'unknown'), 20_000);
+    const seen = await waitFor(
+      (v) => v.hosts.some((h) => h.hostId === 'h9' && h.state !== 'ok' && h.state !== 'unknown'),
+      20_000,
+    );
     expect(seen?.findings.some((f) => f.code === 'HOST_UNREACHABLE' && f.hosts.includes('h9'))).toBe(true);
     expect(seen?.memberships.map((m) => m.membershipId)).toContain('h9-member');
 
     changes.length = 0;
     await call('health.update', { topology: text });
-    const green = await waitFor((v) => v.hosts.length === 3 && v.findings.length === 0 && v.memberships.every((m) => m.status === 'all'), 20_000);
+    const green = await waitFor(
+      (v) => v.hosts.length === 3 && v.findings.length === 0 && v.memberships.every((m) => m.status === 'all'),
+      20_000,
+    );
     expect(green).toBeDefined();
   }, 60_000);
 

@@ -30,7 +30,8 @@ export interface HealthHandlerOptions {
   ssh?: SshService;
 }
 
-type HealthMethods = 'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.update' | 'health.snapshot' | 'health.applyFix';
+type HealthMethods =
+  'health.start' | 'health.stop' | 'health.pause' | 'health.resume' | 'health.update' | 'health.snapshot' | 'health.applyFix';
 export type HealthHandlers = Pick<Handlers, HealthMethods>;
 
 function parseTopology(text: string): Topology {
@@ -131,7 +132,10 @@ export function createHealthService(options: HealthHandlerOptions = {}): HealthS
       const p = need();
       const t = topology;
       const finding = findings.find((f) => findingId(f) === id);
-      if (!t || !finding) throw new AppError('BAD_REQUEST', `No current finding has id ${id}; it may have cleared in the last round.`, { findingId: id });
+      if (!t || !finding)
+        throw new AppError('BAD_REQUEST', `No current finding has id ${id}; it may have cleared in the last round.`, {
+          findingId: id,
+        });
       const result = await applyFindingFix(t, finding, connection().connect);
       if (result.topologyValue) {
         topology = result.topologyValue;

@@ -1,5 +1,5 @@
 /**
- * The app's one SSH pool (issue 4: one connection per host, reused by deploy and health), with the
+ * The app's one SSH pool (one connection per host, reused by deploy and health, so a host is asked once), with the
  * questions it asks people: host keys (`hosts.hostKeyPrompt` answered by `hosts.confirmHostKey`)
  * and passwords/passphrases (`hosts.credentialPrompt` answered by `hosts.answerCredential`, see
  * credential-prompts.ts). The deploy and health services both take it, so a password typed for a
@@ -70,7 +70,13 @@ export function createSshService(options: SshServiceOptions = {}): SshService {
         prompts.delete(promptId);
         resolve(accept);
       });
-      emit('hosts.hostKeyPrompt', { promptId, host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint });
+      emit('hosts.hostKeyPrompt', {
+        promptId,
+        host: prompt.host,
+        port: prompt.port,
+        keyType: prompt.keyType,
+        fingerprint: prompt.fingerprint,
+      });
     });
 
   const notify = (deploying: boolean): void => {

@@ -174,7 +174,7 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
     expect(await snapshot(lab, 'h2')).toEqual(before);
   }, 120_000);
 
-  it('lets go of a host that hangs mid-step once Cancel\'s grace has passed, says its state is unknown, and a re-run after it answers converges', async () => {
+  it("lets go of a host that hangs mid-step once Cancel's grace has passed, says its state is unknown, and a re-run after it answers converges", async () => {
     const t = labTopology(lab, { id: 'hung', vni: 203, bridge: 'br203', subnet: '10.203.0.0/24' });
     const hosts = ['h1', 'h2'];
     const controller = new AbortController();

@@ -95,11 +95,15 @@ export class NetnsShell implements HostExecutor {
           const p: Pending = { reader: new FrameReader(nonce), resolve, reject };
           if (opts.timeoutMs !== undefined) {
             const ms = opts.timeoutMs;
-            p.timer = setTimeout(() => this.abandon(p, new Error(`a script in ${this.namespace} did not finish within ${ms} ms`)), ms);
+            p.timer = setTimeout(
+              () => this.abandon(p, new Error(`a script in ${this.namespace} did not finish within ${ms} ms`)),
+              ms,
+            );
           }
           const signal = opts.signal;
           if (signal !== undefined) {
-            const onAbort = (): void => this.abandon(p, new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
+            const onAbort = (): void =>
+              this.abandon(p, new AppError('CANCELLED', `the script in ${this.namespace} was cancelled`));
             signal.addEventListener('abort', onAbort, { once: true });
             p.unlisten = () => signal.removeEventListener('abort', onAbort);
           }

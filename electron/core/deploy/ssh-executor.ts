@@ -34,7 +34,8 @@ export function sshConnector(pool: SshPool, opts: SshConnectorOptions = {}): Hos
           const r = await session.run(script, sessionOpts);
           return { code: r.code, stdout: r.stdout, stderr: r.stderr };
         } catch (err) {
-          if (runOpts.retryOnStaleConnection !== true || !(err instanceof AppError) || err.data.code !== 'SSH_UNREACHABLE') throw err;
+          if (runOpts.retryOnStaleConnection !== true || !(err instanceof AppError) || err.data.code !== 'SSH_UNREACHABLE')
+            throw err;
           session.close();
           session = await pool.connect(target);
           const r = await session.run(script, sessionOpts);

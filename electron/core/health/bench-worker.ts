@@ -47,7 +47,10 @@ async function handle(req: Request): Promise<unknown> {
       const parsed = parseTopologyText(readFileSync(req.file ?? '', 'utf8'));
       if (!parsed.ok) return { ok: false, error: `bad topology: ${JSON.stringify(parsed.issues[0])}` };
       topology = parsed.topology;
-      pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile: req.knownHosts ?? '', userFile: null }), hostKeyPolicy: 'refuse' });
+      pool = new SshPool({
+        knownHosts: new KnownHostsStore({ appFile: req.knownHosts ?? '', userFile: null }),
+        hostKeyPolicy: 'refuse',
+      });
       transport = sshHealthTransport(pool);
       poller = new HealthPoller({ topology, transport, adaptive: false, pollTimeoutMs: 10_000 });
       const r = await poller.runRound();
@@ -60,18 +63,36 @@ async function handle(req: Request): Promise<unknown> {
       const r = await p.runRound();
       const seconds = (performance.now() - started) / 1000;
       const bad = r.view.pairs.filter((x) => x.status !== 'ok').length;
-      return { ok: bad === 0 && r.findings.every((f) => f.severity !== 'error'), seconds, pairs: r.view.pairs.length, bad, findings: r.findings.map((f) => f.title) };
+      return {
+        ok: bad === 0 && r.findings.every((f) => f.severity !== 'error'),
+        seconds,
+        pairs: r.view.pairs.length,
+        bad,
+        findings: r.findings.map((f) => f.title),
+      };
     }
     case 'mesh': {
       const { transport: tr, topology: t } = ready();
       const r = await overlayMeshCheck(t, tr);
-      return { ok: r.ok === r.pairs, seconds: r.durationMs / 1000, pairs: r.pairs, okPairs: r.ok, failures: r.failures.slice(0, 5) };
+      return {
+        ok: r.ok === r.pairs,
+        seconds: r.durationMs / 1000,
+        pairs: r.pairs,
+        okPairs: r.ok,
+        failures: r.failures.slice(0, 5),
+      };
     }
     case 'poll': {
       const { transport: tr, topology: t } = ready();
       let rounds = 0;
       let roundMs = 0;
-      const p = new HealthPoller({ topology: t, transport: tr, adaptive: false, intervalMs: req.intervalMs ?? 2000, onRound: (r) => ((rounds += 1), (roundMs += r.view.durationMs)) });
+      const p = new HealthPoller({
+        topology: t,
+        transport: tr,
+        adaptive: false,
+        intervalMs: req.intervalMs ?? 2000,
+        onRound: (r) => ((rounds += 1), (roundMs += r.view.durationMs)),
+      });
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       p.start();
@@ -80,7 +101,14 @@ async function handle(req: Request): Promise<unknown> {
       const cpu = process.cpuUsage(cpu0);
       const wall = (performance.now() - t0) / 1000;
       const cpuS = (cpu.user + cpu.system) / 1e6;
-      return { ok: rounds > 0, seconds: wall, rounds, avgRoundS: rounds > 0 ? roundMs / rounds / 1000 : null, cpuS, cpuPercent: (100 * cpuS) / wall };
+      return {
+        ok: rounds > 0,
+        seconds: wall,
+        rounds,
+        avgRoundS: rounds > 0 ? roundMs / rounds / 1000 : null,
+        cpuS,
+        cpuPercent: (100 * cpuS) / wall,
+      };
     }
   }
 }
@@ -89,7 +117,10 @@ const rl = createInterface({ input: process.stdin });
 for await (const line of rl) {
   if (line.trim() === '') continue;
   const req = JSON.parse(line) as Request;
-  const answer = await handle(req).catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+  const answer = await handle(req).catch((err: unknown) => ({
+    ok: false,
+    error: err instanceof Error ? err.message : String(err),
+  }));
   process.stdout.write(`${JSON.stringify(answer)}\n`);
   if (req.op === 'exit') break;
 }

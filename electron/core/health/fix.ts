@@ -32,7 +32,13 @@ function tail(text: string, lines = 6): string {
 
 /** The fix steps as plan steps (a firewall step is run like any other; its kind is only a label). */
 function asSteps(fix: HostFix): Step[] {
-  return fix.steps.map((s) => ({ argv: [...s.argv], description: s.description, inverse: s.inverse.map((i) => [...i]), kind: 'link-alias', target: s.target }));
+  return fix.steps.map((s) => ({
+    argv: [...s.argv],
+    description: s.description,
+    inverse: s.inverse.map((i) => [...i]),
+    kind: 'link-alias',
+    target: s.target,
+  }));
 }
 
 async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Promise<HostFixResult> {
@@ -45,7 +51,9 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Pr
   const steps = asSteps(fix);
   try {
     const m = newMarker();
-    const r = await exec.run(stepsScript(steps, { sudo: host.sudo, stopOnError: true, readBack: false }, m), { timeoutMs: SCRIPT_TIMEOUT_MS });
+    const r = await exec.run(stepsScript(steps, { sudo: host.sudo, stopOnError: true, readBack: false }, m), {
+      timeoutMs: SCRIPT_TIMEOUT_MS,
+    });
     const out = parseSteps(r.stdout, r.stderr, m, host.name);
     let applied = 0;
     steps.forEach((_, i) => {
@@ -54,20 +62,41 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Pr
     if (applied === steps.length && out.complete) return { hostId: host.id, outcome: 'applied', applied };
     const s = steps[applied] as Step;
     const code = out.status.get(applied);
-    const failure: StepFailure = { step: applied, argv: s.argv, shell: argvToShell(s.argv), exitCode: code ?? null, stderrTail: tail(out.stderrOf.get(applied) ?? r.stderr) };
-    const error = appError('COMMAND_FAILED', `${host.name}: fix step ${applied + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`, {
-      host: host.name,
+    const failure: StepFailure = {
       step: applied,
-      exitCode: failure.exitCode,
-      stderr: failure.stderrTail,
-    });
+      argv: s.argv,
+      shell: argvToShell(s.argv),
+      exitCode: code ?? null,
+      stderrTail: tail(out.stderrOf.get(applied) ?? r.stderr),
+    };
+    const error = appError(
+      'COMMAND_FAILED',
+      `${host.name}: fix step ${applied + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`,
+      {
+        host: host.name,
+        step: applied,
+        exitCode: failure.exitCode,
+        stderr: failure.stderrTail,
+      },
+    );
     const inverse: Step[] = steps
       .slice(0, applied)
       .reverse()
-      .flatMap((st) => st.inverse.map((argv) => ({ argv, description: `undo: ${st.description}`, inverse: [], kind: st.kind, target: st.target })));
-    if (inverse.length === 0) return { hostId: host.id, outcome: applied === 0 ? 'rolled-back' : 'failed', applied, failure, error };
+      .flatMap((st) =>
+        st.inverse.map((argv) => ({
+          argv,
+          description: `undo: ${st.description}`,
+          inverse: [],
+          kind: st.kind,
+          target: st.target,
+        })),
+      );
+    if (inverse.length === 0)
+      return { hostId: host.id, outcome: applied === 0 ? 'rolled-back' : 'failed', applied, failure, error };
     const mu = newMarker();
-    const ru = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: false }, mu), { timeoutMs: SCRIPT_TIMEOUT_MS });
+    const ru = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: false }, mu), {
+      timeoutMs: SCRIPT_TIMEOUT_MS,
+    });
     const undo = parseSteps(ru.stdout, ru.stderr, mu, host.name);
     const undone = inverse.every((_, i) => undo.status.get(i) === 0);
     return { hostId: host.id, outcome: undone ? 'rolled-back' : 'failed', applied, failure, error };
@@ -98,24 +127,48 @@ function mtuOf(f: Finding): number | undefined {
  * Applies `finding`'s fix to `topology`'s hosts. Rejects with BAD_REQUEST when the finding offers
  * no fix. Never rejects for a host's failure: each host reports its outcome.
  */
-export async function applyFindingFix(topology: Topology, finding: Finding, connect: HostConnector, opts: { signal?: AbortSignal } = {}): Promise<FixResult & { topologyValue?: Topology }> {
+export async function applyFindingFix(
+  topology: Topology,
+  finding: Finding,
+  connect: HostConnector,
+  opts: { signal?: AbortSignal } = {},
+): Promise<FixResult & { topologyValue?: Topology }> {
   const fix = finding.fix;
-  if (!fix || fix.hosts.length === 0) throw new AppError('BAD_REQUEST', `Finding ${finding.code} (${finding.title}) offers no fix to apply.`);
+  if (!fix || fix.hosts.length === 0)
+    throw new AppError('BAD_REQUEST', `Finding ${finding.code} (${finding.title}) offers no fix to apply.`);
   const hostIds = fix.hosts.map((h) => h.hostId);
-  for (const id of hostIds) if (!topology.hosts.some((h) => h.id === id)) throw new AppError('BAD_REQUEST', `The fix names host ${id}, which is not in topology ${topology.id}.`);
+  for (const id of hostIds)
+    if (!topology.hosts.some((h) => h.id === id))
+      throw new AppError('BAD_REQUEST', `The fix names host ${id}, which is not in topology ${topology.id}.`);
 
   const mtu = finding.code === 'MTU_EXCEEDS_PATH' ? mtuOf(finding) : undefined;
   if ((mtu !== undefined && finding.segmentId !== undefined) || finding.code === 'DRIFT') {
-    const target = mtu !== undefined && finding.segmentId !== undefined ? withSegmentMtu(topology, finding.segmentId, mtu) : topology;
-    const r = await runDeploy({ action: 'apply', topology: target, connect, hostIds, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const target =
+      mtu !== undefined && finding.segmentId !== undefined ? withSegmentMtu(topology, finding.segmentId, mtu) : topology;
+    const r = await runDeploy({
+      action: 'apply',
+      topology: target,
+      connect,
+      hostIds,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const hosts: HostFixResult[] = r.hosts.map((h) => {
-      const outcome: HostFixResult['outcome'] = h.outcome === 'unchanged' || h.outcome === 'applied' ? 'applied' : h.outcome === 'pending' ? 'failed' : h.outcome;
-      return { hostId: h.hostId, outcome, applied: h.applied, ...(h.failure ? { failure: h.failure } : {}), ...(h.error ? { error: h.error } : {}) };
+      const outcome: HostFixResult['outcome'] =
+        h.outcome === 'unchanged' || h.outcome === 'applied' ? 'applied' : h.outcome === 'pending' ? 'failed' : h.outcome;
+      return {
+        hostId: h.hostId,
+        outcome,
+        applied: h.applied,
+        ...(h.failure ? { failure: h.failure } : {}),
+        ...(h.error ? { error: h.error } : {}),
+      };
     });
     const ok = hosts.every((h) => h.outcome === 'applied');
     return { ok, hosts, ...(target !== topology ? { topology: serializeTopology(target), topologyValue: target } : {}) };
   }
 
-  const hosts = await Promise.all(fix.hosts.map((hf) => runFixSteps(topology.hosts.find((h) => h.id === hf.hostId) as Host, hf, connect)));
+  const hosts = await Promise.all(
+    fix.hosts.map((hf) => runFixSteps(topology.hosts.find((h) => h.id === hf.hostId) as Host, hf, connect)),
+  );
   return { ok: hosts.every((h) => h.outcome === 'applied'), hosts };
 }

@@ -9,7 +9,16 @@ import type { Topology } from '../../../shared/model';
 import { removeLockFiles } from '../deploy/lab-check';
 import { runDeploy } from '../deploy/runner';
 import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
-import { blockUdp, freezeHostSshd, restoreUnderlayMtu, setUnderlayMtu, thawHostSshd, unblockUdp, FAULT_TABLE, FAULT_TABLE_FAMILY } from '../lab/faults';
+import {
+  blockUdp,
+  freezeHostSshd,
+  restoreUnderlayMtu,
+  setUnderlayMtu,
+  thawHostSshd,
+  unblockUdp,
+  FAULT_TABLE,
+  FAULT_TABLE_FAMILY,
+} from '../lab/faults';
 import { labDown, labHost, labUp } from '../lab/lab';
 import { nsRun } from '../lab/netns-exec';
 import { observeNamespace, pingFrom } from '../lab/plan-exec';
@@ -22,7 +31,8 @@ import { HealthPoller, type HealthRoundResult } from './poller';
 import { sshHealthTransport } from './transport';
 
 const root = isRoot();
-if (!root) console.log('health.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+if (!root)
+  console.log('health.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
 const POLL_TIMEOUT_MS = 4000;
@@ -34,10 +44,14 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
   let ssh: DeploySsh;
   let poller: HealthPoller;
 
-  const overlayIp = (host: string): string => (topology.memberships.find((m) => m.hostId === host)?.address ?? '').split('/')[0] ?? '';
+  const overlayIp = (host: string): string =>
+    (topology.memberships.find((m) => m.hostId === host)?.address ?? '').split('/')[0] ?? '';
   const errors = (r: HealthRoundResult): Finding[] => r.findings.filter((f) => f.severity === 'error');
   /** Rounds until `pick` finds a finding, at most `max` rounds. */
-  const untilFinding = async (pick: (f: Finding) => boolean, max: number): Promise<{ finding: Finding | undefined; rounds: number; last: HealthRoundResult }> => {
+  const untilFinding = async (
+    pick: (f: Finding) => boolean,
+    max: number,
+  ): Promise<{ finding: Finding | undefined; rounds: number; last: HealthRoundResult }> => {
     let last: HealthRoundResult | undefined;
     for (let i = 1; i <= max; i++) {
       last = await poller.runRound();
@@ -52,8 +66,14 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
     topology = labTopology(lab);
     ssh = createDeploySsh({ lab });
     const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
-    if (!r.ok) throw new Error(`the deploy failed: ${JSON.stringify(r.hosts.map((h) => [h.hostName, h.outcome, h.error?.message]))}`);
-    poller = new HealthPoller({ topology, transport: sshHealthTransport(ssh.pool), pollTimeoutMs: POLL_TIMEOUT_MS, adaptive: false });
+    if (!r.ok)
+      throw new Error(`the deploy failed: ${JSON.stringify(r.hosts.map((h) => [h.hostName, h.outcome, h.error?.message]))}`);
+    poller = new HealthPoller({
+      topology,
+      transport: sshHealthTransport(ssh.pool),
+      pollTimeoutMs: POLL_TIMEOUT_MS,
+      adaptive: false,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -87,7 +107,9 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
       expect(f.hosts[0]).toBe('h2');
       expect(f.evidence.map((e) => e.value).join('\n')).toContain(rule.rule);
       // Counter deltas around the probes localise the loss: on h2, after its NIC, before its VXLAN device.
-      expect(f.evidence.find((e) => e.label === 'counters')?.value).toMatch(/reached h2's eth0 \(rx \+\d+\), but h2's vxlan100 received nothing/);
+      expect(f.evidence.find((e) => e.label === 'counters')?.value).toMatch(
+        /reached h2's eth0 \(rx \+\d+\), but h2's vxlan100 received nothing/,
+      );
       expect(last.view.memberships.find((m) => m.hostId === 'h2')?.status).toBe('none');
       expect(last.view.memberships.find((m) => m.hostId === 'h2')?.badges).toContain('FIREWALL_BLOCKS_VXLAN');
 
@@ -115,7 +137,11 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
       // Every tunnel of h3 had its path measured, and every pair reads the router's 1400 (a veth lets up
       // to 4 bytes more through in one direction; a pair reports the smaller of its two directions).
       expect(h3Pairs.map((p) => p.pathMtu)).toEqual(h3Pairs.map(() => 1400));
-      expect(f.fix?.hosts.map((h) => h.steps.map((s) => s.argv.join(' ')))).toEqual([['ip link set vxlan100 mtu 1350'], ['ip link set vxlan100 mtu 1350'], ['ip link set vxlan100 mtu 1350']]);
+      expect(f.fix?.hosts.map((h) => h.steps.map((s) => s.argv.join(' ')))).toEqual([
+        ['ip link set vxlan100 mtu 1350'],
+        ['ip link set vxlan100 mtu 1350'],
+        ['ip link set vxlan100 mtu 1350'],
+      ]);
 
       const fixed = await applyFindingFix(topology, f, ssh.connect);
       expect(fixed.ok, JSON.stringify(fixed.hosts)).toBe(true);

@@ -17,7 +17,11 @@ export interface MeshCheckResult {
 }
 
 /** Runs the overlay mesh check over `transport`; a host that fails counts all its pairs as failed. */
-export async function overlayMeshCheck(t: Topology, transport: HealthTransport, opts: { timeoutMs?: number } = {}): Promise<MeshCheckResult> {
+export async function overlayMeshCheck(
+  t: Topology,
+  transport: HealthTransport,
+  opts: { timeoutMs?: number } = {},
+): Promise<MeshCheckResult> {
   const started = performance.now();
   const res: MeshCheckResult = { pairs: 0, ok: 0, failures: [], durationMs: 0 };
   await Promise.all(

@@ -1,5 +1,5 @@
 /**
- * Underlay path-MTU discovery from one host toward several peers at once, with H8's binary-search
+ * Underlay path-MTU discovery from one host toward several peers at once, with the binary-search
  * step functions (shared/diagnose `startPathMtuSearch` / `nextPathMtuProbe` / `recordPathMtuProbe`):
  * each iteration sends every unfinished search's next DF ping (`ping -M do -s <payload>`) as a
  * background job in ONE script, so a host's searches cost about log2(MTU range) round trips of at
@@ -44,12 +44,18 @@ export async function searchPathMtus(
     if (probes.length === 0) break;
     const m = newMarker();
     const lines = ['vxs_d=$(mktemp -d /tmp/vxs-pmtu.XXXXXX) || exit 3'];
-    probes.forEach(({ e, p }, k) => lines.push(`${argvToShell(pingArgv(e.t.address, { dontFragment: true, size: p?.payload ?? 0 }))} >"$vxs_d/${k}" 2>&1 &`));
+    probes.forEach(({ e, p }, k) =>
+      lines.push(`${argvToShell(pingArgv(e.t.address, { dontFragment: true, size: p?.payload ?? 0 }))} >"$vxs_d/${k}" 2>&1 &`),
+    );
     lines.push('wait');
     probes.forEach((_, k) => lines.push(`printf '%s P ${k}\\n' ${m}`, `cat "$vxs_d/${k}"`));
     lines.push('rm -rf "$vxs_d"', `printf '%s END\\n' ${m}`);
     const r = await runWithin(transport, host, `${lines.join('\n')}\n`, opts.timeoutMs ?? 10_000);
-    const bodies = new Map(sections(r.stdout, m).filter((s) => s.tag === 'P').map((s) => [Number(s.args), s.body]));
+    const bodies = new Map(
+      sections(r.stdout, m)
+        .filter((s) => s.tag === 'P')
+        .map((s) => [Number(s.args), s.body]),
+    );
     probes.forEach(({ e, p }, k) => {
       if (p === undefined) return;
       const body = bodies.get(k) ?? '';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { TopologySchema, type Topology } from '../../../shared/model';
 import { healthRoundScript, parseHealthRound, probePlan } from './round-script';
 
-const fixture = (name: string): string => readFileSync(new URL(`../../../shared/observe/fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../../../shared/observe/fixtures/${name}`, import.meta.url), 'utf8');
 
 /** Three hosts on one unicast-mesh segment, as the lab writes it. */
 function mesh(): Topology {
@@ -20,7 +21,13 @@ function mesh(): Topology {
     name: 'lab',
     hosts,
     segments: [{ id: 'seg100', name: 'overlay 100', vni: 100, mtu: 1450, subnet: '10.100.0.0/24' }],
-    memberships: hosts.map((h, i) => ({ id: `m${i + 1}`, hostId: h.id, segmentId: 'seg100', bridge: 'br100', address: `10.100.0.${i + 1}/24` })),
+    memberships: hosts.map((h, i) => ({
+      id: `m${i + 1}`,
+      hostId: h.id,
+      segmentId: 'seg100',
+      bridge: 'br100',
+      address: `10.100.0.${i + 1}/24`,
+    })),
   });
 }
 
@@ -43,7 +50,10 @@ describe('probePlan', () => {
   });
 
   it('keeps only overlay pings for the mesh check', () => {
-    expect(probePlan(mesh(), 'h2', { overlayOnly: true }).probes.map((p) => `${p.kind} ${p.to}`)).toEqual(['overlay h1', 'overlay h3']);
+    expect(probePlan(mesh(), 'h2', { overlayOnly: true }).probes.map((p) => `${p.kind} ${p.to}`)).toEqual([
+      'overlay h1',
+      'overlay h3',
+    ]);
   });
 });
 
@@ -65,7 +75,12 @@ describe('parseHealthRound', () => {
   function output(): string {
     const plan = probePlan(mesh(), 'h1');
     const sec = (tag: string, body: string): string => `${M} ${tag}\n${body.trimEnd()}`;
-    const ping: Record<string, string> = { underlay: 'ping-ok.txt', overlay: 'ping-overlay-blocked.txt', dfAtMtu: 'ping-overlay-df-ok.txt', dfOverMtu: 'ping-overlay-df-over.txt' };
+    const ping: Record<string, string> = {
+      underlay: 'ping-ok.txt',
+      overlay: 'ping-overlay-blocked.txt',
+      dfAtMtu: 'ping-overlay-df-ok.txt',
+      dfOverMtu: 'ping-overlay-df-over.txt',
+    };
     return [
       `${M} SSH 172.30.0.10 40000 172.30.1.11 22`,
       sec('OBS link', fixture('diag-a-ok.link.json')),

@@ -9,7 +9,7 @@
  * must pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs
  * on the host at probe time, so the probe matches what the kernel has).
  *
- * Output sections start with `<nonce> <TAG> [key]` (H7's `sections`), so no command output can fake one.
+ * Output sections start with `<nonce> <TAG> [key]` (the deploy scripts' `sections`), so no command output can fake one.
  */
 import { deviceName, type Topology } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
@@ -67,7 +67,11 @@ function addressOnly(cidr: string): string {
 }
 
 /** The underlay (VTEP) address of a host: the topology's, else the one it reported in an earlier round. */
-export function underlayAddressOf(t: Topology, hostId: string, facts: Record<string, HostFacts | undefined> = {}): string | undefined {
+export function underlayAddressOf(
+  t: Topology,
+  hostId: string,
+  facts: Record<string, HostFacts | undefined> = {},
+): string | undefined {
   const h = t.hosts.find((x) => x.id === hostId);
   if (h && h.underlay.address !== 'auto') return h.underlay.address;
   return facts[hostId]?.underlayAddress;
@@ -147,7 +151,7 @@ function probeLines(plan: HostProbePlan): string[] {
   return lines;
 }
 
-/** The whole round script for one host; `marker` is a fresh random nonce (H7's `newMarker`). */
+/** The whole round script for one host; `marker` is a fresh random nonce (`newMarker`). */
 export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { overlayOnly?: boolean } = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
@@ -208,7 +212,10 @@ function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefine
     const parsed = JSON.parse(json) as unknown;
     const r = Array.isArray(parsed) ? (parsed[0] as Record<string, unknown> | undefined) : undefined;
     if (!r) return undefined;
-    return { ...(typeof r.dev === 'string' ? { dev: r.dev } : {}), ...(typeof r.prefsrc === 'string' ? { prefsrc: r.prefsrc } : {}) };
+    return {
+      ...(typeof r.dev === 'string' ? { dev: r.dev } : {}),
+      ...(typeof r.prefsrc === 'string' ? { prefsrc: r.prefsrc } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -224,16 +231,22 @@ function guard<T>(problems: string[], fn: () => T): T | undefined {
 }
 
 /**
- * Parses a round's output into H8's `HostHealth` and this host's `PairProbe`s.
+ * Parses a round's output into the diagnosis's `HostHealth` and this host's `PairProbe`s.
  *
  * @throws Error when the output is cut short (no END section): the shell died mid-round.
  */
-export function parseHealthRound(plan: HostProbePlan, stdout: string, marker: string, opts: { overlayOnly?: boolean; cache?: ParseCache } = {}): HostRound {
+export function parseHealthRound(
+  plan: HostProbePlan,
+  stdout: string,
+  marker: string,
+  opts: { overlayOnly?: boolean; cache?: ParseCache } = {},
+): HostRound {
   const cache = opts.cache;
   const host = plan.hostName;
   const problems: string[] = [];
   const secs = sections(stdout, marker);
-  if (!secs.some((s) => s.tag === 'END')) throw new Error(`${host}: the health round ended before its END marker (output cut short)`);
+  if (!secs.some((s) => s.tag === 'END'))
+    throw new Error(`${host}: the health round ended before its END marker (output cut short)`);
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
   const pings = new Map<string, string>();
   let route: string | undefined;
@@ -289,7 +302,9 @@ export function parseHealthRound(plan: HostProbePlan, stdout: string, marker: st
     let observed: ObservedHostState | undefined;
     if (obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
       const o = { link: obs.link, addr: obs.addr, fdb: obs.fdb };
-      observed = guard(problems, () => cached(cache, 'observed', `${o.link}\0${o.addr}\0${o.fdb}`, () => parseObserved(o, { host })));
+      observed = guard(problems, () =>
+        cached(cache, 'observed', `${o.link}\0${o.addr}\0${o.fdb}`, () => parseObserved(o, { host })),
+      );
     } else problems.push(`${host}: the round did not report links, addresses and FDB`);
     if (observed) health.observed = observed;
     const r = route === undefined ? undefined : firstRoute(route);
@@ -304,9 +319,14 @@ export function parseHealthRound(plan: HostProbePlan, stdout: string, marker: st
     const firewalls: FirewallRuleset[] = [];
     if (nftJson !== undefined && nftJson.trim().startsWith('{')) {
       const j = nftJson;
-      const fw = guard(problems, () => cached(cache, 'nft', `${j}\0${nftText ?? ''}`, () => parseNftRuleset({ json: j, ...(nftText === undefined ? {} : { text: nftText }) }, host)));
+      const fw = guard(problems, () =>
+        cached(cache, 'nft', `${j}\0${nftText ?? ''}`, () =>
+          parseNftRuleset({ json: j, ...(nftText === undefined ? {} : { text: nftText }) }, host),
+        ),
+      );
       if (fw) firewalls.push(fw);
-    } else if (nftJson !== undefined && nftJson.trim() !== '') problems.push(`${host}: \`nft -j list ruleset\` failed: ${nftJson.trim().split('\n')[0] ?? ''}`);
+    } else if (nftJson !== undefined && nftJson.trim() !== '')
+      problems.push(`${host}: \`nft -j list ruleset\` failed: ${nftJson.trim().split('\n')[0] ?? ''}`);
     if (ipt !== undefined) {
       const text = ipt;
       const fw = guard(problems, () => cached(cache, 'iptables', text, () => parseIptablesSave(text, host)));

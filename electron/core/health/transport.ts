@@ -39,7 +39,12 @@ export function runWithin(transport: HealthTransport, host: Host, script: string
       if (done) return;
       done = true;
       transport.reset(host);
-      reject(new AppError('COMMAND_TIMEOUT', `${host.name} did not answer the health round within ${timeoutMs} ms`, { host: host.name, timeoutMs }));
+      reject(
+        new AppError('COMMAND_TIMEOUT', `${host.name} did not answer the health round within ${timeoutMs} ms`, {
+          host: host.name,
+          timeoutMs,
+        }),
+      );
     }, timeoutMs);
     transport.run(host, script, timeoutMs).then(
       (r) => {

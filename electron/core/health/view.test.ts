@@ -10,7 +10,11 @@ const ping = (ok: boolean, rtt = 0.05): PingResult =>
     : { transmitted: 1, received: 0, errors: 0, lossPercent: 100, ok, evidence: [] };
 
 function mesh(): Topology {
-  const hosts = [1, 2, 3].map((i) => ({ id: `h${i}`, name: `h${i}`, ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } } }));
+  const hosts = [1, 2, 3].map((i) => ({
+    id: `h${i}`,
+    name: `h${i}`,
+    ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } },
+  }));
   return TopologySchema.parse({
     format: 1,
     id: 'lab',
@@ -40,12 +44,28 @@ function snapshot(rtt = 0.05): HealthSnapshot {
   return {
     takenAt: '2026-01-01T00:00:00.000Z',
     hosts: ['h1', 'h2', 'h3'].map((hostId) => ({ hostId, ssh: { state: 'ok' } })),
-    pairs: [pair('h1', 'h2', false), pair('h1', 'h3', true, rtt), pair('h2', 'h1', false), pair('h2', 'h3', false), pair('h3', 'h1', true, rtt), pair('h3', 'h2', false)],
+    pairs: [
+      pair('h1', 'h2', false),
+      pair('h1', 'h3', true, rtt),
+      pair('h2', 'h1', false),
+      pair('h2', 'h3', false),
+      pair('h3', 'h1', true, rtt),
+      pair('h3', 'h2', false),
+    ],
   };
 }
 
 const view = (s: HealthSnapshot, findings: Finding[] = [firewallOnH2]): ReturnType<typeof buildHealthView> =>
-  buildHealthView({ pollId: 'poll-0001', round: 1, durationMs: 10, topology: mesh(), snapshot: s, findings, lastSeen: {}, driftSteps: {} });
+  buildHealthView({
+    pollId: 'poll-0001',
+    round: 1,
+    durationMs: 10,
+    topology: mesh(),
+    snapshot: s,
+    findings,
+    lastSeen: {},
+    driftSteps: {},
+  });
 
 describe('buildHealthView', () => {
   it('colours each membership edge by how many peers answer, with the finding as a badge on the host it names', () => {
@@ -88,6 +108,8 @@ describe('pairStatus', () => {
   it('tells an underlay outage from an overlay one and flags a failed DF probe as an MTU problem', () => {
     expect(pairStatus({ segmentId: 's', from: 'a', to: 'b', underlay: ping(false), overlay: ping(false) })).toBe('underlay-down');
     expect(pairStatus({ segmentId: 's', from: 'a', to: 'b', underlay: ping(true), overlay: ping(false) })).toBe('overlay-down');
-    expect(pairStatus({ segmentId: 's', from: 'a', to: 'b', underlay: ping(true), overlay: ping(true), dfAtMtu: ping(false) })).toBe('mtu');
+    expect(
+      pairStatus({ segmentId: 's', from: 'a', to: 'b', underlay: ping(true), overlay: ping(true), dfAtMtu: ping(false) }),
+    ).toBe('mtu');
   });
 });

@@ -4,7 +4,13 @@
  * badges, and the findings with stable ids. Plus `viewKey`, the digest that decides whether a round
  * changed anything (only changes are streamed).
  */
-import type { HealthFinding, HealthView, HostHealthView, MembershipHealthView, PairHealthView } from '../../../shared/api/contract';
+import type {
+  HealthFinding,
+  HealthView,
+  HostHealthView,
+  MembershipHealthView,
+  PairHealthView,
+} from '../../../shared/api/contract';
 import type { Finding, HealthSnapshot, PairProbe } from '../../../shared/diagnose/types';
 import type { Topology } from '../../../shared/model';
 import { argvToShell } from '../../../shared/plan';
@@ -89,7 +95,12 @@ export function buildHealthView(v: ViewInput): HealthView {
   });
   const sshOk = (id: string): boolean => byHost.get(id)?.ssh.state === 'ok';
   const pairs: PairHealthView[] = v.snapshot.pairs.map((p) => {
-    const out: PairHealthView = { segmentId: p.segmentId, from: p.from, to: p.to, status: sshOk(p.from) ? pairStatus(p) : 'unknown' };
+    const out: PairHealthView = {
+      segmentId: p.segmentId,
+      from: p.from,
+      to: p.to,
+      status: sshOk(p.from) ? pairStatus(p) : 'unknown',
+    };
     if (p.overlay?.rtt) out.rttMs = p.overlay.rtt.avg;
     if (p.pathMtu !== undefined) out.pathMtu = p.pathMtu;
     return out;
@@ -103,10 +114,25 @@ export function buildHealthView(v: ViewInput): HealthView {
     if (!sshOk(m.hostId) || mine.length === 0 || mine.every((p) => p.status === 'unknown')) status = 'unknown';
     else if (reachable === peers) status = 'all';
     else status = reachable === 0 ? 'none' : 'some';
-    const badges = [...new Set(findings.filter((f) => f.hosts.includes(m.hostId) && (f.segmentId === undefined || f.segmentId === m.segmentId)).map((f) => f.code))];
+    const badges = [
+      ...new Set(
+        findings
+          .filter((f) => f.hosts.includes(m.hostId) && (f.segmentId === undefined || f.segmentId === m.segmentId))
+          .map((f) => f.code),
+      ),
+    ];
     return { membershipId: m.id, hostId: m.hostId, segmentId: m.segmentId, status, reachable, peers, badges };
   });
-  return { pollId: v.pollId, round: v.round, at: v.snapshot.takenAt, durationMs: v.durationMs, hosts, pairs, memberships, findings };
+  return {
+    pollId: v.pollId,
+    round: v.round,
+    at: v.snapshot.takenAt,
+    durationMs: v.durationMs,
+    hosts,
+    pairs,
+    memberships,
+    findings,
+  };
 }
 
 /**

@@ -72,12 +72,25 @@ export function namespaceConnector(namespace: string): Connector {
         if (line === 'CONNECTED') settle(() => resolve(new RelayStream(child)));
         else {
           const code = /^ERROR (\S+)/.exec(line)?.[1];
-          settle(() => reject(Object.assign(new Error(`connecting to ${host}:${port} from namespace ${namespace} failed: ${line}`), code ? { code } : {})));
+          settle(() =>
+            reject(
+              Object.assign(
+                new Error(`connecting to ${host}:${port} from namespace ${namespace} failed: ${line}`),
+                code ? { code } : {},
+              ),
+            ),
+          );
           child.kill('SIGKILL');
         }
       });
       child.on('exit', (code, signal) => {
-        settle(() => reject(new Error(`the relay in namespace ${namespace} exited (${code ?? signal ?? '?'}) before connecting: ${stderr.trim()}`)));
+        settle(() =>
+          reject(
+            new Error(
+              `the relay in namespace ${namespace} exited (${code ?? signal ?? '?'}) before connecting: ${stderr.trim()}`,
+            ),
+          ),
+        );
       });
     });
 }

@@ -181,45 +181,56 @@ suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
    */
   const legacy = findExecutable('xtables-legacy-multi');
   const withLegacy = legacy === undefined ? it.skip : it;
-  if (legacy === undefined) console.log('diagnose-firewall-fix.int.test.ts: iptables-legacy is not installed (apt-get install iptables): the legacy iptables test is skipped');
-  withLegacy('names the iptables (legacy) rule that drops VXLAN from iptables-save as the kernel prints it, and its iptables fix lets the overlay through', async () => {
-    const bin = mkdtempSync(path.join(tmpdir(), 'vxs-legacy-'));
-    for (const name of ['iptables', 'iptables-save', 'iptables-restore']) symlinkSync(legacy as string, path.join(bin, name));
-    const sh = (script: string): Promise<{ code: number | null; stdout: string; stderr: string }> => nsShell(B, `PATH=${bin}:$PATH; ${script}`);
-    const readIptables = async (): Promise<ReturnType<typeof parseIptablesSave>> => {
-      const r = await sh('iptables-save');
-      expect(r.code, r.stderr).toBe(0);
-      return parseIptablesSave(r.stdout, 'b');
-    };
-    try {
-      const rules = [
-        '*filter',
-        ':INPUT ACCEPT [0:0]',
-        ':FORWARD ACCEPT [0:0]',
-        ':OUTPUT ACCEPT [0:0]',
-        '-A INPUT -i lo -j ACCEPT',
-        '-A INPUT -p udp -m comment --comment "legacy overlay ports" -m udp --dport 4000:4799 -j DROP',
-        'COMMIT',
-        '',
-      ].join('\n');
-      const load = await nsRun(B, ['/bin/sh', '-c', `PATH=${bin}:$PATH; iptables-restore`], { input: rules });
-      expect(load.code, load.stderr).toBe(0);
-      const drops = findVxlanDrops(await readIptables(), fromA);
-      expect(drops.map((d) => [d.kind, d.text])).toEqual([['rule', '-A INPUT -p udp -m comment --comment "legacy overlay ports" -m udp --dport 4000:4799 -j DROP']]);
-      expect(await overlayAnswers()).toBe(false);
-      const steps = drops.flatMap((d) => firewallFixSteps(d, fromA.peers ?? [], fromA.port));
-      expect(steps.map((st) => argvToShell(st.argv))).toEqual(['iptables -I INPUT 2 -s 10.99.6.2 -p udp -m udp --dport 4789 -j ACCEPT']);
-      for (const st of steps) {
-        const r = await sh(argvToShell(st.argv));
+  if (legacy === undefined)
+    console.log(
+      'diagnose-firewall-fix.int.test.ts: iptables-legacy is not installed (apt-get install iptables): the legacy iptables test is skipped',
+    );
+  withLegacy(
+    'names the iptables (legacy) rule that drops VXLAN from iptables-save as the kernel prints it, and its iptables fix lets the overlay through',
+    async () => {
+      const bin = mkdtempSync(path.join(tmpdir(), 'vxs-legacy-'));
+      for (const name of ['iptables', 'iptables-save', 'iptables-restore']) symlinkSync(legacy as string, path.join(bin, name));
+      const sh = (script: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+        nsShell(B, `PATH=${bin}:$PATH; ${script}`);
+      const readIptables = async (): Promise<ReturnType<typeof parseIptablesSave>> => {
+        const r = await sh('iptables-save');
         expect(r.code, r.stderr).toBe(0);
+        return parseIptablesSave(r.stdout, 'b');
+      };
+      try {
+        const rules = [
+          '*filter',
+          ':INPUT ACCEPT [0:0]',
+          ':FORWARD ACCEPT [0:0]',
+          ':OUTPUT ACCEPT [0:0]',
+          '-A INPUT -i lo -j ACCEPT',
+          '-A INPUT -p udp -m comment --comment "legacy overlay ports" -m udp --dport 4000:4799 -j DROP',
+          'COMMIT',
+          '',
+        ].join('\n');
+        const load = await nsRun(B, ['/bin/sh', '-c', `PATH=${bin}:$PATH; iptables-restore`], { input: rules });
+        expect(load.code, load.stderr).toBe(0);
+        const drops = findVxlanDrops(await readIptables(), fromA);
+        expect(drops.map((d) => [d.kind, d.text])).toEqual([
+          ['rule', '-A INPUT -p udp -m comment --comment "legacy overlay ports" -m udp --dport 4000:4799 -j DROP'],
+        ]);
+        expect(await overlayAnswers()).toBe(false);
+        const steps = drops.flatMap((d) => firewallFixSteps(d, fromA.peers ?? [], fromA.port));
+        expect(steps.map((st) => argvToShell(st.argv))).toEqual([
+          'iptables -I INPUT 2 -s 10.99.6.2 -p udp -m udp --dport 4789 -j ACCEPT',
+        ]);
+        for (const st of steps) {
+          const r = await sh(argvToShell(st.argv));
+          expect(r.code, r.stderr).toBe(0);
+        }
+        expect(await overlayAnswers()).toBe(true);
+        expect(findVxlanDrops(await readIptables(), fromA)).toEqual([]);
+      } finally {
+        await sh('iptables -F INPUT');
+        rmSync(bin, { recursive: true, force: true });
       }
-      expect(await overlayAnswers()).toBe(true);
-      expect(findVxlanDrops(await readIptables(), fromA)).toEqual([]);
-    } finally {
-      await sh('iptables -F INPUT');
-      rmSync(bin, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   /**
    * Debian's default `iptables` is iptables-nft: its rules live in nftables tables, so the health
@@ -227,7 +238,10 @@ suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
    */
   const iptablesNft = findExecutable('iptables-nft');
   const withNft = iptablesNft === undefined ? it.skip : it;
-  if (iptablesNft === undefined) console.log('diagnose-firewall-fix.int.test.ts: iptables-nft is not installed (apt-get install iptables): the iptables-nft test is skipped');
+  if (iptablesNft === undefined)
+    console.log(
+      'diagnose-firewall-fix.int.test.ts: iptables-nft is not installed (apt-get install iptables): the iptables-nft test is skipped',
+    );
   withNft('names a drop made with iptables-nft through nft, and the nft fix in its table lets the overlay through', async () => {
     try {
       await nsRunOk(B, [iptablesNft as string, '-A', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);

@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopologySchema, type Topology } from '../../../shared/model';
-import { argvToShell, compilePlan, desiredHostState, diffHost, isStudioMark, teardownHost, type HostFacts } from '../../../shared/plan';
+import {
+  argvToShell,
+  compilePlan,
+  desiredHostState,
+  diffHost,
+  isStudioMark,
+  teardownHost,
+  type HostFacts,
+} from '../../../shared/plan';
 import { runOk } from './exec';
 import { deleteNamespace } from './netns';
 import { nsRunOk } from './netns-exec';
@@ -56,7 +64,13 @@ const topology: Topology = TopologySchema.parse({
   format: 1,
   id: 'v6mesh',
   name: 'IPv6 underlay mesh',
-  hosts: HOSTS.map((h) => ({ id: h.id, name: h.id, ssh: { host: h.addr }, underlay: { interface: 'eth0', address: h.addr, mtu: 'auto' }, bridges: ['br210'] })),
+  hosts: HOSTS.map((h) => ({
+    id: h.id,
+    name: h.id,
+    ssh: { host: h.addr },
+    underlay: { interface: 'eth0', address: h.addr, mtu: 'auto' },
+    bridges: ['br210'],
+  })),
   segments: [{ id: 's', name: 'overlay 210', vni: 210, mtu: 'auto', flood: { mode: 'unicast-mesh' } }],
   memberships: HOSTS.map((h) => ({ id: `m${h.id}`, hostId: h.id, segmentId: 's', bridge: 'br210', address: `${h.overlay}/24` })),
 });
@@ -94,7 +108,9 @@ suite('a unicast mesh over an IPv6 underlay on real kernels', () => {
     const failing: string[] = [];
     for (const from of HOSTS)
       for (const to of HOSTS.filter((x) => x !== from)) {
-        const ok = (await pingFrom(from.ns, to.overlay, { count: 1, waitSeconds: 2 })).ok || (await pingFrom(from.ns, to.overlay, { count: 2, waitSeconds: 2 })).ok;
+        const ok =
+          (await pingFrom(from.ns, to.overlay, { count: 1, waitSeconds: 2 })).ok ||
+          (await pingFrom(from.ns, to.overlay, { count: 2, waitSeconds: 2 })).ok;
         if (!ok) failing.push(`${from.id} -> ${to.id}`);
       }
     expect(failing).toEqual([]);
@@ -111,12 +127,18 @@ suite('a unicast mesh over an IPv6 underlay on real kernels', () => {
     for (const h of HOSTS) {
       const observed = await observeNamespace(h.ns, h.id);
       const desired = desiredHostState(topology, h.id, facts);
-      expect({ host: h.id, steps: diffHost(desired, observed).steps.map((s) => argvToShell(s.argv)) }).toEqual({ host: h.id, steps: [] });
+      expect({ host: h.id, steps: diffHost(desired, observed).steps.map((s) => argvToShell(s.argv)) }).toEqual({
+        host: h.id,
+        steps: [],
+      });
     }
     for (const h of HOSTS) await applySteps(h.ns, teardownHost(topology.id, await observeNamespace(h.ns, h.id)), h.id);
     for (const h of HOSTS) {
       const after = await observeNamespace(h.ns, h.id);
-      expect({ host: h.id, ours: after.links.filter((l) => isStudioMark(l.alias)).map((l) => l.name) }).toEqual({ host: h.id, ours: [] });
+      expect({ host: h.id, ours: after.links.filter((l) => isStudioMark(l.alias)).map((l) => l.name) }).toEqual({
+        host: h.id,
+        ours: [],
+      });
       expect(after.addresses.filter((x) => x.ifname === 'eth0').map((x) => x.cidr)).toContain(`${h.addr}/64`);
     }
   });

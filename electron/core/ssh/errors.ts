@@ -17,15 +17,32 @@ export function endpointLabel(ep: Endpoint): string {
   return `${ep.user}@${host}:${ep.port}`;
 }
 
-export function hostDetail(ep: Endpoint, extra: Record<string, string | number | boolean | null> = {}): Record<string, string | number | boolean | null> {
+export function hostDetail(
+  ep: Endpoint,
+  extra: Record<string, string | number | boolean | null> = {},
+): Record<string, string | number | boolean | null> {
   return { host: ep.host, port: ep.port, user: ep.user, ...extra };
 }
 
-export function sshError(code: ErrorCode, ep: Endpoint, message: string, extra: Record<string, string | number | boolean | null> = {}): AppError {
+export function sshError(
+  code: ErrorCode,
+  ep: Endpoint,
+  message: string,
+  extra: Record<string, string | number | boolean | null> = {},
+): AppError {
   return new AppError(code, message, hostDetail(ep, extra));
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+]);
 
 /** Maps any error met while connecting (socket, relay, handshake, auth) to a coded AppError for `ep`. */
 export function connectError(err: unknown, ep: Endpoint): AppError {
@@ -35,10 +52,12 @@ export function connectError(err: unknown, ep: Endpoint): AppError {
   const level = typeof e?.level === 'string' ? e.level : undefined;
   const text = e?.message ?? String(err);
   const label = endpointLabel(ep);
-  if (code === 'ETIMEDOUT' || level === 'client-timeout') return sshError('SSH_TIMEOUT', ep, `SSH to ${label} timed out (${text})`);
+  if (code === 'ETIMEDOUT' || level === 'client-timeout')
+    return sshError('SSH_TIMEOUT', ep, `SSH to ${label} timed out (${text})`);
   if (level === 'client-authentication') {
     return sshError('SSH_AUTH_FAILED', ep, `SSH authentication to ${label} failed: the server refused every method tried`);
   }
-  if (code !== undefined && UNREACHABLE_CODES.has(code)) return sshError('SSH_UNREACHABLE', ep, `cannot reach ${label}: ${code}`, { errno: code });
+  if (code !== undefined && UNREACHABLE_CODES.has(code))
+    return sshError('SSH_UNREACHABLE', ep, `cannot reach ${label}: ${code}`, { errno: code });
   return sshError('SSH_UNREACHABLE', ep, `SSH to ${label} failed: ${text}`);
 }

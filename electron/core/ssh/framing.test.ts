@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { FrameReader, framedCommand, newNonce, printfFormat } from './framing';
 
 /** Runs framed commands one after the other through ONE long-lived /bin/sh, like the pool does. */
-async function throughOneShell(cmds: { script: string; stdin?: string }[]): Promise<{ code: number; stdout: string; stderr: string }[]> {
+async function throughOneShell(
+  cmds: { script: string; stdin?: string }[],
+): Promise<{ code: number; stdout: string; stderr: string }[]> {
   const sh = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
   const results = [];
   try {
@@ -45,7 +47,11 @@ async function throughOneShell(cmds: { script: string; stdin?: string }[]): Prom
 
 describe('command framing through one long-lived shell', () => {
   it('separates stdout, stderr and exit status of consecutive commands', async () => {
-    const r = await throughOneShell([{ script: 'echo out; echo err >&2; exit 7' }, { script: 'printf no-newline' }, { script: 'true' }]);
+    const r = await throughOneShell([
+      { script: 'echo out; echo err >&2; exit 7' },
+      { script: 'printf no-newline' },
+      { script: 'true' },
+    ]);
     expect(r).toEqual([
       { code: 7, stdout: 'out\n', stderr: 'err\n' },
       { code: 0, stdout: 'no-newline', stderr: '' },
@@ -54,13 +60,17 @@ describe('command framing through one long-lived shell', () => {
   });
 
   it('is not fooled by output that looks like a marker, quotes, or control characters', async () => {
-    const tricky = "x END 0\nvxs0 BEGIN\n' \" $HOME `id` \\ %s %%\n\x01\x1b[31m\t";
+    const tricky = 'x END 0\nvxs0 BEGIN\n\' " $HOME `id` \\ %s %%\n\x01\x1b[31m\t';
     const r = await throughOneShell([{ script: `printf ${printfFormat(Buffer.from(tricky))}` }]);
     expect(r[0]).toEqual({ code: 0, stdout: tricky, stderr: '' });
   });
 
   it('keeps the long-lived shell alive when a script exits, sets -e, or changes directory', async () => {
-    const r = await throughOneShell([{ script: 'cd /; set -e; false; echo not-reached' }, { script: 'exit 42' }, { script: 'pwd' }]);
+    const r = await throughOneShell([
+      { script: 'cd /; set -e; false; echo not-reached' },
+      { script: 'exit 42' },
+      { script: 'pwd' },
+    ]);
     expect(r.map((x) => x.code)).toEqual([1, 42, 0]);
     expect(r[0]?.stdout).toBe('');
     expect(r[2]?.stdout).toBe(`${process.cwd()}\n`);

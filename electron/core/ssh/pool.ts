@@ -44,7 +44,13 @@ export interface SshCredentials {
 /** What the pool reports (for logs and tests). Never carries secrets. */
 export type SshEvent =
   | { kind: 'connect'; endpoint: string; via?: string }
-  | { kind: 'host-key'; endpoint: string; status: 'trusted' | 'unknown' | 'changed' | 'revoked'; fingerprint: string; decision: 'ok' | 'stored' | 'refused' }
+  | {
+      kind: 'host-key';
+      endpoint: string;
+      status: 'trusted' | 'unknown' | 'changed' | 'revoked';
+      fingerprint: string;
+      decision: 'ok' | 'stored' | 'refused';
+    }
   | { kind: 'auth-attempt'; endpoint: string; method: AuthenticationType }
   | { kind: 'ready'; endpoint: string; ms: number }
   | { kind: 'closed'; endpoint: string; reason: string }
@@ -99,7 +105,11 @@ function watchLimits(limits: Limits, conn: { endpoint: Endpoint; label: string }
   };
   const timer = setTimeout(() => {
     cleanup();
-    stop(sshError('COMMAND_TIMEOUT', conn.endpoint, `a command on ${conn.label} did not finish within ${timeoutMs} ms`, { timeoutMs }));
+    stop(
+      sshError('COMMAND_TIMEOUT', conn.endpoint, `a command on ${conn.label} did not finish within ${timeoutMs} ms`, {
+        timeoutMs,
+      }),
+    );
   }, timeoutMs);
   const cleanup = (): void => {
     clearTimeout(timer);
@@ -124,7 +134,15 @@ export const REQUIRED_TOOLS = ['ip', 'bridge', 'flock'] as const;
 const DEFAULT_MAX_CHANNELS = 4;
 
 /** ssh2's host key algorithms (all it supports by default), so known key types can be put first. */
-const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 /** Algorithms that prove a key of a known_hosts key type (an `ssh-rsa` key signs with rsa-sha2-*). */
 function algorithmsForKeyType(keyType: string): string[] {
@@ -153,7 +171,8 @@ export function parseJump(jump: string, defaultUser: string): Endpoint {
     else host = rest;
   }
   const port = portText === undefined ? 22 : Number(portText);
-  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`jump host ${JSON.stringify(jump)} must look like [user@]host[:port]`);
+  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`jump host ${JSON.stringify(jump)} must look like [user@]host[:port]`);
   return { user, host, port };
 }
 
@@ -277,7 +296,8 @@ class PersistentShell {
     channel.on('close', () => {
       this.closed = true;
       this.release();
-      this.failure ??= conn.deathReason ?? sshError('SSH_UNREACHABLE', conn.endpoint, `the shell on ${conn.label} ended unexpectedly`);
+      this.failure ??=
+        conn.deathReason ?? sshError('SSH_UNREACHABLE', conn.endpoint, `the shell on ${conn.label} ended unexpectedly`);
       this.wake?.();
     });
   }
@@ -361,7 +381,8 @@ export class HostSession {
   private async runNow(script: string, opts: RunOptions): Promise<CommandResult> {
     const start = performance.now();
     // Cancelled while waiting in the queue: open nothing (a hung host would hold the channel open).
-    if (opts.signal?.aborted === true) throw new AppError('CANCELLED', `the command on ${this.target.host} was cancelled`, { host: this.target.host });
+    if (opts.signal?.aborted === true)
+      throw new AppError('CANCELLED', `the command on ${this.target.host} was cancelled`, { host: this.target.host });
     const body = opts.sudo === true ? sudoWrapped(script) : script;
     const limits = this.limits(opts);
     const conn = await this.pool.connection(this);
@@ -370,10 +391,19 @@ export class HostSession {
     if (shell) result = await shell.run(body, opts.stdin, limits);
     else result = await this.pool.execOn(conn, body, opts.stdin, limits);
     if (opts.sudo === true && result.code === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) {
-      throw sshError('COMMAND_MISSING', conn.endpoint, `${conn.label} has no \`sudo\` (the host is set to run commands through sudo -n)`, { missing: 'sudo' });
+      throw sshError(
+        'COMMAND_MISSING',
+        conn.endpoint,
+        `${conn.label} has no \`sudo\` (the host is set to run commands through sudo -n)`,
+        { missing: 'sudo' },
+      );
     }
     if (opts.sudo === true && result.code !== 0 && /a (password|terminal) is required/.test(result.stderr)) {
-      throw sshError('SUDO_PASSWORD_REQUIRED', conn.endpoint, `sudo on ${conn.label} wants a password (sudo -n: ${result.stderr.trim().split('\n').pop() ?? ''})`);
+      throw sshError(
+        'SUDO_PASSWORD_REQUIRED',
+        conn.endpoint,
+        `sudo on ${conn.label} wants a password (sudo -n: ${result.stderr.trim().split('\n').pop() ?? ''})`,
+      );
     }
     return { ...result, durationMs: performance.now() - start };
   }
@@ -397,15 +427,23 @@ export class HostSession {
     const result = await this.run(script, opts.sudo === true ? { sudo: true } : {});
     const missing = result.stdout.split('\n').filter((t) => t !== '');
     if (result.code !== 0) {
-      throw new AppError('COMMAND_FAILED', `checking for ${tools.join(', ')} on ${this.target.host} failed (exit ${result.code}): ${result.stderr.trim()}`, {
-        host: this.target.host,
-      });
+      throw new AppError(
+        'COMMAND_FAILED',
+        `checking for ${tools.join(', ')} on ${this.target.host} failed (exit ${result.code}): ${result.stderr.trim()}`,
+        {
+          host: this.target.host,
+        },
+      );
     }
     if (missing.length > 0) {
-      throw new AppError('COMMAND_MISSING', `${this.target.host} has no ${missing.map((t) => `\`${t}\``).join(', ')} (needed: ${tools.join(', ')})`, {
-        host: this.target.host,
-        missing: missing.join(','),
-      });
+      throw new AppError(
+        'COMMAND_MISSING',
+        `${this.target.host} has no ${missing.map((t) => `\`${t}\``).join(', ')} (needed: ${tools.join(', ')})`,
+        {
+          host: this.target.host,
+          missing: missing.join(','),
+        },
+      );
     }
   }
 
@@ -425,7 +463,10 @@ export interface PoolStats {
 
 export class SshPool {
   readonly commandTimeoutMs: number;
-  private readonly opts: Required<Pick<SshPoolOptions, 'readyTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'maxChannels'>> & SshPoolOptions;
+  private readonly opts: Required<
+    Pick<SshPoolOptions, 'readyTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'maxChannels'>
+  > &
+    SshPoolOptions;
   private readonly sessions = new Map<string, HostSession>();
   private readonly connections = new Map<string, Connection>();
   private readonly pending = new Map<string, Promise<Connection>>();
@@ -534,7 +575,9 @@ export class SshPool {
         reject(
           hostKeyError ??
             (timedOut
-              ? sshError('SSH_TIMEOUT', ep, `SSH to ${label} did not complete within ${this.opts.readyTimeoutMs} ms`, { timeoutMs: this.opts.readyTimeoutMs })
+              ? sshError('SSH_TIMEOUT', ep, `SSH to ${label} did not complete within ${this.opts.readyTimeoutMs} ms`, {
+                  timeoutMs: this.opts.readyTimeoutMs,
+                })
               : level === 'client-authentication' && authTried !== undefined
                 ? sshError('SSH_AUTH_FAILED', ep, `${label} refused ${authTried}`, { method: target.auth.type })
                 : connectError(err, ep)),
@@ -562,7 +605,12 @@ export class SshPool {
       // ssh2 emits 'error' for socket, protocol, keepalive and auth problems; it must always have a listener.
       client.on('error', (err: Error & { level?: string }) => {
         if (!settled) fail(err);
-        else die(err.level === 'client-timeout' ? sshError('SSH_TIMEOUT', ep, `the connection to ${label} stopped answering keepalives`) : connectError(err, ep));
+        else
+          die(
+            err.level === 'client-timeout'
+              ? sshError('SSH_TIMEOUT', ep, `the connection to ${label} stopped answering keepalives`)
+              : connectError(err, ep),
+          );
       });
       client.on('close', () => {
         if (!settled) fail(new Error('connection closed during the handshake'));
@@ -605,7 +653,15 @@ export class SshPool {
                 },
               );
             },
-            authHandler: this.authHandler(ep, label, target, deadline, log, (err) => fail(err), (what) => (authTried = what)),
+            authHandler: this.authHandler(
+              ep,
+              label,
+              target,
+              deadline,
+              log,
+              (err) => fail(err),
+              (what) => (authTried = what),
+            ),
           };
           client.connect(config);
         } catch (err) {
@@ -628,14 +684,24 @@ export class SshPool {
         return;
       case 'revoked':
         log({ kind: 'host-key', endpoint: label, status: 'revoked', fingerprint, decision: 'refused' });
-        throw sshError('SSH_HOST_KEY_REVOKED', ep, `${label} presented the ${keyType} key ${fingerprint}, which ${check.file}:${check.line} marks @revoked`, detail);
+        throw sshError(
+          'SSH_HOST_KEY_REVOKED',
+          ep,
+          `${label} presented the ${keyType} key ${fingerprint}, which ${check.file}:${check.line} marks @revoked`,
+          detail,
+        );
       case 'changed': {
         log({ kind: 'host-key', endpoint: label, status: 'changed', fingerprint, decision: 'refused' });
         const was = check.known.map((k) => `${k.keyType} ${k.fingerprint} (${k.file}:${k.line})`).join('; ');
-        throw sshError('SSH_HOST_KEY_CHANGED', ep, `the host key of ${label} has CHANGED: it now presents ${keyType} ${fingerprint}, known_hosts has ${was}`, {
-          ...detail,
-          knownFingerprint: check.known[0]?.fingerprint ?? null,
-        });
+        throw sshError(
+          'SSH_HOST_KEY_CHANGED',
+          ep,
+          `the host key of ${label} has CHANGED: it now presents ${keyType} ${fingerprint}, known_hosts has ${was}`,
+          {
+            ...detail,
+            knownFingerprint: check.known[0]?.fingerprint ?? null,
+          },
+        );
       }
       case 'unknown':
         break;
@@ -644,7 +710,9 @@ export class SshPool {
     let accept = policy === 'accept-new';
     if (policy === 'ask') {
       const confirm = this.opts.confirmHostKey;
-      accept = confirm ? await deadline.whilePaused(() => confirm({ host: ep.host, port: ep.port, keyType, fingerprint })) : false;
+      accept = confirm
+        ? await deadline.whilePaused(() => confirm({ host: ep.host, port: ep.port, keyType, fingerprint }))
+        : false;
     }
     if (!accept) {
       log({ kind: 'host-key', endpoint: label, status: 'unknown', fingerprint, decision: 'refused' });
@@ -695,7 +763,11 @@ export class SshPool {
       case 'agent': {
         const agent = this.opts.agentSocket ?? process.env['SSH_AUTH_SOCK'];
         if (agent === undefined || agent === '') {
-          throw sshError('SSH_AUTH_FAILED', ep, `${label} uses ssh-agent authentication, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add a key, or choose an identity file)`);
+          throw sshError(
+            'SSH_AUTH_FAILED',
+            ep,
+            `${label} uses ssh-agent authentication, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add a key, or choose an identity file)`,
+          );
         }
         return { type: 'agent', username: ep.user, agent };
       }
@@ -704,7 +776,8 @@ export class SshPool {
       case 'password': {
         const ask = this.opts.credentials?.password;
         const password = ask ? await deadline.whilePaused(() => ask(ep.host, ep.user)) : undefined;
-        if (password === undefined) throw sshError('SSH_AUTH_FAILED', ep, `${label} uses password authentication, but no password was given`);
+        if (password === undefined)
+          throw sshError('SSH_AUTH_FAILED', ep, `${label} uses password authentication, but no password was given`);
         return { type: 'password', username: ep.user, password };
       }
     }
@@ -717,18 +790,29 @@ export class SshPool {
     try {
       data = await readIdentityFile(path);
     } catch (err) {
-      if (err instanceof IdentityFileRefused) throw sshError('SSH_AUTH_FAILED', ep, `refusing the identity file ${path}: ${err.message}`, { path });
-      throw sshError('SSH_AUTH_FAILED', ep, `cannot read the identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { path });
+      if (err instanceof IdentityFileRefused)
+        throw sshError('SSH_AUTH_FAILED', ep, `refusing the identity file ${path}: ${err.message}`, { path });
+      throw sshError(
+        'SSH_AUTH_FAILED',
+        ep,
+        `cannot read the identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        { path },
+      );
     }
     let parsed = utils.parseKey(data);
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
       const ask = this.opts.credentials?.passphrase;
       const passphrase = ask ? await deadline.whilePaused(() => ask(ep.host, path)) : undefined;
-      if (passphrase === undefined) throw sshError('SSH_AUTH_FAILED', ep, `the identity file ${path} is encrypted and no passphrase was given`, { path });
+      if (passphrase === undefined)
+        throw sshError('SSH_AUTH_FAILED', ep, `the identity file ${path} is encrypted and no passphrase was given`, { path });
       parsed = utils.parseKey(data, passphrase);
-      if (parsed instanceof Error) throw sshError('SSH_AUTH_FAILED', ep, `wrong passphrase for the identity file ${path}`, { path });
+      if (parsed instanceof Error)
+        throw sshError('SSH_AUTH_FAILED', ep, `wrong passphrase for the identity file ${path}`, { path });
     }
-    if (parsed instanceof Error) throw sshError('SSH_AUTH_FAILED', ep, `the identity file ${path} is not a private key ssh2 can read: ${parsed.message}`, { path });
+    if (parsed instanceof Error)
+      throw sshError('SSH_AUTH_FAILED', ep, `the identity file ${path} is not a private key ssh2 can read: ${parsed.message}`, {
+        path,
+      });
     const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
     if (!key) throw sshError('SSH_AUTH_FAILED', ep, `the identity file ${path} holds no key`, { path });
     this.keyCache.set(path, key);
@@ -754,7 +838,12 @@ export class SshPool {
   }
 
   /** @internal One exec channel for one script (bounded by the connection's semaphore). */
-  async execOn(conn: Connection, script: string, stdin: string | undefined, limits: Limits): Promise<{ code: number; stdout: string; stderr: string }> {
+  async execOn(
+    conn: Connection,
+    script: string,
+    stdin: string | undefined,
+    limits: Limits,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const release = await conn.semaphore.acquire();
     try {
       // $1 = the sshd process of this connection: the session a script's deploy lock follows.
@@ -780,7 +869,10 @@ export class SshPool {
         channel.on('close', () => {
           stopWatching();
           if (code === undefined) {
-            reject(conn.deathReason ?? sshError('SSH_UNREACHABLE', conn.endpoint, `the channel on ${conn.label} closed without an exit status`));
+            reject(
+              conn.deathReason ??
+                sshError('SSH_UNREACHABLE', conn.endpoint, `the channel on ${conn.label} closed without an exit status`),
+            );
             return;
           }
           resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
@@ -811,7 +903,10 @@ function forwardOut(via: Connection, ep: Endpoint): Promise<Duplex> {
         const reason = (err as Error & { reason?: unknown }).reason;
         const code = reason === 2 ? 'ECONNREFUSED' : undefined;
         reject(
-          Object.assign(new Error(`the jump host ${via.label} could not open a connection to ${ep.host}:${ep.port}: ${err.message}`), code ? { code } : {}),
+          Object.assign(
+            new Error(`the jump host ${via.label} could not open a connection to ${ep.host}:${ep.port}: ${err.message}`),
+            code ? { code } : {},
+          ),
         );
       } else resolve(stream);
     });

@@ -83,8 +83,17 @@ suite('the SSH pool on real lab sshd hosts', () => {
     ...extra,
   });
   /** A pool dialling from the controller namespace; by default trusting the lab's known_hosts (as the "user" file). */
-  const makePool = (opts: Partial<SshPoolOptions> = {}, appFile = join(dir, `app-${poolCount++}`), userFile: string | null = lab.keys.knownHosts): SshPool => {
-    const pool = new SshPool({ knownHosts: new KnownHostsStore({ appFile, userFile }), connector: labConnector(lab), readyTimeoutMs: 10_000, ...opts });
+  const makePool = (
+    opts: Partial<SshPoolOptions> = {},
+    appFile = join(dir, `app-${poolCount++}`),
+    userFile: string | null = lab.keys.knownHosts,
+  ): SshPool => {
+    const pool = new SshPool({
+      knownHosts: new KnownHostsStore({ appFile, userFile }),
+      connector: labConnector(lab),
+      readyTimeoutMs: 10_000,
+      ...opts,
+    });
     pools.push(pool);
     return pool;
   };
@@ -96,7 +105,9 @@ suite('the SSH pool on real lab sshd hosts', () => {
   /** The lab's sudo tests need sudo on this machine (scripts/setup.sh installs it); without it they fail saying so. */
   const requireSudo = (): void => {
     if (labUser('vxsadmin').sudo !== 'nopasswd')
-      throw new Error('this machine has no sudo, so the lab hosts have none: install it (scripts/setup.sh, or apt-get install sudo)');
+      throw new Error(
+        'this machine has no sudo, so the lab hosts have none: install it (scripts/setup.sh, or apt-get install sudo)',
+      );
   };
   /** The part of a host's sshd log written after `offset`, once it has a line matching `wanted` (sshd may log a moment late). */
   const sshdLogSince = async (h: LabState['hosts'][number], offset: number, wanted: RegExp): Promise<string> => {
@@ -108,11 +119,14 @@ suite('the SSH pool on real lab sshd hosts', () => {
     }
     return text;
   };
-  const fingerprintOf = (pubFile: string): string => execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1] ?? '';
+  const fingerprintOf = (pubFile: string): string =>
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1] ?? '';
 
   it('logs into 3 hosts through the controller namespace with the lab key, and each prints its own hostname', async () => {
     const pool = makePool();
-    const names = await Promise.all(lab.hosts.map(async (h) => (await pool.session(target(h.name)).run('hostname')).stdout.trim()));
+    const names = await Promise.all(
+      lab.hosts.map(async (h) => (await pool.session(target(h.name)).run('hostname')).stdout.trim()),
+    );
     expect(names).toEqual(lab.hosts.map((h) => h.name));
   });
 
@@ -122,17 +136,29 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const cases = Array.from({ length: 200 }, (_, i) => {
       switch (i % 5) {
         case 0:
-          return { script: `echo out${i}; echo err${i} >&2; exit ${i % 7}`, want: { code: i % 7, stdout: `out${i}\n`, stderr: `err${i}\n` } };
+          return {
+            script: `echo out${i}; echo err${i} >&2; exit ${i % 7}`,
+            want: { code: i % 7, stdout: `out${i}\n`, stderr: `err${i}\n` },
+          };
         case 1:
           // Looks like our markers, without the nonce.
-          return { script: `printf 'vxs BEGIN\\nvxs0000 END 0\\n\\n END 9\\n'`, want: { code: 0, stdout: 'vxs BEGIN\nvxs0000 END 0\n\n END 9\n', stderr: '' } };
+          return {
+            script: `printf 'vxs BEGIN\\nvxs0000 END 0\\n\\n END 9\\n'`,
+            want: { code: 0, stdout: 'vxs BEGIN\nvxs0000 END 0\n\n END 9\n', stderr: '' },
+          };
         case 2:
           // Binary-ish: NUL, control bytes, ESC, DEL, no trailing newline, multi-byte UTF-8.
-          return { script: `printf '\\000\\001\\002\\033[0m\\177\\303\\251\\344\\270\\255'; printf 'x\\ty' >&2; exit 3`, want: { code: 3, stdout: '\0\x01\x02\x1b[0m\x7fé中', stderr: 'x\ty' } };
+          return {
+            script: `printf '\\000\\001\\002\\033[0m\\177\\303\\251\\344\\270\\255'; printf 'x\\ty' >&2; exit 3`,
+            want: { code: 3, stdout: '\0\x01\x02\x1b[0m\x7fé中', stderr: 'x\ty' },
+          };
         case 3:
           return { script: 'set -e; false; echo unreachable', want: { code: 1, stdout: '', stderr: '' } };
         default:
-          return { script: `seq 1 ${i}`, want: { code: 0, stdout: `${Array.from({ length: i }, (_, k) => k + 1).join('\n')}\n`, stderr: '' } };
+          return {
+            script: `seq 1 ${i}`,
+            want: { code: 0, stdout: `${Array.from({ length: i }, (_, k) => k + 1).join('\n')}\n`, stderr: '' },
+          };
       }
     });
     const got = await Promise.all(
@@ -174,7 +200,10 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect((await s.run('cat', { stdin: "a'b\n%s\\\n\u00e9 no newline" })).stdout).toBe("a'b\n%s\\\n\u00e9 no newline");
     await expect(s.checkTools()).resolves.toBeUndefined();
     const missing = await appErrorOf(s.checkTools({ tools: ['ip', 'vxs-no-such-tool'] }));
-    expect(missing.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h2').address, missing: 'vxs-no-such-tool' } });
+    expect(missing.data).toMatchObject({
+      code: 'COMMAND_MISSING',
+      detail: { host: host('h2').address, missing: 'vxs-no-such-tool' },
+    });
     expect(missing.message).toContain('vxs-no-such-tool');
   });
 
@@ -255,7 +284,10 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const logBefore = statSync(h.sshd.log).size;
     const pool = makePool({ credentials: { password: () => Promise.resolve(wrong) } });
     const err = await appErrorOf(pool.session(target('h1', { user: 'vxsadmin', auth: { type: 'password' } })).run('true'));
-    expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: h.address, user: 'vxsadmin', method: 'password' } });
+    expect(err.data).toMatchObject({
+      code: 'SSH_AUTH_FAILED',
+      detail: { host: h.address, user: 'vxsadmin', method: 'password' },
+    });
     expect(err.message).toContain('refused the password');
     for (const text of [err.message, JSON.stringify(err.data), String(err), err.stack ?? '']) expect(text).not.toContain(wrong);
     // sshd itself checked the password against the lab's shadow copy and said no.
@@ -271,9 +303,12 @@ suite('the SSH pool on real lab sshd hosts', () => {
       const plain = await s.run('ip link add vxstest0 type dummy');
       expect(plain.code).not.toBe(0);
       expect(plain.stderr).toMatch(/Operation not permitted/);
-      const r = await s.run('echo "$(id -u) $(id -un)"; ip link add vxstest0 type veth peer name vxstest1 && ip link del vxstest0 && echo changed', {
-        sudo: true,
-      });
+      const r = await s.run(
+        'echo "$(id -u) $(id -un)"; ip link add vxstest0 type veth peer name vxstest1 && ip link del vxstest0 && echo changed',
+        {
+          sudo: true,
+        },
+      );
       // stderr is empty: no password prompt, and no "unable to resolve host" (each lab host's hosts file names it).
       expect({ persistentShell, ...r }).toMatchObject({ persistentShell, code: 0, stdout: '0 root\nchanged\n', stderr: '' });
     }
@@ -285,16 +320,24 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect((await s.run('id -un')).stdout).toBe('vxsnosudo\n');
     const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
     expect(err.data).toMatchObject({ code: 'SUDO_PASSWORD_REQUIRED', detail: { host: host('h1').address, user: 'vxsnosudo' } });
-    expect(err.message).toBe(`sudo on vxsnosudo@${host('h1').address}:22 wants a password (sudo -n: sudo: a password is required)`);
+    expect(err.message).toBe(
+      `sudo on vxsnosudo@${host('h1').address}:22 wants a password (sudo -n: sudo: a password is required)`,
+    );
     expect((await s.run('echo still here')).stdout).toBe('still here\n');
   });
 
   it('says COMMAND_MISSING for sudo when the session finds no sudo (vxsbare, whose PATH has none)', async () => {
     const s = makePool().session(target('h2', { user: 'vxsbare' }));
     // The host is the same as for the others; this user's PATH (set by sshd) just has no directory holding sudo.
-    expect(await s.run('echo "$PATH"; command -v sudo || echo none')).toMatchObject({ code: 0, stdout: `${PATH_WITHOUT_SUDO}\nnone\n` });
+    expect(await s.run('echo "$PATH"; command -v sudo || echo none')).toMatchObject({
+      code: 0,
+      stdout: `${PATH_WITHOUT_SUDO}\nnone\n`,
+    });
     const err = await appErrorOf(s.run('ip link show lo', { sudo: true }));
-    expect(err.data).toMatchObject({ code: 'COMMAND_MISSING', detail: { host: host('h2').address, user: 'vxsbare', missing: 'sudo' } });
+    expect(err.data).toMatchObject({
+      code: 'COMMAND_MISSING',
+      detail: { host: host('h2').address, user: 'vxsbare', missing: 'sudo' },
+    });
     expect(err.message).toContain('has no `sudo`');
   });
 
@@ -342,7 +385,11 @@ suite('the SSH pool on real lab sshd hosts', () => {
       execFileSync('ssh-add', [lab.keys.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const ok = makePool({ agentSocket: sock }).session(target('h1', { auth: { type: 'agent' } }));
       expect((await ok.run('hostname')).stdout).toBe('h1\n');
-      const none = await appErrorOf(makePool({ agentSocket: '' }).session(target('h1', { auth: { type: 'agent' } })).run('true'));
+      const none = await appErrorOf(
+        makePool({ agentSocket: '' })
+          .session(target('h1', { auth: { type: 'agent' } }))
+          .run('true'),
+      );
       expect(none.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h1').address } });
       expect(none.message).toContain('SSH_AUTH_SOCK');
     } finally {
@@ -355,9 +402,15 @@ suite('the SSH pool on real lab sshd hosts', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'vxs-test-encrypted', '-f', key]);
     appendFileSync(lab.keys.authorizedKeys, readFileSync(`${key}.pub`, 'utf8'));
     const asked: string[] = [];
-    const good = makePool({ credentials: { passphrase: (h, path) => (asked.push(`${h} ${path}`), Promise.resolve('correct horse')) } });
-    expect((await good.session(target('h1', { auth: { type: 'identity-file', path: key } })).run('hostname')).stdout).toBe('h1\n');
-    expect(await good.session(target('h2', { auth: { type: 'identity-file', path: key } })).run('hostname')).toMatchObject({ stdout: 'h2\n' });
+    const good = makePool({
+      credentials: { passphrase: (h, path) => (asked.push(`${h} ${path}`), Promise.resolve('correct horse')) },
+    });
+    expect((await good.session(target('h1', { auth: { type: 'identity-file', path: key } })).run('hostname')).stdout).toBe(
+      'h1\n',
+    );
+    expect(await good.session(target('h2', { auth: { type: 'identity-file', path: key } })).run('hostname')).toMatchObject({
+      stdout: 'h2\n',
+    });
     expect(asked).toEqual([`${host('h1').address} ${key}`]);
     const bad = makePool({ credentials: { passphrase: () => Promise.resolve('wrong horse') } });
     const err = await appErrorOf(bad.session(target('h1', { auth: { type: 'identity-file', path: key } })).run('true'));
@@ -369,7 +422,11 @@ suite('the SSH pool on real lab sshd hosts', () => {
   it('reports a key the host does not accept as SSH_AUTH_FAILED', async () => {
     const key = join(dir, 'stranger_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vxs-test-stranger', '-f', key]);
-    const err = await appErrorOf(makePool().session(target('h2', { auth: { type: 'identity-file', path: key } })).run('true'));
+    const err = await appErrorOf(
+      makePool()
+        .session(target('h2', { auth: { type: 'identity-file', path: key } }))
+        .run('true'),
+    );
     expect(err.data).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h2').address, method: 'identity-file' } });
     expect(err.message).toContain(key);
   });
@@ -391,7 +448,9 @@ suite('the SSH pool on real lab sshd hosts', () => {
         .session(target('h1', { auth: { type: 'identity-file', path } }))
         .run('true');
       // Before the check, /dev/zero filled memory and the FIFO blocked forever: bound the wait.
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${path}: no answer within 5 s`)), 5_000).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${path}: no answer within 5 s`)), 5_000).unref(),
+      );
       const err = await appErrorOf(Promise.race([run, timeout]));
       expect(err.data, path).toMatchObject({ code: 'SSH_AUTH_FAILED', detail: { host: host('h1').address, path } });
       expect(err.message).toBe(`refusing the identity file ${path}: ${why}`);
@@ -407,7 +466,11 @@ suite('the SSH pool on real lab sshd hosts', () => {
   });
 
   it('reports a lab address without sshd as SSH_UNREACHABLE (connection refused)', async () => {
-    const err = await appErrorOf(makePool().session({ ...target('h1'), host: lab.controller.gateway }).run('true'));
+    const err = await appErrorOf(
+      makePool()
+        .session({ ...target('h1'), host: lab.controller.gateway })
+        .run('true'),
+    );
     expect(err.data).toMatchObject({ code: 'SSH_UNREACHABLE', detail: { host: lab.controller.gateway, errno: 'ECONNREFUSED' } });
   });
 
@@ -416,21 +479,32 @@ suite('the SSH pool on real lab sshd hosts', () => {
     const h = host('h1');
     const expected = fingerprintOf(`${h.sshd.hostKey}.pub`);
     const refused = await appErrorOf(makePool({ hostKeyPolicy: 'refuse' }, appFile, null).session(target('h1')).run('true'));
-    expect(refused.data).toMatchObject({ code: 'SSH_HOST_KEY_UNKNOWN', detail: { host: h.address, fingerprint: expected, keyType: 'ssh-ed25519' } });
+    expect(refused.data).toMatchObject({
+      code: 'SSH_HOST_KEY_UNKNOWN',
+      detail: { host: h.address, fingerprint: expected, keyType: 'ssh-ed25519' },
+    });
     expect(refused.message).toContain(expected);
     expect(existsSync(appFile)).toBe(false);
 
     const prompts: unknown[] = [];
     const declined = await appErrorOf(
-      makePool({ hostKeyPolicy: 'ask', confirmHostKey: (p) => (prompts.push(p), Promise.resolve(false)) }, appFile, null).session(target('h1')).run('true'),
+      makePool({ hostKeyPolicy: 'ask', confirmHostKey: (p) => (prompts.push(p), Promise.resolve(false)) }, appFile, null)
+        .session(target('h1'))
+        .run('true'),
     );
     expect(declined.data.code).toBe('SSH_HOST_KEY_UNKNOWN');
     expect(prompts).toEqual([{ host: h.address, port: 22, keyType: 'ssh-ed25519', fingerprint: expected }]);
 
-    expect((await makePool({ hostKeyPolicy: 'accept-new' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe('h1\n');
-    expect(execFileSync('ssh-keygen', ['-F', h.address, '-f', appFile], { encoding: 'utf8' })).toContain(readFileSync(`${h.sshd.hostKey}.pub`, 'utf8').split(' ')[1]);
+    expect((await makePool({ hostKeyPolicy: 'accept-new' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe(
+      'h1\n',
+    );
+    expect(execFileSync('ssh-keygen', ['-F', h.address, '-f', appFile], { encoding: 'utf8' })).toContain(
+      readFileSync(`${h.sshd.hostKey}.pub`, 'utf8').split(' ')[1],
+    );
     // Now known: the strict policy lets it in.
-    expect((await makePool({ hostKeyPolicy: 'refuse' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe('h1\n');
+    expect((await makePool({ hostKeyPolicy: 'refuse' }, appFile, null).session(target('h1')).run('hostname')).stdout).toBe(
+      'h1\n',
+    );
   });
 
   it('hard-stops on a changed host key with SSH_HOST_KEY_CHANGED before any authentication', async () => {
@@ -443,17 +517,27 @@ suite('the SSH pool on real lab sshd hosts', () => {
       hostKeyPolicy: 'accept-new',
       log: (e) => events.push(e),
       confirmHostKey: () => (asked.push('confirm'), Promise.resolve(true)),
-      credentials: { passphrase: () => (asked.push('passphrase'), Promise.resolve(undefined)), password: () => (asked.push('password'), Promise.resolve(undefined)) },
+      credentials: {
+        passphrase: () => (asked.push('passphrase'), Promise.resolve(undefined)),
+        password: () => (asked.push('password'), Promise.resolve(undefined)),
+      },
     });
     const err = await appErrorOf(pool.session(target('h3')).run('true'));
-    expect(err.data).toMatchObject({ code: 'SSH_HOST_KEY_CHANGED', detail: { host: h.address, fingerprint: fingerprintOf(`${h.sshd.hostKey}.pub`) } });
+    expect(err.data).toMatchObject({
+      code: 'SSH_HOST_KEY_CHANGED',
+      detail: { host: h.address, fingerprint: fingerprintOf(`${h.sshd.hostKey}.pub`) },
+    });
     expect(events.filter((e) => e.kind === 'auth-attempt')).toEqual([]);
     expect(asked).toEqual([]);
     // sshd's own view: the client left during key exchange, never as an "authenticating user".
     await new Promise((r) => setTimeout(r, 200));
     const log = readFileSync(h.sshd.log, 'utf8').slice(logBefore);
     // sshd names the user once authentication began ("... authenticating user root ..."); here it cannot.
-    expect(log).toMatch(new RegExp(`(Connection closed by|Disconnected from) ${lab.controller.address.replaceAll('.', '\\.')} port \\d+ \\[preauth\\]`));
+    expect(log).toMatch(
+      new RegExp(
+        `(Connection closed by|Disconnected from) ${lab.controller.address.replaceAll('.', '\\.')} port \\d+ \\[preauth\\]`,
+      ),
+    );
     expect(log).not.toMatch(/authenticating user|Accepted|Failed|Invalid user/);
   });
 

@@ -10,14 +10,21 @@ import { appError } from '../../../shared/errors/catalogue';
 export function createIpcClient(bridge: PreloadBridge): ApiClient {
   return {
     async call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<Result<ResponseOf<M>>> {
-      const fn = bridge[bridgeFunctionName(method)] as unknown as ((request: RequestOf<M>) => Promise<Result<ResponseOf<M>>>) | undefined;
+      const fn = bridge[bridgeFunctionName(method)] as unknown as
+        ((request: RequestOf<M>) => Promise<Result<ResponseOf<M>>>) | undefined;
       if (typeof fn !== 'function') {
-        return { ok: false, error: appError('UNKNOWN_METHOD', `The desktop app does not offer ${method}; restart it after an update.`, { method }) };
+        return {
+          ok: false,
+          error: appError('UNKNOWN_METHOD', `The desktop app does not offer ${method}; restart it after an update.`, { method }),
+        };
       }
       try {
         return await fn(request);
       } catch {
-        return { ok: false, error: appError('DISCONNECTED', `The desktop app's main process did not answer ${method}.`, { method }) };
+        return {
+          ok: false,
+          error: appError('DISCONNECTED', `The desktop app's main process did not answer ${method}.`, { method }),
+        };
       }
     },
     on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): () => void {

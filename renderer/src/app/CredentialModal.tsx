@@ -40,7 +40,8 @@ export function CredentialModal() {
     try {
       const { accepted } = await call('hosts.answerCredential', { promptId, secret: value, remember: remember && canRemember });
       // The backend stops waiting after a while: say so rather than pretend the answer counted.
-      if (!accepted) useStore.getState().notify('warning', 'That question had expired; the host failed to log in. Press Deploy again.');
+      if (!accepted)
+        useStore.getState().notify('warning', 'That question had expired; the host failed to log in. Press Deploy again.');
     } catch (err) {
       useStore.getState().notify('error', `Could not send the answer: ${describeError(err)}`);
     }
@@ -72,7 +73,8 @@ export function CredentialModal() {
           </p>
         ) : (
           <p>
-            The identity file <span className="mono">{prompt.keyPath}</span> used for <span className="mono">{who}</span> is encrypted: enter its passphrase.
+            The identity file <span className="mono">{prompt.keyPath}</span> used for <span className="mono">{who}</span> is
+            encrypted: enter its passphrase.
           </p>
         )}
         <label className="field">
@@ -89,8 +91,13 @@ export function CredentialModal() {
         </label>
         {prompt.canRemember && (
           <label>
-            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} data-testid="credential-remember" /> Remember (encrypted
-            with the OS keychain)
+            <input
+              type="checkbox"
+              checked={remember}
+              onChange={(e) => setRemember(e.target.checked)}
+              data-testid="credential-remember"
+            />{' '}
+            Remember (encrypted with the OS keychain)
           </label>
         )}
         {queue.length > 1 && <p className="muted">{queue.length - 1} more waiting for an answer.</p>}

@@ -21,9 +21,7 @@ function StepGroup({ kind, steps }: { kind: ChangeKind; steps: HostResult['steps
         ))}
       </ul>
       <details className="review-shell">
-        <summary>
-          {steps.length === 1 ? 'Show the command' : `Show the ${steps.length} commands`}
-        </summary>
+        <summary>{steps.length === 1 ? 'Show the command' : `Show the ${steps.length} commands`}</summary>
         <pre className="mono" data-testid="review-shell">
           {steps.map((s) => s.shell).join('\n')}
         </pre>
@@ -98,7 +96,12 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
   const groups = groupSteps(host.steps);
   const notes = reviewNotes(host);
   return (
-    <section className={`review-host review-host-${status.tone}`} data-testid="review-host" data-host-id={host.hostId} data-outcome={host.outcome}>
+    <section
+      className={`review-host review-host-${status.tone}`}
+      data-testid="review-host"
+      data-host-id={host.hostId}
+      data-outcome={host.outcome}
+    >
       <header>
         <strong>{host.hostName}</strong>
         <span className={`chip chip-${status.tone}`} data-testid="review-status">
@@ -135,8 +138,14 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
   return (
     <>
       <p className="review-summary" data-testid="review-summary">
-        {changing} of {preview.hosts.length} hosts {destroy ? 'have something to remove' : 'will change'}, {unchanged} {destroy ? 'are already clean' : 'unchanged'}
-        {broken > 0 && <span className="sev-text-error">, {broken} cannot be {destroy ? 'cleaned' : 'deployed'} (see below)</span>}.
+        {changing} of {preview.hosts.length} hosts {destroy ? 'have something to remove' : 'will change'}, {unchanged}{' '}
+        {destroy ? 'are already clean' : 'unchanged'}
+        {broken > 0 && (
+          <span className="sev-text-error">
+            , {broken} cannot be {destroy ? 'cleaned' : 'deployed'} (see below)
+          </span>
+        )}
+        .
       </p>
       <PruneReview preview={preview} />
       <div className="review-hosts">
@@ -157,7 +166,11 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
           data-testid="review-apply"
           title={changing === 0 ? 'No host has anything to do' : undefined}
         >
-          {changing === 0 ? 'Nothing to apply' : destroy ? `Destroy on ${changing} host${changing === 1 ? '' : 's'}` : `Apply to ${changing} host${changing === 1 ? '' : 's'}`}
+          {changing === 0
+            ? 'Nothing to apply'
+            : destroy
+              ? `Destroy on ${changing} host${changing === 1 ? '' : 's'}`
+              : `Apply to ${changing} host${changing === 1 ? '' : 's'}`}
         </button>
       </div>
     </>
@@ -190,7 +203,8 @@ export function DeployReview() {
         {phase === 'previewing' || !preview ? (
           <>
             <p data-testid="review-loading">
-              <span className="spinner" aria-hidden /> Connecting to {hostCount} host{hostCount === 1 ? '' : 's'} and reading their state ({done} done). Nothing is changed yet.
+              <span className="spinner" aria-hidden /> Connecting to {hostCount} host{hostCount === 1 ? '' : 's'} and reading
+              their state ({done} done). Nothing is changed yet.
             </p>
             <div className="modal-buttons">
               <button type="button" onClick={() => void cancelDeploy()}>

@@ -21,7 +21,9 @@ function cancelOf(d: DialogRequest): () => void {
 }
 
 function DialogBody({ dialog }: { dialog: DialogRequest }) {
-  const [text, setText] = useState(dialog.kind === 'path' ? dialog.initial : dialog.kind === 'number' ? String(dialog.initial) : '');
+  const [text, setText] = useState(
+    dialog.kind === 'path' ? dialog.initial : dialog.kind === 'number' ? String(dialog.initial) : '',
+  );
   const [error, setError] = useState<string | null>(null);
   const first = useRef<HTMLInputElement & HTMLButtonElement>(null);
   useEffect(() => first.current?.focus(), []);
@@ -36,7 +38,13 @@ function DialogBody({ dialog }: { dialog: DialogRequest }) {
         <p>{dialog.message}</p>
         <div className="modal-buttons">
           {dialog.buttons.map((b, i) => (
-            <button key={b.id} type="button" ref={i === 0 ? first : undefined} className={b.variant ?? ''} onClick={() => dialog.resolve(b.id)}>
+            <button
+              key={b.id}
+              type="button"
+              ref={i === 0 ? first : undefined}
+              className={b.variant ?? ''}
+              onClick={() => dialog.resolve(b.id)}
+            >
               {b.label}
             </button>
           ))}
@@ -70,7 +78,8 @@ function DialogBody({ dialog }: { dialog: DialogRequest }) {
       return;
     }
     const n = Number(text);
-    if (!Number.isInteger(n) || n < dialog.min || n > dialog.max) setError(`Must be a whole number from ${dialog.min} to ${dialog.max}.`);
+    if (!Number.isInteger(n) || n < dialog.min || n > dialog.max)
+      setError(`Must be a whole number from ${dialog.min} to ${dialog.max}.`);
     else dialog.resolve(n);
   };
   return (

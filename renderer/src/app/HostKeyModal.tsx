@@ -10,7 +10,9 @@ import { answerHostKey } from './deploy-actions';
 export function HostKeyModal() {
   const prompt = useStore((s) => s.hostKeyPrompts[0]);
   const waiting = useStore((s) => s.hostKeyPrompts.length);
-  const hostName = useStore((s) => (prompt ? s.topology.hosts.find((h) => h.ssh.host === prompt.host && h.ssh.port === prompt.port)?.name : undefined));
+  const hostName = useStore((s) =>
+    prompt ? s.topology.hosts.find((h) => h.ssh.host === prompt.host && h.ssh.port === prompt.port)?.name : undefined,
+  );
   const refuse = useRef<HTMLButtonElement>(null);
   useEffect(() => refuse.current?.focus(), [prompt?.promptId]);
   if (!prompt) return null;
@@ -27,8 +29,12 @@ export function HostKeyModal() {
       >
         <h2 id="hostkey-title">Unknown host key{hostName === undefined ? '' : ` for ${hostName}`}</h2>
         <p>
-          <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the fingerprint with the one on the host (
-          <span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_{prompt.keyType.replace(/^ssh-/, '').replace(/^ecdsa-.*/, 'ecdsa')}_key.pub</span>) before you trust it.
+          <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the
+          fingerprint with the one on the host (
+          <span className="mono">
+            ssh-keygen -lf /etc/ssh/ssh_host_{prompt.keyType.replace(/^ssh-/, '').replace(/^ecdsa-.*/, 'ecdsa')}_key.pub
+          </span>
+          ) before you trust it.
         </p>
         <dl className="hostkey-facts">
           <dt>Host</dt>
@@ -42,12 +48,26 @@ export function HostKeyModal() {
             {prompt.fingerprint}
           </dd>
         </dl>
-        {waiting > 1 && <p className="muted">{waiting - 1} more host{waiting === 2 ? '' : 's'} waiting for an answer.</p>}
+        {waiting > 1 && (
+          <p className="muted">
+            {waiting - 1} more host{waiting === 2 ? '' : 's'} waiting for an answer.
+          </p>
+        )}
         <div className="modal-buttons">
-          <button type="button" ref={refuse} onClick={() => void answerHostKey(prompt.promptId, false)} data-testid="host-key-refuse">
+          <button
+            type="button"
+            ref={refuse}
+            onClick={() => void answerHostKey(prompt.promptId, false)}
+            data-testid="host-key-refuse"
+          >
             Refuse
           </button>
-          <button type="button" className="primary" onClick={() => void answerHostKey(prompt.promptId, true)} data-testid="host-key-trust">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void answerHostKey(prompt.promptId, true)}
+            data-testid="host-key-trust"
+          >
             Trust this key
           </button>
         </div>

@@ -123,10 +123,22 @@ export function Toolbar() {
           </button>
         </div>
         <div className="group">
-          <button type="button" onClick={() => runCommand('edit.undo')} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">
+          <button
+            type="button"
+            onClick={() => runCommand('edit.undo')}
+            disabled={!canUndo}
+            title="Undo (Ctrl+Z)"
+            data-testid="undo"
+          >
             Undo
           </button>
-          <button type="button" onClick={() => runCommand('edit.redo')} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+          <button
+            type="button"
+            onClick={() => runCommand('edit.redo')}
+            disabled={!canRedo}
+            title="Redo (Ctrl+Shift+Z)"
+            data-testid="redo"
+          >
             Redo
           </button>
           <button type="button" onClick={() => runCommand('edit.delete')} disabled={!hasSelection} title="Delete (Del)">

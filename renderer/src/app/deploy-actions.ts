@@ -83,7 +83,8 @@ export async function applyReviewed(): Promise<DeployResultData | null> {
     state().finishDeployRun(result);
     return result;
   } catch (err) {
-    if (state().deployRunId === runId) state().failDeployRun(`${action === 'destroy' ? 'Destroy' : 'Deploy'} failed: ${describeError(err)}`);
+    if (state().deployRunId === runId)
+      state().failDeployRun(`${action === 'destroy' ? 'Destroy' : 'Deploy'} failed: ${describeError(err)}`);
     return null;
   }
 }
@@ -114,12 +115,17 @@ export async function answerHostKey(promptId: string, accept: boolean): Promise<
   if (prompt) {
     const host = s.topology.hosts.find((h) => h.ssh.host === prompt.host && h.ssh.port === prompt.port)?.name ?? '';
     // The log keeps what was trusted, so a later "host key changed" can be traced to this answer.
-    s.logDeploy(accept ? 'info' : 'error', `${accept ? 'trusted' : 'refused'} ${prompt.keyType} host key ${prompt.fingerprint} of ${prompt.host}:${prompt.port}`, host);
+    s.logDeploy(
+      accept ? 'info' : 'error',
+      `${accept ? 'trusted' : 'refused'} ${prompt.keyType} host key ${prompt.fingerprint} of ${prompt.host}:${prompt.port}`,
+      host,
+    );
   }
   try {
     const { known } = await call('hosts.confirmHostKey', { promptId, accept });
     // The backend stops waiting after a while: say so rather than pretend the answer counted.
-    if (!known) state().notify('warning', 'That host-key question had expired; the host was treated as refused. Press Deploy again.');
+    if (!known)
+      state().notify('warning', 'That host-key question had expired; the host was treated as refused. Press Deploy again.');
   } catch (err) {
     state().notify('error', `Could not send the host-key answer: ${describeError(err)}`);
   }

@@ -34,9 +34,14 @@ export const PALETTE_MIME = 'application/x-vxlan-studio-element';
 export type PaletteKind = 'host' | 'segment' | 'bridge';
 
 const SNAP: [number, number] = [GRID, GRID];
-const HALF_SIZE: Record<PaletteKind, Position> = { host: { x: 112, y: 44 }, segment: { x: 104, y: 40 }, bridge: { x: 64, y: 28 } };
+const HALF_SIZE: Record<PaletteKind, Position> = {
+  host: { x: 112, y: 44 },
+  segment: { x: 104, y: 40 },
+  bridge: { x: 64, y: 28 },
+};
 
-const minimapColor = (n: StudioNode): string => (n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3');
+const minimapColor = (n: StudioNode): string =>
+  n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3';
 
 export function Canvas() {
   const nodes = useStore((s) => s.nodes);
@@ -71,7 +76,10 @@ export function Canvas() {
     if (!node) return;
     const w = node.measured.width ?? 0;
     const h = node.measured.height ?? 0;
-    void setCenter(node.internals.positionAbsolute.x + w / 2, node.internals.positionAbsolute.y + h / 2, { zoom: 1.1, duration: 250 });
+    void setCenter(node.internals.positionAbsolute.x + w / 2, node.internals.positionAbsolute.y + h / 2, {
+      zoom: 1.1,
+      duration: 250,
+    });
   }, [focusRequest, getInternalNode, setCenter]);
 
   const isValidConnection = useCallback<IsValidConnection<StudioEdge>>(
@@ -110,7 +118,10 @@ export function Canvas() {
       e.preventDefault();
       const s = useStore.getState();
       const at = screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const topLeft = { x: at.x - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].x, y: at.y - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].y };
+      const topLeft = {
+        x: at.x - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].x,
+        y: at.y - HALF_SIZE[kind === 'bridge' ? 'bridge' : kind].y,
+      };
       if (kind === 'host' || kind === 'segment') {
         const r = kind === 'host' ? addHost(s.topology, topLeft) : addSegment(s.topology, topLeft);
         s.commit(r.topology);

@@ -11,7 +11,12 @@ export function DeployBadge({ hostId }: { hostId: string }) {
   if (!progress) return null;
   const badge = hostBadge(progress, action);
   return (
-    <span className={`deploy-badge deploy-${badge.tone}`} title={badge.title || undefined} data-testid="deploy-badge" data-tone={badge.tone}>
+    <span
+      className={`deploy-badge deploy-${badge.tone}`}
+      title={badge.title || undefined}
+      data-testid="deploy-badge"
+      data-tone={badge.tone}
+    >
       {badge.tone === 'busy' && <span className="spinner" aria-hidden />}
       {badge.label}
     </span>

@@ -11,7 +11,12 @@ function HostNodeView({ id, data, selected }: NodeProps<HostFlowNode>) {
   const iface = host.underlay.interface === 'auto' ? 'dev auto' : `dev ${host.underlay.interface}`;
   const health = useHostHealth(id);
   return (
-    <div className={`node node-host${selected ? ' selected' : ''}${health.className}`} data-testid="host-node" data-host-id={id} title={health.title || undefined}>
+    <div
+      className={`node node-host${selected ? ' selected' : ''}${health.className}`}
+      data-testid="host-node"
+      data-host-id={id}
+      title={health.title || undefined}
+    >
       <div className="node-kind">Host</div>
       <div className="node-title">{host.name}</div>
       <div className="node-line mono" data-testid="host-underlay">

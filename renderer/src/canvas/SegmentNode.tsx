@@ -22,7 +22,10 @@ function SegmentNodeView({ id, data, selected }: NodeProps<SegmentFlowNode>) {
       <div className="node-kind">Segment</div>
       <div className="node-title">{segment.name}</div>
       <div className="node-line">
-        <span className="vni" data-testid="segment-vni">VNI {segment.vni}</span> <span className="muted">{flood}</span>
+        <span className="vni" data-testid="segment-vni">
+          VNI {segment.vni}
+        </span>{' '}
+        <span className="muted">{flood}</span>
       </div>
       {segment.subnet !== undefined && <div className="node-line mono muted">{segment.subnet}</div>}
       <Badge id={id} />

@@ -19,7 +19,10 @@ describe('canvas conversion', () => {
     const t: Topology = TopologySchema.parse({
       ...mesh,
       $schema: '../docs/topology.schema.json',
-      memberships: [...mesh.memberships.slice(0, 4), { id: 'm-bare', hostId: 'host-5', segmentId: 'vni-200', address: '10.20.0.5/24' }],
+      memberships: [
+        ...mesh.memberships.slice(0, 4),
+        { id: 'm-bare', hostId: 'host-5', segmentId: 'vni-200', address: '10.20.0.5/24' },
+      ],
       layout: { ...mesh.layout, viewport: { x: 10, y: -20, zoom: 0.75 } },
     });
     expect(roundTrip(t)).toEqual(t);

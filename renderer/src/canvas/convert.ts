@@ -4,7 +4,15 @@
  * of truth and the canvas is a view of it (HOUSE-STYLE 3).
  */
 import type { Edge, Node } from '@xyflow/react';
-import { bridgeNodeId, type Host, type Layout, type Membership, type Position, type Segment, type Topology } from '../../../shared/model';
+import {
+  bridgeNodeId,
+  type Host,
+  type Layout,
+  type Membership,
+  type Position,
+  type Segment,
+  type Topology,
+} from '../../../shared/model';
 
 export type HostNodeData = { kind: 'host'; host: Host };
 export type SegmentNodeData = { kind: 'segment'; segment: Segment };
@@ -47,7 +55,12 @@ export function topologyToFlow(topology: Topology): FlowView {
   const edges: StudioEdge[] = [];
   let bridgeRow = 0;
   topology.hosts.forEach((host, row) => {
-    nodes.push({ id: host.id, type: 'host', position: positions[host.id] ?? fallbackPosition(0, row), data: { kind: 'host', host } });
+    nodes.push({
+      id: host.id,
+      type: 'host',
+      position: positions[host.id] ?? fallbackPosition(0, row),
+      data: { kind: 'host', host },
+    });
     for (const name of host.bridges) {
       const id = bridgeNodeId(host.id, name);
       nodes.push({
@@ -68,7 +81,12 @@ export function topologyToFlow(topology: Topology): FlowView {
     }
   });
   topology.segments.forEach((segment, row) => {
-    nodes.push({ id: segment.id, type: 'segment', position: positions[segment.id] ?? fallbackPosition(2, row), data: { kind: 'segment', segment } });
+    nodes.push({
+      id: segment.id,
+      type: 'segment',
+      position: positions[segment.id] ?? fallbackPosition(2, row),
+      data: { kind: 'segment', segment },
+    });
   });
   for (const membership of topology.memberships) {
     edges.push({

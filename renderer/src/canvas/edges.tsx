@@ -35,7 +35,12 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
   const cls = `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}${health.className}`;
   return (
     <>
-      <BaseEdge id={id} path={path} className={cls} {...(props.interactionWidth === undefined ? {} : { interactionWidth: props.interactionWidth })} />
+      <BaseEdge
+        id={id}
+        path={path}
+        className={cls}
+        {...(props.interactionWidth === undefined ? {} : { interactionWidth: props.interactionWidth })}
+      />
       {(label !== undefined || badge || health.tone !== '') && (
         <EdgeLabelRenderer>
           <div

@@ -18,9 +18,16 @@ function loadElk(): Promise<InstanceType<typeof ELK>> {
   return elk;
 }
 
-const DEFAULT_SIZE = { host: { width: 224, height: 96 }, segment: { width: 208, height: 88 }, bridge: { width: 128, height: 56 } } as const;
+const DEFAULT_SIZE = {
+  host: { width: 224, height: 96 },
+  segment: { width: 208, height: 88 },
+  bridge: { width: 128, height: 56 },
+} as const;
 
-export async function computeLayout(nodes: readonly StudioNode[], edges: readonly StudioEdge[]): Promise<Record<string, Position>> {
+export async function computeLayout(
+  nodes: readonly StudioNode[],
+  edges: readonly StudioEdge[],
+): Promise<Record<string, Position>> {
   const graph: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -33,7 +40,10 @@ export async function computeLayout(nodes: readonly StudioNode[], edges: readonl
       'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
     children: nodes.map((n) => {
-      const size = n.measured?.width && n.measured.height ? { width: n.measured.width, height: n.measured.height } : DEFAULT_SIZE[n.data.kind];
+      const size =
+        n.measured?.width && n.measured.height
+          ? { width: n.measured.width, height: n.measured.height }
+          : DEFAULT_SIZE[n.data.kind];
       const node: ElkNode = {
         id: n.id,
         ...size,

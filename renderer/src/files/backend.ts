@@ -24,7 +24,8 @@ export function getApiClient(): ApiClient | null {
 }
 
 export async function call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
-  if (!client) throw new BackendError({ code: 'INTERNAL', message: 'Not connected to the VXLAN Studio backend.', hint: 'Reload the page.' });
+  if (!client)
+    throw new BackendError({ code: 'INTERNAL', message: 'Not connected to the VXLAN Studio backend.', hint: 'Reload the page.' });
   const result = await client.call(method, request);
   if (!result.ok) throw new BackendError(result.error);
   return result.value;

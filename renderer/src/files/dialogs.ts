@@ -19,7 +19,13 @@ export function askChoice(title: string, message: string, buttons: DialogButton[
   return open<string | null>((resolve) => ({ kind: 'confirm', title, message, buttons, resolve }));
 }
 
-export function askPath(title: string, message: string, initial: string, okLabel: string, suggestions: string[] = []): Promise<string | null> {
+export function askPath(
+  title: string,
+  message: string,
+  initial: string,
+  okLabel: string,
+  suggestions: string[] = [],
+): Promise<string | null> {
   return open<string | null>((resolve) => ({ kind: 'path', title, message, initial, okLabel, suggestions, resolve }));
 }
 

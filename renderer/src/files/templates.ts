@@ -3,7 +3,15 @@
  * recipe exactly (RFC 7348 point-to-point: `remote <peer>`), so its Commands panel shows the lines
  * an admin already knows.
  */
-import { bridgeNodeId, CURRENT_FORMAT, VXLAN_DEFAULT_PORT, type Host, type Membership, type Position, type Topology } from '../../../shared/model';
+import {
+  bridgeNodeId,
+  CURRENT_FORMAT,
+  VXLAN_DEFAULT_PORT,
+  type Host,
+  type Membership,
+  type Position,
+  type Topology,
+} from '../../../shared/model';
 import { newTopologyId } from '../store/topology-ops';
 
 function host(id: string, name: string, address: string, bridge: string, mtu: Host['underlay']['mtu'] = 'auto'): Host {
@@ -21,8 +29,24 @@ export function textbookTemplate(): Topology {
   const bridge = 'br-overlay';
   const hosts = [host('host-a', 'host-a', '192.168.1.10', bridge), host('host-b', 'host-b', '192.168.1.20', bridge)];
   const memberships: Membership[] = [
-    { id: 'host-a-seg-100', hostId: 'host-a', segmentId: 'seg-100', device: 'vxlan100', bridge, address: '10.0.0.1/24', bridgePorts: [] },
-    { id: 'host-b-seg-100', hostId: 'host-b', segmentId: 'seg-100', device: 'vxlan100', bridge, address: '10.0.0.2/24', bridgePorts: [] },
+    {
+      id: 'host-a-seg-100',
+      hostId: 'host-a',
+      segmentId: 'seg-100',
+      device: 'vxlan100',
+      bridge,
+      address: '10.0.0.1/24',
+      bridgePorts: [],
+    },
+    {
+      id: 'host-b-seg-100',
+      hostId: 'host-b',
+      segmentId: 'seg-100',
+      device: 'vxlan100',
+      bridge,
+      address: '10.0.0.2/24',
+      bridgePorts: [],
+    },
   ];
   return {
     format: CURRENT_FORMAT,
@@ -31,7 +55,16 @@ export function textbookTemplate(): Topology {
     name: 'Two hosts (textbook)',
     hosts,
     segments: [
-      { id: 'seg-100', name: 'overlay-100', vni: 100, port: VXLAN_DEFAULT_PORT, mtu: 1450, flood: { mode: 'point-to-point' }, learning: true, subnet: '10.0.0.0/24' },
+      {
+        id: 'seg-100',
+        name: 'overlay-100',
+        vni: 100,
+        port: VXLAN_DEFAULT_PORT,
+        mtu: 1450,
+        flood: { mode: 'point-to-point' },
+        learning: true,
+        subnet: '10.0.0.0/24',
+      },
     ],
     memberships,
     layout: {
@@ -71,7 +104,16 @@ export function meshTemplate(n: number): Topology {
     name: `${count}-host mesh`,
     hosts,
     segments: [
-      { id: 'vni-200', name: 'mesh', vni: 200, port: VXLAN_DEFAULT_PORT, mtu: 'auto', flood: { mode: 'unicast-mesh' }, learning: true, subnet: '10.20.0.0/24' },
+      {
+        id: 'vni-200',
+        name: 'mesh',
+        vni: 200,
+        port: VXLAN_DEFAULT_PORT,
+        mtu: 'auto',
+        flood: { mode: 'unicast-mesh' },
+        learning: true,
+        subnet: '10.20.0.0/24',
+      },
     ],
     memberships,
     layout: { positions },

@@ -11,12 +11,22 @@ export function FixDialog() {
   const hostName = (id: string): string => hosts.find((h) => h.id === id)?.name ?? id;
   return (
     <div className="modal-backdrop" role="presentation">
-      <div className="modal modal-wide fix-dialog" role="dialog" aria-modal="true" aria-labelledby="fix-title" data-testid="fix-dialog">
-        <h2 id="fix-title">{fix.stage === 'done' ? (fix.ok ? 'Fix applied' : 'Fix failed') : `Fix: ${finding?.title ?? fix.findingId}`}</h2>
+      <div
+        className="modal modal-wide fix-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="fix-title"
+        data-testid="fix-dialog"
+      >
+        <h2 id="fix-title">
+          {fix.stage === 'done' ? (fix.ok ? 'Fix applied' : 'Fix failed') : `Fix: ${finding?.title ?? fix.findingId}`}
+        </h2>
         {fix.stage !== 'done' && finding?.fix && (
           <>
             <p>{finding.fix.description}</p>
-            <p className="muted">These commands run on each host through the deploy runner; a failed step is undone on that host.</p>
+            <p className="muted">
+              These commands run on each host through the deploy runner; a failed step is undone on that host.
+            </p>
             {finding.fix.hosts.map((h) => (
               <div key={h.hostId} className="fix-host" data-testid="fix-host" data-host-id={h.hostId}>
                 <strong>{hostName(h.hostId)}</strong>
@@ -27,7 +37,9 @@ export function FixDialog() {
             ))}
           </>
         )}
-        {fix.stage !== 'done' && !finding?.fix && <p>This finding has no fix any more (it may have cleared in the last round).</p>}
+        {fix.stage !== 'done' && !finding?.fix && (
+          <p>This finding has no fix any more (it may have cleared in the last round).</p>
+        )}
         {fix.stage === 'done' && (
           <ul className={`fix-result ${fix.ok ? 'fix-ok' : 'fix-failed'}`} data-testid="fix-result">
             {fix.lines.map((l, i) => (
@@ -45,7 +57,13 @@ export function FixDialog() {
               <button type="button" onClick={close} disabled={fix.stage === 'applying'}>
                 Cancel
               </button>
-              <button type="button" className="primary" onClick={() => void applyConfirmedFix()} disabled={fix.stage === 'applying' || !finding?.fix} data-testid="fix-confirm">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void applyConfirmedFix()}
+                disabled={fix.stage === 'applying' || !finding?.fix}
+                data-testid="fix-confirm"
+              >
                 {fix.stage === 'applying' ? 'Applying…' : 'Apply fix'}
               </button>
             </>

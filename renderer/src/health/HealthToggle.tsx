@@ -26,7 +26,11 @@ export function HealthToggle() {
         className={`health-toggle health-toggle-${polling}`}
         onClick={() => void toggleHealth()}
         disabled={polling === 'starting' || (polling === 'off' && noHosts)}
-        title={noHosts && polling === 'off' ? 'Add a host first' : `${TITLE[polling]}${updated === '' ? '' : ` (last updated ${updated})`}`}
+        title={
+          noHosts && polling === 'off'
+            ? 'Add a host first'
+            : `${TITLE[polling]}${updated === '' ? '' : ` (last updated ${updated})`}`
+        }
         aria-label={polling === 'paused' ? 'Live health (paused)' : 'Live health'}
         data-testid="health-toggle"
         data-polling={polling}

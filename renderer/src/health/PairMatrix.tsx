@@ -10,7 +10,17 @@ interface Member {
 function Cell({ segmentId, from, to }: { segmentId: string; from: Member; to: Member }) {
   const tone = useStore(selectPairTone(segmentId, from.id, to.id));
   const title = useStore(selectPairTitle(segmentId, from.id, to.id, from.name, to.name));
-  return <td className={`pair-cell pair-${tone}`} title={title} data-testid="pair-cell" data-from={from.id} data-to={to.id} data-tone={tone} aria-label={title} />;
+  return (
+    <td
+      className={`pair-cell pair-${tone}`}
+      title={title}
+      data-testid="pair-cell"
+      data-from={from.id}
+      data-to={to.id}
+      data-tone={tone}
+      aria-label={title}
+    />
+  );
 }
 
 /** Members of a segment as `id\u0000name` lines (a string, so the selector result compares by value). */
@@ -37,7 +47,9 @@ export function SegmentMatrix({ segmentId, name }: { segmentId: string; name: st
       <caption>{name}</caption>
       <thead>
         <tr>
-          <th scope="col" className="muted">from \ to</th>
+          <th scope="col" className="muted">
+            from \ to
+          </th>
           {members.map((m) => (
             <th key={m.id} scope="col">
               {m.name}
@@ -49,7 +61,13 @@ export function SegmentMatrix({ segmentId, name }: { segmentId: string; name: st
         {members.map((from) => (
           <tr key={from.id}>
             <th scope="row">{from.name}</th>
-            {members.map((to) => (from.id === to.id ? <td key={to.id} className="pair-self" /> : <Cell key={to.id} segmentId={segmentId} from={from} to={to} />))}
+            {members.map((to) =>
+              from.id === to.id ? (
+                <td key={to.id} className="pair-self" />
+              ) : (
+                <Cell key={to.id} segmentId={segmentId} from={from} to={to} />
+              ),
+            )}
           </tr>
         ))}
       </tbody>
@@ -81,7 +99,8 @@ export function PairMatrix() {
         </li>
         <li className="legend-head">tunnel edges</li>
         <li>
-          <span className="swatch pair-ok" /> all peers · <span className="swatch pair-mtu" /> some · <span className="swatch pair-down" /> none
+          <span className="swatch pair-ok" /> all peers · <span className="swatch pair-mtu" /> some ·{' '}
+          <span className="swatch pair-down" /> none
         </li>
         <li>
           <span className="health-badge legend-badge">FW</span> firewall drops VXLAN

@@ -13,10 +13,16 @@ function names(ids: readonly string[]): string {
 const FindingItem = memo(function FindingItem({ id }: { id: string }) {
   const f = useStore((s) => s.healthFindings[id]);
   const highlighted = useStore((s) => s.healthHighlight === id);
-  const segmentName = useStore((s) => (f?.segmentId === undefined ? '' : (s.topology.segments.find((g) => g.id === f.segmentId)?.name ?? f.segmentId)));
+  const segmentName = useStore((s) =>
+    f?.segmentId === undefined ? '' : (s.topology.segments.find((g) => g.id === f.segmentId)?.name ?? f.segmentId),
+  );
   const [open, setOpen] = useState(true);
   if (!f) return null;
-  const where = [f.hosts.length > 0 ? `host ${names(f.hosts)}` : '', f.pair ? `pair ${names(f.pair).replace(', ', ' → ')}` : '', segmentName === '' ? '' : `segment ${segmentName}`]
+  const where = [
+    f.hosts.length > 0 ? `host ${names(f.hosts)}` : '',
+    f.pair ? `pair ${names(f.pair).replace(', ', ' → ')}` : '',
+    segmentName === '' ? '' : `segment ${segmentName}`,
+  ]
     .filter((x) => x !== '')
     .join(' · ');
   return (
@@ -90,16 +96,16 @@ export function TroubleshootPanel() {
     <div className="troubleshoot" data-testid="troubleshoot">
       <div className="troubleshoot-findings">
         <div className="troubleshoot-status muted" data-testid="troubleshoot-status">
-          {polling === 'off'
-            ? 'Live health is off. Deploy, or switch on "Live health" in the toolbar, to check every tunnel.'
-            : updated === ''
-              ? 'Waiting for the first health round…'
-              : (
-                <>
-                  Round {round} · <span data-testid="health-updated">last updated {updated}</span>
-                  {polling === 'paused' ? ' · paused' : ''}
-                </>
-              )}
+          {polling === 'off' ? (
+            'Live health is off. Deploy, or switch on "Live health" in the toolbar, to check every tunnel.'
+          ) : updated === '' ? (
+            'Waiting for the first health round…'
+          ) : (
+            <>
+              Round {round} · <span data-testid="health-updated">last updated {updated}</span>
+              {polling === 'paused' ? ' · paused' : ''}
+            </>
+          )}
         </div>
         {polling !== 'off' && updated !== '' && unmeasured !== '' && (
           <div className="troubleshoot-status" role="status" data-testid="troubleshoot-unmeasured">

@@ -95,7 +95,11 @@ export const selectEdgeHealthTitle =
   (s: Store): string => {
     const m = s.healthMemberships[membershipId];
     if (!m) return '';
-    const lines = [m.status === 'unknown' ? 'tunnel health not measured yet' : `${m.reachable} of ${m.peers} peer${m.peers === 1 ? '' : 's'} reachable over the overlay`];
+    const lines = [
+      m.status === 'unknown'
+        ? 'tunnel health not measured yet'
+        : `${m.reachable} of ${m.peers} peer${m.peers === 1 ? '' : 's'} reachable over the overlay`,
+    ];
     for (const f of findingsOf(s)) if (findingTouchesEdge(f, m.hostId, m.segmentId)) lines.push(...evidenceLines(f));
     return lines.join('\n');
   };
@@ -144,7 +148,11 @@ export const selectPairTitle =
  */
 export function unmeasured(
   topology: Topology,
-  health: { hosts: Record<string, HostHealthView>; memberships: Record<string, MembershipHealthView>; pairs: Record<string, PairHealthView> },
+  health: {
+    hosts: Record<string, HostHealthView>;
+    memberships: Record<string, MembershipHealthView>;
+    pairs: Record<string, PairHealthView>;
+  },
 ): { hosts: string[]; tunnels: string[] } {
   const membersOf = new Map<string, string[]>();
   for (const m of topology.memberships) membersOf.set(m.segmentId, [...(membersOf.get(m.segmentId) ?? []), m.hostId]);
@@ -161,7 +169,13 @@ export function unmeasured(
     const measured = health.memberships[m.id];
     // The host's own row of the pair matrix: its probes measure it (a peer's row is the peer's).
     const row = peers.map((peer) => health.pairs[pairKey(m.segmentId, m.hostId, peer)]);
-    if (measured === undefined || measured.status === 'unknown' || measured.peers !== peers.length || row.some((p) => p === undefined)) tunnels.add(m.hostId);
+    if (
+      measured === undefined ||
+      measured.status === 'unknown' ||
+      measured.peers !== peers.length ||
+      row.some((p) => p === undefined)
+    )
+      tunnels.add(m.hostId);
   }
   const names = (ids: Set<string>): string[] => topology.hosts.filter((h) => ids.has(h.id)).map((h) => h.name);
   return { hosts: names(hosts), tunnels: names(tunnels) };

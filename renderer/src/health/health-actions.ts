@@ -59,7 +59,8 @@ export async function syncHealthTopology(): Promise<void> {
   clearTimeout(followTimer);
   followTimer = undefined;
   const s = state();
-  if ((s.healthPolling !== 'running' && s.healthPolling !== 'paused') || polled === null || sameNetwork(polled, s.topology)) return;
+  if ((s.healthPolling !== 'running' && s.healthPolling !== 'paused') || polled === null || sameNetwork(polled, s.topology))
+    return;
   const topology = s.topology;
   try {
     await call('health.update', { topology: serializeTopology(topology) });
@@ -132,7 +133,11 @@ export async function applyConfirmedFix(): Promise<void> {
   try {
     const result = await call('health.applyFix', { findingId });
     const lines = result.hosts.map((h) => {
-      const why = h.failure ? `: step ${h.failure.step + 1} failed (exit ${String(h.failure.exitCode)}) $ ${h.failure.shell}` : h.error ? `: ${h.error.message}` : '';
+      const why = h.failure
+        ? `: step ${h.failure.step + 1} failed (exit ${String(h.failure.exitCode)}) $ ${h.failure.shell}`
+        : h.error
+          ? `: ${h.error.message}`
+          : '';
       return `${name(h.hostId)}: ${h.outcome}, ${h.applied} step${h.applied === 1 ? '' : 's'} applied${why}`;
     });
     if (result.topology !== undefined) {
@@ -184,7 +189,13 @@ export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): (
     state().applyHealthView(view.data);
   });
   const offStore = useStore.subscribe((s, prev) => {
-    if (s.topology !== prev.topology && (s.healthPolling === 'running' || s.healthPolling === 'paused') && polled !== null && !sameNetwork(polled, s.topology)) followDrawing();
+    if (
+      s.topology !== prev.topology &&
+      (s.healthPolling === 'running' || s.healthPolling === 'paused') &&
+      polled !== null &&
+      !sameNetwork(polled, s.topology)
+    )
+      followDrawing();
     if (s.deployResult === prev.deployResult || s.deployResult === null) return;
     if (s.deployResult.action === 'apply' && s.deployResult.ok) void startHealth();
     else if (s.deployResult.action === 'destroy' && s.healthPolling !== 'off') void stopHealth();

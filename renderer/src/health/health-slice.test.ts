@@ -61,7 +61,15 @@ function view(round: number, blocked: string | null, pollId = 'poll-0001'): Heal
               { label: 'nftables rule', value: `table inet vxlan_studio_lab chain input: ${RULE}` },
               { label: 'counters', value: 'peers sent 12 packets; none reached the VXLAN device' },
             ],
-            fix: { description: 'Accept UDP 4789 from the peers', hosts: [{ hostId: blocked, steps: [{ argv: ['nft', 'insert', 'rule'], shell: 'nft insert rule', description: 'accept', kind: 'firewall' }] }] },
+            fix: {
+              description: 'Accept UDP 4789 from the peers',
+              hosts: [
+                {
+                  hostId: blocked,
+                  steps: [{ argv: ['nft', 'insert', 'rule'], shell: 'nft insert rule', description: 'accept', kind: 'firewall' }],
+                },
+              ],
+            },
           },
         ];
   return {
@@ -144,7 +152,12 @@ describe('health slice', () => {
     store.getState().applyHealthView(view(1, null));
     const selectors = {
       ...Object.fromEntries(HOSTS.map((h) => [`node:${h}`, selectHostTone(h)])),
-      ...Object.fromEntries(['m-1', 'm-2', 'm-3'].flatMap((m) => [[`tone:${m}`, selectEdgeTone(m)], [`badge:${m}`, selectEdgeBadges(m)]])),
+      ...Object.fromEntries(
+        ['m-1', 'm-2', 'm-3'].flatMap((m) => [
+          [`tone:${m}`, selectEdgeTone(m)],
+          [`badge:${m}`, selectEdgeBadges(m)],
+        ]),
+      ),
     };
     const changed = new Set<string>();
     let last = Object.fromEntries(Object.entries(selectors).map(([k, sel]) => [k, sel(store.getState())]));
@@ -232,7 +245,9 @@ describe('summary', () => {
     const name = s().topology.hosts.find((h) => h.id === added.id)?.name ?? '';
     // Before the poller measures it: no finding yet, and the summary names the new host.
     expect(s().healthFindingIds).toEqual([]);
-    expect(selectUnmeasuredSummary(s())).toBe(`1 host not measured yet: ${name}. Tunnels not measured yet from host-1, host-2, host-3. The next round checks them.`);
+    expect(selectUnmeasuredSummary(s())).toBe(
+      `1 host not measured yet: ${name}. Tunnels not measured yet from host-1, host-2, host-3. The next round checks them.`,
+    );
 
     // A round of the old drawing (the one in progress when the edit came) changes nothing.
     s().applyHealthView(view(2, null));

@@ -6,7 +6,13 @@
  * (HOUSE-STYLE 3: polling never re-renders the whole canvas).
  */
 import type { StateCreator } from 'zustand';
-import type { HealthFinding, HealthView, HostHealthView, MembershipHealthView, PairHealthView } from '../../../shared/api/contract';
+import type {
+  HealthFinding,
+  HealthView,
+  HostHealthView,
+  MembershipHealthView,
+  PairHealthView,
+} from '../../../shared/api/contract';
 import type { Store } from '../store/types';
 
 export type HealthPolling = 'off' | 'starting' | 'running' | 'paused';

@@ -3,7 +3,15 @@
  * so a health round re-renders only the nodes and edges whose colour, badge or hover text changed.
  */
 import { useStore } from '../store/store';
-import { selectEdgeBadges, selectEdgeHealthTitle, selectEdgeHighlighted, selectEdgeTone, selectHostHealthTitle, selectHostHighlighted, selectHostTone } from './derive';
+import {
+  selectEdgeBadges,
+  selectEdgeHealthTitle,
+  selectEdgeHighlighted,
+  selectEdgeTone,
+  selectHostHealthTitle,
+  selectHostHighlighted,
+  selectHostTone,
+} from './derive';
 
 /** Class names and hover text for a host node (`health-up|down|unknown`, `health-highlight`). */
 export function useHostHealth(hostId: string): { className: string; title: string } {
@@ -16,7 +24,11 @@ export function useHostHealth(hostId: string): { className: string; title: strin
 }
 
 /** Class names, badge text and hover text for a membership edge. */
-export function useEdgeHealth(membershipId: string, hostId: string, segmentId: string): { className: string; badges: string; title: string; tone: string } {
+export function useEdgeHealth(
+  membershipId: string,
+  hostId: string,
+  segmentId: string,
+): { className: string; badges: string; title: string; tone: string } {
   const polling = useStore((s) => s.healthPolling !== 'off');
   const tone = useStore(selectEdgeTone(membershipId));
   const badges = useStore(selectEdgeBadges(membershipId));

@@ -78,23 +78,56 @@ export function BottomPanel() {
         data-testid="bottom-panel-resizer"
       />
       <div className="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={tab === 'problems'} className={tab === 'problems' ? 'active' : ''} onClick={() => setTab('problems')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'problems'}
+          className={tab === 'problems' ? 'active' : ''}
+          onClick={() => setTab('problems')}
+        >
           Problems
           {errors !== '0' && <span className="count count-error">{errors}</span>}
           {warnings !== '0' && <span className="count count-warning">{warnings}</span>}
         </button>
-        <button type="button" role="tab" aria-selected={tab === 'commands'} className={tab === 'commands' ? 'active' : ''} onClick={() => setTab('commands')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'commands'}
+          className={tab === 'commands' ? 'active' : ''}
+          onClick={() => setTab('commands')}
+        >
           Commands
         </button>
-        <button type="button" role="tab" aria-selected={tab === 'log'} className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="log-tab">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'log'}
+          className={tab === 'log' ? 'active' : ''}
+          onClick={() => setTab('log')}
+          data-testid="log-tab"
+        >
           Log
           {running && <span className="spinner" aria-label="running" />}
           {logErrors > 0 && <span className="count count-error">{logErrors}</span>}
         </button>
         <TroubleshootTab />
       </div>
-      <div className="tab-body" role="tabpanel" aria-label={tab === 'problems' ? 'Problems' : tab === 'commands' ? 'Commands' : tab === 'troubleshoot' ? 'Troubleshoot' : 'Log'}>
-        {tab === 'problems' ? <ProblemsPanel /> : tab === 'commands' ? <CommandsPanel /> : tab === 'troubleshoot' ? <TroubleshootPanel /> : <LogPanel />}
+      <div
+        className="tab-body"
+        role="tabpanel"
+        aria-label={
+          tab === 'problems' ? 'Problems' : tab === 'commands' ? 'Commands' : tab === 'troubleshoot' ? 'Troubleshoot' : 'Log'
+        }
+      >
+        {tab === 'problems' ? (
+          <ProblemsPanel />
+        ) : tab === 'commands' ? (
+          <CommandsPanel />
+        ) : tab === 'troubleshoot' ? (
+          <TroubleshootPanel />
+        ) : (
+          <LogPanel />
+        )}
       </div>
     </section>
   );

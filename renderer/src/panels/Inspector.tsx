@@ -72,7 +72,9 @@ export function Inspector() {
 }
 
 function NodeInspector({ id }: { id: string }) {
-  const kind = useStore((s) => (s.topology.hosts.some((h) => h.id === id) ? 'host' : s.topology.segments.some((g) => g.id === id) ? 'segment' : null));
+  const kind = useStore((s) =>
+    s.topology.hosts.some((h) => h.id === id) ? 'host' : s.topology.segments.some((g) => g.id === id) ? 'segment' : null,
+  );
   if (kind === 'host') return <HostInspector id={id} />;
   if (kind === 'segment') return <SegmentInspector id={id} />;
   return null;
@@ -97,7 +99,13 @@ function TopologyInspector() {
   return (
     <section>
       <h2>Topology</h2>
-      <TextField target={target} path="name" label="Name" value={t.name} apply={(raw) => applyParsed(parseText(raw, TopologySchema.shape.name), (name) => ({ ...cur(), name }))} />
+      <TextField
+        target={target}
+        path="name"
+        label="Name"
+        value={t.name}
+        apply={(raw) => applyParsed(parseText(raw, TopologySchema.shape.name), (name) => ({ ...cur(), name }))}
+      />
       <TextField
         target={target}
         path="id"
@@ -115,7 +123,10 @@ function TopologyInspector() {
         <dt>Memberships</dt>
         <dd>{t.memberships.length}</dd>
       </dl>
-      <p className="muted">Select a host, segment, bridge or connection to edit it. Drag from a host&apos;s or bridge&apos;s right handle to a segment to make it a member.</p>
+      <p className="muted">
+        Select a host, segment, bridge or connection to edit it. Drag from a host&apos;s or bridge&apos;s right handle to a
+        segment to make it a member.
+      </p>
     </section>
   );
 }
@@ -140,18 +151,40 @@ function HostInspector({ id }: { id: string }) {
       <h2>
         <span className="kind-dot kind-host" /> Host
       </h2>
-      <TextField target={target} path={`${p}.name`} label="Name" value={host.name} apply={(raw) => applyParsed(parseText(raw, HostSchema.shape.name), (name) => set((h) => ({ ...h, name })))} />
+      <TextField
+        target={target}
+        path={`${p}.name`}
+        label="Name"
+        value={host.name}
+        apply={(raw) => applyParsed(parseText(raw, HostSchema.shape.name), (name) => set((h) => ({ ...h, name })))}
+      />
       <h3>SSH</h3>
-      <TextField target={target} path={`${p}.ssh.host`} label="Host" mono value={host.ssh.host} apply={(raw) => applyParsed(parseText(raw, SshTargetSchema.shape.host), (v) => setSsh((s) => ({ ...s, host: v })))} />
+      <TextField
+        target={target}
+        path={`${p}.ssh.host`}
+        label="Host"
+        mono
+        value={host.ssh.host}
+        apply={(raw) => applyParsed(parseText(raw, SshTargetSchema.shape.host), (v) => setSsh((s) => ({ ...s, host: v })))}
+      />
       <div className="field-pair">
-        <TextField target={target} path={`${p}.ssh.port`} label="Port" mono value={String(host.ssh.port)} apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (v) => setSsh((s) => ({ ...s, port: v })))} />
+        <TextField
+          target={target}
+          path={`${p}.ssh.port`}
+          label="Port"
+          mono
+          value={String(host.ssh.port)}
+          apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (v) => setSsh((s) => ({ ...s, port: v })))}
+        />
         <TextField
           target={target}
           path={`${p}.ssh.user`}
           label="User"
           mono
           value={host.ssh.user}
-          apply={(raw) => applyParsed(parseText(raw, SshTargetSchema.shape.user.unwrap()), (v) => setSsh((s) => ({ ...s, user: v })))}
+          apply={(raw) =>
+            applyParsed(parseText(raw, SshTargetSchema.shape.user.unwrap()), (v) => setSsh((s) => ({ ...s, user: v })))
+          }
         />
       </div>
       <SelectField
@@ -160,7 +193,8 @@ function HostInspector({ id }: { id: string }) {
         value={auth.type}
         options={AUTH_OPTIONS}
         onChange={(type) => {
-          const next: SshAuth = type === 'identity-file' ? { type, path: auth.type === 'identity-file' ? auth.path : '~/.ssh/id_ed25519' } : { type };
+          const next: SshAuth =
+            type === 'identity-file' ? { type, path: auth.type === 'identity-file' ? auth.path : '~/.ssh/id_ed25519' } : { type };
           commitGuarded(setSsh((s) => ({ ...s, auth: next })));
         }}
       />
@@ -172,7 +206,11 @@ function HostInspector({ id }: { id: string }) {
           mono
           hint="A path on this machine; the key itself is never stored in the file."
           value={auth.path}
-          apply={(raw) => (raw.trim() === '' ? { error: 'must not be empty' } : { topology: setSsh((s) => ({ ...s, auth: { type: 'identity-file', path: raw.trim() } })) })}
+          apply={(raw) =>
+            raw.trim() === ''
+              ? { error: 'must not be empty' }
+              : { topology: setSsh((s) => ({ ...s, auth: { type: 'identity-file', path: raw.trim() } })) }
+          }
         />
       )}
       <TextField
@@ -182,9 +220,17 @@ function HostInspector({ id }: { id: string }) {
         mono
         placeholder="none"
         value={host.ssh.jump ?? ''}
-        apply={(raw) => applyParsed(parseOptionalText(raw, SshTargetSchema.shape.jump.unwrap()), (v) => setSsh((s) => withOptional(s, 'jump', v)))}
+        apply={(raw) =>
+          applyParsed(parseOptionalText(raw, SshTargetSchema.shape.jump.unwrap()), (v) =>
+            setSsh((s) => withOptional(s, 'jump', v)),
+          )
+        }
       />
-      <CheckField label="Use sudo (non-root login)" checked={host.sudo} onChange={(sudo) => commitGuarded(set((h) => ({ ...h, sudo })))} />
+      <CheckField
+        label="Use sudo (non-root login)"
+        checked={host.sudo}
+        onChange={(sudo) => commitGuarded(set((h) => ({ ...h, sudo })))}
+      />
       <h3>Underlay</h3>
       <TextField
         target={target}
@@ -194,7 +240,11 @@ function HostInspector({ id }: { id: string }) {
         placeholder="auto"
         hint="The VTEP's outgoing device (ip link ... dev). auto = the route to the peers."
         value={host.underlay.interface}
-        apply={(raw) => applyParsed(parseAutoText(raw, InterfaceNameSchema), (v) => set((h) => ({ ...h, underlay: { ...h.underlay, interface: v } })))}
+        apply={(raw) =>
+          applyParsed(parseAutoText(raw, InterfaceNameSchema), (v) =>
+            set((h) => ({ ...h, underlay: { ...h.underlay, interface: v } })),
+          )
+        }
       />
       <TextField
         target={target}
@@ -203,7 +253,11 @@ function HostInspector({ id }: { id: string }) {
         mono
         placeholder="auto"
         value={host.underlay.address}
-        apply={(raw) => applyParsed(parseAutoText(raw, AddressStringSchema), (v) => set((h) => ({ ...h, underlay: { ...h.underlay, address: v } })))}
+        apply={(raw) =>
+          applyParsed(parseAutoText(raw, AddressStringSchema), (v) =>
+            set((h) => ({ ...h, underlay: { ...h.underlay, address: v } })),
+          )
+        }
       />
       <TextField
         target={target}
@@ -212,7 +266,9 @@ function HostInspector({ id }: { id: string }) {
         mono
         placeholder="auto"
         value={String(host.underlay.mtu)}
-        apply={(raw) => applyParsed(parseAutoNumber(raw, MtuSchema), (v) => set((h) => ({ ...h, underlay: { ...h.underlay, mtu: v } })))}
+        apply={(raw) =>
+          applyParsed(parseAutoNumber(raw, MtuSchema), (v) => set((h) => ({ ...h, underlay: { ...h.underlay, mtu: v } })))
+        }
       />
       {host.bridges.length > 0 && (
         <>
@@ -234,7 +290,11 @@ function SegmentInspector({ id }: { id: string }) {
   const index = useStore((s) => s.topology.segments.findIndex((g) => g.id === id));
   const segment = useStore((s) => s.topology.segments[index]);
   const members = useStore(
-    useShallow((s) => s.topology.memberships.filter((m) => m.segmentId === id).map((m) => s.topology.hosts.find((h) => h.id === m.hostId)?.name ?? m.hostId)),
+    useShallow((s) =>
+      s.topology.memberships
+        .filter((m) => m.segmentId === id)
+        .map((m) => s.topology.hosts.find((h) => h.id === m.hostId)?.name ?? m.hostId),
+    ),
   );
   if (!segment) return null;
   const p = `segments[${index}]`;
@@ -246,10 +306,30 @@ function SegmentInspector({ id }: { id: string }) {
       <h2>
         <span className="kind-dot kind-segment" /> Segment
       </h2>
-      <TextField target={target} path={`${p}.name`} label="Name" value={segment.name} apply={(raw) => applyParsed(parseText(raw, SegmentSchema.shape.name), (name) => set((g) => ({ ...g, name })))} />
+      <TextField
+        target={target}
+        path={`${p}.name`}
+        label="Name"
+        value={segment.name}
+        apply={(raw) => applyParsed(parseText(raw, SegmentSchema.shape.name), (name) => set((g) => ({ ...g, name })))}
+      />
       <div className="field-pair">
-        <TextField target={target} path={`${p}.vni`} label="VNI" mono value={String(segment.vni)} apply={(raw) => applyParsed(parseNumber(raw, SegmentSchema.shape.vni), (vni) => set((g) => ({ ...g, vni })))} />
-        <TextField target={target} path={`${p}.port`} label="UDP port" mono value={String(segment.port)} apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (port) => set((g) => ({ ...g, port })))} />
+        <TextField
+          target={target}
+          path={`${p}.vni`}
+          label="VNI"
+          mono
+          value={String(segment.vni)}
+          apply={(raw) => applyParsed(parseNumber(raw, SegmentSchema.shape.vni), (vni) => set((g) => ({ ...g, vni })))}
+        />
+        <TextField
+          target={target}
+          path={`${p}.port`}
+          label="UDP port"
+          mono
+          value={String(segment.port)}
+          apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (port) => set((g) => ({ ...g, port })))}
+        />
       </div>
       <TextField
         target={target}
@@ -267,7 +347,8 @@ function SegmentInspector({ id }: { id: string }) {
         value={flood.mode}
         options={FLOOD_OPTIONS}
         onChange={(mode) => {
-          const next: Flood = mode === 'multicast' ? { mode, group: flood.mode === 'multicast' ? flood.group : '239.1.1.1' } : { mode };
+          const next: Flood =
+            mode === 'multicast' ? { mode, group: flood.mode === 'multicast' ? flood.group : '239.1.1.1' } : { mode };
           commitGuarded(set((g) => ({ ...g, flood: next })));
         }}
       />
@@ -279,7 +360,9 @@ function SegmentInspector({ id }: { id: string }) {
             label="Group"
             mono
             value={flood.group}
-            apply={(raw) => applyParsed(parseText(raw, AddressStringSchema), (group) => set((g) => ({ ...g, flood: { ...flood, group } })))}
+            apply={(raw) =>
+              applyParsed(parseText(raw, AddressStringSchema), (group) => set((g) => ({ ...g, flood: { ...flood, group } })))
+            }
           />
           <TextField
             target={target}
@@ -289,7 +372,9 @@ function SegmentInspector({ id }: { id: string }) {
             placeholder="default"
             value={flood.ttl === undefined ? '' : String(flood.ttl)}
             apply={(raw) =>
-              applyParsed<number | undefined>(raw.trim() === '' ? { value: undefined } : parseNumber(raw, TtlSchema), (ttl) => set((g) => ({ ...g, flood: withOptional({ ...flood }, 'ttl', ttl) })))
+              applyParsed<number | undefined>(raw.trim() === '' ? { value: undefined } : parseNumber(raw, TtlSchema), (ttl) =>
+                set((g) => ({ ...g, flood: withOptional({ ...flood }, 'ttl', ttl) })),
+              )
             }
           />
         </div>
@@ -307,7 +392,9 @@ function SegmentInspector({ id }: { id: string }) {
         mono
         placeholder="none, e.g. 10.0.0.0/24"
         value={segment.subnet ?? ''}
-        apply={(raw) => applyParsed(parseOptionalText(raw, AddressStringSchema), (subnet) => set((g) => withOptional(g, 'subnet', subnet)))}
+        apply={(raw) =>
+          applyParsed(parseOptionalText(raw, AddressStringSchema), (subnet) => set((g) => withOptional(g, 'subnet', subnet)))
+        }
       />
       <h3>Members</h3>
       <p className="muted">{members.length === 0 ? 'None yet: connect hosts to this segment.' : members.join(', ')}</p>
@@ -324,7 +411,10 @@ function MembershipInspector({ id }: { id: string }) {
   const p = `memberships[${index}]`;
   const target: FieldTarget = { elementId: id, canvasId: id, elementKind: 'membership' };
   const set = (fn: (x: Membership) => Membership): Topology => updateMembership(cur(), id, fn);
-  const bridgeOptions = [{ value: '', label: 'No bridge (address on the VXLAN device)' }, ...host.bridges.map((b) => ({ value: b, label: b }))];
+  const bridgeOptions = [
+    { value: '', label: 'No bridge (address on the VXLAN device)' },
+    ...host.bridges.map((b) => ({ value: b, label: b })),
+  ];
   return (
     <section>
       <h2>
@@ -340,14 +430,18 @@ function MembershipInspector({ id }: { id: string }) {
         mono
         placeholder={defaultDeviceName(segment.vni)}
         value={m.device ?? ''}
-        apply={(raw) => applyParsed(parseOptionalText(raw, InterfaceNameSchema), (device) => set((x) => withOptional(x, 'device', device)))}
+        apply={(raw) =>
+          applyParsed(parseOptionalText(raw, InterfaceNameSchema), (device) => set((x) => withOptional(x, 'device', device)))
+        }
       />
       <SelectField
         path={`${p}.bridge`}
         label="Bridge"
         value={m.bridge ?? ''}
         options={bridgeOptions}
-        onChange={(b) => commitGuarded(set((x) => withOptional(b === '' ? { ...x, bridgePorts: [] } : x, 'bridge', b === '' ? undefined : b)))}
+        onChange={(b) =>
+          commitGuarded(set((x) => withOptional(b === '' ? { ...x, bridgePorts: [] } : x, 'bridge', b === '' ? undefined : b)))
+        }
       />
       <TextField
         target={target}
@@ -356,7 +450,9 @@ function MembershipInspector({ id }: { id: string }) {
         mono
         placeholder="none, e.g. 10.0.0.1/24"
         value={m.address ?? ''}
-        apply={(raw) => applyParsed(parseOptionalText(raw, AddressStringSchema), (address) => set((x) => withOptional(x, 'address', address)))}
+        apply={(raw) =>
+          applyParsed(parseOptionalText(raw, AddressStringSchema), (address) => set((x) => withOptional(x, 'address', address)))
+        }
       />
       {m.bridge !== undefined && (
         <TextField
@@ -367,7 +463,11 @@ function MembershipInspector({ id }: { id: string }) {
           placeholder="none, e.g. tap0 veth1"
           hint="VM taps or container veths to enslave to the bridge."
           value={m.bridgePorts.join(' ')}
-          apply={(raw) => applyParsed(parseList(raw, MembershipSchema.shape.bridgePorts.unwrap().element), (bridgePorts) => set((x) => ({ ...x, bridgePorts })))}
+          apply={(raw) =>
+            applyParsed(parseList(raw, MembershipSchema.shape.bridgePorts.unwrap().element), (bridgePorts) =>
+              set((x) => ({ ...x, bridgePorts })),
+            )
+          }
         />
       )}
     </section>
@@ -378,7 +478,11 @@ function BridgeInspector({ hostId, name }: { hostId: string; name: string }) {
   const index = useStore((s) => s.topology.hosts.findIndex((h) => h.id === hostId));
   const host = useStore((s) => s.topology.hosts[index]);
   const users = useStore(
-    useShallow((s) => s.topology.memberships.filter((m) => m.hostId === hostId && m.bridge === name).map((m) => s.topology.segments.find((g) => g.id === m.segmentId)?.name ?? m.segmentId)),
+    useShallow((s) =>
+      s.topology.memberships
+        .filter((m) => m.hostId === hostId && m.bridge === name)
+        .map((m) => s.topology.segments.find((g) => g.id === m.segmentId)?.name ?? m.segmentId),
+    ),
   );
   if (!host) return null;
   const b = host.bridges.indexOf(name);
@@ -398,7 +502,8 @@ function BridgeInspector({ hostId, name }: { hostId: string; name: string }) {
         apply={(raw) => {
           const r = parseText(raw, InterfaceNameSchema);
           if ('error' in r) return r;
-          if (r.value !== name && host.bridges.includes(r.value)) return { error: `${host.name} already has a bridge named ${r.value}` };
+          if (r.value !== name && host.bridges.includes(r.value))
+            return { error: `${host.name} already has a bridge named ${r.value}` };
           const next = renameBridge(cur(), hostId, name, r.value);
           if (r.value !== name) {
             // The bridge node's id contains its name: keep it selected under its new id.

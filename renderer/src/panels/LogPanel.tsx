@@ -29,8 +29,12 @@ export function DeploySummaryLine() {
   const bad = summary.failed + summary.rolledBack + summary.unreachable > 0;
   return (
     <div className={`deploy-summary ${bad ? 'deploy-summary-bad' : 'deploy-summary-ok'}`} data-testid="deploy-summary">
-      <strong>{result.action === 'destroy' ? 'Destroy' : 'Deploy'}{phase === 'cancelled' ? ' cancelled' : ''}:</strong>{' '}
-      {summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')} <span className="muted">in {(result.durationMs / 1000).toFixed(1)} s</span>
+      <strong>
+        {result.action === 'destroy' ? 'Destroy' : 'Deploy'}
+        {phase === 'cancelled' ? ' cancelled' : ''}:
+      </strong>{' '}
+      {summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')}{' '}
+      <span className="muted">in {(result.durationMs / 1000).toFixed(1)} s</span>
     </div>
   );
 }
@@ -69,7 +73,9 @@ export function LogPanel() {
         </button>
       </div>
       {shown.length === 0 ? (
-        <div className="panel-empty">Press Deploy to review and apply the topology on its hosts; each host's steps are logged here.</div>
+        <div className="panel-empty">
+          Press Deploy to review and apply the topology on its hosts; each host's steps are logged here.
+        </div>
       ) : (
         <ol className="log-lines" ref={list}>
           {shown.map((l) => (

@@ -28,7 +28,13 @@ export function ProblemsPanel() {
     <ul className="problems" data-testid="problems-list">
       {problems.map((p) => (
         <li key={p.key}>
-          <button type="button" className={`problem problem-${p.severity}`} onClick={() => reveal(p)} data-testid="problem" data-severity={p.severity}>
+          <button
+            type="button"
+            className={`problem problem-${p.severity}`}
+            onClick={() => reveal(p)}
+            data-testid="problem"
+            data-severity={p.severity}
+          >
             <span className={styles.badge} data-testid="severity-badge" data-severity={p.severity}>
               {p.severity}
             </span>

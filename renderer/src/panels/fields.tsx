@@ -45,7 +45,15 @@ function useFieldDiagnostics(path: string, exact: boolean): { severity: string; 
 }
 
 /** `exact`: only findings on this very path (a select whose sub-fields show their own). */
-function FieldMessages({ fieldError, path, exact = false }: { fieldError: FieldError | undefined; path: string; exact?: boolean }) {
+function FieldMessages({
+  fieldError,
+  path,
+  exact = false,
+}: {
+  fieldError: FieldError | undefined;
+  path: string;
+  exact?: boolean;
+}) {
   const diags = useFieldDiagnostics(path, exact);
   return (
     <>
@@ -175,7 +183,17 @@ export function SelectField<T extends string>({
   );
 }
 
-export function CheckField({ label, checked, hint, onChange }: { label: string; checked: boolean; hint?: string; onChange: (v: boolean) => void }) {
+export function CheckField({
+  label,
+  checked,
+  hint,
+  onChange,
+}: {
+  label: string;
+  checked: boolean;
+  hint?: string;
+  onChange: (v: boolean) => void;
+}) {
   const id = useId();
   return (
     <div className="field field-check">

@@ -24,7 +24,11 @@ export function progressMessage(e: DeployProgressEvent): string {
     case 'lock':
       return e.status === 'running' ? 'taking the deploy lock and observing the host' : `lock ${e.status}${why}`;
     case 'observe':
-      return e.status === 'running' ? 'observing the host' : e.status === 'ok' ? 'observed links, addresses and FDB' : `observe ${e.status}${why}`;
+      return e.status === 'running'
+        ? 'observing the host'
+        : e.status === 'ok'
+          ? 'observed links, addresses and FDB'
+          : `observe ${e.status}${why}`;
     case 'apply': {
       if (e.status !== 'running') return `apply ${e.status}${why}`;
       const total = e.total ?? 0;
@@ -32,7 +36,11 @@ export function progressMessage(e: DeployProgressEvent): string {
       return from === 0 ? `applying ${total} step${total === 1 ? '' : 's'}` : `applying step ${from + 1} of ${total}`;
     }
     case 'verify':
-      return e.status === 'running' ? 'reading the host back' : e.status === 'ok' ? 'read-back matches the topology' : `read-back ${e.status}${why}`;
+      return e.status === 'running'
+        ? 'reading the host back'
+        : e.status === 'ok'
+          ? 'read-back matches the topology'
+          : `read-back ${e.status}${why}`;
     case 'rollback':
       return e.status === 'running'
         ? `rolling back (${e.total ?? 0} undo command${e.total === 1 ? '' : 's'})`
@@ -64,7 +72,11 @@ export function nextHostProgress(prev: HostProgress | undefined, e: DeployProgre
 
 /** The final badge state of a host from the run's result. */
 export function hostProgressFromResult(r: HostResult, stage: 'preview' | 'run'): HostProgress {
-  const p: HostProgress = { phase: 'done', status: r.outcome === 'failed' || r.outcome === 'unreachable' || r.outcome === 'rolled-back' ? 'failed' : 'ok', outcome: r.outcome };
+  const p: HostProgress = {
+    phase: 'done',
+    status: r.outcome === 'failed' || r.outcome === 'unreachable' || r.outcome === 'rolled-back' ? 'failed' : 'ok',
+    outcome: r.outcome,
+  };
   if (stage === 'preview') p.pendingSteps = r.steps.length;
   else {
     p.total = r.steps.length;
@@ -94,7 +106,11 @@ export function summarizeDeploy(result: DeployResultData): DeploySummary {
 
 /** `3 applied · 1 unchanged · 1 failed` (zero counts of the rarer outcomes left out). */
 export function summaryText(s: DeploySummary, action: 'apply' | 'destroy'): string {
-  const parts = [`${s.applied} ${action === 'destroy' ? 'removed' : 'applied'}`, `${s.unchanged} unchanged`, `${s.failed} failed`];
+  const parts = [
+    `${s.applied} ${action === 'destroy' ? 'removed' : 'applied'}`,
+    `${s.unchanged} unchanged`,
+    `${s.failed} failed`,
+  ];
   if (s.rolledBack > 0) parts.push(`${s.rolledBack} rolled back`);
   if (s.unreachable > 0) parts.push(`${s.unreachable} unreachable`);
   if (s.pending > 0) parts.push(`${s.pending} pending`);
@@ -119,14 +135,36 @@ function resultLines(r: HostResult, time: number, pruned = true): DeployLogLine[
     if (f.stderrTail.trim() !== '') detail.push(...f.stderrTail.trimEnd().split('\n'));
     lines.push({ ...base, id: nextLogId++, level: 'error', message: `step ${f.step + 1} of ${r.steps.length} failed`, detail });
   } else if (r.error && r.outcome !== 'pending') {
-    lines.push({ ...base, id: nextLogId++, level: 'error', message: `${r.error.code}: ${r.error.message}`, ...(r.error.hint === '' ? {} : { detail: [r.error.hint] }) });
+    lines.push({
+      ...base,
+      id: nextLogId++,
+      level: 'error',
+      message: `${r.error.code}: ${r.error.message}`,
+      ...(r.error.hint === '' ? {} : { detail: [r.error.hint] }),
+    });
   }
   if (r.rollback && !r.rollback.ok) {
-    const detail = r.rollback.failures.flatMap((f) => [`$ ${f.shell}`, `exit code ${String(f.exitCode)}`, ...(f.stderrTail === '' ? [] : f.stderrTail.trimEnd().split('\n'))]);
-    lines.push({ ...base, id: nextLogId++, level: 'error', message: `rollback incomplete: ${r.rollback.failures.length} of ${r.rollback.commands} undo commands failed`, detail });
+    const detail = r.rollback.failures.flatMap((f) => [
+      `$ ${f.shell}`,
+      `exit code ${String(f.exitCode)}`,
+      ...(f.stderrTail === '' ? [] : f.stderrTail.trimEnd().split('\n')),
+    ]);
+    lines.push({
+      ...base,
+      id: nextLogId++,
+      level: 'error',
+      message: `rollback incomplete: ${r.rollback.failures.length} of ${r.rollback.commands} undo commands failed`,
+      detail,
+    });
   }
   if (r.drift && r.drift.length > 0) {
-    lines.push({ ...base, id: nextLogId++, level: 'error', message: 'the read-back still differs after every step succeeded', detail: r.drift.map((s) => `$ ${s.shell}`) });
+    lines.push({
+      ...base,
+      id: nextLogId++,
+      level: 'error',
+      message: 'the read-back still differs after every step succeeded',
+      detail: r.drift.map((s) => `$ ${s.shell}`),
+    });
   }
   return lines;
 }
@@ -156,7 +194,14 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
       set({ deployPrune: prune });
     },
     beginDeployRun(action, runId, stage) {
-      const verb = stage === 'preview' ? (action === 'destroy' ? 'Reviewing destroy' : 'Reviewing deploy') : action === 'destroy' ? 'Destroying' : 'Deploying';
+      const verb =
+        stage === 'preview'
+          ? action === 'destroy'
+            ? 'Reviewing destroy'
+            : 'Reviewing deploy'
+          : action === 'destroy'
+            ? 'Destroying'
+            : 'Deploying';
       set({
         deployRunId: runId,
         deployAction: action,
@@ -167,17 +212,34 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         hostProgress: {},
         ...(stage === 'preview' ? { deployPreview: null, deployPrune: true } : {}),
         deployLog: appendLog(get().deployLog, [
-          { id: nextLogId++, time: Date.now(), hostId: null, hostName: '', level: 'info', message: `${verb} "${get().topology.name}" (run ${runId})` },
+          {
+            id: nextLogId++,
+            time: Date.now(),
+            hostId: null,
+            hostName: '',
+            level: 'info',
+            message: `${verb} "${get().topology.name}" (run ${runId})`,
+          },
         ]),
       });
     },
     applyDeployProgress(e) {
       const s = get();
       if (e.runId !== s.deployRunId) return;
-      const level: DeployLogLine['level'] = e.status === 'failed' ? 'error' : e.phase === 'done' && e.status === 'ok' ? 'ok' : 'info';
+      const level: DeployLogLine['level'] =
+        e.status === 'failed' ? 'error' : e.phase === 'done' && e.status === 'ok' ? 'ok' : 'info';
       set({
         hostProgress: { ...s.hostProgress, [e.hostId]: nextHostProgress(s.hostProgress[e.hostId], e) },
-        deployLog: appendLog(s.deployLog, [{ id: nextLogId++, time: Date.now(), hostId: e.hostId, hostName: hostName(e.hostId), level, message: progressMessage(e) }]),
+        deployLog: appendLog(s.deployLog, [
+          {
+            id: nextLogId++,
+            time: Date.now(),
+            hostId: e.hostId,
+            hostName: hostName(e.hostId),
+            level,
+            message: progressMessage(e),
+          },
+        ]),
       });
     },
     finishPreview(result) {
@@ -190,7 +252,10 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         deployPhase: 'reviewing',
         deployPreview: result,
         hostProgress,
-        deployLog: appendLog(s.deployLog, result.hosts.flatMap((h) => resultLines(h, time))),
+        deployLog: appendLog(
+          s.deployLog,
+          result.hosts.flatMap((h) => resultLines(h, time)),
+        ),
       });
     },
     finishDeployRun(result) {
@@ -201,7 +266,8 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
       for (const h of result.hosts) {
         const p = hostProgressFromResult(h, 'run');
         // Cancelled before its first step: the host is as the last run left it, so is its badge.
-        const untouched = h.error?.code === 'CANCELLED' && h.failure === undefined && h.applied === 0 && h.outcome !== 'rolled-back';
+        const untouched =
+          h.error?.code === 'CANCELLED' && h.failure === undefined && h.applied === 0 && h.outcome !== 'rolled-back';
         const before = s.deploySettled[h.hostId];
         if (untouched && before !== undefined) hostProgress[h.hostId] = before;
         else {
@@ -219,7 +285,14 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
         deploySettled,
         deployLog: appendLog(s.deployLog, [
           ...result.hosts.flatMap((h) => resultLines(h, time, result.prune !== false)),
-          { id: nextLogId++, time, hostId: null, hostName: '', level: failed ? 'error' : 'ok', message: `${s.cancelRequested ? 'Cancelled: ' : 'Done: '}${summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')} (${(result.durationMs / 1000).toFixed(1)} s)` },
+          {
+            id: nextLogId++,
+            time,
+            hostId: null,
+            hostName: '',
+            level: failed ? 'error' : 'ok',
+            message: `${s.cancelRequested ? 'Cancelled: ' : 'Done: '}${summaryText(summary, result.action === 'destroy' ? 'destroy' : 'apply')} (${(result.durationMs / 1000).toFixed(1)} s)`,
+          },
         ]),
       });
     },
@@ -227,7 +300,9 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
       set({
         deployPhase: 'failed',
         deployError: message,
-        deployLog: appendLog(get().deployLog, [{ id: nextLogId++, time: Date.now(), hostId: null, hostName: '', level: 'error', message }]),
+        deployLog: appendLog(get().deployLog, [
+          { id: nextLogId++, time: Date.now(), hostId: null, hostName: '', level: 'error', message },
+        ]),
       });
     },
     requestDeployCancel() {
@@ -238,13 +313,25 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
       set({ deployPhase: 'idle', deployRunId: null, deployPreview: null, hostProgress: {} });
     },
     resetDeploy() {
-      set({ deployPhase: 'idle', deployRunId: null, deployPreview: null, deployResult: null, deployError: null, hostProgress: {}, cancelRequested: false });
+      set({
+        deployPhase: 'idle',
+        deployRunId: null,
+        deployPreview: null,
+        deployResult: null,
+        deployError: null,
+        hostProgress: {},
+        cancelRequested: false,
+      });
     },
     clearDeployLog() {
       set({ deployLog: [] });
     },
     logDeploy(level, message, name = '') {
-      set({ deployLog: appendLog(get().deployLog, [{ id: nextLogId++, time: Date.now(), hostId: null, hostName: name, level, message }]) });
+      set({
+        deployLog: appendLog(get().deployLog, [
+          { id: nextLogId++, time: Date.now(), hostId: null, hostName: name, level, message },
+        ]),
+      });
     },
     addHostKeyPrompt(prompt) {
       if (get().hostKeyPrompts.some((p) => p.promptId === prompt.promptId)) return;
@@ -269,7 +356,10 @@ export function isDeployBusy(s: Store): boolean {
 export type BadgeTone = 'busy' | 'ok' | 'same' | 'pending' | 'warning' | 'error';
 
 /** The words and colour of a host's deploy badge, e.g. `applying 3/7`, `failed at step 4`. */
-export function hostBadge(p: HostProgress, action: 'apply' | 'destroy' = 'apply'): { label: string; tone: BadgeTone; title: string } {
+export function hostBadge(
+  p: HostProgress,
+  action: 'apply' | 'destroy' = 'apply',
+): { label: string; tone: BadgeTone; title: string } {
   const title = p.message ?? '';
   const destroy = action === 'destroy';
   const keyChanged = p.errorCode === 'SSH_HOST_KEY_CHANGED';
@@ -285,17 +375,26 @@ export function hostBadge(p: HostProgress, action: 'apply' | 'destroy' = 'apply'
           : { label: 'unchanged', tone: 'same', title: title || 'already as the topology says: nothing to do' };
       case 'pending': {
         const n = p.pendingSteps ?? 0;
-        return { label: destroy ? `${n} to remove` : `${n} change${n === 1 ? '' : 's'}`, tone: 'pending', title: title || `${n} step${n === 1 ? '' : 's'} to run (see the review)` };
+        return {
+          label: destroy ? `${n} to remove` : `${n} change${n === 1 ? '' : 's'}`,
+          tone: 'pending',
+          title: title || `${n} step${n === 1 ? '' : 's'} to run (see the review)`,
+        };
       }
       case 'rolled-back':
         if (p.errorCode === 'CANCELLED') return { label: 'cancelled · rolled back', tone: 'warning', title };
-        return { label: p.failedStep === undefined ? 'rolled back' : `rolled back (step ${p.failedStep + 1})`, tone: 'warning', title };
+        return {
+          label: p.failedStep === undefined ? 'rolled back' : `rolled back (step ${p.failedStep + 1})`,
+          tone: 'warning',
+          title,
+        };
       case 'unreachable':
         return { label: keyChanged ? 'host key changed' : 'unreachable', tone: 'error', title };
       default:
         if (keyChanged) return { label: 'host key changed', tone: 'error', title };
         // Let go after Cancel: before its first step nothing changed; during a step nobody knows what the host did.
-        if (p.errorCode === 'CANCELLED' && p.failedStep === undefined) return { label: 'cancelled · nothing changed', tone: 'warning', title };
+        if (p.errorCode === 'CANCELLED' && p.failedStep === undefined)
+          return { label: 'cancelled · nothing changed', tone: 'warning', title };
         if (p.errorCode === 'CANCELLED') return { label: 'cancelled · state unknown', tone: 'error', title };
         return { label: p.failedStep === undefined ? 'failed' : `failed at step ${p.failedStep + 1}`, tone: 'error', title };
     }
@@ -328,7 +427,8 @@ const ADD_KINDS = new Set(['link-add', 'addr-add', 'fdb-append', 'link-master'])
 function stepTarget(step: ReviewStep): string | undefined {
   const a = step.argv;
   // ip-link(8): `ip link add|del|set [name|dev] NAME ...`; ip-address(8)/bridge(8): `... dev NAME`.
-  if (a[0] === 'ip' && a[1] === 'link' && (a[2] === 'add' || a[2] === 'del' || a[2] === 'set')) return a[3] === 'name' || a[3] === 'dev' ? a[4] : a[3];
+  if (a[0] === 'ip' && a[1] === 'link' && (a[2] === 'add' || a[2] === 'del' || a[2] === 'set'))
+    return a[3] === 'name' || a[3] === 'dev' ? a[4] : a[3];
   const i = a.indexOf('dev');
   return i >= 0 ? a[i + 1] : undefined;
 }
@@ -353,7 +453,12 @@ export function noLongerDrawn(preview: DeployResultData): Array<{ hostId: string
  * under their own heading with their own checkbox.
  */
 export function groupSteps(steps: readonly ReviewStep[]): Record<ChangeKind, ReviewStep[]> {
-  const created = new Set(steps.filter((s) => s.kind === 'link-add').map(stepTarget).filter((t): t is string => t !== undefined));
+  const created = new Set(
+    steps
+      .filter((s) => s.kind === 'link-add')
+      .map(stepTarget)
+      .filter((t): t is string => t !== undefined),
+  );
   const groups: Record<ChangeKind, ReviewStep[]> = { add: [], change: [], remove: [] };
   for (const s of steps) {
     if (s.prune === true) continue;

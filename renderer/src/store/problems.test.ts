@@ -9,7 +9,15 @@ describe('problems and badges', () => {
     const store = createStudioStore();
     store.getState().loadDocument(textbookTemplate(), null);
     const before = store.getState().topology;
-    store.getState().setFieldError({ elementId: 'seg-100', canvasId: 'seg-100', elementKind: 'segment', field: 'segments[0].vni', label: 'VNI', raw: '0', message: 'must be 1-16777215' });
+    store.getState().setFieldError({
+      elementId: 'seg-100',
+      canvasId: 'seg-100',
+      elementKind: 'segment',
+      field: 'segments[0].vni',
+      label: 'VNI',
+      raw: '0',
+      message: 'must be 1-16777215',
+    });
     expect(store.getState().topology).toBe(before);
     const problem = selectProblems(store.getState()).find((p) => p.origin === 'field');
     expect(problem).toMatchObject({ severity: 'error', canvasId: 'seg-100', target: 'node', path: 'segments[0].vni' });
@@ -23,8 +31,22 @@ describe('problems and badges', () => {
     store.getState().loadDocument(textbookTemplate(), null);
     store.setState({
       diagnostics: [
-        { code: 'IFNAME_INVALID', severity: 'warning', message: 'bad bridge', elementId: 'host-b', elementKind: 'host', path: 'hosts[1].bridges[0]' },
-        { code: 'NOTE', severity: 'info', message: 'fyi', elementId: 'host-a', elementKind: 'host', path: 'hosts[0].underlay.mtu' },
+        {
+          code: 'IFNAME_INVALID',
+          severity: 'warning',
+          message: 'bad bridge',
+          elementId: 'host-b',
+          elementKind: 'host',
+          path: 'hosts[1].bridges[0]',
+        },
+        {
+          code: 'NOTE',
+          severity: 'info',
+          message: 'fyi',
+          elementId: 'host-a',
+          elementKind: 'host',
+          path: 'hosts[0].underlay.mtu',
+        },
       ],
     });
     const problems = selectProblems(store.getState());

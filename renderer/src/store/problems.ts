@@ -49,14 +49,27 @@ function fieldProblem(e: FieldError): Problem {
 
 const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-let memo: { d: Diagnostic[]; f: Record<string, FieldError>; t: Topology; problems: Problem[]; badges: Map<string, string> } | null = null;
+let memo: {
+  d: Diagnostic[];
+  f: Record<string, FieldError>;
+  t: Topology;
+  problems: Problem[];
+  badges: Map<string, string>;
+} | null = null;
 
 function compute(s: Store): NonNullable<typeof memo> {
   if (memo && memo.d === s.diagnostics && memo.f === s.fieldErrors && memo.t === s.topology) return memo;
   const problems: Problem[] = [
     ...Object.values(s.fieldErrors).map(fieldProblem),
     ...s.diagnostics.map((d, i): Problem => {
-      const p: Problem = { key: `diag:${i}:${d.code}:${d.path}`, severity: d.severity, message: d.message, path: d.path, origin: 'validation', ...canvasTarget(d, s.topology) };
+      const p: Problem = {
+        key: `diag:${i}:${d.code}:${d.path}`,
+        severity: d.severity,
+        message: d.message,
+        path: d.path,
+        origin: 'validation',
+        ...canvasTarget(d, s.topology),
+      };
       if (d.hint !== undefined) p.hint = d.hint;
       return p;
     }),

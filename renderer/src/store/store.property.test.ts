@@ -15,7 +15,16 @@ const pick = fc.nat({ max: 50 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constantFrom('host' as const, 'segment' as const), x: coord, y: coord }),
   fc.record({ op: fc.constantFrom('bridge' as const, 'connect' as const, 'select' as const), a: pick, b: pick }),
-  fc.record({ op: fc.constantFrom('delete' as const, 'copy' as const, 'paste' as const, 'undo' as const, 'redo' as const, 'selectAll' as const) }),
+  fc.record({
+    op: fc.constantFrom(
+      'delete' as const,
+      'copy' as const,
+      'paste' as const,
+      'undo' as const,
+      'redo' as const,
+      'selectAll' as const,
+    ),
+  }),
 );
 
 function nth<T>(list: readonly T[], i: number): T | undefined {
@@ -47,7 +56,10 @@ describe('the store under any sequence of edits', () => {
               break;
             }
             case 'connect': {
-              const from = nth(s().nodes.filter((n) => n.data.kind !== 'segment'), o.a);
+              const from = nth(
+                s().nodes.filter((n) => n.data.kind !== 'segment'),
+                o.a,
+              );
               const to = nth(t.segments, o.b);
               if (from && to) {
                 const r = connect(t, from.id, to.id);
@@ -57,7 +69,10 @@ describe('the store under any sequence of edits', () => {
             }
             case 'select': {
               const n = nth(s().nodes, o.a);
-              const e = nth(s().edges.filter((x) => x.data?.kind === 'membership'), o.b);
+              const e = nth(
+                s().edges.filter((x) => x.data?.kind === 'membership'),
+                o.b,
+              );
               s().setSelection(n ? [n.id] : [], e ? [e.id] : []);
               break;
             }

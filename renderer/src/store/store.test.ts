@@ -60,7 +60,8 @@ describe('undo and redo', () => {
     const { hostId } = drawTwoHostsAndASegment(store);
     const depth = s().past.length;
     s().checkpoint();
-    for (let x = 16; x <= 160; x += 16) s().applyNodeChanges([{ type: 'position', id: hostId, position: { x, y: 32 }, dragging: true }]);
+    for (let x = 16; x <= 160; x += 16)
+      s().applyNodeChanges([{ type: 'position', id: hostId, position: { x, y: 32 }, dragging: true }]);
     s().applyNodeChanges([{ type: 'position', id: hostId, dragging: false }]);
     expect(s().past).toHaveLength(depth + 1);
     expect(s().topology.layout.positions[hostId]).toEqual({ x: 160, y: 32 });
@@ -170,7 +171,13 @@ describe('copy and paste', () => {
     ]);
     expect(t.layout.positions[copyA.id]).toEqual({ x: 32, y: 32 });
     expect(t.layout.positions[bridgeNodeId(copyA.id, 'br-overlay')]).toEqual({ x: 352, y: 48 });
-    expect(s().selectedNodeIds).toEqual([copyA.id, bridgeNodeId(copyA.id, 'br-overlay'), copyB.id, bridgeNodeId(copyB.id, 'br-overlay'), copySeg.id]);
+    expect(s().selectedNodeIds).toEqual([
+      copyA.id,
+      bridgeNodeId(copyA.id, 'br-overlay'),
+      copyB.id,
+      bridgeNodeId(copyB.id, 'br-overlay'),
+      copySeg.id,
+    ]);
 
     s().paste();
     expect(s().topology.layout.positions[s().topology.hosts[4]?.id ?? '']).toEqual({ x: 64, y: 64 });
@@ -199,7 +206,14 @@ describe('delete', () => {
     s().setSelection([bridgeNodeId('host-b', 'br-overlay')], []);
     s().deleteSelection();
     expect(s().topology.hosts[1]?.bridges).toEqual([]);
-    expect(s().topology.memberships.find((m) => m.id === 'host-b-seg-100')).toEqual({ id: 'host-b-seg-100', hostId: 'host-b', segmentId: 'seg-100', device: 'vxlan100', address: '10.0.0.2/24', bridgePorts: [] });
+    expect(s().topology.memberships.find((m) => m.id === 'host-b-seg-100')).toEqual({
+      id: 'host-b-seg-100',
+      hostId: 'host-b',
+      segmentId: 'seg-100',
+      device: 'vxlan100',
+      address: '10.0.0.2/24',
+      bridgePorts: [],
+    });
 
     s().setSelection(['host-a'], []);
     s().deleteSelection();

@@ -102,7 +102,11 @@ export function addSegment(t: Topology, position: Position): { topology: Topolog
 }
 
 /** Declares a new bridge (`br0`, `br1`, ...) on a host and places its node. */
-export function addBridge(t: Topology, hostId: string, position: Position): { topology: Topology; id: string } | { error: string } {
+export function addBridge(
+  t: Topology,
+  hostId: string,
+  position: Position,
+): { topology: Topology; id: string } | { error: string } {
   const host = t.hosts.find((h) => h.id === hostId);
   if (!host) return { error: `No host with id ${hostId}.` };
   let n = 0;
@@ -137,7 +141,9 @@ export function resolveConnection(
   const host = t.hosts.find((h) => h.id === hostId);
   if (!host) return { error: 'Connect a host or a bridge to a segment (VNI).' };
   if (t.memberships.some((m) => m.hostId === hostId && m.segmentId === segment.id)) {
-    return { error: `${host.name} is already a member of ${segment.name} (VNI ${segment.vni}); one VXLAN device per host and VNI.` };
+    return {
+      error: `${host.name} is already a member of ${segment.name} (VNI ${segment.vni}); one VXLAN device per host and VNI.`,
+    };
   }
   return bridge ? { hostId, segmentId: segment.id, bridge: bridge.name } : { hostId, segmentId: segment.id };
 }

@@ -24,7 +24,11 @@ function derive(get: () => Store, topology: Topology, selectedNodeIds?: string[]
   // Moving nodes changes only the layout: skip re-validating on every pointer move of a drag.
   const prev = s.topology;
   const sameNetwork =
-    prev.hosts === topology.hosts && prev.segments === topology.segments && prev.memberships === topology.memberships && prev.id === topology.id && prev.name === topology.name;
+    prev.hosts === topology.hosts &&
+    prev.segments === topology.segments &&
+    prev.memberships === topology.memberships &&
+    prev.id === topology.id &&
+    prev.name === topology.name;
   return {
     topology,
     diagnostics: sameNetwork ? s.diagnostics : validateTopology(topology),
@@ -37,7 +41,12 @@ function derive(get: () => Store, topology: Topology, selectedNodeIds?: string[]
 
 /** Field errors of elements that no longer exist are dropped; the others stay visible. */
 function liveFieldErrors(topology: Topology, errors: Store['fieldErrors']): Store['fieldErrors'] {
-  const ids = new Set<string>([topology.id, ...topology.hosts.map((h) => h.id), ...topology.segments.map((s) => s.id), ...topology.memberships.map((m) => m.id)]);
+  const ids = new Set<string>([
+    topology.id,
+    ...topology.hosts.map((h) => h.id),
+    ...topology.segments.map((s) => s.id),
+    ...topology.memberships.map((m) => m.id),
+  ]);
   const out: Store['fieldErrors'] = {};
   for (const [key, e] of Object.entries(errors)) if (ids.has(e.elementId) || e.elementKind === 'topology') out[key] = e;
   return out;
