@@ -24,7 +24,7 @@ import {
   vxlanAdd,
 } from './commands';
 import { markOwner, ownerMark } from './mark';
-import { protectedChange, protectedPath, type ProtectedPath } from './protect';
+import { addressPart, protectedChange, protectedPath, type ProtectedPath } from './protect';
 import { recreateArgv, staleSteps } from './stale';
 import type { DesiredHostState, DesiredLink, DesiredVxlan, HostDiff, ProtectOptions, Step } from './types';
 
@@ -37,11 +37,6 @@ function normAddress(a: string): string {
 function normCidr(c: string): string {
   const p = parseCidr(c);
   return typeof p === 'string' ? c : `${p.address}/${p.prefix}`;
-}
-
-function addressPart(a: string): string {
-  const slash = a.indexOf('/');
-  return normAddress(slash < 0 ? a : a.slice(0, slash));
 }
 
 /** Which VXLAN parameters differ; any difference needs a re-create (ip-link(8) cannot change them in place). */
@@ -317,7 +312,6 @@ export function diffHost(
  */
 function withoutProtected(steps: Step[], guard: ProtectedPath, desired: DesiredHostState, diagnostics: Diagnostic[]): Step[] {
   if (guard.interfaces.size === 0) return steps;
-  const reported = new Set<string>();
   const origin = (name: string): [string, { kind: Diagnostic['elementKind']; id: string }] => {
     const link = desired.links.find((l) => l.name === name);
     if (link) return [link.path, { kind: link.kind === 'bridge' ? 'host' : 'membership', id: link.elementId }];
@@ -325,16 +319,35 @@ function withoutProtected(steps: Step[], guard: ProtectedPath, desired: DesiredH
     if (port) return [port.path, { kind: 'membership', id: port.elementId }];
     return [desired.hostPath, { kind: 'host', id: desired.hostId }];
   };
+  return keepUnprotected(
+    steps,
+    guard,
+    (step, why) => {
+      const [path, element] = origin(step.target);
+      // Removing a device no longer drawn is optional: left in place, it blocks nothing else.
+      return protectDiag(desired, `${step.description} (${why})`, path, element, step.prune === true ? 'warning' : 'error');
+    },
+    diagnostics,
+  );
+}
+
+/**
+ * The steps that leave the protected path as it is (judged by `protectedChange`), in order; for each
+ * device a dropped step acts on, one diagnostic made by `report`.
+ */
+function keepUnprotected(
+  steps: Step[],
+  guard: ProtectedPath,
+  report: (step: Step, why: string) => Diagnostic,
+  diagnostics: Diagnostic[],
+): Step[] {
+  const reported = new Set<string>();
   return steps.filter((step) => {
     const why = protectedChange(step, guard);
     if (why === undefined) return true;
     if (!reported.has(step.target)) {
       reported.add(step.target);
-      const [path, element] = origin(step.target);
-      // Removing a device no longer drawn is optional: left in place, it blocks nothing else.
-      diagnostics.push(
-        protectDiag(desired, `${step.description} (${why})`, path, element, step.prune === true ? 'warning' : 'error'),
-      );
+      diagnostics.push(report(step, why));
     }
     return false;
   });
@@ -355,21 +368,9 @@ export function planTeardown(
   const ownedNames = new Set(owned.map((l) => l.name));
   const guard = protectedPath(observed, opts.protect);
   const who = { hostId: opts.hostId ?? '', hostName: opts.hostName ?? 'the host' };
-  const reported = new Set<string>();
-  // A step that would change the SSH path is left out, and said so once per device.
-  const safe = (step: Step): boolean => {
-    const why = protectedChange(step, guard);
-    if (why === undefined) return true;
-    if (!reported.has(step.target)) {
-      reported.add(step.target);
-      diagnostics.push(protectDiag(who, `${step.description} (${why})`, opts.hostPath ?? 'hosts'));
-    }
-    return false;
-  };
 
   const detach: Step[] = [];
-  const dels: Step[] = [];
-  const bridgeDels: Step[] = [];
+  const deletes: Array<{ bridge: boolean; step: Step }> = [];
   for (const l of observed.links) {
     // Ports we do not own on a bridge we own: released, never deleted.
     if (l.master !== undefined && ownedNames.has(l.master) && !ownedNames.has(l.name)) {
@@ -379,15 +380,25 @@ export function planTeardown(
           { kind: 'owned', ifname: l.master, alias: mark },
           { kind: 'port-of', ifname: l.name, master: l.master },
         ];
-      if (safe(step)) detach.push(step);
+      detach.push(step);
     }
   }
   for (const l of owned) {
     const step = linkDel(l.name, `teardown of ${topologyId}`, recreateArgv(l));
     if (opts.guarded === true) step.guards = [{ kind: 'owned', ifname: l.name, alias: mark }];
-    if (safe(step)) (l.kind === 'bridge' ? bridgeDels : dels).push(step);
+    deletes.push({ bridge: l.kind === 'bridge', step });
   }
-  return { steps: [...detach, ...dels, ...bridgeDels], diagnostics };
+  // A step that would change the SSH path is left out, and said so once per device.
+  const kept = new Set(
+    keepUnprotected(
+      [...detach, ...deletes.map((d) => d.step)],
+      guard,
+      (step, why) => protectDiag(who, `${step.description} (${why})`, opts.hostPath ?? 'hosts'),
+      diagnostics,
+    ),
+  );
+  const deleted = (bridge: boolean): Step[] => deletes.filter((d) => d.bridge === bridge && kept.has(d.step)).map((d) => d.step);
+  return { steps: [...detach.filter((s) => kept.has(s)), ...deleted(false), ...deleted(true)], diagnostics };
 }
 
 /**
