@@ -3,6 +3,10 @@
  * shell (the deploy runner over SSH, exported scripts) goes through `argvToShell`.
  */
 import type { Guard, HostPlan, Step } from './types';
+import { CONTROL_CHARACTER } from '../validate/text';
+
+/** Every control character validation refuses in names (one definition for both). */
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
 
 /**
  * Tokens that need no quotes in a POSIX shell: no whitespace, globbing, expansion, redirection,
@@ -74,7 +78,7 @@ export function argvToShell(argv: readonly string[]): string {
  * as a command, so control characters and Unicode line separators become `?`.
  */
 export function shellComment(text: string): string {
-  return `# ${text.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]/g, '?')}`.trimEnd();
+  return `# ${text.replace(CONTROL_CHARACTERS, '?')}`.trimEnd();
 }
 
 function guardTest(g: Guard): string {
