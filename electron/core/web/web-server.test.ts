@@ -45,9 +45,9 @@ interface RawResponse {
 }
 
 /** Sends the request target exactly as given (no client-side normalisation of `..`). */
-function rawGet(target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+function rawGet(target: string, headers: Record<string, string> = {}, port = server.port): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: target, method: 'GET', headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'GET', headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -144,17 +144,7 @@ describe('web mode login', () => {
       launchCommand: 'sudo npm run demo',
     });
     try {
-      const get = (target: string): Promise<RawResponse> =>
-        new Promise((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: demo.port, path: target, method: 'GET' }, (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (body += chunk));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-          });
-          req.on('error', reject);
-          req.end();
-        });
+      const get = (target: string): Promise<RawResponse> => rawGet(target, {}, demo.port);
       expect((await get('/')).body).toContain('<meta name="vxs-launch-command" content="sudo npm run demo" />');
       const url = new URL(demo.loginUrl());
       await get(`${url.pathname}${url.search}`);
