@@ -10,22 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { CHROMIUM, CHROMIUM_ARGS } from './fixtures/chromium';
 
 const PAGE = join(resolve(import.meta.dirname, '..'), 'dist', 'renderer', 'index.html');
 
 test.use({
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--allow-file-access-from-files',
-    ],
-  },
+  launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--allow-file-access-from-files'] },
 });
 
 test('the packaged page runs its own scripts and styles but cannot open a WebSocket to a local service', async ({ page }) => {
