@@ -12,7 +12,7 @@
  *   is measured against this one) and at its fastest (no facts, the `raw` module; shown too).
  *
  * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
- * VXLAN Studio as a child process (electron/core/deploy/bench-worker.ts) that times its own runs, so
+ * VXLAN Studio as a child process (bench/deploy-worker.ts) that times its own runs, so
  * node start-up is not counted; OpenSSH and Ansible are timed from process start to exit. Hosts are
  * torn down between runs so each starts from scratch, and each run is verified by a full overlay
  * ping mesh. Targets (reported, not asserted): cold <= 1.0x parallel OpenSSH, warm re-apply < 0.25 s,
@@ -27,8 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { serializeTopology, type Topology } from '../shared/model';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../electron/cli/args';
 import { compilePlan, hostScript } from '../shared/plan';
-import { netnsConnector, runDeploy } from '../electron/core/deploy';
-import { overlayPingFailures, removeLockFiles } from '../electron/core/deploy/lab-check';
+import { runDeploy } from '../electron/core/deploy';
+import { netnsConnector } from '../electron/core/lab/netns-executor';
+import { overlayPingFailures, removeLockFiles } from '../electron/core/lab/lab-check';
 import { controllerArgv, isRoot, labFacts, labTopology, run, sshArgv, withLab, type LabState } from '../electron/core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,12 +49,7 @@ class Worker {
   private closed = false;
 
   constructor(lab: LabState) {
-    const [file, ...args] = controllerArgv(lab, [
-      process.execPath,
-      '--import',
-      'tsx',
-      path.join(ROOT, 'electron/core/deploy/bench-worker.ts'),
-    ]);
+    const [file, ...args] = controllerArgv(lab, [process.execPath, '--import', 'tsx', path.join(ROOT, 'bench/deploy-worker.ts')]);
     this.child = spawn(file as string, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.child.stdout });

@@ -11,7 +11,7 @@
  *   for ~20 s (fixed interval, no adaptation).
  *
  * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
- * VXLAN Studio as a child process (electron/core/health/bench-worker.ts) that times its own work
+ * VXLAN Studio as a child process (bench/health-worker.ts) that times its own work
  * (node start-up and the first connect excluded); OpenSSH from process start to exit. Each timing is
  * the median of 3 runs. Targets (reported, not asserted): mesh check < 1.0 s and < 0.5x OpenSSH;
  * polling CPU < 5% of one core.
@@ -24,8 +24,9 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../electron/cli/args';
 import { serializeTopology } from '../shared/model';
-import { netnsConnector, runDeploy } from '../electron/core/deploy';
-import { removeLockFiles } from '../electron/core/deploy/lab-check';
+import { runDeploy } from '../electron/core/deploy';
+import { netnsConnector } from '../electron/core/lab/netns-executor';
+import { removeLockFiles } from '../electron/core/lab/lab-check';
 import { healthRoundScript, parseHealthRound, probePlan } from '../electron/core/health';
 import { controllerArgv, isRoot, labTopology, run, sshArgv, withLab, type LabState } from '../electron/core/lab/index';
 
@@ -59,12 +60,7 @@ class Worker {
   private readonly pending: Array<(line: string) => void> = [];
 
   constructor(lab: LabState) {
-    const [file, ...args] = controllerArgv(lab, [
-      process.execPath,
-      '--import',
-      'tsx',
-      path.join(ROOT, 'electron/core/health/bench-worker.ts'),
-    ]);
+    const [file, ...args] = controllerArgv(lab, [process.execPath, '--import', 'tsx', path.join(ROOT, 'bench/health-worker.ts')]);
     this.child = spawn(file as string, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.child.stdout });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTopology, type Topology } from '../../../shared/model';
 import { isStudioMark } from '../../../shared/plan';
 import type { DeployJson } from '../../core/deploy';
-import { overlayPingFailures, removeLockFiles } from '../../core/deploy/lab-check';
+import { overlayPingFailures, removeLockFiles } from '../../core/lab/lab-check';
 import {
   isRoot,
   labDown,

@@ -11,7 +11,7 @@ import { runBin, type BinResult } from './run-bin.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
-import { overlayPingFailures, removeLockFiles } from '../../core/deploy/lab-check';
+import { overlayPingFailures, removeLockFiles } from '../../core/lab/lab-check';
 import {
   blockUdp,
   isRoot,

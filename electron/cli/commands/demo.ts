@@ -14,7 +14,7 @@ import {
   createSshService,
   type DeployHandlerOptions,
 } from '../../core/backend';
-import { removeLockFiles } from '../../core/deploy/lab-check';
+import { removeLockFiles } from '../../core/lab/lab-check';
 import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';

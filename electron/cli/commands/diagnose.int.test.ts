@@ -9,8 +9,9 @@ import path from 'node:path';
 import { runBin, type BinResult } from './run-bin.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTopology } from '../../../shared/model';
-import { removeLockFiles } from '../../core/deploy/lab-check';
-import { netnsConnector, runDeploy } from '../../core/deploy';
+import { removeLockFiles } from '../../core/lab/lab-check';
+import { runDeploy } from '../../core/deploy';
+import { netnsConnector } from '../../core/lab/netns-executor';
 import { blockUdp, isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../../core/lab/index';
 
 const root = isRoot();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
-import { removeLockFiles } from '../deploy/lab-check';
+import { removeLockFiles } from '../lab/lab-check';
 import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
 import { createDeployService } from './deploy-handlers';
 import { dispatch, type Handlers } from './dispatch';

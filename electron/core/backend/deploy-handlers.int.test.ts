@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
-import { overlayPingFailures, removeLockFiles } from '../deploy/lab-check';
+import { overlayPingFailures, removeLockFiles } from '../lab/lab-check';
 import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
 import { createDeployService } from './deploy-handlers';
 import { createHealthService, type HealthService } from './health-handlers';

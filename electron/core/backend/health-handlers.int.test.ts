@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, HealthView } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
-import { netnsConnector, runDeploy } from '../deploy';
-import { removeLockFiles } from '../deploy/lab-check';
+import { runDeploy } from '../deploy';
+import { netnsConnector } from '../lab/netns-executor';
+import { removeLockFiles } from '../lab/lab-check';
 import {
   blockUdp,
   FAULT_TABLE,

@@ -18,7 +18,7 @@ import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
 import type { SshEvent } from '../ssh';
-import { addForeignLink, killHostSshd, overlayPingFailures, ownedIfindexes, removeLockFiles } from './lab-check';
+import { addForeignLink, killHostSshd, overlayPingFailures, ownedIfindexes, removeLockFiles } from '../lab/lab-check';
 import { CANCEL_GRACE_MS, runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 import type { DeployResult } from './types';

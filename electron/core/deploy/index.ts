@@ -2,7 +2,6 @@
 export * from './types';
 export * from './scripts';
 export * from './runner';
-export * from './netns-executor';
 export * from './ssh-executor';
 export * from './report';
 export * from './ssh-setup';

@@ -16,7 +16,7 @@ import { isRoot } from '../lab/preflight';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
-import { hostSshdPids, ownedIfindexes, removeLockFiles } from './lab-check';
+import { hostSshdPids, ownedIfindexes, removeLockFiles } from '../lab/lab-check';
 import { runDeploy } from './runner';
 import { LOCK_DIR } from './scripts';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';

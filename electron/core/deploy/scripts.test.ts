@@ -19,7 +19,7 @@ import {
 } from '../../../shared/plan';
 import type { ObservedHostState } from '../../../shared/observe';
 import { stepChunks, unsafeStep } from './runner';
-import { removeLockFiles } from './lab-check';
+import { removeLockFiles } from '../lab/lab-check';
 import { LOCK_DIR, parseSteps, prepareScript, sections, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
 import { parseTopologyText } from '../../../shared/model';

@@ -14,7 +14,7 @@ import { isRoot } from '../lab/preflight';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
-import { removeLockFiles } from './lab-check';
+import { removeLockFiles } from '../lab/lab-check';
 import { runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 

@@ -12,7 +12,7 @@ import { isRoot } from '../lab/preflight';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
-import { overlayPingFailures, ownedIfindexes, removeLockFiles } from './lab-check';
+import { overlayPingFailures, ownedIfindexes, removeLockFiles } from '../lab/lab-check';
 import { runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 import type { DeployResult } from './types';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/diagnose/types';
 import type { Topology } from '../../../shared/model';
-import { removeLockFiles } from '../deploy/lab-check';
+import { removeLockFiles } from '../lab/lab-check';
 import { runDeploy } from '../deploy/runner';
 import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
 import {

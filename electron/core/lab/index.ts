@@ -12,3 +12,4 @@ export * from './topology';
 export * from './report';
 export * from './with-lab';
 export * from './plan-exec';
+export * from './netns-executor';

@@ -13,11 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseTopologyText, type Topology } from '../../../shared/model';
-import { KnownHostsStore, SshPool } from '../ssh';
-import { overlayMeshCheck } from './mesh-check';
-import { HealthPoller } from './poller';
-import { sshHealthTransport, type HealthTransport } from './transport';
+import { parseTopologyText, type Topology } from '../shared/model';
+import { KnownHostsStore, SshPool } from '../electron/core/ssh';
+import { overlayMeshCheck } from '../electron/core/health/mesh-check';
+import { HealthPoller } from '../electron/core/health/poller';
+import { sshHealthTransport, type HealthTransport } from '../electron/core/health/transport';
 
 interface Request {
   op: 'open' | 'round' | 'mesh' | 'poll' | 'exit';

@@ -1,6 +1,6 @@
 /**
  * The VXLAN Studio side of `npm run bench` (bench/deploy.bench.ts), run as a child process INSIDE a
- * lab's controller namespace (`ip netns exec <ctl> node --import tsx bench-worker.ts`), so it dials
+ * lab's controller namespace (`ip netns exec <ctl> node --import tsx bench/deploy-worker.ts`), so it dials
  * the hosts directly like the OpenSSH and Ansible runs do, with no relay in between.
  *
  * Protocol: one JSON request per stdin line (`{"op":"apply","file":"...","fresh":true}` or
@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseTopologyText } from '../../../shared/model';
-import { KnownHostsStore, SshPool } from '../ssh';
-import { runDeploy } from './runner';
-import { sshConnector } from './ssh-executor';
+import { parseTopologyText } from '../shared/model';
+import { KnownHostsStore, SshPool } from '../electron/core/ssh';
+import { runDeploy } from '../electron/core/deploy/runner';
+import { sshConnector } from '../electron/core/deploy/ssh-executor';
 
 interface Request {
   op: 'apply' | 'exit';

@@ -6,12 +6,12 @@
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import type { Topology } from '../../../shared/model';
 import { isStudioMark } from '../../../shared/plan';
-import { mapLimit, run } from '../lab/exec';
-import { labHost } from '../lab/lab';
-import { nsRunOk } from '../lab/netns-exec';
-import { observeNamespace, pingFrom } from '../lab/plan-exec';
-import type { LabState } from '../lab/state';
-import { LOCK_DIR } from './scripts';
+import { mapLimit, run } from './exec';
+import { labHost } from './lab';
+import { nsRunOk } from './netns-exec';
+import { observeNamespace, pingFrom } from './plan-exec';
+import type { LabState } from './state';
+import { LOCK_DIR } from '../deploy/scripts';
 
 /** Every (from, to) overlay pair of the topology that does not answer a ping; empty when the mesh works. */
 export async function overlayPingFailures(lab: LabState, topology: Topology, concurrency = 8): Promise<string[]> {

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors/catalogue';
-import { runOk } from '../lab/exec';
-import { deleteNamespace } from '../lab/netns';
-import { findExecutable, isRoot } from '../lab/preflight';
+import { runOk } from './exec';
+import { deleteNamespace } from './netns';
+import { findExecutable, isRoot } from './preflight';
 import { NetnsShell } from './netns-executor';
 
 const root = isRoot();

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FrameReader, framedCommand, newNonce } from '../ssh/framing';
-import { nsArgv } from '../lab/netns-exec';
+import { nsArgv } from './netns-exec';
 import { AppError } from '../../../shared/errors/catalogue';
-import type { ExecOptions, ExecResult, HostConnector, HostExecutor } from './types';
+import type { ExecOptions, ExecResult, HostConnector, HostExecutor } from '../deploy/types';
 
 interface Pending {
   reader: FrameReader;
