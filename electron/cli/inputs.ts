@@ -1,10 +1,9 @@
 /**
  * Inputs shared by the commands that talk to hosts (apply, destroy, status, diagnose): the topology
- * file and the `--lab` option, each failing as a UsageError (exit 2) that says what and where.
+ * file, failing as a UsageError (exit 2) that says what and where. The `--lab` option is in lab-option.ts.
  */
 import { readFileSync } from 'node:fs';
 import { formatIssues, parseTopologyText, type Topology } from '../../shared/model';
-import { getLab, type LabState } from '../core/lab/index';
 import { UsageError } from './args';
 
 /** Reads and parses a topology file; an unreadable or invalid file names the file and each field. */
@@ -18,14 +17,4 @@ export function readTopologyFile(file: string): Topology {
   const parsed = parseTopologyText(text);
   if (!parsed.ok) throw new UsageError(`${file} is not a valid topology:\n${formatIssues(parsed.issues)}`);
   return parsed.topology;
-}
-
-/** The lab named by `--lab`, if any. */
-export async function loadLabOption(name: string | undefined): Promise<LabState | undefined> {
-  if (name === undefined) return undefined;
-  try {
-    return await getLab(name);
-  } catch (err) {
-    throw new UsageError(`--lab ${name}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }

@@ -15,7 +15,8 @@ import {
   type DeployResult,
 } from '../../core/deploy';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
-import { loadLabOption, readTopologyFile } from '../inputs';
+import { readTopologyFile } from '../inputs';
+import { loadLabOption } from '../lab-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
@@ -108,7 +109,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHostsFlag = stringFlag(args, 'known-hosts');
-    const lab = await loadLabOption(stringFlag(args, 'lab'));
+    const labReach = await loadLabOption(stringFlag(args, 'lab'));
     const yes = boolFlag(args, 'yes');
     const prune = boolFlag(args, 'prune');
     if (prune && action !== 'apply')
@@ -122,10 +123,11 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       );
     }
     const ssh = createDeploySsh({
+      // --known-hosts wins over the lab's file.
+      ...labReach,
       ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
       hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
       ...(identity === undefined ? {} : { identity }),
-      ...(lab === undefined ? {} : { lab }),
       ...(interactive
         ? {
             credentials: {

@@ -14,8 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { isRoot, listLabs, labDown } from '../../core/lab/index';
-import { netnsList } from './demo-test-support';
+import { isRoot, listLabs, listNamespaces, labDown } from '../../core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
@@ -133,6 +132,6 @@ suite('sudo npm run demo', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect((await netnsList()).filter((n) => n.startsWith('vxsdemo-'))).toEqual([]);
+    expect((await listNamespaces()).filter((n) => n.startsWith('vxsdemo-'))).toEqual([]);
   }, 180_000);
 });

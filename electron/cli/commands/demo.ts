@@ -15,7 +15,7 @@ import {
   type DeployHandlerOptions,
 } from '../../core/backend';
 import { removeLockFiles } from '../../core/lab/lab-check';
-import { isRoot, labDown, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
+import { isRoot, labDown, labSshOptions, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
 import { defaultDataDir, packageVersion } from '../app-info';
@@ -89,9 +89,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   // Deploy and live health both dial through the lab's controller namespace and stream their events
   // (progress, host-key questions, health.changed) to the page.
   // One SSH pool for both: one connection per host, one set of host-key and password questions.
-  const ssh = createSshService({ lab, emit });
-  const service = createDeployService({ lab, emit, ssh });
-  const health = createHealthService({ lab, emit, ssh });
+  const ssh = createSshService({ ...labSshOptions(lab), emit });
+  const service = createDeployService({ emit, ssh });
+  const health = createHealthService({ emit, ssh });
   try {
     await writeLabTopology(lab, file, { id: 'demo', name: `Demo lab (${hosts} hosts)` });
     const uid = Number(process.env.SUDO_UID);

@@ -10,7 +10,8 @@ import { createDeploySsh } from '../../core/deploy/ssh-setup';
 import { HealthPoller, sshHealthTransport, type HealthRoundResult } from '../../core/health';
 import type { SshPool } from '../../core/ssh';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
-import { loadLabOption, readTopologyFile } from '../inputs';
+import { readTopologyFile } from '../inputs';
+import { loadLabOption } from '../lab-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const USAGE = `Usage: vxlan-studio diagnose <file> [--json] [--lab NAME] [--identity FILE] [--known-hosts FILE]
@@ -142,11 +143,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHosts = stringFlag(args, 'known-hosts');
-    const lab = await loadLabOption(stringFlag(args, 'lab'));
+    const labReach = await loadLabOption(stringFlag(args, 'lab'));
     const ssh = createDeploySsh({
+      // --known-hosts wins over the lab's file.
+      ...labReach,
       ...(knownHosts === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHosts) }),
       hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
-      ...(lab === undefined ? {} : { lab }),
     });
     try {
       const r = await healthRound(topology, ssh.pool, identity, timeout);

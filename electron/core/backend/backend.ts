@@ -39,7 +39,7 @@ export interface BackendOptions {
   deploy?: DeployHandlerOptions;
   /** A topology file the app opens at start (`app.info.initialFile`, set by `vxlan-studio demo`). */
   initialFile?: string;
-  /** Live health (health.*; see health-handlers.ts); default: the deploy options (same emit, lab, known_hosts). */
+  /** Live health (health.*; see health-handlers.ts); default: the deploy options (same emit, connector, known_hosts). */
   health?: HealthHandlerOptions;
 }
 
@@ -69,10 +69,7 @@ export function createBackend(options: BackendOptions): Handlers {
   const resolve = (p: string): string => resolveUserPath(p, workingDirectory);
   // Files that decide which hosts are trusted or how SSH logs in stay out of the page's reach even
   // when a workspace (say the home folder) contains them.
-  const trust = [
-    path.dirname(options.deploy?.knownHostsFile ?? options.deploy?.lab?.keys.knownHosts ?? defaultAppKnownHostsFile()),
-    path.join(homedir(), '.ssh'),
-  ];
+  const trust = [path.dirname(options.deploy?.knownHostsFile ?? defaultAppKnownHostsFile()), path.join(homedir(), '.ssh')];
   const workspace = options.workspace === undefined ? undefined : createWorkspace(options.workspace, dataDir, trust);
   /** Resolves a path from the page and, in web mode, refuses it unless it lies in the workspace. */
   async function resolveAllowed(input: string): Promise<string> {

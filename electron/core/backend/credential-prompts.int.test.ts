@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
 import { removeLockFiles } from '../lab/lab-check';
-import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
+import { isRoot, labDown, labSshOptions, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
 import { createDeployService } from './deploy-handlers';
 import { dispatch, type Handlers } from './dispatch';
 
@@ -64,7 +64,7 @@ suite('SSH credentials asked through the API against a lab', () => {
       hosts: base.hosts.map((h) => ({ ...h, ssh: { ...h.ssh, auth: { type: 'identity-file' as const, path: key } } })),
     };
     service = createDeployService({
-      lab,
+      ...labSshOptions(lab),
       emit: (event, payload) => {
         emitted.push({ event, payload });
         if (event === 'hosts.credentialPrompt') {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
 import { overlayPingFailures, removeLockFiles } from '../lab/lab-check';
-import { isRoot, labDown, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
+import { isRoot, labDown, labSshOptions, labTopology, labUp, randomLabName, type LabState } from '../lab/index';
 import { createDeployService } from './deploy-handlers';
 import { createHealthService, type HealthService } from './health-handlers';
 import { createSshService, type SshService } from './ssh-service';
@@ -50,8 +50,8 @@ suite('deploy.* over the API contract against a lab', () => {
       if (event === 'hosts.hostKeyPrompt')
         void call('hosts.confirmHostKey', { promptId: (payload as EventOf<'hosts.hostKeyPrompt'>).promptId, accept: true });
     };
-    ssh = createSshService({ lab, knownHostsFile, emit });
-    service = createDeployService({ lab, knownHostsFile, emit, ssh });
+    ssh = createSshService({ ...labSshOptions(lab), knownHostsFile, emit });
+    service = createDeployService({ ...labSshOptions(lab), knownHostsFile, emit, ssh });
   }, 120_000);
   afterAll(async () => {
     await service?.close();
@@ -154,7 +154,7 @@ suite('deploy.* over the API contract against a lab', () => {
   it('shares one connection per host with health, whose poller pauses while a deploy runs and resumes after it unless the user paused it', async () => {
     let health: HealthService | undefined;
     try {
-      health = createHealthService({ lab, ssh });
+      health = createHealthService({ ...labSshOptions(lab), ssh });
       const hcall = (method: string, request: unknown): Promise<unknown> =>
         dispatch(health?.handlers as unknown as Handlers, method, request);
       const dialsBefore = ssh.connection().pool.stats().dials;

@@ -9,19 +9,15 @@ import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import { runDeploy, type DeploySsh, type DeployAction, type DeployResult } from '../deploy';
-import type { LabState } from '../lab/state';
+import { runDeploy, type DeploySsh, type DeployAction, type DeployResult, type SshReachOptions } from '../deploy';
 import type { SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 import { createSshService, type SshService } from './ssh-service';
 
-export interface DeployHandlerOptions {
+/** `connector` and the known_hosts options are used when no `ssh` is given (see ssh-service.ts). */
+export interface DeployHandlerOptions extends SshReachOptions {
   /** Pushes an event to the UI (the web server's or the Electron window's `emit`); may be set after creation. */
   emit?: <E extends EventName>(event: E, payload: EventOf<E>) => void;
-  /** App known_hosts file; default ~/.config/vxlan-studio/known_hosts (or the lab's). */
-  knownHostsFile?: string;
-  /** Dial through this lab's controller namespace (the demo). */
-  lab?: LabState;
   /** Seconds a host-key question waits for an answer before counting as "refuse"; default 300. */
   promptTimeoutSeconds?: number;
   /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */

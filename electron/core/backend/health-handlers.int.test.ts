@@ -16,6 +16,7 @@ import {
   isRoot,
   labDown,
   labHost,
+  labSshOptions,
   labTopology,
   labUp,
   nsRun,
@@ -64,7 +65,7 @@ suite('health.* over the API contract against a deployed lab', () => {
     const r = await runDeploy({ action: 'apply', topology: t, connect: netnsConnector(lab) });
     if (!r.ok) throw new Error('deploy failed');
     service = createHealthService({
-      lab,
+      ...labSshOptions(lab),
       emit: (event, payload) => event === 'health.changed' && changes.push(payload as EventOf<'health.changed'>),
     });
   }, 180_000);

@@ -9,19 +9,15 @@ import type { EventName, EventOf } from '../../../shared/api/contract';
 import type { Finding } from '../../../shared/diagnose/types';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import type { DeploySsh } from '../deploy/ssh-setup';
+import type { DeploySsh, SshReachOptions } from '../deploy/ssh-setup';
 import { applyFindingFix, HealthPoller, sshHealthTransport, findingId } from '../health';
-import type { LabState } from '../lab/state';
 import type { Handlers } from './dispatch';
 import { createSshService, type SshService } from './ssh-service';
 
-export interface HealthHandlerOptions {
+/** `connector` and the known_hosts options are used when no `ssh` is given (see ssh-service.ts). */
+export interface HealthHandlerOptions extends SshReachOptions {
   /** Pushes an event to the UI; read at each event, so it may be set after creation. */
   emit?: <E extends EventName>(event: E, payload: EventOf<E>) => void;
-  /** App known_hosts file (the one deploys append to); default ~/.config/vxlan-studio/known_hosts (or the lab's). */
-  knownHostsFile?: string;
-  /** Dial through this lab's controller namespace. */
-  lab?: LabState;
   /** Per-host poll timeout in ms; default 5000. */
   pollTimeoutMs?: number;
   /** Seconds a host-key or password question waits; default 300 (used when no `ssh` is given). */

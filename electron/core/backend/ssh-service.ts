@@ -10,19 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
-import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
-import type { LabState } from '../lab/state';
+import { createDeploySsh, type DeploySsh, type SshReachOptions } from '../deploy/ssh-setup';
 import type { HostKeyPrompt } from '../ssh';
 import { createCredentialPrompts, type SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 
-export interface SshServiceOptions {
+/** `connector`, `knownHostsFile` and `userKnownHosts` go to the pool (the demo fills them from its lab). */
+export interface SshServiceOptions extends SshReachOptions {
   /** Pushes an event to the UI (the web server's or the Electron window's `emit`); read at each event. */
   emit?: <E extends EventName>(event: E, payload: EventOf<E>) => void;
-  /** App known_hosts file; default ~/.config/vxlan-studio/known_hosts (or the lab's). */
-  knownHostsFile?: string;
-  /** Dial through this lab's controller namespace (the demo). */
-  lab?: LabState;
   /** Seconds a question waits for an answer before counting as "refuse"/"cancel"; default 300. */
   promptTimeoutSeconds?: number;
   /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */
@@ -90,8 +86,9 @@ export function createSshService(options: SshServiceOptions = {}): SshService {
         confirmHostKey,
         credentials: credentialPrompts.credentials,
         log: (e) => credentialPrompts.onSshEvent(e),
-        ...(options.knownHostsFile === undefined ? {} : { knownHostsFile: options.knownHostsFile }),
-        ...(options.lab === undefined ? {} : { lab: options.lab }),
+        connector: options.connector,
+        knownHostsFile: options.knownHostsFile,
+        userKnownHosts: options.userKnownHosts,
       });
       return ssh;
     },

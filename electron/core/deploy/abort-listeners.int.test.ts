@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import { labDown, labUp } from '../lab/lab';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -28,7 +29,7 @@ suite("the deploy runner and the caller's AbortSignal", () => {
 
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 2 })).state;
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
     const t = labTopology(lab, { id: `abort-${name}` });
     const [h1] = t.hosts;
     if (!h1) throw new Error('the lab topology has no host');

@@ -14,6 +14,7 @@ import { labDown, labHost, labUp, restartSshd, rotateHostKey } from '../lab/lab'
 import { nsRunOk } from '../lab/netns-exec';
 import { observeNamespace } from '../lab/plan-exec';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -60,7 +61,7 @@ suite('deploying the textbook topology (192.168.1.10/24 and 192.168.1.20/24) ove
     topology = parsed.topology;
     lab = (await labUp({ name, hosts: topology.hosts.map((h) => ({ name: h.name, address: `${h.ssh.host}/24` })) })).state;
     // The example logs in with ssh-agent; the lab authorizes its own client key.
-    ssh = createDeploySsh({ lab, identity: lab.keys.clientKey });
+    ssh = createDeploySsh({ ...labSshOptions(lab), identity: lab.keys.clientKey });
   }, 120_000);
   afterAll(async () => {
     await ssh?.close();
@@ -97,7 +98,7 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 5 })).state;
     mesh = labTopology(lab);
-    ssh = createDeploySsh({ lab, log: (e) => events.push(e) });
+    ssh = createDeploySsh({ ...labSshOptions(lab), log: (e) => events.push(e) });
   }, 180_000);
   afterAll(async () => {
     await ssh?.close();
@@ -222,7 +223,7 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
   it('refuses a second deploy of the same topology on a host while the first holds its lock', async () => {
     const t = labTopology(lab, { id: 'locking', vni: 202, bridge: 'br202', subnet: '10.202.0.0/24' });
     let second: DeployResult | undefined;
-    const other = createDeploySsh({ lab });
+    const other = createDeploySsh(labSshOptions(lab));
     try {
       const first = await runDeploy({
         action: 'apply',
@@ -346,7 +347,7 @@ suite('deploying a 5-host unicast mesh over SSH', () => {
   it('refuses a host whose key changed before authenticating, even with accept-new, and the other hosts go on', async () => {
     await rotateHostKey(lab, 'h5');
     const log: SshEvent[] = [];
-    const fresh = createDeploySsh({ lab, hostKeyPolicy: 'accept-new', log: (e) => log.push(e) });
+    const fresh = createDeploySsh({ ...labSshOptions(lab), hostKeyPolicy: 'accept-new', log: (e) => log.push(e) });
     try {
       const r = await runDeploy({ action: 'apply', topology: mesh, connect: fresh.connect });
       const h5 = r.hosts.find((h) => h.hostName === 'h5');

@@ -13,6 +13,7 @@ import type { Topology } from '../../../shared/model';
 import { labDown, labHost, labUp } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -40,7 +41,7 @@ suite('the deploy lock on a real lab host', () => {
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 2 })).state;
     topology = labTopology(lab, { id });
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
     const ns = (await nsRunOk(labHost(lab, 'h1').namespace, ['readlink', '/proc/self/ns/net']))
       .trim()
       .replace(/^net:\[(\d+)\]$/, '$1');

@@ -11,6 +11,7 @@ import { labDown, labHost, labUp } from '../lab/lab';
 import { nsRunOk, nsShell } from '../lab/netns-exec';
 import { observeNamespace } from '../lab/plan-exec';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -63,7 +64,7 @@ suite('the SSH path is never cut', () => {
 
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 2 })).state;
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
   }, 120_000);
   afterAll(async () => {
     await ssh?.close();

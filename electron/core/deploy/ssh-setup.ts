@@ -1,13 +1,12 @@
 /**
- * One place that turns deploy options (known_hosts file, host-key policy, identity, lab) into an SSH
- * pool and a runner connector, shared by the CLI, the backend handlers and the demo.
+ * One place that turns deploy options (connector, known_hosts files, host-key policy, identity) into
+ * an SSH pool and a runner connector, shared by the CLI, the backend handlers and the demo.
  */
-import { labConnector } from '../lab/controller-connector';
-import type { LabState } from '../lab/state';
 import {
   defaultAppKnownHostsFile,
   KnownHostsStore,
   SshPool,
+  type Connector,
   type HostKeyPolicy,
   type HostKeyPrompt,
   type SshCredentials,
@@ -16,17 +15,25 @@ import {
 import { sshConnector } from './ssh-executor';
 import type { HostConnector } from './types';
 
-export interface DeploySshOptions {
-  /** The app's known_hosts (read and, with accept-new, appended). Default: the lab's with `lab`, else ~/.config/vxlan-studio/known_hosts. */
+/**
+ * How hosts are reached and which host keys are trusted. The product leaves them at their defaults;
+ * the lab's front doors (the CLI's `--lab`, `demo`) and the tests fill them from a lab with
+ * `labSshOptions` (lab/ssh-options.ts), so the product never knows about the lab.
+ */
+export interface SshReachOptions {
+  /** Opens the TCP stream to a host; default plain TCP from this process (ssh/connector.ts). */
+  connector?: Connector;
+  /** The app's known_hosts (read and, with accept-new, appended); default ~/.config/vxlan-studio/known_hosts. */
   knownHostsFile?: string;
-  /** Also read ~/.ssh/known_hosts (default true, false with `lab`). */
+  /** Also read ~/.ssh/known_hosts; default true. */
   userKnownHosts?: boolean;
+}
+
+export interface DeploySshOptions extends SshReachOptions {
   hostKeyPolicy?: HostKeyPolicy;
   confirmHostKey?: (prompt: HostKeyPrompt) => Promise<boolean>;
   credentials?: SshCredentials;
   identity?: string;
-  /** Dial through this lab's controller namespace (the lab is not routed from anywhere else). */
-  lab?: LabState;
   log?: (e: SshEvent) => void;
 }
 
@@ -37,14 +44,13 @@ export interface DeploySsh {
 }
 
 export function createDeploySsh(opts: DeploySshOptions = {}): DeploySsh {
-  const appFile = opts.knownHostsFile ?? opts.lab?.keys.knownHosts ?? defaultAppKnownHostsFile();
-  const userFile = (opts.userKnownHosts ?? opts.lab === undefined) ? undefined : null;
+  const appFile = opts.knownHostsFile ?? defaultAppKnownHostsFile();
   const pool = new SshPool({
-    knownHosts: new KnownHostsStore({ appFile, ...(userFile === null ? { userFile: null } : {}) }),
+    knownHosts: new KnownHostsStore({ appFile, ...(opts.userKnownHosts === false ? { userFile: null } : {}) }),
     hostKeyPolicy: opts.hostKeyPolicy ?? 'refuse',
     ...(opts.confirmHostKey ? { confirmHostKey: opts.confirmHostKey } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    ...(opts.lab ? { connector: labConnector(opts.lab) } : {}),
+    ...(opts.connector ? { connector: opts.connector } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   return {

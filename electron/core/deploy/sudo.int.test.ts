@@ -9,6 +9,7 @@ import type { Topology } from '../../../shared/model';
 import { labDown, labHost, labUp } from '../lab/lab';
 import { nsRunOk } from '../lab/netns-exec';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -72,7 +73,7 @@ suite('deploying as a non-root user with sudo on two lab hosts', () => {
     const password = admin.password;
     asked = [];
     ssh = createDeploySsh({
-      lab,
+      ...labSshOptions(lab),
       credentials: {
         password: (address, user) => (
           asked.push(`${user}@${address}`),

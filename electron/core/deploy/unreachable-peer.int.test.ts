@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopologySchema, type Topology } from '../../../shared/model';
 import { labDown, labHost, labUp } from '../lab/lab';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -28,7 +29,7 @@ suite('a mesh with one unreachable member whose underlay address is "auto"', () 
 
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 3 })).state;
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
   }, 120_000);
   afterAll(async () => {
     await ssh?.close();

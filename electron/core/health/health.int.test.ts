@@ -23,6 +23,7 @@ import { labDown, labHost, labUp } from '../lab/lab';
 import { nsRun } from '../lab/netns-exec';
 import { observeNamespace, pingFrom } from '../lab/plan-exec';
 import { isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
@@ -64,7 +65,7 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 3 })).state;
     topology = labTopology(lab);
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
     const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
     if (!r.ok)
       throw new Error(`the deploy failed: ${JSON.stringify(r.hosts.map((h) => [h.hostName, h.outcome, h.error?.message]))}`);

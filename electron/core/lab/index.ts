@@ -13,3 +13,4 @@ export * from './report';
 export * from './with-lab';
 export * from './plan-exec';
 export * from './netns-executor';
+export * from './ssh-options';
