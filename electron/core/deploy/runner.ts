@@ -27,7 +27,8 @@ import {
 import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
-import { factsFrom, newMarker, parsePrepare, parseSteps, prepareScript, stepsScript, type Prepared } from './scripts';
+import { newNonce } from '../ssh/remote-script';
+import { factsFrom, parsePrepare, parseSteps, prepareScript, stepsScript, type Prepared } from './scripts';
 import type {
   DeployAction,
   DeployProgress,
@@ -347,7 +348,7 @@ async function runHost(
     const lock = opts.action !== 'status' && opts.dryRun !== true;
     emit({ hostId: host.id, phase: lock ? 'lock' : 'observe', status: 'running' });
     const tObs = performance.now();
-    const m = newMarker();
+    const m = newNonce();
     // Round trip 1 only reads and takes a lock that dies with its shell, so it may be resent on a
     // fresh connection if the pooled one died since (e.g. the host's sshd was restarted).
     const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
@@ -440,7 +441,7 @@ async function runHost(
       }
       emit({ hostId: host.id, phase: 'apply', status: 'running', step: chunk.from, total: steps.length });
       const last = ci === chunks.length - 1;
-      const ms = newMarker();
+      const ms = newNonce();
       let r: Awaited<ReturnType<HostExecutor['run']>>;
       try {
         r = await exec.run(
@@ -622,7 +623,7 @@ async function rollback(
     for (const argv of s.inverse)
       inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
   emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverse.length });
-  const m = newMarker();
+  const m = newNonce();
   try {
     const r = await exec.run(
       stepsScript(

@@ -2,16 +2,12 @@
  * The scripts the runner sends to a host and the parsers of their answers. Every value that comes
  * from the topology reaches the shell through `quoteShellArg`/`stepLine` (shared/plan), never raw.
  *
- * Output sections start with a line `<nonce> <TAG> [args]`; the nonce is random per script, so no
- * command output (an interface alias, an error message) can fake a section.
+ * Output sections start with a line `<nonce> <TAG> [args]` (../ssh/remote-script.ts); the nonce is
+ * random per script, so no command output (an interface alias, an error message) can fake a section.
  */
-import { randomBytes } from 'node:crypto';
 import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-
-export function newMarker(): string {
-  return `VXS${randomBytes(8).toString('hex')}`;
-}
+import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 
 /**
  * Where deploy locks live on a host: a directory only root can enter, in /run (a tmpfs on every
@@ -32,12 +28,6 @@ export function lockPathWord(topologyId: string): string {
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
 export const LOCK_LEASE_SECONDS = 900;
-
-/**
- * First line of every script: `ip` and `bridge` live in /usr/sbin or /sbin on Debian-like hosts, and
- * a non-root login's PATH has no sbin (sudo's secure_path has, but observing runs as the login user).
- */
-export const SBIN_PATH_LINE = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"';
 
 /** Shell lines that print the three observe outputs, each in its own section. */
 function observeLines(m: string): string[] {
@@ -124,22 +114,6 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   lines.push(...observeLines(m));
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** Splits `<m> TAG args` sections: tag line args plus the text up to the next section. */
-export function sections(text: string, m: string): Array<{ tag: string; args: string; body: string }> {
-  const out: Array<{ tag: string; args: string; body: string }> = [];
-  let cur: { tag: string; args: string; body: string[] } | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${m} `)) {
-      if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
-      const rest = line.slice(m.length + 1);
-      const sp = rest.indexOf(' ');
-      cur = { tag: sp < 0 ? rest : rest.slice(0, sp), args: sp < 0 ? '' : rest.slice(sp + 1), body: [] };
-    } else if (cur) cur.body.push(line);
-  }
-  if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
-  return out;
 }
 
 export interface Prepared {

@@ -13,7 +13,8 @@ import { AppError, appError, type AppErrorData } from '../../../shared/errors/ca
 import { serializeTopology, type Host, type Topology } from '../../../shared/model';
 import { argvToShell, type Step } from '../../../shared/plan';
 import { runDeploy } from '../deploy/runner';
-import { newMarker, parseSteps, stepsScript } from '../deploy/scripts';
+import { parseSteps, stepsScript } from '../deploy/scripts';
+import { newNonce } from '../ssh/remote-script';
 import type { HostConnector, StepFailure } from '../deploy/types';
 
 export type FixResult = ResponseOf<'health.applyFix'>;
@@ -50,7 +51,7 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Pr
   }
   const steps = asSteps(fix);
   try {
-    const m = newMarker();
+    const m = newNonce();
     const r = await exec.run(stepsScript(steps, { sudo: host.sudo, stopOnError: true, readBack: false }, m), {
       timeoutMs: SCRIPT_TIMEOUT_MS,
     });
@@ -93,7 +94,7 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Pr
       );
     if (inverse.length === 0)
       return { hostId: host.id, outcome: applied === 0 ? 'rolled-back' : 'failed', applied, failure, error };
-    const mu = newMarker();
+    const mu = newNonce();
     const ru = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: false }, mu), {
       timeoutMs: SCRIPT_TIMEOUT_MS,
     });
