@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Host, Topology } from '../../../shared/model';
 import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
-import { ObserveParseError, type ObservedHostState } from '../../../shared/observe';
+import type { ObservedHostState } from '../../../shared/observe';
 import {
   argvToShell,
   desiredFromIndex,
@@ -28,7 +28,8 @@ import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
-import { factsFrom, parsePrepare, parseSteps, prepareScript, stepsScript, type Prepared } from './scripts';
+import { factsFrom, parsePrepare, prepareScript, type Prepared } from './scripts';
+import { inverseSteps, outputTail, runSteps, sessionError, undoSteps } from './steps';
 import type {
   DeployAction,
   DeployProgress,
@@ -37,7 +38,6 @@ import type {
   HostDeployResult,
   HostExecutor,
   PlannedStep,
-  StepFailure,
 } from './types';
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -123,17 +123,6 @@ function planned(steps: readonly Step[]): PlannedStep[] {
     kind: s.kind,
     ...(s.prune === true ? { prune: true } : {}),
   }));
-}
-
-function tail(text: string, lines = 6): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
-}
-
-function errorData(err: unknown, host: Host): AppErrorData {
-  if (err instanceof AppError) return err.data;
-  if (err instanceof ObserveParseError) return appError('COMMAND_FAILED', err.message, { host: host.name });
-  const message = err instanceof Error ? err.message : String(err);
-  return appError('SSH_UNREACHABLE', `${host.name}: the session broke: ${message}`, { host: host.name });
 }
 
 /**
@@ -274,24 +263,6 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   };
 }
 
-/**
- * Step-by-step rounds: one step each, except that creating a link and marking it ours (its alias)
- * go in one round, so a Cancel or a lost connection between rounds never leaves a device of ours
- * without its mark (a later run would have to leave such a device alone as someone else's).
- */
-export function stepChunks(steps: readonly Step[]): Array<{ from: number; steps: Step[] }> {
-  const out: Array<{ from: number; steps: Step[] }> = [];
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i] as Step;
-    const next = steps[i + 1];
-    if (s.kind === 'link-add' && next?.kind === 'link-alias' && next.target === s.target) {
-      out.push({ from: i, steps: [s, next] });
-      i++;
-    } else out.push({ from: i, steps: [s] });
-  }
-  return out;
-}
-
 type Emit = (p: Omit<DeployProgress, 'runId'>) => void;
 
 async function runHost(
@@ -339,7 +310,7 @@ async function runHost(
   } catch (err) {
     board.set(host.id, undefined);
     res.timings.connectMs = Math.round(performance.now() - t0);
-    return finish('unreachable', errorData(err, host));
+    return finish('unreachable', sessionError(err, host.name));
   }
   res.timings.connectMs = Math.round(performance.now() - t0);
 
@@ -361,7 +332,7 @@ async function runHost(
       prep = parsePrepare(r1.stdout, r1.stderr, m, host.name);
     } catch (err) {
       board.set(host.id, undefined);
-      return finish('failed', errorData(err, host));
+      return finish('failed', sessionError(err, host.name));
     }
     if (prep.lock.kind === 'held') lockPid = prep.lock.pid;
     res.timings.observeMs = Math.round(performance.now() - tObs);
@@ -426,95 +397,39 @@ async function runHost(
     // Apply.
     const tApply = performance.now();
     const steps = first.steps;
-    const stepByStep = opts.stepByStep === true || opts.beforeStep !== undefined;
-    const chunks = stepByStep ? stepChunks(steps) : [{ from: 0, steps }];
-    let failure: StepFailure | undefined;
-    let failureError: AppErrorData | undefined;
-    let after: ObservedHostState | undefined;
-    for (const [ci, chunk] of chunks.entries()) {
-      if (opts.beforeStep) await opts.beforeStep(host.id, chunk.from, chunk.steps[0] as Step);
-      if (opts.signal?.aborted) {
-        failureError = appError('CANCELLED', `${host.name}: cancelled after ${res.applied} of ${steps.length} steps`, {
-          host: host.name,
-        });
-        break;
-      }
-      emit({ hostId: host.id, phase: 'apply', status: 'running', step: chunk.from, total: steps.length });
-      const last = ci === chunks.length - 1;
-      const ms = newNonce();
-      let r: Awaited<ReturnType<HostExecutor['run']>>;
-      try {
-        r = await exec.run(
-          stepsScript(
-            chunk.steps,
-            {
-              sudo: host.sudo,
-              stopOnError: true,
-              readBack: last,
-              ...(last && lockPid !== undefined ? { releasePid: lockPid } : {}),
-            },
-            ms,
-          ),
-          { timeoutMs: SCRIPT_TIMEOUT_MS, ...interruptible },
-        );
-      } catch (err) {
-        const idx = res.applied;
-        const s = steps[idx] as Step;
-        failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: null, stderrTail: '' };
-        if (interrupt.signal?.aborted === true) {
-          // The host did not finish a step within the grace after Cancel: its session was cut, so
-          // nothing more can be sent (no undo), and whether that step ran is unknown.
-          res.failure = failure;
-          // Its lock holder ends with that session; sending the release would wait on the same host.
-          lockPid = undefined;
-          return finish(
-            'failed',
-            appError(
-              'CANCELLED',
-              `${host.name}: cancelled while step ${idx + 1} of ${steps.length} \`${failure.shell}\` was running; the host did not finish it within ${CANCEL_GRACE_MS / 1000} s, so its state is unknown (${res.applied} step(s) done before). Run Status once the host answers, then Deploy again.`,
-              { host: host.name, step: idx },
-            ),
-          );
-        }
-        failureError = errorData(err, host);
-        break;
-      }
-      const out = parseSteps(r.stdout, r.stderr, ms, host.name);
-      chunk.steps.forEach((_, k) => {
-        if (out.status.get(k) === 0) res.applied = chunk.from + k + 1;
-      });
-      const bad = [...out.status.entries()].find(([, code]) => code !== 0);
-      if (bad !== undefined || !out.done) {
-        const k = bad?.[0] ?? out.status.size;
-        const idx = chunk.from + k;
-        const s = steps[idx] as Step;
-        failure = {
-          step: idx,
-          argv: [...s.argv],
-          shell: argvToShell(s.argv),
-          exitCode: bad?.[1] ?? null,
-          stderrTail: tail(out.stderrOf.get(k) ?? r.stderr),
-        };
-        failureError = appError(
-          'COMMAND_FAILED',
-          `${host.name}: step ${idx + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`,
-          {
-            host: host.name,
-            step: idx,
-            exitCode: failure.exitCode,
-            stderr: failure.stderrTail,
-          },
-        );
-        break;
-      }
-      if (last) {
-        after = out.observed;
-        if (lockPid !== undefined) lockPid = undefined;
-      }
+    const run = await runSteps(exec, steps, {
+      host,
+      timeoutMs: SCRIPT_TIMEOUT_MS,
+      stepByStep: opts.stepByStep === true || opts.beforeStep !== undefined,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...(interruptSignal === undefined ? {} : { interrupt: interruptSignal }),
+      ...(opts.beforeStep === undefined ? {} : { beforeRound: (i: number, s: Step) => opts.beforeStep?.(host.id, i, s) }),
+      onRound: (i) => emit({ hostId: host.id, phase: 'apply', status: 'running', step: i, total: steps.length }),
+      readBack: true,
+      ...(lockPid === undefined ? {} : { releasePid: lockPid }),
+    });
+    res.applied = run.applied;
+    if (run.released) lockPid = undefined;
+    if (run.interrupted && run.failure) {
+      // The host did not finish a step within the grace after Cancel: its session was cut, so
+      // nothing more can be sent (no undo), and whether that step ran is unknown.
+      const failure = run.failure;
+      res.failure = failure;
+      // Its lock holder ends with that session; sending the release would wait on the same host.
+      lockPid = undefined;
+      return finish(
+        'failed',
+        appError(
+          'CANCELLED',
+          `${host.name}: cancelled while step ${failure.step + 1} of ${steps.length} \`${failure.shell}\` was running; the host did not finish it within ${CANCEL_GRACE_MS / 1000} s, so its state is unknown (${res.applied} step(s) done before). Run Status once the host answers, then Deploy again.`,
+          { host: host.name, step: failure.step },
+        ),
+      );
     }
     res.timings.applyMs = Math.round(performance.now() - tApply);
+    const after = run.error === undefined ? run.observed : undefined;
 
-    if (failureError === undefined && after !== undefined) {
+    if (after !== undefined) {
       const tv = performance.now();
       emit({ hostId: host.id, phase: 'verify', status: 'running' });
       const rest = plan(after).steps;
@@ -534,10 +449,9 @@ async function runHost(
       return finish('applied');
     }
 
-    if (failure) res.failure = failure;
+    if (run.failure) res.failure = run.failure;
     const error =
-      failureError ??
-      appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
+      run.error ?? appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
     // Undo what this host applied, newest first; the session may be dead (then the host stays failed).
     const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit, interrupt.signal);
     if (res.rollback?.ok === true) lockPid = undefined;
@@ -556,7 +470,7 @@ async function runHost(
         ),
       );
     }
-    return finish('failed', errorData(err, host));
+    return finish('failed', sessionError(err, host.name));
   } finally {
     board.settle(host.id);
     if (lockPid !== undefined)
@@ -585,7 +499,7 @@ function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): A
   if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
   if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
   if (!p.complete || p.observed === undefined)
-    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${tail(stderr, 3)}`, d);
+    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${outputTail(stderr, 3)}`, d);
   return undefined;
 }
 
@@ -618,41 +532,21 @@ async function rollback(
   /** Cancel's interrupt: a host that hangs during the undo is let go after the grace. */
   signal?: AbortSignal,
 ): Promise<HostDeployResult['outcome']> {
-  const inverse: Step[] = [];
-  for (const s of [...applied].reverse())
-    for (const argv of s.inverse)
-      inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
-  emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverse.length });
-  const m = newNonce();
-  try {
-    const r = await exec.run(
-      stepsScript(
-        inverse,
-        { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) },
-        m,
-      ),
-      { timeoutMs: SCRIPT_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
-    );
-    const out = parseSteps(r.stdout, r.stderr, m, host.name);
-    const failures: StepFailure[] = [];
-    inverse.forEach((s, i) => {
-      const code = out.status.get(i);
-      if (code !== 0)
-        failures.push({
-          step: i,
-          argv: s.argv,
-          shell: argvToShell(s.argv),
-          exitCode: code ?? null,
-          stderrTail: tail(out.stderrOf.get(i) ?? ''),
-        });
-    });
-    const restored = out.observed !== undefined && linkKey(out.observed) === linkKey(before);
-    res.rollback = { ok: failures.length === 0 && out.complete, commands: inverse.length, failures, restored };
-    emit({ hostId: host.id, phase: 'rollback', status: res.rollback.ok ? 'ok' : 'failed' });
-    return res.rollback.ok ? 'rolled-back' : 'failed';
-  } catch {
-    res.rollback = { ok: false, commands: inverse.length, failures: [], restored: false };
+  emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverseSteps(applied).length });
+  const undo = await undoSteps(exec, applied, {
+    host,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    readBack: true,
+    ...(lockPid !== undefined ? { releasePid: lockPid } : {}),
+    ...(signal === undefined ? {} : { interrupt: signal }),
+  });
+  if (undo.broke) {
+    res.rollback = { ok: false, commands: undo.commands, failures: [], restored: false };
     emit({ hostId: host.id, phase: 'rollback', status: 'failed', message: 'the session broke' });
     return 'failed';
   }
+  const restored = undo.observed !== undefined && linkKey(undo.observed) === linkKey(before);
+  res.rollback = { ok: undo.ok, commands: undo.commands, failures: undo.failures, restored };
+  emit({ hostId: host.id, phase: 'rollback', status: undo.ok ? 'ok' : 'failed' });
+  return undo.ok ? 'rolled-back' : 'failed';
 }

@@ -18,7 +18,8 @@ import {
   type Step,
 } from '../../../shared/plan';
 import type { ObservedHostState } from '../../../shared/observe';
-import { stepChunks, unsafeStep } from './runner';
+import { unsafeStep } from './runner';
+import { stepChunks } from './steps';
 import { removeLockFiles } from '../lab/lab-check';
 import { LOCK_DIR, parseSteps, prepareScript, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
