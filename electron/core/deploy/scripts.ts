@@ -5,9 +5,11 @@
  * Output sections start with a line `<nonce> <TAG> [args]` (../ssh/remote-script.ts); the nonce is
  * random per script, so no command output (an interface alias, an error message) can fake a section.
  */
+import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
+import type { Host } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
+import { outputTail, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 
 /**
  * Where deploy locks live on a host: a directory only root can enter, in /run (a tmpfs on every
@@ -194,6 +196,31 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
     p.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
   }
   return p;
+}
+
+/** What stops a host after round trip 1: missing tools, sudo wanting a password, the lock, a failed observe. */
+export function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): AppErrorData | undefined {
+  const d = { host: host.name };
+  if (p.missing.length > 0) {
+    return appError(
+      'COMMAND_MISSING',
+      `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`,
+      d,
+    );
+  }
+  if (p.noSudo)
+    return appError(
+      'SUDO_PASSWORD_REQUIRED',
+      `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`,
+      d,
+    );
+  if (lock && p.lock.kind === 'locked')
+    return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
+  if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
+  if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
+  if (!p.complete || p.observed === undefined)
+    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${outputTail(stderr, 3)}`, d);
+  return undefined;
 }
 
 /** Facts from round trip 1 (underlay via the route to a peer, SSH path via `$SSH_CONNECTION`). */

@@ -17,14 +17,9 @@
 import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import { ObserveParseError, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, type Step } from '../../../shared/plan';
-import { newNonce } from '../ssh/remote-script';
+import { newNonce, outputTail } from '../ssh/remote-script';
 import { parseSteps, stepsScript } from './scripts';
 import type { ExecResult, HostExecutor, StepFailure } from './types';
-
-/** The last `lines` lines of a command's output, for messages. */
-export function outputTail(text: string, lines = 6): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
-}
 
 /** Why a script on a host did not come back: the session's coded error, else "the session broke". */
 export function sessionError(err: unknown, hostName: string): AppErrorData {
@@ -176,13 +171,35 @@ export function inverseSteps(applied: readonly Step[]): Step[] {
   return inverse;
 }
 
+/**
+ * What a rollback must give back, as one comparable string: links (kind, alias, MTU, master, up),
+ * addresses other than link-local ones, and FDB entries with a destination.
+ */
+function stateKey(state: ObservedHostState): string {
+  const links = state.links
+    .map((l) => `${l.name}|${l.kind ?? ''}|${l.alias ?? ''}|${l.mtu}|${l.master ?? ''}|${l.up}`)
+    .sort()
+    .join(',');
+  const addrs = state.addresses
+    .filter((a) => a.scope !== 'link')
+    .map((a) => `${a.ifname}|${a.cidr}`)
+    .sort()
+    .join(',');
+  const fdb = state.fdb
+    .filter((f) => f.dst !== undefined)
+    .map((f) => `${f.ifname}|${f.mac}|${f.dst ?? ''}`)
+    .sort()
+    .join(',');
+  return `${links}\n${addrs}\n${fdb}`;
+}
+
 export interface UndoStepsOptions {
   host: StepHost;
   timeoutMs: number;
   /** Cancel's interrupt: a host that hangs during the undo is let go. */
   interrupt?: AbortSignal;
-  /** Observe the host after the undo (`StepUndo.observed`). */
-  readBack?: boolean;
+  /** Read the host back after the undo and compare it with this state, the one before the steps (`StepUndo.restored`). */
+  before?: ObservedHostState;
   /** Kill this process (a lock holder) at the end. */
   releasePid?: number;
 }
@@ -194,7 +211,8 @@ export interface StepUndo {
   commands: number;
   /** The inverse commands that failed (index into the inverse list). */
   failures: StepFailure[];
-  observed?: ObservedHostState;
+  /** The read-back equals `before`: the host is as it was. */
+  restored: boolean;
   /** The session failed during the undo: nothing is known of what it did. */
   broke: boolean;
 }
@@ -205,8 +223,8 @@ export interface StepUndo {
  */
 export async function undoSteps(exec: HostExecutor, applied: readonly Step[], opts: UndoStepsOptions): Promise<StepUndo> {
   const inverse = inverseSteps(applied);
-  if (inverse.length === 0 && opts.readBack !== true && opts.releasePid === undefined)
-    return { ok: true, commands: 0, failures: [], broke: false };
+  if (inverse.length === 0 && opts.before === undefined && opts.releasePid === undefined)
+    return { ok: true, commands: 0, failures: [], restored: false, broke: false };
   const m = newNonce();
   try {
     const r = await exec.run(
@@ -215,7 +233,7 @@ export async function undoSteps(exec: HostExecutor, applied: readonly Step[], op
         {
           sudo: opts.host.sudo,
           stopOnError: false,
-          readBack: opts.readBack === true,
+          readBack: opts.before !== undefined,
           ...(opts.releasePid !== undefined ? { releasePid: opts.releasePid } : {}),
         },
         m,
@@ -239,10 +257,10 @@ export async function undoSteps(exec: HostExecutor, applied: readonly Step[], op
       ok: failures.length === 0 && out.complete,
       commands: inverse.length,
       failures,
-      ...(out.observed !== undefined ? { observed: out.observed } : {}),
+      restored: out.observed !== undefined && opts.before !== undefined && stateKey(out.observed) === stateKey(opts.before),
       broke: false,
     };
   } catch {
-    return { ok: false, commands: inverse.length, failures: [], broke: true };
+    return { ok: false, commands: inverse.length, failures: [], restored: false, broke: true };
   }
 }

@@ -35,3 +35,8 @@ export function sections(text: string, m: string): Section[] {
   if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
   return out;
 }
+
+/** The last `lines` lines of a command's output, for messages. */
+export function outputTail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
