@@ -1,6 +1,7 @@
 /** The deploy runner (apply / destroy / status over every host of a topology) and its executors. */
 export * from './types';
 export * from './scripts';
+export * from './steps';
 export * from './runner';
 export * from './ssh-executor';
 export * from './report';

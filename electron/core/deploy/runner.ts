@@ -4,11 +4,15 @@
  * (one round trip, per-step status), read back and diff again, release the lock. A failed step stops
  * that host and undoes what it applied there; other hosts go on. Destroy is the same with
  * `planTeardown`; status stops after the diff.
+ *
+ * One host's run (`runHost`) is a list of phases over one context (`HostRun`): connect, lock,
+ * observe, plan, apply, verify, rollback, then release. Steps run and are undone through the step
+ * executor (steps.ts); the scripts and their parsers are in scripts.ts, the facts board in host-facts.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Host, Topology } from '../../../shared/model';
 import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
-import { ObserveParseError, type ObservedHostState } from '../../../shared/observe';
+import type { ObservedHostState } from '../../../shared/observe';
 import {
   argvToShell,
   desiredFromIndex,
@@ -27,7 +31,10 @@ import {
 import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
-import { factsFrom, newMarker, parsePrepare, parseSteps, prepareScript, stepsScript, type Prepared } from './scripts';
+import { newNonce } from '../ssh/remote-script';
+import { FactsBoard, peersOf } from './host-facts';
+import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
+import { inverseSteps, runSteps, sessionError, undoSteps, type StepRun } from './steps';
 import type {
   DeployAction,
   DeployProgress,
@@ -36,7 +43,6 @@ import type {
   HostDeployResult,
   HostExecutor,
   PlannedStep,
-  StepFailure,
 } from './types';
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -124,17 +130,6 @@ function planned(steps: readonly Step[]): PlannedStep[] {
   }));
 }
 
-function tail(text: string, lines = 6): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
-}
-
-function errorData(err: unknown, host: Host): AppErrorData {
-  if (err instanceof AppError) return err.data;
-  if (err instanceof ObserveParseError) return appError('COMMAND_FAILED', err.message, { host: host.name });
-  const message = err instanceof Error ? err.message : String(err);
-  return appError('SSH_UNREACHABLE', `${host.name}: the session broke: ${message}`, { host: host.name });
-}
-
 /**
  * Defence in depth behind `diffHost`'s and `planTeardown`'s protection, on the exact steps about to
  * run: a step that changes the protected path (the SSH interface, the underlay, the bridge, bond or
@@ -150,55 +145,6 @@ export function unsafeStep(step: Step, path: ProtectedPath): string | undefined 
       if (cidrContains(step.address, a)) return `its subnet ${step.address} covers ${a}, an end of the SSH session`;
   }
   return undefined;
-}
-
-function peersOf(t: Topology, hostId: string): string[] {
-  const segs = new Set(t.memberships.filter((m) => m.hostId === hostId).map((m) => m.segmentId));
-  const out: string[] = [];
-  for (const m of t.memberships) {
-    if (m.hostId === hostId || !segs.has(m.segmentId)) continue;
-    const h = t.hosts.find((x) => x.id === m.hostId);
-    if (h && h.underlay.address !== 'auto' && !out.includes(h.underlay.address)) out.push(h.underlay.address);
-  }
-  // A peer whose address is "auto": route to its SSH address instead (usually the same path).
-  if (out.length === 0) {
-    for (const m of t.memberships) {
-      if (m.hostId === hostId || !segs.has(m.segmentId)) continue;
-      const h = t.hosts.find((x) => x.id === m.hostId);
-      if (h && /^[0-9a-fA-F:.]+$/.test(h.ssh.host)) out.push(h.ssh.host);
-    }
-  }
-  return out;
-}
-
-/** Facts of hosts gathered in round trip 1 feed their peers' plans ("auto" underlay addresses). */
-class FactsBoard {
-  private readonly facts = new Map<string, HostFacts>();
-  private readonly waiters = new Map<string, Array<() => void>>();
-  set(hostId: string, f: HostFacts | undefined): void {
-    this.facts.set(hostId, f ?? {});
-    for (const w of this.waiters.get(hostId) ?? []) w();
-    this.waiters.delete(hostId);
-  }
-  /** Marks a host as done gathering (no facts) unless it already posted some, so no peer waits forever. */
-  settle(hostId: string): void {
-    if (!this.facts.has(hostId)) this.set(hostId, undefined);
-  }
-  get(hostId: string): HostFacts | undefined {
-    return this.facts.get(hostId);
-  }
-  async waitFor(hostIds: string[]): Promise<void> {
-    await Promise.all(
-      hostIds.map((id) =>
-        this.facts.has(id)
-          ? Promise.resolve()
-          : new Promise<void>((r) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), r])),
-      ),
-    );
-  }
-  all(): Record<string, HostFacts> {
-    return Object.fromEntries(this.facts);
-  }
 }
 
 /** Findings that make a drawing unsafe to act on at all, even to destroy. */
@@ -244,7 +190,7 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
       const host = hosts[i] as Host;
       const interrupt = grace.forHost();
       try {
-        results[i] = await runHost(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal);
+        results[i] = await runHost(new HostRun(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal));
       } finally {
         interrupt.dispose();
       }
@@ -273,385 +219,341 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   };
 }
 
-/**
- * Step-by-step rounds: one step each, except that creating a link and marking it ours (its alias)
- * go in one round, so a Cancel or a lost connection between rounds never leaves a device of ours
- * without its mark (a later run would have to leave such a device alone as someone else's).
- */
-export function stepChunks(steps: readonly Step[]): Array<{ from: number; steps: Step[] }> {
-  const out: Array<{ from: number; steps: Step[] }> = [];
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i] as Step;
-    const next = steps[i + 1];
-    if (s.kind === 'link-add' && next?.kind === 'link-alias' && next.target === s.target) {
-      out.push({ from: i, steps: [s, next] });
-      i++;
-    } else out.push({ from: i, steps: [s] });
-  }
-  return out;
-}
-
 type Emit = (p: Omit<DeployProgress, 'runId'>) => void;
 
-async function runHost(
-  host: Host,
-  opts: DeployOptions & { runId: string },
-  board: FactsBoard,
-  autoHosts: string[],
-  emit: Emit,
-  /** Aborts CANCEL_GRACE_MS after opts.signal does: interrupts the script running on this host. */
-  interruptSignal: AbortSignal | undefined,
-): Promise<HostDeployResult> {
-  const t0 = performance.now();
-  const t = opts.topology;
-  const res: HostDeployResult = {
-    hostId: host.id,
-    hostName: host.name,
-    outcome: 'unchanged',
-    steps: [],
-    applied: 0,
-    stale: [],
-    diagnostics: [],
-    timings: { connectMs: 0, observeMs: 0, applyMs: 0, verifyMs: 0, totalMs: 0 },
-  };
-  const finish = (outcome: HostDeployResult['outcome'], error?: AppErrorData): HostDeployResult => {
+/** One host's run: what its phases share, and its result as they fill it in. */
+class HostRun {
+  readonly t0 = performance.now();
+  readonly res: HostDeployResult;
+  /** Changing runs take the topology's lock on the host; status and dry runs only read. */
+  readonly lock: boolean;
+  /** The lock holder while this run holds the host's lock: killed by the last script, else at the end. */
+  lockPid: number | undefined;
+
+  constructor(
+    readonly host: Host,
+    readonly opts: DeployOptions & { runId: string },
+    readonly board: FactsBoard,
+    readonly autoHosts: string[],
+    readonly emit: Emit,
+    /** Aborts CANCEL_GRACE_MS after opts.signal does: interrupts the script running on this host. */
+    readonly interrupt: AbortSignal | undefined,
+  ) {
+    this.res = {
+      hostId: host.id,
+      hostName: host.name,
+      outcome: 'unchanged',
+      steps: [],
+      applied: 0,
+      stale: [],
+      diagnostics: [],
+      timings: { connectMs: 0, observeMs: 0, applyMs: 0, verifyMs: 0, totalMs: 0 },
+    };
+    this.lock = opts.action !== 'status' && opts.dryRun !== true;
+  }
+
+  /** Run options that let Cancel's grace interrupt a script. */
+  interruptible(): { signal?: AbortSignal } {
+    return this.interrupt === undefined ? {} : { signal: this.interrupt };
+  }
+
+  /** Ends the host's run with `outcome`. */
+  finish(outcome: HostDeployResult['outcome'], error?: AppErrorData): HostDeployResult {
+    const res = this.res;
     res.outcome = outcome;
     if (error) res.error = error;
-    res.timings.totalMs = Math.round(performance.now() - t0);
-    emit({
-      hostId: host.id,
+    res.timings.totalMs = Math.round(performance.now() - this.t0);
+    this.emit({
+      hostId: this.host.id,
       phase: 'done',
       status: outcome === 'failed' || outcome === 'unreachable' || outcome === 'rolled-back' ? 'failed' : 'ok',
       outcome,
       ...(error ? { message: error.message } : {}),
     });
     return res;
-  };
+  }
+}
 
-  emit({ hostId: host.id, phase: 'connect', status: 'running' });
-  const interrupt = { signal: interruptSignal };
-  const interruptible = interruptSignal === undefined ? {} : { signal: interruptSignal };
-  let exec: HostExecutor;
+/** What observe found on the host. */
+interface Seen {
+  observed: ObservedHostState;
+  facts: HostFacts;
+}
+
+/** The host's plan: the steps to run, and the planner again for the read-back. */
+interface HostPlanned {
+  before: ObservedHostState;
+  steps: Step[];
+  planFor(state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] };
+}
+
+/**
+ * One host, phase by phase. A phase that ends the run (unreachable, refused, converged, failed)
+ * records the outcome with `run.finish` and returns undefined.
+ */
+async function runHost(run: HostRun): Promise<HostDeployResult> {
+  const exec = await connect(run);
+  if (exec === undefined) return run.res;
+  try {
+    const prep = await lock(run, exec);
+    if (prep === undefined) return run.res;
+    const hostPlan = await plan(run, observe(run, prep));
+    if (hostPlan === undefined) return run.res;
+    const applied = await apply(run, exec, hostPlan);
+    if (applied === undefined) return run.res;
+    if (applied.error === undefined && applied.observed !== undefined) return verify(run, hostPlan, applied.observed);
+    return await rollback(run, exec, hostPlan, applied);
+  } catch (err) {
+    return broken(run, err);
+  } finally {
+    run.board.settle(run.host.id);
+    await release(run, exec);
+  }
+}
+
+/** Connect: open (or reuse) the host's session; a refused or unreachable host ends as `unreachable`. */
+async function connect(run: HostRun): Promise<HostExecutor | undefined> {
+  const { host, opts } = run;
+  run.emit({ hostId: host.id, phase: 'connect', status: 'running' });
   try {
     if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The deploy was cancelled before this host started.');
-    exec = await opts.connect(host, opts.signal);
+    return await opts.connect(host, opts.signal);
   } catch (err) {
-    board.set(host.id, undefined);
-    res.timings.connectMs = Math.round(performance.now() - t0);
-    return finish('unreachable', errorData(err, host));
-  }
-  res.timings.connectMs = Math.round(performance.now() - t0);
-
-  let lockPid: number | undefined;
-  try {
-    const lock = opts.action !== 'status' && opts.dryRun !== true;
-    emit({ hostId: host.id, phase: lock ? 'lock' : 'observe', status: 'running' });
-    const tObs = performance.now();
-    const m = newMarker();
-    // Round trip 1 only reads and takes a lock that dies with its shell, so it may be resent on a
-    // fresh connection if the pooled one died since (e.g. the host's sshd was restarted).
-    const r1 = await exec.run(prepareScript({ topologyId: t.id, lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
-      timeoutMs: SCRIPT_TIMEOUT_MS,
-      retryOnStaleConnection: true,
-      ...interruptible,
-    });
-    let prep: Prepared;
-    try {
-      prep = parsePrepare(r1.stdout, r1.stderr, m, host.name);
-    } catch (err) {
-      board.set(host.id, undefined);
-      return finish('failed', errorData(err, host));
-    }
-    if (prep.lock.kind === 'held') lockPid = prep.lock.pid;
-    res.timings.observeMs = Math.round(performance.now() - tObs);
-    const early = prepareError(prep, host, lock, r1.stderr);
-    if (early) {
-      board.set(host.id, undefined);
-      return finish('failed', early);
-    }
-    const observed = prep.observed as ObservedHostState;
-    const facts = factsFrom(prep);
-    board.set(host.id, facts);
-    emit({ hostId: host.id, phase: 'observe', status: 'ok' });
-
-    // Plan.
-    if (autoHosts.some((id) => id !== host.id)) await board.waitFor(autoHosts);
-    const ix = indexTopology(t, { ...board.all(), [host.id]: facts });
-    const desired = desiredFromIndex(ix, host.id);
-    const protect: ProtectOptions = {};
-    if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
-    const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
-    if (addrs.length > 0) protect.addresses = addrs;
-    const plan = (state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
-      if (opts.action === 'destroy') {
-        const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
-        return { steps: td.steps, stale: [], diagnostics: td.diagnostics };
-      }
-      const d = diffHost(desired, state, { protect });
-      // The plan marks what only serves removing devices no longer drawn; the run's choice filters.
-      const chosen = pruneChoice(d.steps, opts.prune === true);
-      return {
-        steps: chosen.steps,
-        stale: chosen.stale,
-        diagnostics: [...desired.diagnostics, ...d.diagnostics, ...otherDrawings(desired, state)],
-      };
-    };
-    const first = plan(observed);
-    res.diagnostics = first.diagnostics;
-    res.stale = first.stale;
-    res.steps = planned(first.steps);
-    const errors = first.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0) {
-      return finish(
-        'failed',
-        appError('TOPOLOGY_INVALID', `${host.name}: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
-          host: host.name,
-        }),
-      );
-    }
-    const guard = protectedPath(observed, protect, desired.underlayInterface);
-    for (const step of first.steps) {
-      const why = unsafeStep(step, guard);
-      if (why !== undefined) {
-        return finish(
-          'failed',
-          appError('COMMAND_FAILED', `${host.name}: refused to run \`${argvToShell(step.argv)}\`: ${why}`, { host: host.name }),
-        );
-      }
-    }
-    if (opts.action === 'status' || opts.dryRun === true) return finish(first.steps.length === 0 ? 'unchanged' : 'pending');
-    if (first.steps.length === 0) return finish('unchanged');
-
-    // Apply.
-    const tApply = performance.now();
-    const steps = first.steps;
-    const stepByStep = opts.stepByStep === true || opts.beforeStep !== undefined;
-    const chunks = stepByStep ? stepChunks(steps) : [{ from: 0, steps }];
-    let failure: StepFailure | undefined;
-    let failureError: AppErrorData | undefined;
-    let after: ObservedHostState | undefined;
-    for (const [ci, chunk] of chunks.entries()) {
-      if (opts.beforeStep) await opts.beforeStep(host.id, chunk.from, chunk.steps[0] as Step);
-      if (opts.signal?.aborted) {
-        failureError = appError('CANCELLED', `${host.name}: cancelled after ${res.applied} of ${steps.length} steps`, {
-          host: host.name,
-        });
-        break;
-      }
-      emit({ hostId: host.id, phase: 'apply', status: 'running', step: chunk.from, total: steps.length });
-      const last = ci === chunks.length - 1;
-      const ms = newMarker();
-      let r: Awaited<ReturnType<HostExecutor['run']>>;
-      try {
-        r = await exec.run(
-          stepsScript(
-            chunk.steps,
-            {
-              sudo: host.sudo,
-              stopOnError: true,
-              readBack: last,
-              ...(last && lockPid !== undefined ? { releasePid: lockPid } : {}),
-            },
-            ms,
-          ),
-          { timeoutMs: SCRIPT_TIMEOUT_MS, ...interruptible },
-        );
-      } catch (err) {
-        const idx = res.applied;
-        const s = steps[idx] as Step;
-        failure = { step: idx, argv: [...s.argv], shell: argvToShell(s.argv), exitCode: null, stderrTail: '' };
-        if (interrupt.signal?.aborted === true) {
-          // The host did not finish a step within the grace after Cancel: its session was cut, so
-          // nothing more can be sent (no undo), and whether that step ran is unknown.
-          res.failure = failure;
-          // Its lock holder ends with that session; sending the release would wait on the same host.
-          lockPid = undefined;
-          return finish(
-            'failed',
-            appError(
-              'CANCELLED',
-              `${host.name}: cancelled while step ${idx + 1} of ${steps.length} \`${failure.shell}\` was running; the host did not finish it within ${CANCEL_GRACE_MS / 1000} s, so its state is unknown (${res.applied} step(s) done before). Run Status once the host answers, then Deploy again.`,
-              { host: host.name, step: idx },
-            ),
-          );
-        }
-        failureError = errorData(err, host);
-        break;
-      }
-      const out = parseSteps(r.stdout, r.stderr, ms, host.name);
-      chunk.steps.forEach((_, k) => {
-        if (out.status.get(k) === 0) res.applied = chunk.from + k + 1;
-      });
-      const bad = [...out.status.entries()].find(([, code]) => code !== 0);
-      if (bad !== undefined || !out.done) {
-        const k = bad?.[0] ?? out.status.size;
-        const idx = chunk.from + k;
-        const s = steps[idx] as Step;
-        failure = {
-          step: idx,
-          argv: [...s.argv],
-          shell: argvToShell(s.argv),
-          exitCode: bad?.[1] ?? null,
-          stderrTail: tail(out.stderrOf.get(k) ?? r.stderr),
-        };
-        failureError = appError(
-          'COMMAND_FAILED',
-          `${host.name}: step ${idx + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`,
-          {
-            host: host.name,
-            step: idx,
-            exitCode: failure.exitCode,
-            stderr: failure.stderrTail,
-          },
-        );
-        break;
-      }
-      if (last) {
-        after = out.observed;
-        if (lockPid !== undefined) lockPid = undefined;
-      }
-    }
-    res.timings.applyMs = Math.round(performance.now() - tApply);
-
-    if (failureError === undefined && after !== undefined) {
-      const tv = performance.now();
-      emit({ hostId: host.id, phase: 'verify', status: 'running' });
-      const rest = plan(after).steps;
-      res.timings.verifyMs = Math.round(performance.now() - tv);
-      if (rest.length > 0) {
-        res.drift = planned(rest);
-        return finish(
-          'failed',
-          appError(
-            'COMMAND_FAILED',
-            `${host.name}: every step succeeded but the read-back still differs (${rest.map((s) => s.description).join('; ')})`,
-            { host: host.name },
-          ),
-        );
-      }
-      emit({ hostId: host.id, phase: 'verify', status: 'ok' });
-      return finish('applied');
-    }
-
-    if (failure) res.failure = failure;
-    const error =
-      failureError ??
-      appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
-    // Undo what this host applied, newest first; the session may be dead (then the host stays failed).
-    const outcome = await rollback(exec, host, steps.slice(0, res.applied), observed, lockPid, res, emit, interrupt.signal);
-    if (res.rollback?.ok === true) lockPid = undefined;
-    return finish(outcome, error);
-  } catch (err) {
-    if (interrupt.signal?.aborted === true && res.applied === 0) {
-      // Cancelled while the host was still being read (nothing of this run reached it).
-      return finish(
-        'failed',
-        appError(
-          'CANCELLED',
-          `${host.name}: cancelled before any change; the host did not answer within ${CANCEL_GRACE_MS / 1000} s after Cancel`,
-          {
-            host: host.name,
-          },
-        ),
-      );
-    }
-    return finish('failed', errorData(err, host));
+    run.board.set(host.id, undefined);
+    run.finish('unreachable', sessionError(err, host.name));
+    return undefined;
   } finally {
-    board.settle(host.id);
-    if (lockPid !== undefined)
-      await exec.run(`kill ${lockPid} 2>/dev/null; exit 0\n`, { timeoutMs: 10_000, ...interruptible }).catch(() => undefined);
-    await exec.release().catch(() => undefined);
+    run.res.timings.connectMs = Math.round(performance.now() - run.t0);
   }
 }
 
-function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): AppErrorData | undefined {
-  const d = { host: host.name };
-  if (p.missing.length > 0) {
-    return appError(
-      'COMMAND_MISSING',
-      `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`,
-      d,
-    );
-  }
-  if (p.noSudo)
-    return appError(
-      'SUDO_PASSWORD_REQUIRED',
-      `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`,
-      d,
-    );
-  if (lock && p.lock.kind === 'locked')
-    return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
-  if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
-  if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
-  if (!p.complete || p.observed === undefined)
-    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${tail(stderr, 3)}`, d);
-  return undefined;
-}
-
-function linkKey(state: ObservedHostState): string {
-  const links = state.links
-    .map((l) => `${l.name}|${l.kind ?? ''}|${l.alias ?? ''}|${l.mtu}|${l.master ?? ''}|${l.up}`)
-    .sort()
-    .join(',');
-  const addrs = state.addresses
-    .filter((a) => a.scope !== 'link')
-    .map((a) => `${a.ifname}|${a.cidr}`)
-    .sort()
-    .join(',');
-  const fdb = state.fdb
-    .filter((f) => f.dst !== undefined)
-    .map((f) => `${f.ifname}|${f.mac}|${f.dst ?? ''}`)
-    .sort()
-    .join(',');
-  return `${links}\n${addrs}\n${fdb}`;
-}
-
-async function rollback(
-  exec: HostExecutor,
-  host: Host,
-  applied: Step[],
-  before: ObservedHostState,
-  lockPid: number | undefined,
-  res: HostDeployResult,
-  emit: Emit,
-  /** Cancel's interrupt: a host that hangs during the undo is let go after the grace. */
-  signal?: AbortSignal,
-): Promise<HostDeployResult['outcome']> {
-  const inverse: Step[] = [];
-  for (const s of [...applied].reverse())
-    for (const argv of s.inverse)
-      inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
-  emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverse.length });
-  const m = newMarker();
+/**
+ * Lock (round trip 1): ONE script checks the tools (and `sudo -n`), takes the topology's lock on a
+ * changing run, gathers the facts and observes. It only reads and takes a lock that dies with its
+ * shell, so it may be resent on a fresh connection if the pooled one died since (e.g. the host's
+ * sshd was restarted). Missing tools, a sudo that wants a password, a held lock or a failed observe
+ * end the run.
+ */
+async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefined> {
+  const { host } = run;
+  const t = run.opts.topology;
+  run.emit({ hostId: host.id, phase: run.lock ? 'lock' : 'observe', status: 'running' });
+  const started = performance.now();
+  const m = newNonce();
+  const r = await exec.run(prepareScript({ topologyId: t.id, lock: run.lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    retryOnStaleConnection: true,
+    ...run.interruptible(),
+  });
+  let prep: Prepared;
   try {
-    const r = await exec.run(
-      stepsScript(
-        inverse,
-        { sudo: host.sudo, stopOnError: false, readBack: true, ...(lockPid !== undefined ? { releasePid: lockPid } : {}) },
-        m,
-      ),
-      { timeoutMs: SCRIPT_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
-    );
-    const out = parseSteps(r.stdout, r.stderr, m, host.name);
-    const failures: StepFailure[] = [];
-    inverse.forEach((s, i) => {
-      const code = out.status.get(i);
-      if (code !== 0)
-        failures.push({
-          step: i,
-          argv: s.argv,
-          shell: argvToShell(s.argv),
-          exitCode: code ?? null,
-          stderrTail: tail(out.stderrOf.get(i) ?? ''),
-        });
-    });
-    const restored = out.observed !== undefined && linkKey(out.observed) === linkKey(before);
-    res.rollback = { ok: failures.length === 0 && out.complete, commands: inverse.length, failures, restored };
-    emit({ hostId: host.id, phase: 'rollback', status: res.rollback.ok ? 'ok' : 'failed' });
-    return res.rollback.ok ? 'rolled-back' : 'failed';
-  } catch {
-    res.rollback = { ok: false, commands: inverse.length, failures: [], restored: false };
-    emit({ hostId: host.id, phase: 'rollback', status: 'failed', message: 'the session broke' });
-    return 'failed';
+    prep = parsePrepare(r.stdout, r.stderr, m, host.name);
+  } catch (err) {
+    run.board.set(host.id, undefined);
+    run.finish('failed', sessionError(err, host.name));
+    return undefined;
   }
+  if (prep.lock.kind === 'held') run.lockPid = prep.lock.pid;
+  run.res.timings.observeMs = Math.round(performance.now() - started);
+  const early = prepareError(prep, host, run.lock, r.stderr);
+  if (early) {
+    run.board.set(host.id, undefined);
+    run.finish('failed', early);
+    return undefined;
+  }
+  return prep;
+}
+
+/** Observe: the host's state and facts from round trip 1; the facts go on the board for the peers' plans. */
+function observe(run: HostRun, prep: Prepared): Seen {
+  const facts = factsFrom(prep);
+  run.board.set(run.host.id, facts);
+  run.emit({ hostId: run.host.id, phase: 'observe', status: 'ok' });
+  return { observed: prep.observed as ObservedHostState, facts };
+}
+
+/**
+ * Plan: wait for the facts of hosts with "auto" underlay addresses, then diff (apply) or tear down
+ * (destroy) with the SSH path protected. The host is refused when the plan has an error or a step
+ * would cut the session (`unsafeStep`); a status or dry run ends here (`unchanged` / `pending`), and
+ * so does a converged host.
+ */
+async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> {
+  const { host, opts, res } = run;
+  const t = opts.topology;
+  const { observed, facts } = seen;
+  if (run.autoHosts.some((id) => id !== host.id)) await run.board.waitFor(run.autoHosts);
+  const ix = indexTopology(t, { ...run.board.all(), [host.id]: facts });
+  const desired = desiredFromIndex(ix, host.id);
+  const protect: ProtectOptions = {};
+  if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
+  const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
+  if (addrs.length > 0) protect.addresses = addrs;
+  const planFor = (state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
+    if (opts.action === 'destroy') {
+      const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
+      return { steps: td.steps, stale: [], diagnostics: td.diagnostics };
+    }
+    const d = diffHost(desired, state, { protect });
+    // The plan marks what only serves removing devices no longer drawn; the run's choice filters.
+    const chosen = pruneChoice(d.steps, opts.prune === true);
+    return {
+      steps: chosen.steps,
+      stale: chosen.stale,
+      diagnostics: [...desired.diagnostics, ...d.diagnostics, ...otherDrawings(desired, state)],
+    };
+  };
+  const first = planFor(observed);
+  res.diagnostics = first.diagnostics;
+  res.stale = first.stale;
+  res.steps = planned(first.steps);
+  const errors = first.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    run.finish(
+      'failed',
+      appError('TOPOLOGY_INVALID', `${host.name}: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
+        host: host.name,
+      }),
+    );
+    return undefined;
+  }
+  const guard = protectedPath(observed, protect, desired.underlayInterface);
+  for (const step of first.steps) {
+    const why = unsafeStep(step, guard);
+    if (why !== undefined) {
+      run.finish(
+        'failed',
+        appError('COMMAND_FAILED', `${host.name}: refused to run \`${argvToShell(step.argv)}\`: ${why}`, { host: host.name }),
+      );
+      return undefined;
+    }
+  }
+  if (opts.action === 'status' || opts.dryRun === true) {
+    run.finish(first.steps.length === 0 ? 'unchanged' : 'pending');
+    return undefined;
+  }
+  if (first.steps.length === 0) {
+    run.finish('unchanged');
+    return undefined;
+  }
+  return { before: observed, steps: first.steps, planFor };
+}
+
+/**
+ * Apply: the steps through the step executor (one script, or one round per step with `stepByStep`
+ * or `beforeStep`), with the read-back and the lock's release in the last script. A host that does
+ * not finish a step within Cancel's grace ends here: its session was cut, so nothing more can be
+ * sent (no undo), and whether that step ran is unknown.
+ */
+async function apply(run: HostRun, exec: HostExecutor, p: HostPlanned): Promise<StepRun | undefined> {
+  const { host, opts, res } = run;
+  const started = performance.now();
+  const steps = p.steps;
+  const result = await runSteps(exec, steps, {
+    host,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    stepByStep: opts.stepByStep === true || opts.beforeStep !== undefined,
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(run.interrupt === undefined ? {} : { interrupt: run.interrupt }),
+    ...(opts.beforeStep === undefined ? {} : { beforeRound: (i: number, s: Step) => opts.beforeStep?.(host.id, i, s) }),
+    onRound: (i) => run.emit({ hostId: host.id, phase: 'apply', status: 'running', step: i, total: steps.length }),
+    readBack: true,
+    ...(run.lockPid === undefined ? {} : { releasePid: run.lockPid }),
+  });
+  res.applied = result.applied;
+  if (result.released) run.lockPid = undefined;
+  if (result.interrupted && result.failure) {
+    const failure = result.failure;
+    res.failure = failure;
+    // Its lock holder ends with that session; sending the release would wait on the same host.
+    run.lockPid = undefined;
+    run.finish(
+      'failed',
+      appError(
+        'CANCELLED',
+        `${host.name}: cancelled while step ${failure.step + 1} of ${steps.length} \`${failure.shell}\` was running; the host did not finish it within ${CANCEL_GRACE_MS / 1000} s, so its state is unknown (${res.applied} step(s) done before). Run Status once the host answers, then Deploy again.`,
+        { host: host.name, step: failure.step },
+      ),
+    );
+    return undefined;
+  }
+  res.timings.applyMs = Math.round(performance.now() - started);
+  return result;
+}
+
+/** Verify: the read-back is planned again; anything left is drift (`failed`), else the host is `applied`. */
+function verify(run: HostRun, p: HostPlanned, after: ObservedHostState): HostDeployResult {
+  const { host, res } = run;
+  const started = performance.now();
+  run.emit({ hostId: host.id, phase: 'verify', status: 'running' });
+  const rest = p.planFor(after).steps;
+  res.timings.verifyMs = Math.round(performance.now() - started);
+  if (rest.length > 0) {
+    res.drift = planned(rest);
+    return run.finish(
+      'failed',
+      appError(
+        'COMMAND_FAILED',
+        `${host.name}: every step succeeded but the read-back still differs (${rest.map((s) => s.description).join('; ')})`,
+        { host: host.name },
+      ),
+    );
+  }
+  run.emit({ hostId: host.id, phase: 'verify', status: 'ok' });
+  return run.finish('applied');
+}
+
+/**
+ * Rollback, after a failed step or a cancel: the inverses of the steps this host applied, newest
+ * first, in one script that goes on past errors, then a read-back compared with the state before
+ * (`rollback.restored`) and the lock's release. The session may be dead: then the host stays `failed`.
+ */
+async function rollback(run: HostRun, exec: HostExecutor, p: HostPlanned, applied: StepRun): Promise<HostDeployResult> {
+  const { host, res } = run;
+  if (applied.failure) res.failure = applied.failure;
+  const error =
+    applied.error ??
+    appError('COMMAND_FAILED', `${host.name}: the apply script ended without its read-back`, { host: host.name });
+  const done = p.steps.slice(0, res.applied);
+  run.emit({ hostId: host.id, phase: 'rollback', status: 'running', total: inverseSteps(done).length });
+  const undo = await undoSteps(exec, done, {
+    host,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    before: p.before,
+    ...(run.lockPid === undefined ? {} : { releasePid: run.lockPid }),
+    ...(run.interrupt === undefined ? {} : { interrupt: run.interrupt }),
+  });
+  if (undo.broke) {
+    res.rollback = { ok: false, commands: undo.commands, failures: [], restored: false };
+    run.emit({ hostId: host.id, phase: 'rollback', status: 'failed', message: 'the session broke' });
+    return run.finish('failed', error);
+  }
+  res.rollback = { ok: undo.ok, commands: undo.commands, failures: undo.failures, restored: undo.restored };
+  run.emit({ hostId: host.id, phase: 'rollback', status: undo.ok ? 'ok' : 'failed' });
+  if (undo.ok) run.lockPid = undefined;
+  return run.finish(undo.ok ? 'rolled-back' : 'failed', error);
+}
+
+/** A script failed as a whole (the session broke, or Cancel's grace cut a host still being read). */
+function broken(run: HostRun, err: unknown): HostDeployResult {
+  const { host } = run;
+  if (run.interrupt?.aborted === true && run.res.applied === 0) {
+    // Cancelled while the host was still being read (nothing of this run reached it).
+    return run.finish(
+      'failed',
+      appError(
+        'CANCELLED',
+        `${host.name}: cancelled before any change; the host did not answer within ${CANCEL_GRACE_MS / 1000} s after Cancel`,
+        { host: host.name },
+      ),
+    );
+  }
+  return run.finish('failed', sessionError(err, host.name));
+}
+
+/** Release: a lock still held is let go (its holder would also end with the session), and the session returned. */
+async function release(run: HostRun, exec: HostExecutor): Promise<void> {
+  if (run.lockPid !== undefined)
+    await exec.run(releaseScript(run.lockPid), { timeoutMs: 10_000, ...run.interruptible() }).catch(() => undefined);
+  await exec.release().catch(() => undefined);
 }

@@ -18,9 +18,10 @@ import {
   type Step,
 } from '../../../shared/plan';
 import type { ObservedHostState } from '../../../shared/observe';
-import { stepChunks, unsafeStep } from './runner';
+import { unsafeStep } from './runner';
+import { stepChunks } from './steps';
 import { removeLockFiles } from '../lab/lab-check';
-import { LOCK_DIR, parseSteps, prepareScript, sections, stepsScript } from './scripts';
+import { LOCK_DIR, parseSteps, prepareScript, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh/pool';
 import { parseTopologyText } from '../../../shared/model';
 
@@ -57,15 +58,6 @@ describe('deploy scripts', () => {
     expect(locking).toContain('sudo -n true');
     expect(locking).toContain('ip -j route get 172.30.1.11');
     expect(prepareScript({ topologyId: 'demo', lock: false, peers: [], sudo: false }, 'M')).not.toContain('flock');
-  });
-
-  it('ignores marker-like text that does not carry the run nonce', () => {
-    const s = sections('noise\nM1 R 0 0\nM2 R 1 1\nbody\nM1 END', 'M1');
-    expect(s.map((x) => [x.tag, x.args])).toEqual([
-      ['R', '0 0'],
-      ['END', ''],
-    ]);
-    expect(s[0]?.body).toBe('M2 R 1 1\nbody');
   });
 });
 

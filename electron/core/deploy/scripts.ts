@@ -2,16 +2,14 @@
  * The scripts the runner sends to a host and the parsers of their answers. Every value that comes
  * from the topology reaches the shell through `quoteShellArg`/`stepLine` (shared/plan), never raw.
  *
- * Output sections start with a line `<nonce> <TAG> [args]`; the nonce is random per script, so no
- * command output (an interface alias, an error message) can fake a section.
+ * Output sections start with a line `<nonce> <TAG> [args]` (../ssh/remote-script.ts); the nonce is
+ * random per script, so no command output (an interface alias, an error message) can fake a section.
  */
-import { randomBytes } from 'node:crypto';
+import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
+import type { Host } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-
-export function newMarker(): string {
-  return `VXS${randomBytes(8).toString('hex')}`;
-}
+import { outputTail, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 
 /**
  * Where deploy locks live on a host: a directory only root can enter, in /run (a tmpfs on every
@@ -32,12 +30,6 @@ export function lockPathWord(topologyId: string): string {
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
 export const LOCK_LEASE_SECONDS = 900;
-
-/**
- * First line of every script: `ip` and `bridge` live in /usr/sbin or /sbin on Debian-like hosts, and
- * a non-root login's PATH has no sbin (sudo's secure_path has, but observing runs as the login user).
- */
-export const SBIN_PATH_LINE = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"';
 
 /** Shell lines that print the three observe outputs, each in its own section. */
 function observeLines(m: string): string[] {
@@ -126,22 +118,6 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Splits `<m> TAG args` sections: tag line args plus the text up to the next section. */
-export function sections(text: string, m: string): Array<{ tag: string; args: string; body: string }> {
-  const out: Array<{ tag: string; args: string; body: string }> = [];
-  let cur: { tag: string; args: string; body: string[] } | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${m} `)) {
-      if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
-      const rest = line.slice(m.length + 1);
-      const sp = rest.indexOf(' ');
-      cur = { tag: sp < 0 ? rest : rest.slice(0, sp), args: sp < 0 ? '' : rest.slice(sp + 1), body: [] };
-    } else if (cur) cur.body.push(line);
-  }
-  if (cur) out.push({ tag: cur.tag, args: cur.args, body: cur.body.join('\n') });
-  return out;
-}
-
 export interface Prepared {
   missing: string[];
   noSudo: boolean;
@@ -220,6 +196,31 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
     p.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
   }
   return p;
+}
+
+/** What stops a host after round trip 1: missing tools, sudo wanting a password, the lock, a failed observe. */
+export function prepareError(p: Prepared, host: Host, lock: boolean, stderr: string): AppErrorData | undefined {
+  const d = { host: host.name };
+  if (p.missing.length > 0) {
+    return appError(
+      'COMMAND_MISSING',
+      `${host.name} has no ${p.missing.join(', ')} (${p.missing.includes('flock') ? 'util-linux' : 'iproute2'})`,
+      d,
+    );
+  }
+  if (p.noSudo)
+    return appError(
+      'SUDO_PASSWORD_REQUIRED',
+      `${host.name}: \`sudo -n true\` failed: sudo wants a password for ${host.ssh.user}`,
+      d,
+    );
+  if (lock && p.lock.kind === 'locked')
+    return appError('LOCKED', `${host.name}: another deploy of this topology holds the lock`, d);
+  if (lock && p.lock.kind === 'error') return appError('COMMAND_FAILED', `${host.name}: lock: ${p.lock.message}`, d);
+  if (p.observeError !== undefined) return appError('COMMAND_FAILED', `${host.name}: ${p.observeError}`, d);
+  if (!p.complete || p.observed === undefined)
+    return appError('COMMAND_FAILED', `${host.name}: the observe script did not finish: ${outputTail(stderr, 3)}`, d);
+  return undefined;
 }
 
 /** Facts from round trip 1 (underlay via the route to a peer, SSH path via `$SSH_CONNECTION`). */

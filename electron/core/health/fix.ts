@@ -4,17 +4,17 @@
  *   to the plan) goes through `runDeploy` itself with the corrected topology, limited to the hosts
  *   concerned: lock, observe, diff, apply, read back, roll back on failure, like any deploy;
  * - a fix outside the plan (FIREWALL_BLOCKS_VXLAN: an accept rule) runs the fix steps per host with
- *   the runner's step script (`stepsScript`: per-step exit status and stderr), stopping at the first
- *   failed step and running the inverse of the steps already applied on that host.
+ *   the deploy's step executor (`runSteps`: per-step exit status and stderr, stopping at the first
+ *   failed step) and undoes the steps already applied on that host with it (`undoSteps`).
  */
 import type { ResponseOf } from '../../../shared/api/contract';
 import type { Finding, HostFix } from '../../../shared/diagnose/types';
 import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import { serializeTopology, type Host, type Topology } from '../../../shared/model';
-import { argvToShell, type Step } from '../../../shared/plan';
+import type { Step } from '../../../shared/plan';
 import { runDeploy } from '../deploy/runner';
-import { newMarker, parseSteps, stepsScript } from '../deploy/scripts';
-import type { HostConnector, StepFailure } from '../deploy/types';
+import { runSteps, undoSteps } from '../deploy/steps';
+import type { HostConnector, HostExecutor } from '../deploy/types';
 
 export type FixResult = ResponseOf<'health.applyFix'>;
 type HostFixResult = FixResult['hosts'][number];
@@ -24,10 +24,6 @@ const SCRIPT_TIMEOUT_MS = 60_000;
 function errorData(err: unknown, host: Host): AppErrorData {
   if (err instanceof AppError) return err.data;
   return appError('SSH_UNREACHABLE', `${host.name}: ${err instanceof Error ? err.message : String(err)}`, { host: host.name });
-}
-
-function tail(text: string, lines = 6): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
 }
 
 /** The fix steps as plan steps (a firewall step is run like any other; its kind is only a label). */
@@ -41,8 +37,8 @@ function asSteps(fix: HostFix): Step[] {
   }));
 }
 
-async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Promise<HostFixResult> {
-  let exec;
+async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector, signal?: AbortSignal): Promise<HostFixResult> {
+  let exec: HostExecutor;
   try {
     exec = await connect(host);
   } catch (err) {
@@ -50,56 +46,28 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector): Pr
   }
   const steps = asSteps(fix);
   try {
-    const m = newMarker();
-    const r = await exec.run(stepsScript(steps, { sudo: host.sudo, stopOnError: true, readBack: false }, m), {
+    const run = await runSteps(exec, steps, {
+      host,
       timeoutMs: SCRIPT_TIMEOUT_MS,
+      noun: 'fix step',
+      ...(signal === undefined ? {} : { signal }),
     });
-    const out = parseSteps(r.stdout, r.stderr, m, host.name);
-    let applied = 0;
-    steps.forEach((_, i) => {
-      if (out.status.get(i) === 0 && applied === i) applied = i + 1;
-    });
-    if (applied === steps.length && out.complete) return { hostId: host.id, outcome: 'applied', applied };
-    const s = steps[applied] as Step;
-    const code = out.status.get(applied);
-    const failure: StepFailure = {
-      step: applied,
-      argv: s.argv,
-      shell: argvToShell(s.argv),
-      exitCode: code ?? null,
-      stderrTail: tail(out.stderrOf.get(applied) ?? r.stderr),
+    const { applied, failure, error } = run;
+    if (error === undefined) return { hostId: host.id, outcome: 'applied', applied };
+    const done = steps.slice(0, applied);
+    const undo = await undoSteps(exec, done, { host, timeoutMs: SCRIPT_TIMEOUT_MS });
+    // Rolled back only when nothing of the fix can be left on the host: every applied step had an
+    // inverse (a fix step has none when undoing needs a value known only after it ran, e.g. an nft
+    // handle), the undo went through, and the failed step reported its status (a step cut off by a
+    // broken session may have run).
+    const undone = undo.ok && done.every((s) => s.inverse.length > 0) && failure?.exitCode !== null;
+    return {
+      hostId: host.id,
+      outcome: undone ? 'rolled-back' : 'failed',
+      applied,
+      ...(failure === undefined ? {} : { failure }),
+      error,
     };
-    const error = appError(
-      'COMMAND_FAILED',
-      `${host.name}: fix step ${applied + 1} of ${steps.length} \`${failure.shell}\` exited with ${String(failure.exitCode)}: ${failure.stderrTail}`,
-      {
-        host: host.name,
-        step: applied,
-        exitCode: failure.exitCode,
-        stderr: failure.stderrTail,
-      },
-    );
-    const inverse: Step[] = steps
-      .slice(0, applied)
-      .reverse()
-      .flatMap((st) =>
-        st.inverse.map((argv) => ({
-          argv,
-          description: `undo: ${st.description}`,
-          inverse: [],
-          kind: st.kind,
-          target: st.target,
-        })),
-      );
-    if (inverse.length === 0)
-      return { hostId: host.id, outcome: applied === 0 ? 'rolled-back' : 'failed', applied, failure, error };
-    const mu = newMarker();
-    const ru = await exec.run(stepsScript(inverse, { sudo: host.sudo, stopOnError: false, readBack: false }, mu), {
-      timeoutMs: SCRIPT_TIMEOUT_MS,
-    });
-    const undo = parseSteps(ru.stdout, ru.stderr, mu, host.name);
-    const undone = inverse.every((_, i) => undo.status.get(i) === 0);
-    return { hostId: host.id, outcome: undone ? 'rolled-back' : 'failed', applied, failure, error };
   } catch (err) {
     return { hostId: host.id, outcome: 'failed', applied: 0, error: errorData(err, host) };
   } finally {
@@ -168,7 +136,7 @@ export async function applyFindingFix(
   }
 
   const hosts = await Promise.all(
-    fix.hosts.map((hf) => runFixSteps(topology.hosts.find((h) => h.id === hf.hostId) as Host, hf, connect)),
+    fix.hosts.map((hf) => runFixSteps(topology.hosts.find((h) => h.id === hf.hostId) as Host, hf, connect, opts.signal)),
   );
   return { ok: hosts.every((h) => h.outcome === 'applied'), hosts };
 }

@@ -3,7 +3,7 @@
  * pings of a host as background jobs of ONE script on its persistent shell, all hosts at once.
  */
 import type { Topology } from '../../../shared/model';
-import { newMarker } from '../deploy/scripts';
+import { newNonce } from '../ssh/remote-script';
 import { healthRoundScript, parseHealthRound, probePlan } from './round-script';
 import { runWithin, type HealthTransport } from './transport';
 
@@ -30,7 +30,7 @@ export async function overlayMeshCheck(
       const n = plan.probes.length;
       res.pairs += n;
       if (n === 0) return;
-      const m = newMarker();
+      const m = newNonce();
       try {
         const r = await runWithin(transport, host, healthRoundScript(plan, m, { overlayOnly: true }), opts.timeoutMs ?? 10_000);
         const round = parseHealthRound(plan, r.stdout, m, { overlayOnly: true });

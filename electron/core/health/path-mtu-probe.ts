@@ -11,7 +11,7 @@ import { nextPathMtuProbe, recordPathMtuProbe, startPathMtuSearch, type PathMtuS
 import { parsePing, pingArgv } from '../../../shared/observe/ping';
 import { argvToShell } from '../../../shared/plan';
 import { parseAddress } from '../../../shared/validate/ip';
-import { newMarker, sections } from '../deploy/scripts';
+import { newNonce as newMarker, sections } from '../ssh/remote-script';
 import { runWithin, type HealthTransport } from './transport';
 
 export interface PathMtuTarget {

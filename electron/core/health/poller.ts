@@ -22,7 +22,7 @@ import {
   type HostFacts,
   type ProtectOptions,
 } from '../../../shared/plan';
-import { newMarker } from '../deploy/scripts';
+import { newNonce } from '../ssh/remote-script';
 import { searchPathMtus } from './path-mtu-probe';
 import {
   healthRoundScript,
@@ -252,7 +252,7 @@ export class HealthPoller {
       };
     }
     const plan = probePlan(this.topology, host.id, { facts });
-    const m = newMarker();
+    const m = newNonce();
     tr.busy = true;
     try {
       const r = await runWithin(this.o.transport, host, healthRoundScript(plan, m), this.o.pollTimeoutMs);

@@ -22,7 +22,7 @@ import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
 import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
 import type { HostHealth, PairProbe } from '../../../shared/diagnose/types';
 import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan';
-import { SBIN_PATH_LINE, sections } from '../deploy/scripts';
+import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
 export interface ProbeSpec {

@@ -2,5 +2,6 @@
 export * from './connector';
 export * from './errors';
 export * from './framing';
+export * from './remote-script';
 export * from './known-hosts';
 export * from './pool';
