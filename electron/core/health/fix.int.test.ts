@@ -14,6 +14,7 @@ import { nsRun } from '../lab/netns-exec';
 import { isRoot } from '../lab/preflight';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
+import { labSshOptions } from '../lab/ssh-options';
 import { randomLabName } from '../lab/with-lab';
 import { applyFindingFix } from './fix';
 
@@ -62,7 +63,7 @@ suite('a fix outside the plan on a real host (h1)', () => {
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 1 })).state;
     topology = labTopology(lab);
-    ssh = createDeploySsh({ lab });
+    ssh = createDeploySsh(labSshOptions(lab));
   }, 120_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { nextPathMtuProbe, recordPathMtuProbe, startPathMtuSearch, type PathMtuS
 import { parsePing, pingArgv } from '../../../shared/observe/ping';
 import { argvToShell } from '../../../shared/plan';
 import { parseAddress } from '../../../shared/validate/ip';
-import { newNonce as newMarker, sections } from '../ssh/remote-script';
+import { newNonce, sections } from '../ssh/remote-script';
 import { runWithin, type HealthTransport } from './transport';
 
 export interface PathMtuTarget {
@@ -42,7 +42,7 @@ export async function searchPathMtus(
   for (let i = 0; i < (opts.maxIterations ?? 24); i++) {
     const probes = [...states.values()].map((e) => ({ e, p: nextPathMtuProbe(e.s) })).filter((x) => x.p !== undefined);
     if (probes.length === 0) break;
-    const m = newMarker();
+    const m = newNonce();
     const lines = ['vxs_d=$(mktemp -d /tmp/vxs-pmtu.XXXXXX) || exit 3'];
     probes.forEach(({ e, p }, k) =>
       lines.push(`${argvToShell(pingArgv(e.t.address, { dontFragment: true, size: p?.payload ?? 0 }))} >"$vxs_d/${k}" 2>&1 &`),

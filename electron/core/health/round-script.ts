@@ -9,7 +9,7 @@
  * must pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs
  * on the host at probe time, so the probe matches what the kernel has).
  *
- * Output sections start with `<nonce> <TAG> [key]` (the deploy scripts' `sections`), so no command output can fake one.
+ * Output sections start with `<nonce> <TAG> [key]` (`sections` in ../ssh/remote-script), so no command output can fake one.
  */
 import { deviceName, type Topology } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
@@ -151,7 +151,7 @@ function probeLines(plan: HostProbePlan): string[] {
   return lines;
 }
 
-/** The whole round script for one host; `marker` is a fresh random nonce (`newMarker`). */
+/** The whole round script for one host; `marker` is a fresh random nonce (`newNonce`). */
 export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { overlayOnly?: boolean } = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
