@@ -21,7 +21,7 @@ import type { ObservedHostState } from '../../../shared/observe';
 import { stepChunks, unsafeStep } from './runner';
 import { removeLockFiles } from '../lab/lab-check';
 import { LOCK_DIR, parseSteps, prepareScript, sections, stepsScript } from './scripts';
-import { sudoWrapped } from '../ssh/pool';
+import { sudoWrapped } from '../ssh';
 import { parseTopologyText } from '../../../shared/model';
 
 describe('deploy scripts', () => {

@@ -4,3 +4,5 @@ export * from './errors';
 export * from './framing';
 export * from './known-hosts';
 export * from './pool';
+export * from './session';
+export * from './types';
