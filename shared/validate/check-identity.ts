@@ -29,7 +29,7 @@ export function checkIds(
 /**
  * Every string anywhere in the drawing (names, paths, addresses, and fields added later) is free of
  * control characters: a newline in a host name would end a `#` comment in a printed script and run
- * the rest of the name as a command (primer: the plan runs as root), and it breaks logs and terminals.
+ * the rest of the name as a command (and the plan runs as root), and it breaks logs and terminals.
  */
 export function checkText(topology: unknown, out: Finding[]): void {
   const visit = (value: unknown, path: PropertyKey[]): void => {

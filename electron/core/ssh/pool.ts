@@ -1,6 +1,6 @@
 /**
  * The SSH pool: one ssh2 connection per host (keyed by user@host:port and jump), reused by deploy
- * and health, with a persistent shell per host for ~1 ms command round trips (HOUSE-STYLE 5).
+ * and health, with a persistent shell per host for ~1 ms command round trips.
  * The parts live beside it: session.ts (a host's queue of commands), shell.ts (the persistent
  * shell and exec channels), auth.ts (host key trust and authentication), deadline.ts (time limits)
  * and connection.ts (one live connection and its channels).
