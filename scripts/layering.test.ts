@@ -1,5 +1,6 @@
 /**
- * The layering rules of HOUSE-STYLE section 1 are enforced by lint (and by tsconfig references at
+ * The layering rules (shared imports nothing of ours; renderer and electron/core import only shared;
+ * electron/main imports core and shared) are enforced by lint (and by tsconfig references at
  * typecheck time). These tests run the project's own eslint config on probe files placed in each
  * part, so removing or weakening a rule fails the suite instead of review.
  */

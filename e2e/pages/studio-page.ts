@@ -1,6 +1,6 @@
 /**
  * Page object for the VXLAN Studio window: canvas items by `.react-flow__node[data-id=...]`,
- * panels by role and test id (HOUSE-STYLE 7).
+ * panels by role and test id, never by CSS classes or layout a restyle would change.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
 

@@ -2,10 +2,11 @@
  * Step builders: the only place iproute2 command lines are put together (ip-link(8), ip-address(8),
  * bridge(8)). Each takes validated values and returns a `Step` with its argv, description and inverse.
  *
- * Device names are written the way the primer writes them (`ip link set vxlan100 up`) when iproute2
- * cannot mistake them for a keyword. ip(8) matches keywords by prefix (`matches()` in iproute2's
- * utils.c), so a name such as `br`, `a` or `up` in the device position would be read as `broadcast`,
- * `address` or `up`; such names get the explicit `dev NAME` / `name NAME` form instead.
+ * Device names are written the way admins type them by hand (`ip link set vxlan100 up`), so a plan
+ * reads like the familiar recipe, when iproute2 cannot mistake them for a keyword. ip(8) matches
+ * keywords by prefix (`matches()` in iproute2's utils.c), so a name such as `br`, `a` or `up` in
+ * the device position would be read as `broadcast`, `address` or `up`; such names get the explicit
+ * `dev NAME` / `name NAME` form instead.
  */
 import type { DesiredVxlan, Step } from './types';
 import { ALL_ZERO_MAC } from '../observe/state';
@@ -98,7 +99,7 @@ function newName(name: string): string[] {
   return isPlainDeviceName(name) ? [name] : ['name', name];
 }
 
-/** The `type vxlan ...` arguments of `ip link add`, in the primer's order. */
+/** The `type vxlan ...` arguments of `ip link add`, in the order of the usual hand-typed line (id, remote, dev, dstport). */
 function vxlanArgs(vx: DesiredVxlan): string[] {
   const args = ['type', 'vxlan', 'id', String(vx.vni)];
   if (vx.remote !== undefined) args.push('remote', vx.remote);

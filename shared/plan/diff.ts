@@ -290,7 +290,7 @@ export function diffHost(
     }
   }
 
-  // Up state: VXLAN devices first, then bridges (the primer brings the bridge up last).
+  // Up state: VXLAN devices first, then bridges: the order of the usual hand-typed recipe, so a plan reads like it.
   for (const kind of ['vxlan', 'bridge'] as const) {
     for (const want of desired.links) {
       if (want.kind !== kind || !usable(want.name)) continue;

@@ -1,8 +1,8 @@
 /**
- * The protected path: every device whose change could cut the SSH session or the underlay
- * (primer: "Lock-out"), and the one judge of whether a step changes it. Steps are judged by the
- * state they produce (which device ends up on which master, which device disappears), never by the
- * shape of their argv.
+ * The protected path: every device whose change could cut the SSH session or the underlay (a wrong
+ * change there locks the admin out of the host), and the one judge of whether a step changes it.
+ * Steps are judged by the state they produce (which device ends up on which master, which device
+ * disappears), never by the shape of their argv.
  */
 import type { ObservedHostState, ObservedLink } from '../observe/state';
 import { parseAddress } from '../validate/ip';

@@ -1,6 +1,7 @@
 /**
- * The ONE place where argv becomes shell text (HOUSE-STYLE 5). Everything that reaches a remote
- * shell (the deploy runner over SSH, exported scripts) goes through `argvToShell`.
+ * The ONE place where argv becomes shell text, so quoting is decided once for every command built
+ * from validated values. Everything that reaches a remote shell (the deploy runner over SSH,
+ * exported scripts) goes through `argvToShell`.
  */
 import type { Guard, HostPlan, Step } from './types';
 import { CONTROL_CHARACTER } from '../validate/text';

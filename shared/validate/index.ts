@@ -5,6 +5,7 @@
 export * from './diagnostic';
 export * from './ip';
 export * from './codes';
+export { VALIDATION_RULES, hintFor, type HintValues } from './rules';
 export * from './text';
 export {
   validateTopology,

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseTopologyText } from '../../../shared/model';
-import { fileIssuesToDiagnostics, validateTopology, type Diagnostic } from '../../../shared/validate';
+import { fileIssuesToDiagnostics, hintFor, validateTopology, VALIDATION_RULES, type Diagnostic } from '../../../shared/validate';
 import { parseArgs, UsageError } from '../args';
 import { EXIT_BAD_INPUT, EXIT_OK, type Command } from '../command';
 
@@ -84,11 +84,11 @@ export async function validateFile(file: string, cwd: string): Promise<FileRepor
   if (parsed.migratedFrom !== undefined) {
     diagnostics.push({
       code: 'FORMAT_MIGRATED',
-      severity: 'info',
+      severity: VALIDATION_RULES.FORMAT_MIGRATED.severity,
       message: `written in format ${parsed.migratedFrom} and upgraded to the current format on reading`,
       elementKind: 'topology',
       path: 'format',
-      hint: 'Save it from VXLAN Studio to store it in the current format.',
+      hint: hintFor('FORMAT_MIGRATED'),
     });
   }
   return { file, ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics };

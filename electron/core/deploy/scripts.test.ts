@@ -22,7 +22,7 @@ import { unsafeStep } from './runner';
 import { stepChunks } from './steps';
 import { removeLockFiles } from '../lab/lab-check';
 import { LOCK_DIR, parseSteps, prepareScript, stepsScript } from './scripts';
-import { sudoWrapped } from '../ssh/pool';
+import { sudoWrapped } from '../ssh';
 import { parseTopologyText } from '../../../shared/model';
 
 describe('deploy scripts', () => {

@@ -5,9 +5,10 @@
  * already show in `nft list ruleset`; ufw and firewalld when installed and running), counters
  * (`ip -j -s link`) before and after the probes, and the probes themselves run concurrently on the
  * host as background jobs (`ping -c 1 -W 1 ... &` then `wait`): underlay ping per peer VTEP, and per
- * segment per peer an overlay ping and the two DF probes of the VXLAN primer (`-M do -s <mtu-28>`
- * must pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs
- * on the host at probe time, so the probe matches what the kernel has).
+ * segment per peer an overlay ping and the two don't-fragment probes that catch an overlay MTU too
+ * big for the underlay, where small packets pass and big ones vanish (`-M do -s <mtu-28>` must
+ * pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs on the
+ * host at probe time, so the probe matches what the kernel has).
  *
  * Output sections start with `<nonce> <TAG> [key]` (`sections` in ../ssh/remote-script), so no command output can fake one.
  */

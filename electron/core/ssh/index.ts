@@ -5,3 +5,5 @@ export * from './framing';
 export * from './remote-script';
 export * from './known-hosts';
 export * from './pool';
+export * from './session';
+export * from './types';

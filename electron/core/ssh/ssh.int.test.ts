@@ -20,7 +20,8 @@ import type { LabState, LabUserState } from '../lab/state';
 import { PATH_WITHOUT_SUDO } from '../lab/users';
 import { randomLabName } from '../lab/with-lab';
 import { KnownHostsStore } from './known-hosts';
-import { SshPool, type SshEvent, type SshPoolOptions } from './pool';
+import { SshPool } from './pool';
+import type { SshEvent, SshPoolOptions } from './types';
 
 const root = isRoot();
 if (!root) console.log('ssh.int.test.ts skipped: the netns lab needs root (run the integration tests with sudo)');
