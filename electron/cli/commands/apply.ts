@@ -195,11 +195,8 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
 }
 
 /** Builds `apply`, `destroy` or `status`: one code path over the deploy runner. */
-export function deployCommand(action: DeployAction, summary: string): Command {
-  return { name: action, summary, usage: usage(action), run: (argv, io) => runAction(action, argv, io) };
+export function deployCommand(action: DeployAction): Command {
+  return { name: action, usage: usage(action), run: (argv, io) => runAction(action, argv, io) };
 }
 
-export const applyCommand = deployCommand(
-  'apply',
-  'Deploy a topology to its hosts over SSH (per-host diff, confirm, apply, verify)',
-);
+export const applyCommand = deployCommand('apply');
