@@ -1,22 +1,26 @@
 /**
- * `sudo npm run bench -- --hosts 20 [--json]`: deploys the same unicast-mesh topology (1 segment, a
- * bridge and an overlay address per host) to a fresh N-host lab several ways and times each:
+ * `sudo npm run bench -- --hosts 20[,50,100] [--json]`: for each size, deploys the same unicast-mesh
+ * topology (1 segment, a bridge and an overlay address per host) to a fresh N-host lab several ways
+ * and times each:
  *
- * - VXLAN Studio cold: new SSH connections, lock + facts + observe, diff, apply, read back, release.
- * - VXLAN Studio warm no-op: the same apply again over the pooled connections (nothing to change).
- * - VXLAN Studio warm change: a real change (overlay MTU 1450 -> 1400) over the pooled connections.
+ * - in-app cold: new SSH connections, lock + facts + observe, diff, apply, read back, release.
+ * - in-app warm no-op: the same apply again over the pooled connections (nothing to change).
+ * - in-app warm change: a real change (overlay MTU 1450 -> 1400) over the pooled connections.
+ * - CLI cold: `vxlan-studio apply FILE --yes` (the built CLI) timed from process start to exit, as a
+ *   user runs it: inside the controller namespace, and from the host with `--lab NAME`.
  * - parallel OpenSSH: one `ssh root@host sh -s < script` per host, all at once, with the script
  *   `vxlan-studio plan` prints (hostScript): a blind apply, no observe, no read-back.
- * - Ansible (when `ansible-playbook` is installed), forks = N, running the same script two ways: as a
+ * - Ansible (ansible-core is installed with apt when missing), forks = N, the same script two ways: as a
  *   playbook is usually written (Ansible's default fact gathering, the `script` module; the target
  *   is measured against this one) and at its fastest (no facts, the `raw` module; shown too).
  *
- * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
- * VXLAN Studio as a child process (bench/deploy-worker.ts) that times its own runs, so
- * node start-up is not counted; OpenSSH and Ansible are timed from process start to exit. Hosts are
- * torn down between runs so each starts from scratch, and each run is verified by a full overlay
- * ping mesh. Targets (reported, not asserted): cold <= 1.0x parallel OpenSSH, warm re-apply < 0.25 s,
- * >= 6x faster than Ansible.
+ * Every client runs inside the lab's controller namespace (the only place that reaches the lab),
+ * except the `--lab` run, which dials through it from the host. The in-app rows come from a child
+ * process (bench/deploy-worker.ts) that times its own runs, so node start-up and file parsing are not
+ * counted; the CLI, OpenSSH and Ansible rows are timed from process start to exit. Hosts are torn
+ * down between runs so each starts from scratch, and each run is verified by a full overlay ping
+ * mesh. Targets (reported, not asserted): CLI cold <= 1.0x parallel OpenSSH, in-app cold <= 0.7x,
+ * in-app warm no-op < 0.25 s (< 0.5 s at 100 hosts), >= 6x faster than Ansible as usually written.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,15 +34,54 @@ import { compilePlan, hostScript } from '../shared/plan';
 import { runDeploy } from '../electron/core/deploy';
 import { netnsConnector } from '../electron/core/lab/netns-executor';
 import { overlayPingFailures, removeLockFiles } from '../electron/core/lab/lab-check';
-import { controllerArgv, isRoot, labFacts, labTopology, run, sshArgv, withLab, type LabState } from '../electron/core/lab/index';
+import {
+  controllerArgv,
+  isRoot,
+  labFacts,
+  labTopology,
+  MAX_HOSTS,
+  run,
+  sshArgv,
+  tailOf,
+  withLab,
+  type LabState,
+} from '../electron/core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function parseCli(argv: string[]): { hosts: number; json: boolean } {
+function parseCli(argv: string[]): { sizes: number[]; json: boolean } {
   const args = parseArgs(argv, { hosts: 'string', json: 'boolean' });
   if (args.positionals.length > 0)
-    throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N [--json])`);
-  return { hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64), json: boolFlag(args, 'json') };
+    throw new UsageError(
+      `unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N[,N...] [--json])`,
+    );
+  const sizes = (stringFlag(args, 'hosts') ?? '20').split(',').map((n) => intArg(n.trim(), '--hosts', 2, MAX_HOSTS));
+  return { sizes, json: boolFlag(args, 'json') };
+}
+
+/** The built CLI the user runs (`npx vxlan-studio`); built here first when the sources changed. */
+const CLI_ENTRY = path.join(ROOT, 'dist', 'cli', 'vxlan-studio.mjs');
+
+function buildCliIfStale(): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs'), '--if-stale'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the CLI failed: ${r.stderr.trim()}`);
+}
+
+/**
+ * `vxlan-studio apply FILE --yes` timed from process start to exit: inside the controller namespace
+ * with the lab's known_hosts, or (`viaLab`) from the host through `--lab`, as the README shows.
+ */
+async function cliApply(lab: LabState, file: string, viaLab: boolean): Promise<number> {
+  const apply = [process.execPath, CLI_ENTRY, 'apply', file, '--yes'];
+  const argv = viaLab ? [...apply, '--lab', lab.name] : controllerArgv(lab, [...apply, '--known-hosts', lab.keys.knownHosts]);
+  const started = performance.now();
+  const r = await run(argv[0] as string, argv.slice(1), { timeoutMs: 600_000 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.code !== 0)
+    throw new Error(
+      `vxlan-studio apply${viaLab ? ' --lab' : ''} failed (exit ${String(r.code)}): ${tailOf(r.stderr || r.stdout)}`,
+    );
+  return seconds;
 }
 
 /** Talks to the VXLAN Studio worker in the controller namespace. */
@@ -125,6 +168,24 @@ function ansibleInstalled(): boolean {
 }
 
 /**
+ * Installs Ansible from the distribution when missing, so a fresh machine gets an Ansible row:
+ * ansible-core has both modules the bench uses (script, raw). Returns why not, or null when ready.
+ */
+async function ensureAnsible(log: (line: string) => void): Promise<string | null> {
+  if (ansibleInstalled()) return null;
+  log('bench: ansible-playbook not found: installing ansible-core with apt-get...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const argv of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'ansible-core'],
+  ]) {
+    const r = await run(argv[0] as string, argv.slice(1), { env, timeoutMs: 900_000 });
+    if (r.code !== 0) return `\`${argv.join(' ')}\` failed: ${tailOf(r.stderr || r.stdout)}`;
+  }
+  return ansibleInstalled() ? null : 'ansible-playbook is still missing after installing ansible-core';
+}
+
+/**
  * How Ansible runs the same script: `defaults` is a playbook as usually written (Ansible's default
  * fact gathering, the `script` module), `raw` the fastest form Ansible has (no facts, the `raw`
  * module: one ssh command per host, no Python on the host).
@@ -186,27 +247,25 @@ async function ansible(
   return seconds;
 }
 
-function ansibleRow(name: string, s: number | null, cold: number, warm: number, note: string): [string, string, string] {
-  if (s === null) return [name, 'n/a', 'not installed'];
-  return [
-    name,
-    `${s.toFixed(3)} s`,
-    `${(s / cold).toFixed(1)}x VXLAN Studio cold, ${(s / warm).toFixed(1)}x warm change (${note})`,
-  ];
+/** One size's figures, in seconds (Ansible null when it could not be installed). */
+interface SizeResult {
+  hosts: number;
+  cold: number;
+  noop: number;
+  change: number;
+  cliCold: number;
+  cliLab: number;
+  openssh: number;
+  ansible: number | null;
+  ansibleRaw: number | null;
+  slowestMs: { connect: number; observe: number; apply: number } | undefined;
+  load: number[];
 }
 
-async function main(): Promise<void> {
-  const { hosts, json } = parseCli(process.argv.slice(2));
-  if (!isRoot()) {
-    console.error('bench: the lab needs root (network namespaces, sshd); run `sudo npm run bench -- --hosts 20`');
-    process.exit(2);
-  }
-  const log = (line: string): void => {
-    if (!json) console.log(line);
-    else console.error(line);
-  };
+/** Every run on a fresh `hosts`-host lab, each verified by the full ping mesh. */
+async function benchSize(hosts: number, log: (line: string) => void, ansibleMissing: string | null): Promise<SizeResult> {
   log(`bench: building a ${hosts}-host lab...`);
-  await withLab({ hosts, tag: 'bench' }, async (lab) => {
+  return withLab({ hosts, tag: 'bench' }, async (lab) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vxs-bench-'));
     const worker = new Worker(lab);
     try {
@@ -218,21 +277,31 @@ async function main(): Promise<void> {
       writeFileSync(changedFile, serializeTopology(changed));
       const base = { op: 'apply', knownHosts: lab.keys.knownHosts, concurrency: hosts };
 
-      log('bench: VXLAN Studio cold (new connections)...');
+      log('bench: in-app cold (new connections)...');
       await teardown(lab, t);
       const cold = await worker.ask({ ...base, file, fresh: true });
       if (!cold.ok) throw new Error(`cold apply failed: ${cold.error ?? cold.errors.join('; ')}`);
-      await verify(lab, t, 'VXLAN Studio cold');
+      await verify(lab, t, 'in-app cold');
 
-      log('bench: VXLAN Studio warm no-op re-apply...');
+      log('bench: in-app warm no-op re-apply...');
       const noop = await worker.ask({ ...base, file });
       if (!noop.ok || noop.counts.unchanged !== hosts) throw new Error(`warm no-op was not a no-op: ${JSON.stringify(noop)}`);
 
-      log('bench: VXLAN Studio warm change (overlay MTU 1450 -> 1400)...');
+      log('bench: in-app warm change (overlay MTU 1450 -> 1400)...');
       const change = await worker.ask({ ...base, file: changedFile });
       if (!change.ok || change.counts.applied !== hosts) throw new Error(`warm change failed: ${JSON.stringify(change)}`);
-      await verify(lab, changed, 'VXLAN Studio warm change');
+      await verify(lab, changed, 'in-app warm change');
       await worker.close();
+
+      log('bench: CLI cold, `vxlan-studio apply` inside the controller namespace, from process start...');
+      await teardown(lab, t);
+      const cliCold = await cliApply(lab, file, false);
+      await verify(lab, t, 'CLI cold');
+
+      log('bench: CLI cold through --lab from the host, from process start...');
+      await teardown(lab, t);
+      const cliLab = await cliApply(lab, file, true);
+      await verify(lab, t, 'CLI cold --lab');
 
       log('bench: parallel OpenSSH (one ssh ... sh -s < script per host, all at once)...');
       await teardown(lab, t);
@@ -242,7 +311,7 @@ async function main(): Promise<void> {
 
       let ansibleS: number | null = null;
       let ansibleRawS: number | null = null;
-      if (ansibleInstalled()) {
+      if (ansibleMissing === null) {
         log(`bench: Ansible as usually written (forks=${hosts}, default fact gathering, script module, same script)...`);
         await teardown(lab, t);
         ansibleS = await ansible(lab, scripts, dir, 'defaults');
@@ -251,53 +320,148 @@ async function main(): Promise<void> {
         await teardown(lab, t);
         ansibleRawS = await ansible(lab, scripts, dir, 'raw');
         await verify(lab, t, 'Ansible (raw)');
-      } else log('bench: ansible-playbook not installed: skipped (sudo apt-get install ansible)');
-      await teardown(lab, t);
-
-      const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-      log(
-        `bench: slowest host in the cold run: connect ${cold.slowestMs?.connect ?? '?'} ms, lock+facts+observe ${cold.slowestMs?.observe ?? '?'} ms, apply+read-back ${cold.slowestMs?.apply ?? '?'} ms`,
-      );
-      const rows: Array<[string, string, string]> = [
-        ['VXLAN Studio cold', `${cold.seconds.toFixed(3)} s`, `${ratio(cold.seconds, opensshS)} of OpenSSH (target <= 1.0x)`],
-        ['VXLAN Studio warm no-op', `${noop.seconds.toFixed(3)} s`, `target < 0.25 s`],
-        ['VXLAN Studio warm change', `${change.seconds.toFixed(3)} s`, `MTU 1450 -> 1400 on ${hosts} hosts`],
-        ['parallel OpenSSH', `${opensshS.toFixed(3)} s`, 'blind script, no observe/read-back'],
-        ansibleRow(`Ansible forks=${hosts}, defaults`, ansibleS, cold.seconds, change.seconds, 'target >= 6x'),
-        ansibleRow(`Ansible forks=${hosts}, raw`, ansibleRawS, cold.seconds, change.seconds, 'its fastest form'),
-      ];
-      const w0 = Math.max(...rows.map((r) => r[0].length));
-      const w1 = Math.max(...rows.map((r) => r[1].length));
-      log('');
-      log(`${hosts} hosts, unicast mesh (1 segment, bridge + address per host), every run verified by a full overlay ping mesh.`);
-      log(
-        'All clients ran inside the lab controller namespace; VXLAN Studio as a child process timing its own runs (node start-up excluded).',
-      );
-      for (const r of rows) log(`  ${r[0].padEnd(w0)}  ${r[1].padStart(w1)}  ${r[2]}`);
-      log(
-        `  load average: ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')} (2 cores shared)`,
-      );
-      if (json) {
-        console.log(
-          JSON.stringify({
-            hosts,
-            cold_s: Number(cold.seconds.toFixed(3)),
-            warm_noop_s: Number(noop.seconds.toFixed(3)),
-            warm_change_s: Number(change.seconds.toFixed(3)),
-            openssh_parallel_s: Number(opensshS.toFixed(3)),
-            ansible_s: ansibleS === null ? null : Number(ansibleS.toFixed(3)),
-            ansible_raw_s: ansibleRawS === null ? null : Number(ansibleRawS.toFixed(3)),
-          }),
-        );
       }
+      await teardown(lab, t);
+      return {
+        hosts,
+        cold: cold.seconds,
+        noop: noop.seconds,
+        change: change.seconds,
+        cliCold,
+        cliLab,
+        openssh: opensshS,
+        ansible: ansibleS,
+        ansibleRaw: ansibleRawS,
+        slowestMs: cold.slowestMs,
+        load: loadavg(),
+      };
     } finally {
       worker.close().catch(() => undefined);
       await removeLockFiles([`lab-${lab.name}`]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
+}
+
+const secs = (s: number | null): string => (s === null ? 'n/a' : `${s.toFixed(3)} s`);
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+const loadText = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
+
+/** Lines printing `rows` as columns; `align` has one letter per column, l(eft) or r(ight). */
+function table(rows: string[][], align: string): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    `  ${r.map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd(),
+  );
+}
+
+/** One size in detail: every run, its figure and what it is measured against. */
+function sizeReport(r: SizeResult, ansibleMissing: string | null): string[] {
+  const ansibleNote = (s: number | null, note: string): string =>
+    s === null
+      ? `not run: ${ansibleMissing ?? '?'}`
+      : `CLI cold ${ratio(s, r.cliCold)} faster, in-app cold ${ratio(s, r.cold)} (${note})`;
+  const rows = [
+    ['CLI cold, from process start', secs(r.cliCold), `${ratio(r.cliCold, r.openssh)} of parallel OpenSSH (target <= 1.0x)`],
+    [
+      'CLI cold --lab, from the host',
+      secs(r.cliLab),
+      `${ratio(r.cliLab, r.cliCold)} of the CLI inside the controller (target <= 1.0x)`,
+    ],
+    ['in-app cold', secs(r.cold), `${ratio(r.cold, r.openssh)} of parallel OpenSSH (target <= 0.7x)`],
+    ['in-app warm no-op', secs(r.noop), `target < ${r.hosts >= 100 ? '0.5' : '0.25'} s`],
+    ['in-app warm change', secs(r.change), `MTU 1450 -> 1400 on ${r.hosts} hosts`],
+    ['parallel OpenSSH, from process start', secs(r.openssh), 'blind script, no observe/read-back'],
+    [`Ansible forks=${r.hosts}, as usually written`, secs(r.ansible), ansibleNote(r.ansible, 'target >= 6x')],
+    [`Ansible forks=${r.hosts}, raw`, secs(r.ansibleRaw), ansibleNote(r.ansibleRaw, 'its fastest form')],
+  ];
+  return [
+    '',
+    `${r.hosts} hosts, unicast mesh (1 segment, bridge + address per host), every run verified by a full overlay ping mesh.`,
+    ...table(rows, 'lrl'),
+    `  slowest host in the in-app cold run: connect ${r.slowestMs?.connect ?? '?'} ms, lock+facts+observe ${r.slowestMs?.observe ?? '?'} ms, apply+read-back ${r.slowestMs?.apply ?? '?'} ms`,
+    `  load average: ${loadText(r.load)} (2 cores shared)`,
+  ];
+}
+
+/** One row per size, so a reader sees how each cost grows with the host count. */
+function scaleReport(results: SizeResult[]): string[] {
+  const rows = [
+    [
+      'hosts',
+      'CLI cold',
+      '--lab',
+      'in-app cold',
+      'warm no-op',
+      'warm change',
+      'OpenSSH',
+      'Ansible',
+      'Ansible raw',
+      'CLI/OpenSSH',
+      'Ansible/CLI',
+      'load avg',
+    ],
+    ...results.map((r) => [
+      String(r.hosts),
+      secs(r.cliCold),
+      secs(r.cliLab),
+      secs(r.cold),
+      secs(r.noop),
+      secs(r.change),
+      secs(r.openssh),
+      secs(r.ansible),
+      secs(r.ansibleRaw),
+      ratio(r.cliCold, r.openssh),
+      r.ansible === null ? 'n/a' : ratio(r.ansible, r.cliCold),
+      loadText(r.load.slice(0, 1)),
+    ]),
+  ];
+  return [
+    '',
+    'Scale: CLI/OpenSSH/Ansible timed from process start to exit; in-app rows exclude node start-up and file parsing.',
+    ...table(rows, 'lrrrrrrrrrrr'),
+  ];
+}
+
+async function main(): Promise<void> {
+  const { sizes, json } = parseCli(process.argv.slice(2));
+  if (!isRoot()) {
+    console.error('bench: the lab needs root (network namespaces, sshd); run `sudo npm run bench -- --hosts 20`');
+    process.exit(2);
+  }
+  const log = (line: string): void => {
+    if (!json) console.log(line);
+    else console.error(line);
+  };
+  buildCliIfStale();
+  const ansibleMissing = await ensureAnsible(log);
+  if (ansibleMissing !== null) log(`bench: no Ansible rows: ${ansibleMissing}`);
+  const results: SizeResult[] = [];
+  for (const hosts of sizes) {
+    const r = await benchSize(hosts, log, ansibleMissing);
+    results.push(r);
+    for (const line of sizeReport(r, ansibleMissing)) log(line);
+  }
+  if (results.length > 1) for (const line of scaleReport(results)) log(line);
+  if (json) {
+    const round = (s: number | null): number | null => (s === null ? null : Number(s.toFixed(3)));
+    console.log(
+      JSON.stringify(
+        results.map((r) => ({
+          hosts: r.hosts,
+          cli_cold_s: round(r.cliCold),
+          cli_lab_s: round(r.cliLab),
+          cold_s: round(r.cold),
+          warm_noop_s: round(r.noop),
+          warm_change_s: round(r.change),
+          openssh_parallel_s: round(r.openssh),
+          ansible_s: round(r.ansible),
+          ansible_raw_s: round(r.ansibleRaw),
+          load_average: r.load.map((l) => Number(l.toFixed(2))),
+        })),
+      ),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

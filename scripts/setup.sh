@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything VXLAN Studio needs on a fresh Debian/Ubuntu machine: system packages for the
-# local lab and the browser tests, then the exact npm dependencies from package-lock.json.
+# local lab and the browser tests, then the exact npm dependencies from package-lock.json, then the
+# built CLI (dist/cli).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +29,8 @@ if [ "$(npm --version | cut -d. -f1)" = "10" ]; then
   $SUDO npm install -g npm@11
 fi
 
+# npm ci builds the CLI through the prepare script; --if-stale builds it here when npm skipped
+# scripts (ignore-scripts), so `npx vxlan-studio` runs bundled JavaScript either way.
 npm ci --no-audit --no-fund
+node scripts/build-cli.mjs --if-stale
 echo "setup: done"

@@ -1,10 +1,21 @@
 /** What the CLI's web commands (`serve`, `demo`) tell the backend about the app. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The checkout's root folder (the one holding package.json): found by walking up, because this code
+ * runs both from electron/cli/ (tests, tsx) and bundled from dist/cli/, at different depths.
+ */
+export const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
 
 /** The version in package.json ("0.0.0" when it cannot be read). */
 export function packageVersion(): string {

@@ -7,11 +7,20 @@ export interface CliIo {
 
 export interface Command {
   name: string;
-  /** One line for `vxlan-studio --help`. */
-  summary: string;
   /** Full usage text for `vxlan-studio <name> --help`. */
   usage: string;
   run: (argv: readonly string[], io: CliIo) => Promise<number>;
+}
+
+/**
+ * A subcommand as `vxlan-studio --help` lists it. The command itself is loaded only when it runs,
+ * so `--help` and a quick `validate` do not pay for SSH, the web server and the lab.
+ */
+export interface CommandEntry {
+  name: string;
+  /** One line for `vxlan-studio --help`. */
+  summary: string;
+  load: () => Promise<Command>;
 }
 
 /** Documented exit codes. */

@@ -27,11 +27,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(help());
     return name === undefined ? EXIT_BAD_INPUT : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`vxlan-studio: unknown command "${name}"\n\n${help()}`);
     return EXIT_BAD_INPUT;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.usage);
     return 0;

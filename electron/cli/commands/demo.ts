@@ -6,7 +6,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createBackend,
   createDeployService,
@@ -18,11 +17,10 @@ import { removeLockFiles } from '../../core/lab/lab-check';
 import { isRoot, labDown, labSshOptions, labUp, MAX_HOSTS, writeLabTopology } from '../../core/lab/index';
 import { startWebServer, type WebServer } from '../../core/web';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
-import { defaultDataDir, packageVersion } from '../app-info';
+import { defaultDataDir, packageVersion, ROOT } from '../app-info';
 import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_LAB = 'demo';
 export const DEMO_FILE = 'demo.vxlan.json';
 
@@ -138,7 +136,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'One-command demo: a 3-host lab, a topology aimed at it, and the app in the browser (sudo)',
   usage: USAGE,
   run,
 };

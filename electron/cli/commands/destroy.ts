@@ -1,4 +1,4 @@
 /** `vxlan-studio destroy <file>`: removes what the topology created on its hosts (see apply.ts, one code path). */
 import { deployCommand } from './apply';
 
-export const destroyCommand = deployCommand('destroy', 'Remove what a topology created on its hosts, over SSH');
+export const destroyCommand = deployCommand('destroy');

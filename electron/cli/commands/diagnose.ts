@@ -183,7 +183,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export const diagnoseCommand: Command = {
   name: 'diagnose',
-  summary: 'One health round over SSH and its findings (firewall, MTU, reachability, drift)',
   usage: USAGE,
   run,
 };

@@ -1,26 +1,54 @@
-import type { Command } from '../command';
-import { serveCommand } from './serve';
-import { labCommand } from './lab';
-import { planCommand } from './plan';
-import { validateCommand } from './validate';
-import { applyCommand } from './apply';
-import { destroyCommand } from './destroy';
-import { statusCommand } from './status';
-import { demoCommand } from './demo';
-import { diagnoseCommand } from './diagnose';
+import type { CommandEntry } from '../command';
 
 /**
- * Every subcommand, in `--help` order. Each lives in its own module under commands/; add one line
- * here to register it.
+ * Every subcommand, in `--help` order, with its one-line summary. Each lives in its own module
+ * under commands/, imported only when it runs (the built CLI keeps each in its own chunk); add one
+ * entry here to register one.
  */
-export const COMMANDS: Command[] = [
-  serveCommand,
-  labCommand,
-  validateCommand,
-  planCommand,
-  applyCommand,
-  destroyCommand,
-  statusCommand,
-  demoCommand,
-  diagnoseCommand,
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'Open VXLAN Studio in the browser (web mode, 127.0.0.1, one-time login URL, files confined to a workspace)',
+    load: async () => (await import('./serve')).serveCommand,
+  },
+  {
+    name: 'lab',
+    summary: 'build a lab of namespace hosts with sshd to try deploys on (root)',
+    load: async () => (await import('./lab')).labCommand,
+  },
+  {
+    name: 'validate',
+    summary: 'check topology files and print every problem with its field path',
+    load: async () => (await import('./validate')).validateCommand,
+  },
+  {
+    name: 'plan',
+    summary: 'print the per-host commands (sh script or JSON) for a topology file, offline',
+    load: async () => (await import('./plan')).planCommand,
+  },
+  {
+    name: 'apply',
+    summary: 'Deploy a topology to its hosts over SSH (per-host diff, confirm, apply, verify)',
+    load: async () => (await import('./apply')).applyCommand,
+  },
+  {
+    name: 'destroy',
+    summary: 'Remove what a topology created on its hosts, over SSH',
+    load: async () => (await import('./destroy')).destroyCommand,
+  },
+  {
+    name: 'status',
+    summary: 'Show what apply would change on each host (observe + diff, no change)',
+    load: async () => (await import('./status')).statusCommand,
+  },
+  {
+    name: 'demo',
+    summary: 'One-command demo: a 3-host lab, a topology aimed at it, and the app in the browser (sudo)',
+    load: async () => (await import('./demo')).demoCommand,
+  },
+  {
+    name: 'diagnose',
+    summary: 'One health round over SSH and its findings (firewall, MTU, reachability, drift)',
+    load: async () => (await import('./diagnose')).diagnoseCommand,
+  },
 ];

@@ -206,7 +206,6 @@ async function fault(args: ParsedArgs, io: CliIo, lab: LabState): Promise<number
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'build a lab of namespace hosts with sshd to try deploys on (root)',
   usage: USAGE,
   async run(argv, io) {
     const args = parseArgs(argv, SPEC);

@@ -114,7 +114,6 @@ function jsonFor(t: Topology, plan: Plan, teardown: boolean): string {
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'print the per-host commands (sh script or JSON) for a topology file, offline',
   usage: USAGE,
   run(argv: readonly string[], io: CliIo): Promise<number> {
     const args = parseArgs(argv, { host: 'string', format: 'string', teardown: 'boolean' });

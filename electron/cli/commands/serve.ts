@@ -5,16 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { createBackend, type DeployHandlerOptions } from '../../core/backend';
 import { isLoopbackHost, startWebServer, type WebServer } from '../../core/web';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
-import { defaultDataDir, packageVersion } from '../app-info';
+import { defaultDataDir, packageVersion, ROOT } from '../app-info';
 import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const USAGE = `Usage: vxlan-studio serve [--workspace DIR] [--host ADDR] [--port N] [--data-dir DIR] [--static DIR] [--token T] [--allow-remote]
 
@@ -152,7 +149,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Open VXLAN Studio in the browser (web mode, 127.0.0.1, one-time login URL, files confined to a workspace)',
   usage: USAGE,
   run,
 };

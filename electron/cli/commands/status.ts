@@ -1,4 +1,4 @@
 /** `vxlan-studio status <file>`: observe + diff on every host, no change (see apply.ts, one code path). */
 import { deployCommand } from './apply';
 
-export const statusCommand = deployCommand('status', 'Show what apply would change on each host (observe + diff, no change)');
+export const statusCommand = deployCommand('status');

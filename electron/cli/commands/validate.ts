@@ -124,7 +124,6 @@ export function formatReports(reports: readonly FileReport[]): string {
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check topology files and print every problem with its field path',
   usage: USAGE,
   async run(argv, io) {
     const args = parseArgs(argv, { json: 'boolean' });

@@ -1,98 +1,120 @@
 /**
- * A `Connector` for the SSH pool that dials lab hosts from the lab's controller namespace, like
- * OpenSSH's ProxyCommand: a tiny Node TCP relay runs under `ip netns exec <ctl>` and its stdin and
- * stdout become the SSH stream. The root namespace has no route to the lab, so every packet of a
- * test or the demo leaves from the controller, which reaches the lab and nothing else.
+ * A `Connector` for the SSH pool that dials lab hosts from the lab's controller namespace: a small
+ * Node process under `ip netns exec <ctl>` opens each TCP connection there and hands the socket back
+ * (a socket belongs to the namespace it was made in, wherever it is used). The root namespace has no
+ * route to the lab, so every packet of a test or the demo leaves from the controller, which reaches
+ * the lab and nothing else. Costs one process start per run, started while the caller prepares.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { Duplex } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Connector } from '../ssh/connector';
 import { nsArgv } from './netns-exec';
 import type { LabState } from './state';
 
 /**
- * The relay run inside the namespace (`node -e RELAY host port`): it reports `CONNECTED` or
- * `ERROR <errno code>` on stderr, then copies bytes both ways until either side closes.
+ * The dialer run inside the namespace (`node -e DIALER`), one per connector. Asked over Node's IPC
+ * channel for `{ id, host, port }`, it opens the TCP connection there and sends the connected socket
+ * itself back (a file descriptor passed over the channel), so the caller talks to the host directly:
+ * one process for every connection of a run, and no bytes copied through a relay. The socket is
+ * paused before it connects, so it never reads: the host's first bytes (sshd's banner) stay in the
+ * kernel for the receiving side. It exits when the caller goes away (the channel closes).
  */
-const RELAY = [
-  "const s = require('net').connect(Number(process.argv[2]), process.argv[1]);",
-  's.setNoDelay(true);',
-  "s.on('connect', () => { process.stderr.write('CONNECTED\\n'); process.stdin.pipe(s); s.pipe(process.stdout); });",
-  "s.on('error', (e) => { process.stderr.write('ERROR ' + (e.code || e.message) + '\\n'); process.exit(2); });",
-  "s.on('close', () => process.exit(0));",
-  "process.stdin.on('end', () => s.end());",
+const DIALER = [
+  "const net = require('net');",
+  "process.on('message', (m) => {",
+  '  const s = net.connect(m.port, m.host);',
+  '  s.pause();',
+  "  s.on('connect', () => { s.setNoDelay(true); process.send({ id: m.id }, s); });",
+  "  s.on('error', (e) => process.send({ id: m.id, error: e.code || e.message }));",
+  '});',
+  "process.on('disconnect', () => process.exit(0));",
 ].join('\n');
 
-/** The relay child's stdio as one Duplex; destroying it kills the relay. */
-class RelayStream extends Duplex {
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    super();
-    child.stdout.on('data', (d: Buffer) => {
-      if (!this.push(d)) child.stdout.pause();
+interface DialRequest {
+  id: number;
+  host: string;
+  port: number;
+}
+
+interface DialReply {
+  id: number;
+  error?: string;
+}
+
+/** One dialer process in `namespace`, started at once so its start-up overlaps the caller's own work. */
+class Dialer {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<
+    number,
+    { resolve: (s: Socket) => void; reject: (e: Error) => void; host: string; port: number }
+  >();
+  private nextId = 1;
+  private stderr = '';
+  /** Set once the process has ended; every later dial needs a new dialer. */
+  exited = false;
+
+  constructor(private readonly namespace: string) {
+    const [file, ...args] = nsArgv(namespace, [process.execPath, '-e', DIALER]);
+    this.child = spawn(file as string, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-2000)));
+    this.child.on('message', (reply: DialReply, socket?: Socket) => this.settle(reply, socket));
+    this.child.on('error', (err) => this.end(err.message));
+    this.child.on('exit', (code, signal) => this.end(`exited (${code ?? signal ?? '?'})`));
+    this.idle();
+  }
+
+  dial(host: string, port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const request: DialRequest = { id: this.nextId++, host, port };
+      this.pending.set(request.id, { resolve, reject, host, port });
+      // While a dial is under way the channel keeps this process alive; idle, it must not (a CLI run exits when done).
+      this.child.ref();
+      this.child.channel?.ref();
+      this.child.send(request);
     });
-    child.stdout.on('end', () => this.push(null));
-    child.stdin.on('error', (err) => this.destroy(err));
-    child.on('exit', () => setImmediate(() => this.destroy()));
   }
-  override _read(): void {
-    this.child.stdout.resume();
+
+  private settle(reply: DialReply, socket: Socket | undefined): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.idle();
+    if (socket !== undefined) p.resolve(socket);
+    else
+      p.reject(
+        Object.assign(
+          new Error(`connecting to ${p.host}:${p.port} from namespace ${this.namespace} failed: ${reply.error ?? '?'}`),
+          {
+            code: reply.error,
+          },
+        ),
+      );
   }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.child.stdin.write(chunk, cb);
+
+  private idle(): void {
+    this.child.unref();
+    this.child.channel?.unref();
+    (this.child.stderr as Socket | null)?.unref();
   }
-  override _final(cb: (err?: Error | null) => void): void {
-    this.child.stdin.end();
-    cb();
-  }
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    cb(err);
+
+  private end(why: string): void {
+    this.exited = true;
+    for (const p of this.pending.values())
+      p.reject(new Error(`the dialer in namespace ${this.namespace} ${why} before connecting: ${this.stderr.trim()}`));
+    this.pending.clear();
   }
 }
 
-/** Streams to `host:port` opened from inside network namespace `namespace` (e.g. a lab's controller). */
+/**
+ * Streams to `host:port` opened from inside network namespace `namespace` (e.g. a lab's
+ * controller). The dialer process starts now; a new one replaces it if it ends.
+ */
 export function namespaceConnector(namespace: string): Connector {
-  return (host, port) =>
-    new Promise((resolve, reject) => {
-      const [file, ...args] = nsArgv(namespace, [process.execPath, '-e', RELAY, host, String(port)]);
-      const child = spawn(file as string, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stderr = '';
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        fn();
-      };
-      child.on('error', (err) => settle(() => reject(err)));
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (d: string) => {
-        stderr += d;
-        const line = stderr.split('\n')[0] ?? '';
-        if (!stderr.includes('\n')) return;
-        if (line === 'CONNECTED') settle(() => resolve(new RelayStream(child)));
-        else {
-          const code = /^ERROR (\S+)/.exec(line)?.[1];
-          settle(() =>
-            reject(
-              Object.assign(
-                new Error(`connecting to ${host}:${port} from namespace ${namespace} failed: ${line}`),
-                code ? { code } : {},
-              ),
-            ),
-          );
-          child.kill('SIGKILL');
-        }
-      });
-      child.on('exit', (code, signal) => {
-        settle(() =>
-          reject(
-            new Error(
-              `the relay in namespace ${namespace} exited (${code ?? signal ?? '?'}) before connecting: ${stderr.trim()}`,
-            ),
-          ),
-        );
-      });
-    });
+  let dialer = new Dialer(namespace);
+  return (host, port) => {
+    if (dialer.exited) dialer = new Dialer(namespace);
+    return dialer.dial(host, port);
+  };
 }
 
 /** The connector for a lab: dials from its controller namespace. */

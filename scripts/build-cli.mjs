@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Bundles the CLI (electron/cli/main.ts and the core it uses) with esbuild into dist/cli/:
+// vxlan-studio.mjs (the entry: argument dispatch and `--help` only) plus one chunk per command and
+// shared chunks, so `vxlan-studio --help` or `validate` loads neither SSH nor the web server.
+// ESM for Node 20+. Bundled: our code and the pure-JS dependencies (zod, ipaddr.js). Left to
+// node_modules: ssh2 (optional native addons, loaded inside try/catch) and ws (optional native
+// bufferutil/utf-8-validate), which Node loads as installed.
+//
+// build.json beside the entry lists the source files that went in; bin/vxlan-studio.mjs compares
+// their modification times with the build's to tell a stale build (edited sources, a new checkout).
+//
+// Usage: node scripts/build-cli.mjs [--outdir DIR] [--if-stale]
+// Run by `npm ci` (the prepare script), scripts/setup.sh, and bin/vxlan-studio.mjs when stale.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_OUTDIR = path.join(ROOT, 'dist', 'cli');
+export const ENTRY = 'vxlan-studio.mjs';
+const MANIFEST = 'build.json';
+/** This script itself: a change to how the CLI is built makes the build stale too. */
+const SELF = path.relative(ROOT, fileURLToPath(import.meta.url));
+
+/**
+ * zod's `z.locales` namespace pulls every language's error messages (half of zod's size) into the
+ * bundle; the app uses only the default English one, which zod installs itself from locales/en.js.
+ * The bundle gets a locales index with English alone, which makes `validate` start measurably faster.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-en' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * Why the build in `outdir` cannot be used as is ('missing', or the first source newer than it),
+ * or null when it is current. Costs one stat per source file (about 200), no esbuild.
+ */
+export function staleReason(outdir = DEFAULT_OUTDIR) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path.join(outdir, MANIFEST), 'utf8'));
+  } catch {
+    return 'missing';
+  }
+  if (!existsSync(path.join(outdir, ENTRY))) return 'missing';
+  for (const input of manifest.inputs) {
+    let mtime;
+    try {
+      mtime = statSync(path.join(ROOT, input)).mtimeMs;
+    } catch {
+      return `${input} is gone`;
+    }
+    if (mtime > manifest.builtAtMs) return `${input} changed`;
+  }
+  return null;
+}
+
+/** Writes `file` by rename, so a CLI starting meanwhile reads the old file or the new one, never half. */
+function writeAtomic(file, contents) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
+/** Builds the CLI into `outdir`; resolves with the entry's path. Throws (esbuild's message) on failure. */
+export async function buildCli(outdir = DEFAULT_OUTDIR) {
+  const { build } = await import('esbuild');
+  // Sources read after this instant count as newer than the build (an edit during the build).
+  const builtAtMs = Date.now();
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { 'vxlan-studio': 'electron/cli/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    external: ['ssh2', 'ws', '*.node'],
+    // CommonJS code bundled into ESM (ipaddr.js) still calls require() for Node's built-ins.
+    banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
+    plugins: [zodEnglishOnly],
+    metafile: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  mkdirSync(outdir, { recursive: true });
+  const written = new Set([MANIFEST]);
+  // Chunks first (their names carry a content hash), the entry last: a CLI starting meanwhile
+  // finds every chunk the entry it reads imports.
+  const files = [...result.outputFiles].sort(
+    (a, b) => Number(path.basename(a.path) === ENTRY) - Number(path.basename(b.path) === ENTRY),
+  );
+  for (const f of files) {
+    writeAtomic(f.path, f.contents);
+    written.add(path.basename(f.path));
+  }
+  const inputs = [...Object.keys(result.metafile.inputs).filter((i) => !i.includes('node_modules/')), SELF].sort();
+  writeAtomic(path.join(outdir, MANIFEST), `${JSON.stringify({ builtAtMs, inputs }, null, 1)}\n`);
+  for (const name of readdirSync(outdir)) {
+    if (!written.has(name) && name.endsWith('.mjs')) rmSync(path.join(outdir, name), { force: true });
+  }
+  return path.join(outdir, ENTRY);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const flag = args.indexOf('--outdir');
+  if (flag !== -1 && !args[flag + 1]) {
+    console.error('build-cli: --outdir needs a folder');
+    process.exit(2);
+  }
+  const outdir = flag === -1 ? DEFAULT_OUTDIR : path.resolve(args[flag + 1]);
+  if (args.includes('--if-stale')) {
+    const why = staleReason(outdir);
+    if (why === null) {
+      console.log(`build-cli: ${path.join(outdir, ENTRY)} is up to date`);
+      return;
+    }
+  }
+  try {
+    console.log(`build-cli: wrote ${await buildCli(outdir)}`);
+  } catch (err) {
+    console.error(`build-cli: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
