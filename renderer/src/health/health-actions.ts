@@ -5,7 +5,7 @@
  */
 import { events, type ApiClient } from '../../../shared/api/contract';
 import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
-import { call, describeError, getApiClient } from '../files/backend';
+import { call, describeError, getApiClient } from '../api/backend';
 import { useStore } from '../store/store';
 
 const state = () => useStore.getState();

@@ -87,7 +87,7 @@ export interface DialogButton {
   variant?: 'primary' | 'danger';
 }
 
-/** An in-app modal; `resolve` settles the promise of whoever asked (see files/dialogs.ts). */
+/** An in-app modal; `resolve` settles the promise of whoever asked (see app/dialogs.ts). */
 export type DialogRequest =
   | { kind: 'confirm'; title: string; message: string; buttons: DialogButton[]; resolve: (id: string | null) => void }
   | {

@@ -4,9 +4,9 @@
  */
 import { events, type ApiClient, type DeployResultData } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
-import { call, describeError, getApiClient } from '../files/backend';
-import { isDeployBusy } from '../store/deploy-slice';
-import { selectProblems } from '../store/problems';
+import { call, describeError, getApiClient } from '../api/backend';
+import { isDeployBusy } from './deploy-slice';
+import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
 import type { DeployAction, Store } from '../store/types';
 

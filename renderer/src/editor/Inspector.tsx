@@ -20,7 +20,7 @@ import {
   type SshAuth,
   type Topology,
 } from '../../../shared/model';
-import { parseBridgeNodeId, renameBridge } from '../store/topology-ops';
+import { parseBridgeNodeId, renameBridge } from './topology-ops';
 import { useStore } from '../store/store';
 import { CheckField, commitGuarded, SelectField, TextField, type Applied, type FieldTarget } from './fields';
 import { parseAutoNumber, parseAutoText, parseList, parseNumber, parseOptionalText, parseText, type Parsed } from './parse-field';

@@ -5,7 +5,7 @@
  */
 import { bridgeNodeId, type Topology } from '../../../shared/model';
 import type { Diagnostic, Severity } from '../../../shared/validate';
-import type { FieldError, Store } from './types';
+import type { FieldError, Store } from '../store/types';
 
 export interface Problem {
   key: string;

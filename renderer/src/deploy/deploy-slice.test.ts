@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeployResultData } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
 import { groupSteps, hostBadge, noLongerDrawn, stepsToRun, summarizeDeploy, summaryText } from './deploy-slice';
-import { createStudioStore } from './store';
-import type { DeployProgressEvent } from './types';
+import { createStudioStore } from '../store/store';
+import type { DeployProgressEvent } from '../store/types';
 
 type HostResult = DeployResultData['hosts'][number];
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { events, type EventOf } from '../../../shared/api/contract';
-import { call, describeError, getApiClient } from '../files/backend';
+import { call, describeError, getApiClient } from '../api/backend';
 import { useStore } from '../store/store';
 
 type CredentialPrompt = EventOf<'hosts.credentialPrompt'>;

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Store, UiSlice } from './types';
+import type { Store, UiSlice } from '../store/types';
 
 export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) => ({
   bottomTab: 'problems',
