@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store';
-import type { DialogRequest } from '../store/types';
+import type { DialogRequest } from './types';
 
 /** Renders the one open in-app dialog (see app/dialogs.ts). */
 export function DialogHost() {

@@ -8,7 +8,8 @@ import { call, describeError, getApiClient } from '../api/backend';
 import { isDeployBusy } from './deploy-slice';
 import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
-import type { DeployAction, Store } from '../store/types';
+import type { DeployAction } from './types';
+import type { Store } from '../store/types';
 
 const state = () => useStore.getState();
 

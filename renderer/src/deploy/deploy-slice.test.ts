@@ -3,7 +3,7 @@ import type { DeployResultData } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
 import { groupSteps, hostBadge, noLongerDrawn, stepsToRun, summarizeDeploy, summaryText } from './deploy-slice';
 import { createStudioStore } from '../store/store';
-import type { DeployProgressEvent } from '../store/types';
+import type { DeployProgressEvent } from './types';
 
 type HostResult = DeployResultData['hosts'][number];
 

@@ -6,7 +6,8 @@
  */
 import type { StateCreator } from 'zustand';
 import type { DeployResultData } from '../../../shared/api/contract';
-import type { DeployLogLine, DeployProgressEvent, DeploySlice, DeploySummary, HostProgress, Store } from '../store/types';
+import type { DeployLogLine, DeployProgressEvent, DeploySlice, DeploySummary, HostProgress } from './types';
+import type { Store } from '../store/types';
 
 /** The log keeps this many lines: a long session must not grow the page without bound. */
 export const MAX_LOG_LINES = 5000;

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { SelectionSlice, Store } from '../store/types';
+import type { SelectionSlice } from './types';
+import type { Store } from '../store/types';
 import { buildView } from '../canvas/view';
 
 export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> = (set, get) => {
