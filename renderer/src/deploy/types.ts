@@ -1,5 +1,6 @@
 /** The one deploy run as the UI holds it: phase, per-host badges, review, result, log and host-key prompts. */
 import type { DeployResultData, EventOf } from '../../../shared/api/contract';
+import type { ErrorCode } from '../../../shared/errors/catalogue';
 
 export type DeployAction = 'apply' | 'destroy';
 /** Where the one deploy run stands: Deploy -> previewing -> reviewing -> applying -> done | failed | cancelled. */
@@ -19,7 +20,7 @@ export interface HostProgress {
   /** 0-based index of the failed step, from the run's result. */
   failedStep?: number;
   /** Error code from the run's result (e.g. SSH_HOST_KEY_CHANGED). */
-  errorCode?: string;
+  errorCode?: ErrorCode;
   message?: string;
   /** Preview only: how many steps the host would run. */
   pendingSteps?: number;
