@@ -20,7 +20,15 @@ import {
   type SshAuth,
   type Topology,
 } from '../../../shared/model';
-import { parseBridgeNodeId, renameBridge } from './topology-ops';
+import {
+  parseBridgeNodeId,
+  renameBridge,
+  setSegmentMtu,
+  updateHost,
+  updateMembership,
+  updateSegment,
+  withOptional,
+} from './topology-ops';
 import { useStore } from '../store/store';
 import { CheckField, commitGuarded, SelectField, TextField, type Applied, type FieldTarget } from './fields';
 import { parseAutoNumber, parseAutoText, parseList, parseNumber, parseOptionalText, parseText, type Parsed } from './parse-field';
@@ -30,24 +38,6 @@ const TtlSchema = FloodSchema.options[2].shape.ttl.unwrap();
 /** Applies a parsed value through `update`, or passes the parse error on. */
 function applyParsed<T>(p: Parsed<T>, update: (v: T) => Topology): Applied {
   return 'error' in p ? p : { topology: update(p.value) };
-}
-
-function updateHost(t: Topology, id: string, fn: (h: Host) => Host): Topology {
-  return { ...t, hosts: t.hosts.map((h) => (h.id === id ? fn(h) : h)) };
-}
-function updateSegment(t: Topology, id: string, fn: (s: Segment) => Segment): Topology {
-  return { ...t, segments: t.segments.map((s) => (s.id === id ? fn(s) : s)) };
-}
-function updateMembership(t: Topology, id: string, fn: (m: Membership) => Membership): Topology {
-  return { ...t, memberships: t.memberships.map((m) => (m.id === id ? fn(m) : m)) };
-}
-
-/** Sets or removes an optional key without leaving `key: undefined` behind (exactOptional-friendly). */
-function withOptional<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): T {
-  const copy = { ...obj };
-  if (value === undefined) delete copy[key];
-  else copy[key] = value;
-  return copy;
 }
 
 const cur = () => useStore.getState().topology;
@@ -339,7 +329,7 @@ function SegmentInspector({ id }: { id: string }) {
         placeholder="auto"
         hint="auto = underlay MTU − 50 (IPv4) or − 70 (IPv6)."
         value={String(segment.mtu)}
-        apply={(raw) => applyParsed(parseAutoNumber(raw, MtuSchema), (mtu) => set((g) => ({ ...g, mtu })))}
+        apply={(raw) => applyParsed(parseAutoNumber(raw, MtuSchema), (mtu) => setSegmentMtu(cur(), id, mtu))}
       />
       <SelectField<FloodMode>
         path={`${p}.flood`}

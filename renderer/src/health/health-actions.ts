@@ -4,8 +4,9 @@
  * checks the drawing as it is now), and apply a confirmed fix.
  */
 import { events, type ApiClient } from '../../../shared/api/contract';
-import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
+import { serializeTopology, type Topology } from '../../../shared/model';
 import { call, describeError, getApiClient } from '../api/backend';
+import { setSegmentMtu } from '../editor/topology-ops';
 import { useStore } from '../store/store';
 
 const state = () => useStore.getState();
@@ -123,11 +124,18 @@ export function requestFix(findingId: string): void {
   state().setHealthFix({ stage: 'confirm', findingId });
 }
 
-/** The confirmed fix: the backend runs the steps per host through the deploy runner. */
+/**
+ * The confirmed fix: the backend runs the steps per host through the deploy runner. A fix that also
+ * changes a topology value (`fix.topology`: the segment MTU) is applied to the drawing as that one
+ * field edit, through the same operation as the inspector's field, so edits made while the fix ran
+ * stay (taking the backend's whole file text would drop them).
+ */
 export async function applyConfirmedFix(): Promise<void> {
   const fix = state().healthFix;
   if (fix?.stage !== 'confirm') return;
   const { findingId } = fix;
+  // The finding may leave the store while the fix runs (a round that no longer sees the problem).
+  const change = state().healthFindings[findingId]?.fix?.topology;
   state().setHealthFix({ stage: 'applying', findingId });
   const name = (id: string): string => state().topology.hosts.find((h) => h.id === id)?.name ?? id;
   try {
@@ -140,11 +148,12 @@ export async function applyConfirmedFix(): Promise<void> {
           : '';
       return `${name(h.hostId)}: ${h.outcome}, ${h.applied} step${h.applied === 1 ? '' : 's'} applied${why}`;
     });
-    if (result.topology !== undefined) {
-      // An MTU fix changes a topology value too: take it into the drawing so the plan agrees with the hosts.
-      const parsed = parseTopologyText(result.topology);
-      if (parsed.ok) {
-        state().commit(parsed.topology);
+    // The backend returns the corrected file only when the fix changed a topology value.
+    if (result.topology !== undefined && change !== undefined) {
+      const s = state();
+      const segment = s.topology.segments.find((g) => g.id === change.segmentId);
+      if (segment !== undefined) {
+        if (segment.mtu !== change.mtu) s.commit(setSegmentMtu(s.topology, change.segmentId, change.mtu));
         lines.push('The segment MTU in the drawing was updated to match; save the file to keep it.');
       }
     }
