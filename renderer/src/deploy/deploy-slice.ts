@@ -190,6 +190,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     deploySettled: {},
     deployLog: [],
     hostKeyPrompts: [],
+    credentialPrompts: [],
     deployPrune: true,
     setDeployPrune(prune) {
       set({ deployPrune: prune });
@@ -340,6 +341,13 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     },
     removeHostKeyPrompt(promptId) {
       set({ hostKeyPrompts: get().hostKeyPrompts.filter((p) => p.promptId !== promptId) });
+    },
+    addCredentialPrompt(prompt) {
+      if (get().credentialPrompts.some((p) => p.promptId === prompt.promptId)) return;
+      set({ credentialPrompts: [...get().credentialPrompts, prompt] });
+    },
+    removeCredentialPrompt(promptId) {
+      set({ credentialPrompts: get().credentialPrompts.filter((p) => p.promptId !== promptId) });
     },
   };
 };

@@ -7,6 +7,7 @@ export type DeployAction = 'apply' | 'destroy';
 export type DeployRunPhase = 'idle' | 'previewing' | 'reviewing' | 'applying' | 'done' | 'failed' | 'cancelled';
 export type DeployProgressEvent = EventOf<'deploy.progress'>;
 export type HostKeyPromptEvent = EventOf<'hosts.hostKeyPrompt'>;
+export type CredentialPromptEvent = EventOf<'hosts.credentialPrompt'>;
 export type DeployHostOutcome = DeployResultData['hosts'][number]['outcome'];
 
 /** What a host node's deploy badge shows; replaced as a whole per event so only that host's selector changes. */
@@ -65,6 +66,8 @@ export interface DeploySlice {
   deploySettled: Record<string, HostProgress>;
   deployLog: DeployLogLine[];
   hostKeyPrompts: HostKeyPromptEvent[];
+  /** Password and passphrase questions, oldest first. They carry no secret; the answer never enters the store. */
+  credentialPrompts: CredentialPromptEvent[];
   /**
    * The review's "Remove (no longer drawn)" choice: whether the apply also removes the devices this
    * drawing created and no longer has. On for each new review (the user sees them and can untick).
@@ -90,4 +93,6 @@ export interface DeploySlice {
   logDeploy: (level: DeployLogLine['level'], message: string, hostName?: string) => void;
   addHostKeyPrompt: (prompt: HostKeyPromptEvent) => void;
   removeHostKeyPrompt: (promptId: string) => void;
+  addCredentialPrompt: (prompt: CredentialPromptEvent) => void;
+  removeCredentialPrompt: (promptId: string) => void;
 }

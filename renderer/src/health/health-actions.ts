@@ -1,11 +1,11 @@
 /**
- * Live health from the UI: start/pause/resume/stop the backend poller, feed `health.changed` into
- * the store, start polling after a successful deploy, send the edited drawing to the poller (so it
+ * Live health from the UI: start/pause/resume/stop the backend poller, take `health.changed` rounds
+ * into the store, start polling after a successful deploy, send the edited drawing to the poller (so it
  * checks the drawing as it is now), and apply a confirmed fix.
  */
-import { events, type ApiClient } from '../../../shared/api/contract';
+import type { HealthView } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
-import { call, describeError, getApiClient } from '../api/backend';
+import { call, describeError } from '../api/backend';
 import { setSegmentMtu } from '../editor/topology-ops';
 import { useStore } from '../store/store';
 
@@ -184,19 +184,21 @@ async function refreshSnapshot(): Promise<void> {
   }
 }
 
-/** Feeds `health.changed` into the store and starts polling after a successful deploy; returns the unsubscribe. */
-export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): () => void {
-  if (!api) return () => undefined;
+/** One `health.changed` round (parsed by the transport) into the store. */
+export function receiveHealthView(view: HealthView): void {
+  const s = state();
+  // A round may arrive before `health.start` answers: adopt its poll id then.
+  if (s.healthPolling === 'starting' && s.healthPollId === null) s.setHealthPolling('starting', view.pollId);
+  state().applyHealthView(view);
+}
+
+/**
+ * Keeps live health in step with the app: reads the latest round while polling runs, sends the
+ * edited drawing to the poller, starts polling after a successful deploy and stops it after a
+ * destroy. Returns the stop function. (`health.changed` comes in through app/api-events.ts.)
+ */
+export function watchHealth(): () => void {
   const timer = setInterval(() => void refreshSnapshot(), SNAPSHOT_INTERVAL_MS);
-  const offChanged = api.on('health.changed', (payload) => {
-    // Events cross a process boundary: parse before acting on them.
-    const view = events['health.changed'].safeParse(payload);
-    if (!view.success) return;
-    const s = state();
-    // A round may arrive before `health.start` answers: adopt its poll id then.
-    if (s.healthPolling === 'starting' && s.healthPollId === null) s.setHealthPolling('starting', view.data.pollId);
-    state().applyHealthView(view.data);
-  });
   const offStore = useStore.subscribe((s, prev) => {
     if (
       s.topology !== prev.topology &&
@@ -212,7 +214,6 @@ export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): (
   return () => {
     clearInterval(timer);
     clearTimeout(followTimer);
-    offChanged();
     offStore();
   };
 }
