@@ -42,6 +42,325 @@ function applyParsed<T>(p: Parsed<T>, update: (v: T) => Topology): Applied {
 
 const cur = () => useStore.getState().topology;
 
+/**
+ * One text field of an inspector block: its label, where it sits inside the element (`ssh.port`,
+ * joined to the element's path, e.g. `hosts[0]`), how it shows the value and how a typed value
+ * becomes the edited topology (parsed, then applied through topology-ops).
+ */
+interface FieldSpec<E> {
+  label: string;
+  path: string;
+  mono?: boolean;
+  placeholder?: string | ((e: E) => string);
+  hint?: string;
+  /** Shown only when this holds (e.g. the multicast group only for multicast flooding). */
+  show?: (e: E) => boolean;
+  value: (e: E) => string;
+  apply: (raw: string, t: Topology, id: string, e: E) => Applied;
+}
+
+/** A row: one field, or two side by side. */
+type FieldRow<E> = FieldSpec<E> | readonly [FieldSpec<E>, FieldSpec<E>];
+
+/** A field from its parser and the topology edit its parsed value makes. */
+function field<E, V>(
+  spec: Omit<FieldSpec<E>, 'apply'> & {
+    parse: (raw: string) => Parsed<V>;
+    edit: (t: Topology, id: string, value: V, e: E) => Topology;
+  },
+): FieldSpec<E> {
+  const { parse, edit, ...rest } = spec;
+  return { ...rest, apply: (raw, t, id, e) => applyParsed(parse(raw), (v) => edit(t, id, v, e)) };
+}
+
+const onHost =
+  <V,>(fn: (h: Host, v: V) => Host) =>
+  (t: Topology, id: string, v: V): Topology =>
+    updateHost(t, id, (h) => fn(h, v));
+const onSsh = <V,>(fn: (s: Host['ssh'], v: V) => Host['ssh']) => onHost<V>((h, v) => ({ ...h, ssh: fn(h.ssh, v) }));
+const onSegment =
+  <V,>(fn: (g: Segment, v: V) => Segment) =>
+  (t: Topology, id: string, v: V): Topology =>
+    updateSegment(t, id, (g) => fn(g, v));
+const onMembership =
+  <V,>(fn: (m: Membership, v: V) => Membership) =>
+  (t: Topology, id: string, v: V): Topology =>
+    updateMembership(t, id, (m) => fn(m, v));
+
+/** Renders a block of the field table in order, pairs side by side; one loop for every inspector. */
+function FieldRows<E>({
+  rows,
+  element,
+  id,
+  path,
+  target,
+}: {
+  rows: readonly FieldRow<E>[];
+  element: E;
+  id: string;
+  /** The element's path in the file (`hosts[0]`), or '' for the topology itself. */
+  path: string;
+  target: FieldTarget;
+}) {
+  const one = (f: FieldSpec<E>) => (
+    <TextField
+      key={f.path}
+      target={target}
+      path={path === '' ? f.path : `${path}.${f.path}`}
+      label={f.label}
+      mono={f.mono}
+      placeholder={typeof f.placeholder === 'function' ? f.placeholder(element) : f.placeholder}
+      hint={f.hint}
+      value={f.value(element)}
+      apply={(raw) => f.apply(raw, cur(), id, element)}
+    />
+  );
+  const shown = (f: FieldSpec<E>) => f.show?.(element) ?? true;
+  return (
+    <>
+      {rows.map((row) => {
+        if (!Array.isArray(row)) return shown(row as FieldSpec<E>) ? one(row as FieldSpec<E>) : null;
+        const pair = (row as readonly FieldSpec<E>[]).filter(shown);
+        if (pair.length === 0) return null;
+        return (
+          <div className="field-pair" key={pair.map((f) => f.path).join('+')}>
+            {pair.map(one)}
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
+const TOPOLOGY_FIELDS: FieldRow<Topology>[] = [
+  field({
+    label: 'Name',
+    path: 'name',
+    value: (t) => t.name,
+    parse: (raw) => parseText(raw, TopologySchema.shape.name),
+    edit: (t, _id, name: string) => ({ ...t, name }),
+  }),
+  field({
+    label: 'Id',
+    path: 'id',
+    mono: true,
+    hint: 'Marks every device this drawing creates (ip link alias vxlan-studio:<id>).',
+    value: (t) => t.id,
+    parse: (raw) => parseText(raw, TopologyIdSchema),
+    edit: (t, _id, id: string) => ({ ...t, id }),
+  }),
+];
+
+const HOST_NAME_FIELDS: FieldRow<Host>[] = [
+  field({
+    label: 'Name',
+    path: 'name',
+    value: (h) => h.name,
+    parse: (raw) => parseText(raw, HostSchema.shape.name),
+    edit: onHost((h, name: string) => ({ ...h, name })),
+  }),
+];
+
+const HOST_SSH_FIELDS: FieldRow<Host>[] = [
+  field({
+    label: 'Host',
+    path: 'ssh.host',
+    mono: true,
+    value: (h) => h.ssh.host,
+    parse: (raw) => parseText(raw, SshTargetSchema.shape.host),
+    edit: onSsh((s, host: string) => ({ ...s, host })),
+  }),
+  [
+    field({
+      label: 'Port',
+      path: 'ssh.port',
+      mono: true,
+      value: (h) => String(h.ssh.port),
+      parse: (raw) => parseNumber(raw, PortSchema),
+      edit: onSsh((s, port: number) => ({ ...s, port })),
+    }),
+    field({
+      label: 'User',
+      path: 'ssh.user',
+      mono: true,
+      value: (h) => h.ssh.user,
+      parse: (raw) => parseText(raw, SshTargetSchema.shape.user.unwrap()),
+      edit: onSsh((s, user: string) => ({ ...s, user })),
+    }),
+  ],
+];
+
+/** After the authentication choice. */
+const HOST_LOGIN_FIELDS: FieldRow<Host>[] = [
+  field({
+    label: 'Identity file',
+    path: 'ssh.auth.path',
+    mono: true,
+    hint: 'A path on this machine; the key itself is never stored in the file.',
+    show: (h) => h.ssh.auth.type === 'identity-file',
+    value: (h) => (h.ssh.auth.type === 'identity-file' ? h.ssh.auth.path : ''),
+    parse: (raw): Parsed<string> => (raw.trim() === '' ? { error: 'must not be empty' } : { value: raw.trim() }),
+    edit: onSsh((s, path: string) => ({ ...s, auth: { type: 'identity-file', path } })),
+  }),
+  field({
+    label: 'Jump host',
+    path: 'ssh.jump',
+    mono: true,
+    placeholder: 'none',
+    value: (h) => h.ssh.jump ?? '',
+    parse: (raw) => parseOptionalText(raw, SshTargetSchema.shape.jump.unwrap()),
+    edit: onSsh((s, jump: string | undefined) => withOptional(s, 'jump', jump)),
+  }),
+];
+
+const HOST_UNDERLAY_FIELDS: FieldRow<Host>[] = [
+  field({
+    label: 'Interface',
+    path: 'underlay.interface',
+    mono: true,
+    placeholder: 'auto',
+    hint: "The VTEP's outgoing device (ip link ... dev). auto = the route to the peers.",
+    value: (h) => h.underlay.interface,
+    parse: (raw) => parseAutoText(raw, InterfaceNameSchema),
+    edit: onHost((h, v: Host['underlay']['interface']) => ({ ...h, underlay: { ...h.underlay, interface: v } })),
+  }),
+  field({
+    label: 'Address',
+    path: 'underlay.address',
+    mono: true,
+    placeholder: 'auto',
+    value: (h) => h.underlay.address,
+    parse: (raw) => parseAutoText(raw, AddressStringSchema),
+    edit: onHost((h, v: Host['underlay']['address']) => ({ ...h, underlay: { ...h.underlay, address: v } })),
+  }),
+  field({
+    label: 'MTU',
+    path: 'underlay.mtu',
+    mono: true,
+    placeholder: 'auto',
+    value: (h) => String(h.underlay.mtu),
+    parse: (raw) => parseAutoNumber(raw, MtuSchema),
+    edit: onHost((h, v: Host['underlay']['mtu']) => ({ ...h, underlay: { ...h.underlay, mtu: v } })),
+  }),
+];
+
+const SEGMENT_FIELDS: FieldRow<Segment>[] = [
+  field({
+    label: 'Name',
+    path: 'name',
+    value: (g) => g.name,
+    parse: (raw) => parseText(raw, SegmentSchema.shape.name),
+    edit: onSegment((g, name: string) => ({ ...g, name })),
+  }),
+  [
+    field({
+      label: 'VNI',
+      path: 'vni',
+      mono: true,
+      value: (g) => String(g.vni),
+      parse: (raw) => parseNumber(raw, SegmentSchema.shape.vni),
+      edit: onSegment((g, vni: number) => ({ ...g, vni })),
+    }),
+    field({
+      label: 'UDP port',
+      path: 'port',
+      mono: true,
+      value: (g) => String(g.port),
+      parse: (raw) => parseNumber(raw, PortSchema),
+      edit: onSegment((g, port: number) => ({ ...g, port })),
+    }),
+  ],
+  field({
+    label: 'MTU',
+    path: 'mtu',
+    mono: true,
+    placeholder: 'auto',
+    hint: 'auto = underlay MTU − 50 (IPv4) or − 70 (IPv6).',
+    value: (g) => String(g.mtu),
+    parse: (raw) => parseAutoNumber(raw, MtuSchema),
+    edit: (t, id, mtu: Segment['mtu']) => setSegmentMtu(t, id, mtu),
+  }),
+];
+
+/** After the flooding choice. */
+const SEGMENT_FLOOD_FIELDS: FieldRow<Segment>[] = [
+  [
+    field({
+      label: 'Group',
+      path: 'flood.group',
+      mono: true,
+      show: (g) => g.flood.mode === 'multicast',
+      value: (g) => (g.flood.mode === 'multicast' ? g.flood.group : ''),
+      parse: (raw) => parseText(raw, AddressStringSchema),
+      edit: onSegment((g, group: string) => (g.flood.mode === 'multicast' ? { ...g, flood: { ...g.flood, group } } : g)),
+    }),
+    field({
+      label: 'TTL',
+      path: 'flood.ttl',
+      mono: true,
+      placeholder: 'default',
+      show: (g) => g.flood.mode === 'multicast',
+      value: (g) => (g.flood.mode === 'multicast' && g.flood.ttl !== undefined ? String(g.flood.ttl) : ''),
+      parse: (raw): Parsed<number | undefined> => (raw.trim() === '' ? { value: undefined } : parseNumber(raw, TtlSchema)),
+      edit: onSegment((g, ttl: number | undefined) =>
+        g.flood.mode === 'multicast' ? { ...g, flood: withOptional({ ...g.flood }, 'ttl', ttl) } : g,
+      ),
+    }),
+  ],
+];
+
+/** After MAC learning. */
+const SEGMENT_SUBNET_FIELDS: FieldRow<Segment>[] = [
+  field({
+    label: 'Overlay subnet',
+    path: 'subnet',
+    mono: true,
+    placeholder: 'none, e.g. 10.0.0.0/24',
+    value: (g) => g.subnet ?? '',
+    parse: (raw) => parseOptionalText(raw, AddressStringSchema),
+    edit: onSegment((g, subnet: string | undefined) => withOptional(g, 'subnet', subnet)),
+  }),
+];
+
+/** The membership's segment VNI names the default device, so the placeholder needs it. */
+type MembershipView = { m: Membership; vni: number };
+
+const MEMBERSHIP_DEVICE_FIELDS: FieldRow<MembershipView>[] = [
+  field({
+    label: 'VXLAN device',
+    path: 'device',
+    mono: true,
+    placeholder: ({ vni }) => defaultDeviceName(vni),
+    value: ({ m }) => m.device ?? '',
+    parse: (raw) => parseOptionalText(raw, InterfaceNameSchema),
+    edit: onMembership((x, device: string | undefined) => withOptional(x, 'device', device)),
+  }),
+];
+
+/** After the bridge choice. */
+const MEMBERSHIP_ADDRESS_FIELDS: FieldRow<MembershipView>[] = [
+  field({
+    label: 'Overlay address',
+    path: 'address',
+    mono: true,
+    placeholder: 'none, e.g. 10.0.0.1/24',
+    value: ({ m }) => m.address ?? '',
+    parse: (raw) => parseOptionalText(raw, AddressStringSchema),
+    edit: onMembership((x, address: string | undefined) => withOptional(x, 'address', address)),
+  }),
+  field({
+    label: 'Extra bridge ports',
+    path: 'bridgePorts',
+    mono: true,
+    placeholder: 'none, e.g. tap0 veth1',
+    hint: 'VM taps or container veths to enslave to the bridge.',
+    show: ({ m }) => m.bridge !== undefined,
+    value: ({ m }) => m.bridgePorts.join(' '),
+    parse: (raw) => parseList(raw, MembershipSchema.shape.bridgePorts.unwrap().element),
+    edit: onMembership((x, bridgePorts: string[]) => ({ ...x, bridgePorts })),
+  }),
+];
+
 export function Inspector() {
   const { nodeIds, edgeIds } = useStore(useShallow((s) => ({ nodeIds: s.selectedNodeIds, edgeIds: s.selectedEdgeIds })));
   const count = nodeIds.length + edgeIds.length;
@@ -89,22 +408,7 @@ function TopologyInspector() {
   return (
     <section>
       <h2>Topology</h2>
-      <TextField
-        target={target}
-        path="name"
-        label="Name"
-        value={t.name}
-        apply={(raw) => applyParsed(parseText(raw, TopologySchema.shape.name), (name) => ({ ...cur(), name }))}
-      />
-      <TextField
-        target={target}
-        path="id"
-        label="Id"
-        mono
-        hint="Marks every device this drawing creates (ip link alias vxlan-studio:<id>)."
-        value={t.id}
-        apply={(raw) => applyParsed(parseText(raw, TopologyIdSchema), (id) => ({ ...cur(), id }))}
-      />
+      <FieldRows rows={TOPOLOGY_FIELDS} element={t} id={t.id} path="" target={target} />
       <dl className="summary">
         <dt>Hosts</dt>
         <dd>{t.hosts.length}</dd>
@@ -141,42 +445,9 @@ function HostInspector({ id }: { id: string }) {
       <h2>
         <span className="kind-dot kind-host" /> Host
       </h2>
-      <TextField
-        target={target}
-        path={`${p}.name`}
-        label="Name"
-        value={host.name}
-        apply={(raw) => applyParsed(parseText(raw, HostSchema.shape.name), (name) => set((h) => ({ ...h, name })))}
-      />
+      <FieldRows rows={HOST_NAME_FIELDS} element={host} id={id} path={p} target={target} />
       <h3>SSH</h3>
-      <TextField
-        target={target}
-        path={`${p}.ssh.host`}
-        label="Host"
-        mono
-        value={host.ssh.host}
-        apply={(raw) => applyParsed(parseText(raw, SshTargetSchema.shape.host), (v) => setSsh((s) => ({ ...s, host: v })))}
-      />
-      <div className="field-pair">
-        <TextField
-          target={target}
-          path={`${p}.ssh.port`}
-          label="Port"
-          mono
-          value={String(host.ssh.port)}
-          apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (v) => setSsh((s) => ({ ...s, port: v })))}
-        />
-        <TextField
-          target={target}
-          path={`${p}.ssh.user`}
-          label="User"
-          mono
-          value={host.ssh.user}
-          apply={(raw) =>
-            applyParsed(parseText(raw, SshTargetSchema.shape.user.unwrap()), (v) => setSsh((s) => ({ ...s, user: v })))
-          }
-        />
-      </div>
+      <FieldRows rows={HOST_SSH_FIELDS} element={host} id={id} path={p} target={target} />
       <SelectField
         path={`${p}.ssh.auth`}
         label="Authentication"
@@ -188,78 +459,14 @@ function HostInspector({ id }: { id: string }) {
           commitGuarded(setSsh((s) => ({ ...s, auth: next })));
         }}
       />
-      {auth.type === 'identity-file' && (
-        <TextField
-          target={target}
-          path={`${p}.ssh.auth.path`}
-          label="Identity file"
-          mono
-          hint="A path on this machine; the key itself is never stored in the file."
-          value={auth.path}
-          apply={(raw) =>
-            raw.trim() === ''
-              ? { error: 'must not be empty' }
-              : { topology: setSsh((s) => ({ ...s, auth: { type: 'identity-file', path: raw.trim() } })) }
-          }
-        />
-      )}
-      <TextField
-        target={target}
-        path={`${p}.ssh.jump`}
-        label="Jump host"
-        mono
-        placeholder="none"
-        value={host.ssh.jump ?? ''}
-        apply={(raw) =>
-          applyParsed(parseOptionalText(raw, SshTargetSchema.shape.jump.unwrap()), (v) =>
-            setSsh((s) => withOptional(s, 'jump', v)),
-          )
-        }
-      />
+      <FieldRows rows={HOST_LOGIN_FIELDS} element={host} id={id} path={p} target={target} />
       <CheckField
         label="Use sudo (non-root login)"
         checked={host.sudo}
         onChange={(sudo) => commitGuarded(set((h) => ({ ...h, sudo })))}
       />
       <h3>Underlay</h3>
-      <TextField
-        target={target}
-        path={`${p}.underlay.interface`}
-        label="Interface"
-        mono
-        placeholder="auto"
-        hint="The VTEP's outgoing device (ip link ... dev). auto = the route to the peers."
-        value={host.underlay.interface}
-        apply={(raw) =>
-          applyParsed(parseAutoText(raw, InterfaceNameSchema), (v) =>
-            set((h) => ({ ...h, underlay: { ...h.underlay, interface: v } })),
-          )
-        }
-      />
-      <TextField
-        target={target}
-        path={`${p}.underlay.address`}
-        label="Address"
-        mono
-        placeholder="auto"
-        value={host.underlay.address}
-        apply={(raw) =>
-          applyParsed(parseAutoText(raw, AddressStringSchema), (v) =>
-            set((h) => ({ ...h, underlay: { ...h.underlay, address: v } })),
-          )
-        }
-      />
-      <TextField
-        target={target}
-        path={`${p}.underlay.mtu`}
-        label="MTU"
-        mono
-        placeholder="auto"
-        value={String(host.underlay.mtu)}
-        apply={(raw) =>
-          applyParsed(parseAutoNumber(raw, MtuSchema), (v) => set((h) => ({ ...h, underlay: { ...h.underlay, mtu: v } })))
-        }
-      />
+      <FieldRows rows={HOST_UNDERLAY_FIELDS} element={host} id={id} path={p} target={target} />
       {host.bridges.length > 0 && (
         <>
           <h3>Bridges</h3>
@@ -296,41 +503,7 @@ function SegmentInspector({ id }: { id: string }) {
       <h2>
         <span className="kind-dot kind-segment" /> Segment
       </h2>
-      <TextField
-        target={target}
-        path={`${p}.name`}
-        label="Name"
-        value={segment.name}
-        apply={(raw) => applyParsed(parseText(raw, SegmentSchema.shape.name), (name) => set((g) => ({ ...g, name })))}
-      />
-      <div className="field-pair">
-        <TextField
-          target={target}
-          path={`${p}.vni`}
-          label="VNI"
-          mono
-          value={String(segment.vni)}
-          apply={(raw) => applyParsed(parseNumber(raw, SegmentSchema.shape.vni), (vni) => set((g) => ({ ...g, vni })))}
-        />
-        <TextField
-          target={target}
-          path={`${p}.port`}
-          label="UDP port"
-          mono
-          value={String(segment.port)}
-          apply={(raw) => applyParsed(parseNumber(raw, PortSchema), (port) => set((g) => ({ ...g, port })))}
-        />
-      </div>
-      <TextField
-        target={target}
-        path={`${p}.mtu`}
-        label="MTU"
-        mono
-        placeholder="auto"
-        hint="auto = underlay MTU − 50 (IPv4) or − 70 (IPv6)."
-        value={String(segment.mtu)}
-        apply={(raw) => applyParsed(parseAutoNumber(raw, MtuSchema), (mtu) => setSegmentMtu(cur(), id, mtu))}
-      />
+      <FieldRows rows={SEGMENT_FIELDS} element={segment} id={id} path={p} target={target} />
       <SelectField<FloodMode>
         path={`${p}.flood`}
         label="Flooding (BUM traffic)"
@@ -342,50 +515,14 @@ function SegmentInspector({ id }: { id: string }) {
           commitGuarded(set((g) => ({ ...g, flood: next })));
         }}
       />
-      {flood.mode === 'multicast' && (
-        <div className="field-pair">
-          <TextField
-            target={target}
-            path={`${p}.flood.group`}
-            label="Group"
-            mono
-            value={flood.group}
-            apply={(raw) =>
-              applyParsed(parseText(raw, AddressStringSchema), (group) => set((g) => ({ ...g, flood: { ...flood, group } })))
-            }
-          />
-          <TextField
-            target={target}
-            path={`${p}.flood.ttl`}
-            label="TTL"
-            mono
-            placeholder="default"
-            value={flood.ttl === undefined ? '' : String(flood.ttl)}
-            apply={(raw) =>
-              applyParsed<number | undefined>(raw.trim() === '' ? { value: undefined } : parseNumber(raw, TtlSchema), (ttl) =>
-                set((g) => ({ ...g, flood: withOptional({ ...flood }, 'ttl', ttl) })),
-              )
-            }
-          />
-        </div>
-      )}
+      <FieldRows rows={SEGMENT_FLOOD_FIELDS} element={segment} id={id} path={p} target={target} />
       <CheckField
         label="MAC learning"
         checked={segment.learning}
         hint="Off adds nolearning: only the FDB entries we install are used."
         onChange={(learning) => commitGuarded(set((g) => ({ ...g, learning })))}
       />
-      <TextField
-        target={target}
-        path={`${p}.subnet`}
-        label="Overlay subnet"
-        mono
-        placeholder="none, e.g. 10.0.0.0/24"
-        value={segment.subnet ?? ''}
-        apply={(raw) =>
-          applyParsed(parseOptionalText(raw, AddressStringSchema), (subnet) => set((g) => withOptional(g, 'subnet', subnet)))
-        }
-      />
+      <FieldRows rows={SEGMENT_SUBNET_FIELDS} element={segment} id={id} path={p} target={target} />
       <h3>Members</h3>
       <p className="muted">{members.length === 0 ? 'None yet: connect hosts to this segment.' : members.join(', ')}</p>
     </section>
@@ -401,6 +538,7 @@ function MembershipInspector({ id }: { id: string }) {
   const p = `memberships[${index}]`;
   const target: FieldTarget = { elementId: id, canvasId: id, elementKind: 'membership' };
   const set = (fn: (x: Membership) => Membership): Topology => updateMembership(cur(), id, fn);
+  const view: MembershipView = { m, vni: segment.vni };
   const bridgeOptions = [
     { value: '', label: 'No bridge (address on the VXLAN device)' },
     ...host.bridges.map((b) => ({ value: b, label: b })),
@@ -413,17 +551,7 @@ function MembershipInspector({ id }: { id: string }) {
       <p className="muted">
         {host.name} in {segment.name} (VNI {segment.vni})
       </p>
-      <TextField
-        target={target}
-        path={`${p}.device`}
-        label="VXLAN device"
-        mono
-        placeholder={defaultDeviceName(segment.vni)}
-        value={m.device ?? ''}
-        apply={(raw) =>
-          applyParsed(parseOptionalText(raw, InterfaceNameSchema), (device) => set((x) => withOptional(x, 'device', device)))
-        }
-      />
+      <FieldRows rows={MEMBERSHIP_DEVICE_FIELDS} element={view} id={id} path={p} target={target} />
       <SelectField
         path={`${p}.bridge`}
         label="Bridge"
@@ -433,33 +561,7 @@ function MembershipInspector({ id }: { id: string }) {
           commitGuarded(set((x) => withOptional(b === '' ? { ...x, bridgePorts: [] } : x, 'bridge', b === '' ? undefined : b)))
         }
       />
-      <TextField
-        target={target}
-        path={`${p}.address`}
-        label="Overlay address"
-        mono
-        placeholder="none, e.g. 10.0.0.1/24"
-        value={m.address ?? ''}
-        apply={(raw) =>
-          applyParsed(parseOptionalText(raw, AddressStringSchema), (address) => set((x) => withOptional(x, 'address', address)))
-        }
-      />
-      {m.bridge !== undefined && (
-        <TextField
-          target={target}
-          path={`${p}.bridgePorts`}
-          label="Extra bridge ports"
-          mono
-          placeholder="none, e.g. tap0 veth1"
-          hint="VM taps or container veths to enslave to the bridge."
-          value={m.bridgePorts.join(' ')}
-          apply={(raw) =>
-            applyParsed(parseList(raw, MembershipSchema.shape.bridgePorts.unwrap().element), (bridgePorts) =>
-              set((x) => ({ ...x, bridgePorts })),
-            )
-          }
-        />
-      )}
+      <FieldRows rows={MEMBERSHIP_ADDRESS_FIELDS} element={view} id={id} path={p} target={target} />
     </section>
   );
 }
