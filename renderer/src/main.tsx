@@ -5,7 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { connectApi } from './api';
 import { App } from './app/App';
 import { ErrorBoundary } from './app/ErrorBoundary';
-import { describeError, setApiClient } from './files/backend';
+import { describeError, setApiClient } from './api/backend';
 import { openInitialFile, startup } from './files/file-actions';
 import { useStore } from './store/store';
 

@@ -4,8 +4,9 @@
  * each event a payload schema. Names read `domain.verb`.
  */
 import { z } from 'zod';
-import type { AppErrorData } from '../errors/catalogue';
+import { ERROR_CODES, type AppErrorData } from '../errors/catalogue';
 import { FINDING_CODES } from '../diagnose/types';
+import { STEP_KINDS } from '../plan/types';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -36,8 +37,9 @@ const TopologyTextSchema = z.string().min(1).max(50_000_000);
 export const DeployOutcomeSchema = z.enum(['unchanged', 'applied', 'pending', 'failed', 'rolled-back', 'unreachable']);
 export const DeployPhaseSchema = z.enum(['connect', 'lock', 'observe', 'apply', 'verify', 'rollback', 'release', 'done']);
 
+/** A catalogue error (shared/errors) as data: its code is one of the catalogue's. */
 const ErrorDataSchema = z.object({
-  code: z.string(),
+  code: z.enum(ERROR_CODES),
   message: z.string(),
   hint: z.string(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
@@ -51,8 +53,12 @@ const DeployDiagnosticSchema = z.object({
   elementId: z.string().optional(),
 });
 
+/** What a plan step does (shared/plan `StepKind`). */
+export const StepKindSchema = z.enum(STEP_KINDS);
+
 /**
- * One planned command on a host: what the review shows and the runner sends (as `shell`). `prune`:
+ * One planned command on a host: what the review shows and the runner sends (as `shell`), with the
+ * plan step's `kind` and `target` interface so a client groups steps without reading argv. `prune`:
  * it only serves removing a device the drawing no longer has (the review's "Remove (no longer drawn)").
  */
 export const DeployStepSchema = z.object({
@@ -60,7 +66,8 @@ export const DeployStepSchema = z.object({
   argv: z.array(z.string()),
   shell: z.string(),
   description: z.string(),
-  kind: z.string(),
+  kind: StepKindSchema,
+  target: z.string(),
   prune: z.boolean().optional(),
 });
 

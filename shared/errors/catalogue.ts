@@ -74,6 +74,9 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/** Every code of the catalogue, for schemas that check a code (`z.enum(ERROR_CODES)`). */
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
+
 /** The serialisable error shape returned across every transport. Never contains secrets. */
 export interface AppErrorData {
   code: ErrorCode;

@@ -13,3 +13,4 @@ export * from './diff';
 export * from './stale';
 export * from './compile';
 export * from './protect';
+export * from './group';

@@ -18,18 +18,20 @@ export type Guard =
   | { kind: 'port-of'; ifname: string; master: string };
 
 /** What a step does, for grouping and display; the argv is the truth. */
-export type StepKind =
-  | 'link-add'
-  | 'link-del'
-  | 'link-alias'
-  | 'link-mtu'
-  | 'link-master'
-  | 'link-nomaster'
-  | 'link-up'
-  | 'addr-add'
-  | 'addr-del'
-  | 'fdb-append'
-  | 'fdb-del';
+export const STEP_KINDS = [
+  'link-add',
+  'link-del',
+  'link-alias',
+  'link-mtu',
+  'link-master',
+  'link-nomaster',
+  'link-up',
+  'addr-add',
+  'addr-del',
+  'fdb-append',
+  'fdb-del',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 
 /** One command of a plan. */
 export interface Step {

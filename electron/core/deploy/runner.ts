@@ -126,6 +126,7 @@ function planned(steps: readonly Step[]): PlannedStep[] {
     shell: argvToShell(s.argv),
     description: s.description,
     kind: s.kind,
+    target: s.target,
     ...(s.prune === true ? { prune: true } : {}),
   }));
 }

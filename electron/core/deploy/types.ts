@@ -5,6 +5,7 @@
 import type { Host } from '../../../shared/model';
 import type { AppErrorData } from '../../../shared/errors/catalogue';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
+import type { StepKind } from '../../../shared/plan/types';
 
 /** What one script run on a host returned. */
 export interface ExecResult {
@@ -65,7 +66,9 @@ export interface PlannedStep {
   /** The exact text sent to the remote shell (`argvToShell`). */
   shell: string;
   description: string;
-  kind: string;
+  kind: StepKind;
+  /** The interface the step acts on (the plan step's `target`). */
+  target: string;
   /** Only serves removing a device no longer drawn (the plan's `prune` steps): present only when the run prunes. */
   prune?: boolean;
 }

@@ -42,4 +42,19 @@ describe('createIpcClient', () => {
     createIpcClient(bridge).on('menu.command', () => undefined);
     expect(subscribed).toEqual(['menu.command']);
   });
+
+  it('parses each event payload against the contract before a listener sees it, and drops one that does not parse', () => {
+    let deliver: (payload: unknown) => void = () => undefined;
+    const bridge = bridgeWith({
+      onEvent: (_name: string, listener: (payload: unknown) => void) => {
+        deliver = listener;
+        return () => undefined;
+      },
+    });
+    const seen: unknown[] = [];
+    createIpcClient(bridge).on('deploy.progress', (e) => seen.push(e));
+    deliver({ runId: 'run-0001', hostId: 'h1', phase: 'apply', status: 'exploded' });
+    deliver({ runId: 'run-0001', hostId: 'h1', phase: 'apply', status: 'running', step: 2, total: 5, extra: 'dropped' });
+    expect(seen).toEqual([{ runId: 'run-0001', hostId: 'h1', phase: 'apply', status: 'running', step: 2, total: 5 }]);
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * The WebSocket transport of web mode: JSON `{id, method, request}` out, `{id, result}` and
  * `{event, payload}` in. Failures come back as a `Result` with a code (DISCONNECTED when the socket
- * is gone), never as a rejected promise; the next call opens a fresh socket.
+ * is gone), never as a rejected promise; the next call opens a fresh socket. Each event payload is
+ * parsed here against the contract, once (the IPC transport does the same), and dropped if it does
+ * not parse, so subscribers get typed, checked data.
  */
 import {
   events,

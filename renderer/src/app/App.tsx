@@ -1,22 +1,20 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect } from 'react';
-import { MenuCommandSchema } from '../../../shared/api/contract';
 import { Canvas } from '../canvas/Canvas';
-import { getApiClient } from '../files/backend';
 import { documentTitle, startAutosave } from '../files/file-actions';
-import { BottomPanel } from '../panels/BottomPanel';
-import { Inspector } from '../panels/Inspector';
-import { Palette } from '../panels/Palette';
+import { BottomPanel } from './BottomPanel';
+import { Inspector } from '../editor/Inspector';
+import { Palette } from '../editor/Palette';
 import { selectDirty, useStore } from '../store/store';
 import { runCommand, shortcutFor } from './actions';
-import { subscribeDeployEvents } from './deploy-actions';
-import { DeployReview } from './DeployReview';
+import { DeployReview } from '../deploy/DeployReview';
 import { DialogHost } from './DialogHost';
-import { CredentialModal } from './CredentialModal';
-import { HostKeyModal } from './HostKeyModal';
+import { CredentialModal } from '../deploy/CredentialModal';
+import { HostKeyModal } from '../deploy/HostKeyModal';
 import { FixDialog } from '../health/FixDialog';
-import { subscribeHealthEvents } from '../health/health-actions';
-import { Notices } from './Notices';
+import { watchHealth } from '../health/health-actions';
+import { subscribeApiEvents } from './api-events';
+import { Notices } from '../notices/Notices';
 import { Toolbar } from './Toolbar';
 
 export function App() {
@@ -38,18 +36,8 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  useEffect(() => {
-    const api = getApiClient();
-    if (!api) return;
-    return api.on('menu.command', (payload) => {
-      // Events cross a process boundary: parse before acting on them.
-      const command = MenuCommandSchema.safeParse(payload.command);
-      if (command.success) runCommand(command.data);
-    });
-  }, []);
-
-  useEffect(() => subscribeDeployEvents(), []);
-  useEffect(() => subscribeHealthEvents(), []);
+  useEffect(() => subscribeApiEvents(), []);
+  useEffect(() => watchHealth(), []);
 
   // Leaving with unsaved changes asks first (the autosave still has them if the user insists).
   useEffect(() => {

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store';
-import type { DialogRequest } from '../store/types';
+import type { DialogRequest } from './types';
 
-/** Renders the one open in-app dialog (see files/dialogs.ts). */
+/** Renders the one open in-app dialog (see app/dialogs.ts). */
 export function DialogHost() {
   const dialog = useStore((s) => s.dialog);
   if (!dialog) return null;

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { autoLayout, runCommand } from './actions';
-import { deployBlocker, startReview } from './deploy-actions';
+import { deployBlocker, startReview } from '../deploy/deploy-actions';
 import { documentTitle, newFromMesh, newFromTextbook, openDocument } from '../files/file-actions';
 import { selectDirty, useStore } from '../store/store';
 import { HealthToggle } from '../health/HealthToggle';

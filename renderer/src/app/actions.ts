@@ -5,8 +5,8 @@
 import type { MenuCommand } from '../../../shared/api/contract';
 import { fitCanvas } from '../canvas/controls';
 import { computeLayout } from '../canvas/layout';
-import { describeError } from '../files/backend';
-import { askChoice } from '../files/dialogs';
+import { describeError } from '../api/backend';
+import { askChoice } from './dialogs';
 import { newDocument, openDocument, saveDocument, saveDocumentAs } from '../files/file-actions';
 import { useStore } from '../store/store';
 

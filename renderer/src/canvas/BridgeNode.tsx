@@ -1,7 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { BridgeFlowNode } from './convert';
-import { Badge } from './Badge';
+import { Badge } from '../problems/Badge';
 
 function BridgeNodeView({ id, data, selected }: NodeProps<BridgeFlowNode>) {
   return (

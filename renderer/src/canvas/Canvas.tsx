@@ -15,9 +15,9 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useRef, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
-import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../store/topology-ops';
+import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../editor/topology-ops';
 import { useStore } from '../store/store';
-import { DeployStatus } from '../app/DeployStatus';
+import { DeployStatus } from '../deploy/DeployStatus';
 import { BridgeNode } from './BridgeNode';
 import { registerCanvasControls } from './controls';
 import type { StudioEdge, StudioNode } from './convert';

@@ -1,8 +1,8 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { HostFlowNode } from './convert';
-import { Badge } from './Badge';
-import { DeployBadge } from './DeployBadge';
+import { Badge } from '../problems/Badge';
+import { DeployBadge } from '../deploy/DeployBadge';
 import { useHostHealth } from '../health/hooks';
 
 function HostNodeView({ id, data, selected }: NodeProps<HostFlowNode>) {

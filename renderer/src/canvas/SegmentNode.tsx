@@ -1,7 +1,7 @@
 import { Handle, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { SegmentFlowNode } from './convert';
-import { Badge } from './Badge';
+import { Badge } from '../problems/Badge';
 
 const FLOOD_LABEL = { 'point-to-point': 'point-to-point', 'unicast-mesh': 'unicast mesh', multicast: 'multicast' } as const;
 

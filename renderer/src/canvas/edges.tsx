@@ -1,6 +1,6 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { parseBadge, selectBadge } from '../store/problems';
+import { parseBadge, selectBadge } from '../problems/problems';
 import { useStore } from '../store/store';
 import { useEdgeHealth } from '../health/hooks';
 import type { AttachmentFlowEdge, MembershipFlowEdge } from './convert';

@@ -6,7 +6,7 @@ import type ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { Position } from '../../../shared/model';
 import type { StudioEdge, StudioNode } from './convert';
-import { snap } from '../store/topology-ops';
+import { snap } from '../editor/topology-ops';
 
 /**
  * ELK is most of the app's JavaScript (about 1.4 MB) and only Auto-layout needs it: it loads on the

@@ -3,10 +3,10 @@
  * is replaced without asking, and a file that does not parse never replaces the drawing.
  */
 import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
-import { emptyTopology } from '../store/topology-ops';
+import { emptyTopology } from '../editor/topology-ops';
 import { selectDirty, useStore } from '../store/store';
-import { call, describeError } from './backend';
-import { askChoice, askNumber, askPath, showIssues } from './dialogs';
+import { call, describeError } from '../api/backend';
+import { askChoice, askNumber, askPath, showIssues } from '../app/dialogs';
 import { baseName, resolvePath, suggestedFileName } from './paths';
 import { MESH_MAX, MESH_MIN, meshTemplate, textbookTemplate } from './templates';
 

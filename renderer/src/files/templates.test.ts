@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTopologyText, TopologyIdSchema, type Topology } from '../../../shared/model';
 import { validateTopology } from '../../../shared/validate';
-import { emptyTopology } from '../store/topology-ops';
+import { emptyTopology } from '../editor/topology-ops';
 import { meshTemplate, textbookTemplate } from './templates';
 
 /** The network a drawing describes: not its layout, nor its id (each drawing made from a template has its own). */

@@ -12,7 +12,7 @@ import {
   type Position,
   type Topology,
 } from '../../../shared/model';
-import { newTopologyId } from '../store/topology-ops';
+import { newTopologyId } from '../editor/topology-ops';
 
 function host(id: string, name: string, address: string, bridge: string, mtu: Host['underlay']['mtu'] = 'auto'): Host {
   return {

@@ -1,11 +1,12 @@
 /**
- * Live health from the UI: start/pause/resume/stop the backend poller, feed `health.changed` into
- * the store, start polling after a successful deploy, send the edited drawing to the poller (so it
+ * Live health from the UI: start/pause/resume/stop the backend poller, take `health.changed` rounds
+ * into the store, start polling after a successful deploy, send the edited drawing to the poller (so it
  * checks the drawing as it is now), and apply a confirmed fix.
  */
-import { events, type ApiClient } from '../../../shared/api/contract';
-import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
-import { call, describeError, getApiClient } from '../files/backend';
+import type { HealthView } from '../../../shared/api/contract';
+import { serializeTopology, type Topology } from '../../../shared/model';
+import { call, describeError } from '../api/backend';
+import { setSegmentMtu } from '../editor/topology-ops';
 import { useStore } from '../store/store';
 
 const state = () => useStore.getState();
@@ -123,11 +124,18 @@ export function requestFix(findingId: string): void {
   state().setHealthFix({ stage: 'confirm', findingId });
 }
 
-/** The confirmed fix: the backend runs the steps per host through the deploy runner. */
+/**
+ * The confirmed fix: the backend runs the steps per host through the deploy runner. A fix that also
+ * changes a topology value (`fix.topology`: the segment MTU) is applied to the drawing as that one
+ * field edit, through the same operation as the inspector's field, so edits made while the fix ran
+ * stay (taking the backend's whole file text would drop them).
+ */
 export async function applyConfirmedFix(): Promise<void> {
   const fix = state().healthFix;
   if (fix?.stage !== 'confirm') return;
   const { findingId } = fix;
+  // The finding may leave the store while the fix runs (a round that no longer sees the problem).
+  const change = state().healthFindings[findingId]?.fix?.topology;
   state().setHealthFix({ stage: 'applying', findingId });
   const name = (id: string): string => state().topology.hosts.find((h) => h.id === id)?.name ?? id;
   try {
@@ -140,11 +148,12 @@ export async function applyConfirmedFix(): Promise<void> {
           : '';
       return `${name(h.hostId)}: ${h.outcome}, ${h.applied} step${h.applied === 1 ? '' : 's'} applied${why}`;
     });
-    if (result.topology !== undefined) {
-      // An MTU fix changes a topology value too: take it into the drawing so the plan agrees with the hosts.
-      const parsed = parseTopologyText(result.topology);
-      if (parsed.ok) {
-        state().commit(parsed.topology);
+    // The backend returns the corrected file only when the fix changed a topology value.
+    if (result.topology !== undefined && change !== undefined) {
+      const s = state();
+      const segment = s.topology.segments.find((g) => g.id === change.segmentId);
+      if (segment !== undefined) {
+        if (segment.mtu !== change.mtu) s.commit(setSegmentMtu(s.topology, change.segmentId, change.mtu));
         lines.push('The segment MTU in the drawing was updated to match; save the file to keep it.');
       }
     }
@@ -175,19 +184,21 @@ async function refreshSnapshot(): Promise<void> {
   }
 }
 
-/** Feeds `health.changed` into the store and starts polling after a successful deploy; returns the unsubscribe. */
-export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): () => void {
-  if (!api) return () => undefined;
+/** One `health.changed` round (parsed by the transport) into the store. */
+export function receiveHealthView(view: HealthView): void {
+  const s = state();
+  // A round may arrive before `health.start` answers: adopt its poll id then.
+  if (s.healthPolling === 'starting' && s.healthPollId === null) s.setHealthPolling('starting', view.pollId);
+  state().applyHealthView(view);
+}
+
+/**
+ * Keeps live health in step with the app: reads the latest round while polling runs, sends the
+ * edited drawing to the poller, starts polling after a successful deploy and stops it after a
+ * destroy. Returns the stop function. (`health.changed` comes in through app/api-events.ts.)
+ */
+export function watchHealth(): () => void {
   const timer = setInterval(() => void refreshSnapshot(), SNAPSHOT_INTERVAL_MS);
-  const offChanged = api.on('health.changed', (payload) => {
-    // Events cross a process boundary: parse before acting on them.
-    const view = events['health.changed'].safeParse(payload);
-    if (!view.success) return;
-    const s = state();
-    // A round may arrive before `health.start` answers: adopt its poll id then.
-    if (s.healthPolling === 'starting' && s.healthPollId === null) s.setHealthPolling('starting', view.data.pollId);
-    state().applyHealthView(view.data);
-  });
   const offStore = useStore.subscribe((s, prev) => {
     if (
       s.topology !== prev.topology &&
@@ -203,7 +214,6 @@ export function subscribeHealthEvents(api: ApiClient | null = getApiClient()): (
   return () => {
     clearInterval(timer);
     clearTimeout(followTimer);
-    offChanged();
     offStore();
   };
 }

@@ -17,7 +17,7 @@ import {
   selectPairTone,
   selectUnmeasuredSummary,
 } from './derive';
-import { addHost, connect } from '../store/topology-ops';
+import { addHost, connect } from '../editor/topology-ops';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 const SEG = 'vni-200';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TopologySchema, type Topology } from '../../../shared/model';
 import { topologyToFlow } from '../canvas/convert';
 import { createStudioStore } from './store';
-import { addBridge, addHost, addSegment, connect } from './topology-ops';
+import { addBridge, addHost, addSegment, connect } from '../editor/topology-ops';
 
 type Op =
   | { op: 'host' | 'segment'; x: number; y: number }

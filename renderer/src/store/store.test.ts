@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bridgeNodeId } from '../../../shared/model';
-import { deployBlocker } from '../app/deploy-actions';
+import { deployBlocker } from '../deploy/deploy-actions';
 import { textbookTemplate } from '../files/templates';
 import { createStudioStore, selectDirty } from './store';
-import { HISTORY_LIMIT } from './topology-slice';
-import { addHost, addSegment, connect } from './topology-ops';
+import { HISTORY_LIMIT } from '../editor/topology-slice';
+import { addHost, addSegment, connect } from '../editor/topology-ops';
 
 function drawTwoHostsAndASegment(store: ReturnType<typeof createStudioStore>) {
   const s = () => store.getState();

@@ -3,13 +3,13 @@
  * is ever needed, goes here on the combined store, not inside a slice.
  */
 import { create } from 'zustand';
-import { createDeploySlice } from './deploy-slice';
+import { createDeploySlice } from '../deploy/deploy-slice';
 import { createHealthSlice } from '../health/health-slice';
-import { createNoticesSlice } from './notices-slice';
-import { createSelectionSlice } from './selection-slice';
-import { createTopologySlice } from './topology-slice';
+import { createNoticesSlice } from '../notices/notices-slice';
+import { createSelectionSlice } from '../editor/selection-slice';
+import { createTopologySlice } from '../editor/topology-slice';
 import type { Store } from './types';
-import { createUiSlice } from './ui-slice';
+import { createUiSlice } from '../app/ui-slice';
 
 export function createStudioStore() {
   return create<Store>()((...a) => ({

@@ -1,4 +1,4 @@
-import { selectProblems, type Problem } from '../store/problems';
+import { selectProblems, type Problem } from './problems';
 import { useStore } from '../store/store';
 import styles from './ProblemsPanel.module.css';
 

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { selectProblems } from '../store/problems';
+import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
-import { CommandsPanel } from './CommandsPanel';
-import { LogPanel } from './LogPanel';
-import { ProblemsPanel } from './ProblemsPanel';
+import { CommandsPanel } from '../deploy/CommandsPanel';
+import { LogPanel } from '../deploy/LogPanel';
+import { ProblemsPanel } from '../problems/ProblemsPanel';
 import { TroubleshootPanel } from '../health/TroubleshootPanel';
 import { TroubleshootTab } from '../health/TroubleshootTab';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bridgeNodeId } from '../../../shared/model';
 import { textbookTemplate } from '../files/templates';
 import { parseBadge, selectBadge, selectProblems } from './problems';
-import { createStudioStore } from './store';
+import { createStudioStore } from '../store/store';
 
 describe('problems and badges', () => {
   it('pin a refused edit to its element, on the canvas and in the list, without touching the document', () => {

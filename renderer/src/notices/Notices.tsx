@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from '../store/store';
-import type { Notice } from '../store/types';
+import type { Notice } from './types';
 
 /** How long an info notice stays; warnings and errors stay until dismissed. */
 const INFO_MS = 3500;

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { DeployResultData } from '../../../shared/api/contract';
-import { groupSteps, noLongerDrawn, stepsToRun, type ChangeKind } from '../store/deploy-slice';
+import { groupSteps, stepsToRun, type ChangeKind } from '../../../shared/plan';
+import { noLongerDrawn } from './deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
 

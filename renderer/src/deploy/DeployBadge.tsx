@@ -1,4 +1,4 @@
-import { hostBadge, selectHostProgress } from '../store/deploy-slice';
+import { hostBadge, selectHostProgress } from './deploy-slice';
 import { useStore } from '../store/store';
 
 /**

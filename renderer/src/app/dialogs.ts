@@ -3,7 +3,7 @@
  * it; whoever asked awaits the answer.
  */
 import { useStore } from '../store/store';
-import type { DialogButton } from '../store/types';
+import type { DialogButton } from './types';
 
 function open<T>(build: (resolve: (v: T) => void) => NonNullable<ReturnType<typeof useStore.getState>['dialog']>): Promise<T> {
   return new Promise<T>((resolve) => {

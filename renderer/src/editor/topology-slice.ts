@@ -2,8 +2,9 @@ import type { StateCreator } from 'zustand';
 import { validateTopology } from '../../../shared/validate';
 import type { Position, Topology } from '../../../shared/model';
 import { deleteElements, emptyTopology, extractSelection, GRID, pasteFragment, setPositions } from './topology-ops';
-import type { Store, TopologySlice } from './types';
-import { buildView } from './view';
+import type { Store } from '../store/types';
+import type { TopologySlice } from './types';
+import { buildView } from '../canvas/view';
 
 /** Undo depth: snapshots share unchanged parts, so 200 steps cost little memory. */
 export const HISTORY_LIMIT = 200;

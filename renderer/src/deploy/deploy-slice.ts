@@ -6,7 +6,8 @@
  */
 import type { StateCreator } from 'zustand';
 import type { DeployResultData } from '../../../shared/api/contract';
-import type { DeployLogLine, DeployProgressEvent, DeploySlice, DeploySummary, HostProgress, Store } from './types';
+import type { DeployLogLine, DeployProgressEvent, DeploySlice, DeploySummary, HostProgress } from './types';
+import type { Store } from '../store/types';
 
 /** The log keeps this many lines: a long session must not grow the page without bound. */
 export const MAX_LOG_LINES = 5000;
@@ -189,6 +190,7 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     deploySettled: {},
     deployLog: [],
     hostKeyPrompts: [],
+    credentialPrompts: [],
     deployPrune: true,
     setDeployPrune(prune) {
       set({ deployPrune: prune });
@@ -340,6 +342,13 @@ export const createDeploySlice: StateCreator<Store, [], [], DeploySlice> = (set,
     removeHostKeyPrompt(promptId) {
       set({ hostKeyPrompts: get().hostKeyPrompts.filter((p) => p.promptId !== promptId) });
     },
+    addCredentialPrompt(prompt) {
+      if (get().credentialPrompts.some((p) => p.promptId === prompt.promptId)) return;
+      set({ credentialPrompts: [...get().credentialPrompts, prompt] });
+    },
+    removeCredentialPrompt(promptId) {
+      set({ credentialPrompts: get().credentialPrompts.filter((p) => p.promptId !== promptId) });
+    },
   };
 };
 
@@ -417,57 +426,7 @@ export function hostBadge(
   }
 }
 
-type ReviewStep = HostResult['steps'][number];
-export type ChangeKind = 'add' | 'change' | 'remove';
-
-const REMOVE_KINDS = new Set(['link-del', 'addr-del', 'fdb-del', 'link-nomaster']);
-const ADD_KINDS = new Set(['link-add', 'addr-add', 'fdb-append', 'link-master']);
-
-/** The target interface of a step (`ip link add NAME ...`, `... dev NAME ...`), when its argv says. */
-function stepTarget(step: ReviewStep): string | undefined {
-  const a = step.argv;
-  // ip-link(8): `ip link add|del|set [name|dev] NAME ...`; ip-address(8)/bridge(8): `... dev NAME`.
-  if (a[0] === 'ip' && a[1] === 'link' && (a[2] === 'add' || a[2] === 'del' || a[2] === 'set'))
-    return a[3] === 'name' || a[3] === 'dev' ? a[4] : a[3];
-  const i = a.indexOf('dev');
-  return i >= 0 ? a[i + 1] : undefined;
-}
-
-/**
- * The steps a host runs for the review's "Remove (no longer drawn)" choice: the plan marks with
- * `prune` the steps that only remove devices the drawing no longer has.
- */
-export function stepsToRun(steps: readonly ReviewStep[], prune: boolean): ReviewStep[] {
-  return prune ? [...steps] : steps.filter((s) => s.prune !== true);
-}
-
 /** The devices no longer drawn, per host, that the review offers to remove (in host order). */
 export function noLongerDrawn(preview: DeployResultData): Array<{ hostId: string; hostName: string; device: string }> {
   return preview.hosts.flatMap((h) => (h.stale ?? []).map((device) => ({ hostId: h.hostId, hostName: h.hostName, device })));
-}
-
-/**
- * Groups a host's planned steps into what will be added, changed and removed, in plan order.
- * Settings on a device the same plan creates (alias, MTU, up) count as part of adding it. Steps that
- * only remove devices no longer drawn (`prune`) are in none of the groups: the review lists them
- * under their own heading with their own checkbox.
- */
-export function groupSteps(steps: readonly ReviewStep[]): Record<ChangeKind, ReviewStep[]> {
-  const created = new Set(
-    steps
-      .filter((s) => s.kind === 'link-add')
-      .map(stepTarget)
-      .filter((t): t is string => t !== undefined),
-  );
-  const groups: Record<ChangeKind, ReviewStep[]> = { add: [], change: [], remove: [] };
-  for (const s of steps) {
-    if (s.prune === true) continue;
-    if (REMOVE_KINDS.has(s.kind)) groups.remove.push(s);
-    else if (ADD_KINDS.has(s.kind)) groups.add.push(s);
-    else {
-      const t = stepTarget(s);
-      (t !== undefined && created.has(t) ? groups.add : groups.change).push(s);
-    }
-  }
-  return groups;
 }

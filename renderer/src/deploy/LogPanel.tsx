@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { summarizeDeploy, summaryText } from '../store/deploy-slice';
+import { summarizeDeploy, summaryText } from './deploy-slice';
 import { useStore } from '../store/store';
-import type { DeployLogLine } from '../store/types';
+import type { DeployLogLine } from './types';
 
 function clock(t: number): string {
   const d = new Date(t);

@@ -1,14 +1,16 @@
 /**
  * Deploy and Destroy from the UI: review (`deploy.preview`), then apply/destroy with a fresh run id,
- * cancel, and host-key answers. The backend does the work; this module only drives the store.
+ * cancel, and the answers to host-key and credential questions. The backend does the work; this
+ * module only drives the store.
  */
-import { events, type ApiClient, type DeployResultData } from '../../../shared/api/contract';
+import type { DeployResultData } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
-import { call, describeError, getApiClient } from '../files/backend';
-import { isDeployBusy } from '../store/deploy-slice';
-import { selectProblems } from '../store/problems';
+import { call, describeError } from '../api/backend';
+import { isDeployBusy } from './deploy-slice';
+import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
-import type { DeployAction, Store } from '../store/types';
+import type { DeployAction } from './types';
+import type { Store } from '../store/types';
 
 const state = () => useStore.getState();
 
@@ -131,20 +133,22 @@ export async function answerHostKey(promptId: string, accept: boolean): Promise<
   }
 }
 
-/** Feeds `deploy.progress` and `hosts.hostKeyPrompt` events into the store; returns the unsubscribe. */
-export function subscribeDeployEvents(api: ApiClient | null = getApiClient()): () => void {
-  if (!api) return () => undefined;
-  const offProgress = api.on('deploy.progress', (payload) => {
-    // Events cross a process boundary: parse before acting on them.
-    const e = events['deploy.progress'].safeParse(payload);
-    if (e.success) state().applyDeployProgress(e.data);
-  });
-  const offPrompt = api.on('hosts.hostKeyPrompt', (payload) => {
-    const e = events['hosts.hostKeyPrompt'].safeParse(payload);
-    if (e.success) state().addHostKeyPrompt(e.data);
-  });
-  return () => {
-    offProgress();
-    offPrompt();
-  };
+/**
+ * Answers a password or passphrase question (null = cancel: the host then fails with
+ * SSH_AUTH_FAILED). The secret goes straight to the backend: never into the store, the log or a notice.
+ */
+export async function answerCredential(promptId: string, secret: string | null, remember: boolean): Promise<void> {
+  const prompt = state().credentialPrompts.find((p) => p.promptId === promptId);
+  state().removeCredentialPrompt(promptId);
+  try {
+    const { accepted } = await call('hosts.answerCredential', {
+      promptId,
+      secret,
+      remember: remember && prompt?.canRemember === true,
+    });
+    // The backend stops waiting after a while: say so rather than pretend the answer counted.
+    if (!accepted) state().notify('warning', 'That question had expired; the host failed to log in. Press Deploy again.');
+  } catch (err) {
+    state().notify('error', `Could not send the answer: ${describeError(err)}`);
+  }
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { summarizeDeploy, summaryText } from '../store/deploy-slice';
+import { summarizeDeploy, summaryText } from './deploy-slice';
 import { useStore } from '../store/store';
 import { cancelDeploy, deployBlocker } from './deploy-actions';
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResultData } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
-import { groupSteps, hostBadge, noLongerDrawn, stepsToRun, summarizeDeploy, summaryText } from './deploy-slice';
-import { createStudioStore } from './store';
+import { groupSteps, stepsToRun } from '../../../shared/plan';
+import { hostBadge, noLongerDrawn, summarizeDeploy, summaryText } from './deploy-slice';
+import { createStudioStore } from '../store/store';
 import type { DeployProgressEvent } from './types';
 
 type HostResult = DeployResultData['hosts'][number];
@@ -121,7 +122,8 @@ describe('a finished run', () => {
       argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'],
       shell: 'ip link add br100 type bridge',
       description: 'create bridge br100',
-      kind: 'link-add',
+      kind: 'link-add' as const,
+      target: 'br100',
     };
     const steps = [step, { ...step, index: 1 }, { ...step, index: 2 }, { ...step, index: 3 }];
     s().finishDeployRun(
@@ -179,7 +181,7 @@ describe('a finished run', () => {
     );
     s().beginDeployRun('apply', 'run-0011', 'run');
     s().requestDeployCancel();
-    const cancelled = { code: 'CANCELLED', message: 'The deploy was cancelled before this host started.', hint: '' };
+    const cancelled = { code: 'CANCELLED' as const, message: 'The deploy was cancelled before this host started.', hint: '' };
     s().finishDeployRun(
       result('run-0011', [
         hostResult(a, 'failed', { error: cancelled }),
@@ -229,7 +231,7 @@ describe('a finished run', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0010', 'run');
     const cancelled = {
-      code: 'CANCELLED',
+      code: 'CANCELLED' as const,
       message: 'cancelled while step 3 of 7 was running; its state is unknown',
       hint: 'Run Status.',
     };
@@ -251,26 +253,6 @@ describe('a finished run', () => {
 });
 
 describe('the review', () => {
-  it('groups steps into added (with settings of the new device), changed and removed', () => {
-    const st = (index: number, kind: string, argv: string[]) => ({
-      index,
-      kind,
-      argv,
-      shell: argv.join(' '),
-      description: argv.join(' '),
-    });
-    const g = groupSteps([
-      st(0, 'link-add', ['ip', 'link', 'add', 'vxlan100', 'type', 'vxlan', 'id', '100', 'dev', 'eth0']),
-      st(1, 'link-alias', ['ip', 'link', 'set', 'vxlan100', 'alias', 'vxlan-studio:t']),
-      st(2, 'link-mtu', ['ip', 'link', 'set', 'br100', 'mtu', '1450']),
-      st(3, 'addr-add', ['ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'br100']),
-      st(4, 'fdb-del', ['bridge', 'fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', '192.0.2.9']),
-    ]);
-    expect(g.add.map((s) => s.index)).toEqual([0, 1, 3]);
-    expect(g.change.map((s) => s.index)).toEqual([2]);
-    expect(g.remove.map((s) => s.index)).toEqual([4]);
-  });
-
   it('shows per-host pending changes on the badges until the user applies', () => {
     const { s, ids } = storeWithThreeHosts();
     s().beginDeployRun('apply', 'run-0010', 'preview');
@@ -279,7 +261,8 @@ describe('the review', () => {
       argv: ['ip', 'link', 'add', 'br100', 'type', 'bridge'],
       shell: 'ip link add br100 type bridge',
       description: 'create bridge br100',
-      kind: 'link-add',
+      kind: 'link-add' as const,
+      target: 'br100',
     };
     s().finishPreview(
       result('run-0010', [
@@ -302,7 +285,8 @@ describe('the review', () => {
     expect(s().deployPrune).toBe(true);
     const del = (index: number, name: string, prune?: boolean) => ({
       index,
-      kind: 'link-del',
+      kind: 'link-del' as const,
+      target: name,
       argv: ['ip', 'link', 'del', name],
       shell: `ip link del ${name}`,
       description: `delete ${name}`,
@@ -310,7 +294,8 @@ describe('the review', () => {
     });
     const addr = {
       index: 1,
-      kind: 'addr-del',
+      kind: 'addr-del' as const,
+      target: 'br100',
       argv: ['ip', 'addr', 'del', '10.0.0.9/24', 'dev', 'br100'],
       shell: 'ip addr del 10.0.0.9/24 dev br100',
       description: 'remove 10.0.0.9/24',

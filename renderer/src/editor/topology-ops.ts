@@ -187,6 +187,34 @@ export function deleteElements(t: Topology, nodeIds: readonly string[], edgeIds:
   return { ...t, hosts, segments, memberships, layout: { ...t.layout, positions } };
 }
 
+/** Replaces host `id` by `fn(host)`; every host edit of the inspector goes through here. */
+export function updateHost(t: Topology, id: string, fn: (h: Host) => Host): Topology {
+  return { ...t, hosts: t.hosts.map((h) => (h.id === id ? fn(h) : h)) };
+}
+
+/** Replaces segment `id` by `fn(segment)`. */
+export function updateSegment(t: Topology, id: string, fn: (s: Segment) => Segment): Topology {
+  return { ...t, segments: t.segments.map((s) => (s.id === id ? fn(s) : s)) };
+}
+
+/** Replaces membership `id` by `fn(membership)`. */
+export function updateMembership(t: Topology, id: string, fn: (m: Membership) => Membership): Topology {
+  return { ...t, memberships: t.memberships.map((m) => (m.id === id ? fn(m) : m)) };
+}
+
+/** Sets or removes an optional key without leaving `key: undefined` behind (exactOptional-friendly). */
+export function withOptional<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): T {
+  const copy = { ...obj };
+  if (value === undefined) delete copy[key];
+  else copy[key] = value;
+  return copy;
+}
+
+/** Sets a segment's MTU: the inspector's MTU field, and the health MTU fix, which changes this one value. */
+export function setSegmentMtu(t: Topology, segmentId: string, mtu: Segment['mtu']): Topology {
+  return updateSegment(t, segmentId, (s) => ({ ...s, mtu }));
+}
+
 /** Renames a bridge declared on a host, keeping its memberships and canvas position. */
 export function renameBridge(t: Topology, hostId: string, from: string, to: string): Topology {
   const hosts = t.hosts.map((h) => (h.id === hostId ? { ...h, bridges: h.bridges.map((b) => (b === from ? to : b)) } : h));

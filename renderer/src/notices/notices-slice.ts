@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { NoticesSlice, Store } from './types';
+import type { NoticesSlice } from './types';
+import type { Store } from '../store/types';
 
 let nextNoticeId = 1;
 /** Notices stack at most this deep: a burst of events must not bury the canvas (no toast storms). */

@@ -8,7 +8,7 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { TopologySchema, formatPath, type Topology } from '../../../shared/model';
 import { useStore } from '../store/store';
-import type { FieldError } from '../store/types';
+import type { FieldError } from './types';
 
 export type Applied = { topology: Topology } | { error: string };
 

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { Store, UiSlice } from './types';
+import type { Store } from '../store/types';
+import type { UiSlice } from './types';
 
 export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) => ({
   bottomTab: 'problems',

@@ -3,7 +3,7 @@
  * objects where nothing changed so memoised node components do not re-render, and keeping the
  * sizes React Flow measured (a node rebuilt without `measured` would be hidden and re-measured).
  */
-import { topologyToFlow, type StudioEdge, type StudioNode } from '../canvas/convert';
+import { topologyToFlow, type StudioEdge, type StudioNode } from './convert';
 import type { Topology } from '../../../shared/model';
 
 function sameNodeData(a: StudioNode['data'], b: StudioNode['data']): boolean {

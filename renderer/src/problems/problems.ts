@@ -5,7 +5,8 @@
  */
 import { bridgeNodeId, type Topology } from '../../../shared/model';
 import type { Diagnostic, Severity } from '../../../shared/validate';
-import type { FieldError, Store } from './types';
+import type { FieldError } from '../editor/types';
+import type { Store } from '../store/types';
 
 export interface Problem {
   key: string;

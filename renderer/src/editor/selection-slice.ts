@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
-import type { SelectionSlice, Store } from './types';
-import { buildView } from './view';
+import type { SelectionSlice } from './types';
+import type { Store } from '../store/types';
+import { buildView } from '../canvas/view';
 
 export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> = (set, get) => {
   const select = (nodeIds: readonly string[], edgeIds: readonly string[]): void => {

@@ -1,4 +1,4 @@
-import { parseBadge, selectBadge } from '../store/problems';
+import { parseBadge, selectBadge } from './problems';
 import { useStore } from '../store/store';
 
 /** Red (error) or amber (warning) count on a node or edge; the title lists every finding. */

@@ -1,50 +1,29 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { events, type EventOf } from '../../../shared/api/contract';
-import { call, describeError, getApiClient } from '../files/backend';
 import { useStore } from '../store/store';
-
-type CredentialPrompt = EventOf<'hosts.credentialPrompt'>;
+import { answerCredential } from './deploy-actions';
 
 /**
  * Asks for an SSH login password or an identity file's passphrase (`hosts.credentialPrompt`, one
- * question at a time, oldest first) and answers with `hosts.answerCredential`. The secret lives only
- * in this input's local state and is cleared once sent: never in the store, the log or a notice.
+ * question at a time, oldest first) and answers with `hosts.answerCredential`. The questions queue in
+ * the deploy slice like host-key questions (they carry no secret); the secret lives only in this
+ * input's local state and is cleared once sent: never in the store, the log or a notice.
  */
 export function CredentialModal() {
-  // The queue holds prompts only; they carry no secret.
-  const [queue, setQueue] = useState<CredentialPrompt[]>([]);
+  const prompt = useStore((s) => s.credentialPrompts[0]);
+  const waiting = useStore((s) => s.credentialPrompts.length);
   const [secret, setSecret] = useState('');
   const [remember, setRemember] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const prompt = queue[0];
   const hostName = useStore((s) => (prompt ? s.topology.hosts.find((h) => h.ssh.host === prompt.host)?.name : undefined));
 
-  useEffect(() => {
-    const api = getApiClient();
-    if (!api) return undefined;
-    return api.on('hosts.credentialPrompt', (payload) => {
-      // Events cross a process boundary: parse before acting on them.
-      const e = events['hosts.credentialPrompt'].safeParse(payload);
-      if (e.success) setQueue((q) => (q.some((p) => p.promptId === e.data.promptId) ? q : [...q, e.data]));
-    });
-  }, []);
   useEffect(() => input.current?.focus(), [prompt?.promptId]);
 
   if (!prompt) return null;
 
-  const send = async (value: string | null): Promise<void> => {
-    const { promptId, canRemember } = prompt;
-    setQueue((q) => q.filter((p) => p.promptId !== promptId));
+  const send = (value: string | null): Promise<void> => {
     setSecret('');
     setRemember(false);
-    try {
-      const { accepted } = await call('hosts.answerCredential', { promptId, secret: value, remember: remember && canRemember });
-      // The backend stops waiting after a while: say so rather than pretend the answer counted.
-      if (!accepted)
-        useStore.getState().notify('warning', 'That question had expired; the host failed to log in. Press Deploy again.');
-    } catch (err) {
-      useStore.getState().notify('error', `Could not send the answer: ${describeError(err)}`);
-    }
+    return answerCredential(prompt.promptId, value, remember);
   };
   const submit = (e: FormEvent): void => {
     e.preventDefault();
@@ -100,7 +79,7 @@ export function CredentialModal() {
             Remember (encrypted with the OS keychain)
           </label>
         )}
-        {queue.length > 1 && <p className="muted">{queue.length - 1} more waiting for an answer.</p>}
+        {waiting > 1 && <p className="muted">{waiting - 1} more waiting for an answer.</p>}
         <div className="modal-buttons">
           <button type="button" onClick={() => void send(null)} data-testid="credential-cancel">
             Cancel
