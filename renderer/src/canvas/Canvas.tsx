@@ -5,15 +5,18 @@ import {
   Controls,
   MiniMap,
   ReactFlow,
+  getViewportForBounds,
   useNodesInitialized,
   useReactFlow,
+  useStore as useFlowStore,
+  useStoreApi as useFlowStoreApi,
   type Connection,
   type EdgeTypes,
   type FinalConnectionState,
   type IsValidConnection,
   type NodeTypes,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
 import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../editor/topology-ops';
 import { useStore } from '../store/store';
@@ -23,6 +26,8 @@ import { registerCanvasControls } from './controls';
 import type { StudioEdge, StudioNode } from './convert';
 import { AttachmentEdge, MembershipEdge } from './edges';
 import { HostNode } from './HostNode';
+import { DEFAULT_SIZE } from './layout';
+import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
 import { SegmentNode } from './SegmentNode';
 
 /** Module scope: a new object per render would make React Flow remount every node. */
@@ -40,6 +45,23 @@ const HALF_SIZE: Record<PaletteKind, Position> = {
   bridge: { x: 64, y: 28 },
 };
 
+/** Fit's padding and largest zoom, for the fit on open and the estimate made before it. */
+const FIT = { padding: 0.2, maxZoom: 1.2 } as const;
+
+/** Bounds of the drawing from stored positions, with default sizes for nodes not measured yet. */
+function estimatedBounds(nodes: readonly StudioNode[]): { x: number; y: number; width: number; height: number } | null {
+  if (nodes.length === 0) return null;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const n of nodes) {
+    const size = DEFAULT_SIZE[n.data.kind];
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + (n.measured?.width ?? size.width));
+    y1 = Math.max(y1, n.position.y + (n.measured?.height ?? size.height));
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
 const minimapColor = (n: StudioNode): string =>
   n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3';
 
@@ -51,10 +73,12 @@ export function Canvas() {
   const applyNodeChanges = useStore((s) => s.applyNodeChanges);
   const applyEdgeChanges = useStore((s) => s.applyEdgeChanges);
   const checkpoint = useStore((s) => s.checkpoint);
-  const { screenToFlowPosition, fitView, setCenter, getInternalNode } = useReactFlow<StudioNode, StudioEdge>();
+  const { screenToFlowPosition, fitView, setCenter, setViewport, getInternalNode } = useReactFlow<StudioNode, StudioEdge>();
+  const flowStore = useFlowStoreApi<StudioNode, StudioEdge>();
+  const overview = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
 
   useEffect(() => {
-    registerCanvasControls({ fitView: () => void fitView({ padding: 0.2, duration: 200 }) });
+    registerCanvasControls({ fitView: () => void fitView({ padding: FIT.padding, duration: 200 }) });
     return () => registerCanvasControls(null);
   }, [fitView]);
 
@@ -63,11 +87,23 @@ export function Canvas() {
   const documentSeq = useStore((s) => s.documentSeq);
   const nodesInitialized = useNodesInitialized();
   const fittedSeq = useRef(-1);
+  // Before React Flow mounts an opened document's nodes (its store takes them in a passive effect),
+  // move the view to where Fit will put it, estimated from the stored positions: the cards then
+  // mount once, at the level of detail they are shown at, instead of all in full detail first.
+  const estimatedSeq = useRef(-1);
+  useLayoutEffect(() => {
+    if (estimatedSeq.current === documentSeq) return;
+    estimatedSeq.current = documentSeq;
+    const { width, height } = flowStore.getState();
+    const bounds = estimatedBounds(nodes);
+    if (bounds && width > 0 && height > 0)
+      void setViewport(getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding));
+  }, [documentSeq, nodes, flowStore, setViewport]);
   useEffect(() => {
     if (fittedSeq.current === documentSeq) return;
     if (nodes.length > 0 && !nodesInitialized) return;
     fittedSeq.current = documentSeq;
-    if (nodes.length > 0) void fitView({ padding: 0.2, maxZoom: 1.2 });
+    if (nodes.length > 0) void fitView(FIT);
   }, [documentSeq, nodesInitialized, nodes.length, fitView]);
 
   useEffect(() => {
@@ -149,32 +185,43 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
-      <ReactFlow<StudioNode, StudioEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={applyNodeChanges}
-        onEdgesChange={applyEdgeChanges}
-        onNodeDragStart={checkpoint}
-        onSelectionDragStart={checkpoint}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        connectionMode={ConnectionMode.Strict}
-        snapToGrid
-        snapGrid={SNAP}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Control', 'Meta']}
-        minZoom={0.1}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />
-        <Controls showInteractive={false} />
-        {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
-      </ReactFlow>
+    <div
+      className="canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      data-testid="canvas"
+      data-detail={overview ? 'overview' : 'full'}
+    >
+      <OverviewContext value={overview}>
+        <ReactFlow<StudioNode, StudioEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={applyNodeChanges}
+          onEdgesChange={applyEdgeChanges}
+          onNodeDragStart={checkpoint}
+          onSelectionDragStart={checkpoint}
+          onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          connectionMode={ConnectionMode.Strict}
+          snapToGrid
+          snapGrid={SNAP}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Control', 'Meta']}
+          minZoom={MIN_ZOOM}
+          // Only the cards and edges in view are in the DOM: at 1x a 500-host drawing shows a few dozen.
+          onlyRenderVisibleElements
+          proOptions={{ hideAttribution: true }}
+        >
+          {/* Zoomed out, the grid's dots would be a few pixels apart: thousands to paint every frame. */}
+          {!overview && <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />}
+          <Controls showInteractive={false} />
+          {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
+        </ReactFlow>
+      </OverviewContext>
       <DeployStatus />
       {nodes.length === 0 && (
         <div className="canvas-empty">

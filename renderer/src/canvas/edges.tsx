@@ -4,6 +4,7 @@ import { parseBadge, selectBadge } from '../problems/problems';
 import { useStore } from '../store/store';
 import { useEdgeHealth } from '../health/hooks';
 import type { AttachmentFlowEdge, MembershipFlowEdge } from './convert';
+import { useOverview } from './overview';
 
 /**
  * Point at parameter t of the cubic bezier in an SVG path `M x,y C x,y x,y x,y`. Labels sit near
@@ -32,6 +33,8 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
   const m = data?.membership;
   const label = m?.address ?? m?.device;
   const health = useEdgeHealth(id, m?.hostId ?? '', m?.segmentId ?? '');
+  // Zoomed out the label is unreadable: the edge's colour carries its health and problems.
+  const overview = useOverview();
   const cls = `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}${health.className}`;
   return (
     <>
@@ -41,7 +44,7 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
         className={cls}
         {...(props.interactionWidth === undefined ? {} : { interactionWidth: props.interactionWidth })}
       />
-      {(label !== undefined || badge || health.tone !== '') && (
+      {!overview && (label !== undefined || badge || health.tone !== '') && (
         <EdgeLabelRenderer>
           <div
             className={`edge-label nodrag nopan${badge ? ` edge-label-${badge.severity}` : ''}${selected ? ' selected' : ''}`}

@@ -18,7 +18,8 @@ function loadElk(): Promise<InstanceType<typeof ELK>> {
   return elk;
 }
 
-const DEFAULT_SIZE = {
+/** A card's size before React Flow has measured it (the widths are the cards' CSS widths). */
+export const DEFAULT_SIZE = {
   host: { width: 224, height: 96 },
   segment: { width: 208, height: 88 },
   bridge: { width: 128, height: 56 },

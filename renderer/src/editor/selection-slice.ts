@@ -6,7 +6,7 @@ import { buildView } from '../canvas/view';
 export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> = (set, get) => {
   const select = (nodeIds: readonly string[], edgeIds: readonly string[]): void => {
     const s = get();
-    const view = buildView(s.topology, nodeIds, edgeIds, s.nodes, s.edges);
+    const view = buildView(s.topology, nodeIds, edgeIds, { topology: s.topology, nodes: s.nodes, edges: s.edges });
     set({ selectedNodeIds: [...nodeIds], selectedEdgeIds: [...edgeIds], nodes: view.nodes, edges: view.edges });
   };
   return {

@@ -4,6 +4,7 @@ import type { Position, Topology } from '../../../shared/model';
 import { deleteElements, emptyTopology, extractSelection, GRID, pasteFragment, setPositions } from './topology-ops';
 import type { Store } from '../store/types';
 import type { TopologySlice } from './types';
+import type { StudioNode } from '../canvas/convert';
 import { buildView } from '../canvas/view';
 
 /** Undo depth: snapshots share unchanged parts, so 200 steps cost little memory. */
@@ -13,15 +14,28 @@ function fieldKey(elementId: string, field: string): string {
   return `${elementId}|${field}`;
 }
 
-/** State that follows from a new topology: diagnostics and the canvas view. */
-function derive(get: () => Store, topology: Topology, selectedNodeIds?: string[], selectedEdgeIds?: string[]): Partial<Store> {
+/** The ids still on the canvas; the same array when none is gone, so selection subscribers stay put. */
+function liveIds(ids: string[], items: readonly { id: string }[]): string[] {
+  if (ids.length === 0) return ids;
+  const present = new Set(items.map((i) => i.id));
+  return ids.every((id) => present.has(id)) ? ids : ids.filter((id) => present.has(id));
+}
+
+/**
+ * State that follows from a new topology: diagnostics and the canvas view. `nodes` overrides the
+ * previous canvas nodes (sizes and drag flags applied in the same update).
+ */
+function derive(
+  get: () => Store,
+  topology: Topology,
+  selectedNodeIds?: string[],
+  selectedEdgeIds?: string[],
+  nodes?: StudioNode[],
+): Partial<Store> {
   const s = get();
   const nodeSel = selectedNodeIds ?? s.selectedNodeIds;
   const edgeSel = selectedEdgeIds ?? s.selectedEdgeIds;
-  const view = buildView(topology, nodeSel, edgeSel, s.nodes, s.edges);
-  // Selection may point at elements that no longer exist (after undo or delete): drop those.
-  const nodeIds = new Set(view.nodes.map((n) => n.id));
-  const edgeIds = new Set(view.edges.map((e) => e.id));
+  const view = buildView(topology, nodeSel, edgeSel, { topology: s.topology, nodes: nodes ?? s.nodes, edges: s.edges });
   // Moving nodes changes only the layout: skip re-validating on every pointer move of a drag.
   const prev = s.topology;
   const sameNetwork =
@@ -35,8 +49,9 @@ function derive(get: () => Store, topology: Topology, selectedNodeIds?: string[]
     diagnostics: sameNetwork ? s.diagnostics : validateTopology(topology),
     nodes: view.nodes,
     edges: view.edges,
-    selectedNodeIds: nodeSel.filter((id) => nodeIds.has(id)),
-    selectedEdgeIds: edgeSel.filter((id) => edgeIds.has(id)),
+    // Selection may point at elements that no longer exist (after undo or delete): drop those.
+    selectedNodeIds: liveIds(nodeSel, view.nodes),
+    selectedEdgeIds: liveIds(edgeSel, view.edges),
   };
 }
 
@@ -55,7 +70,7 @@ function liveFieldErrors(topology: Topology, errors: Store['fieldErrors']): Stor
 
 export const createTopologySlice: StateCreator<Store, [], [], TopologySlice> = (set, get) => {
   const initial = emptyTopology();
-  const initialView = buildView(initial, [], [], [], []);
+  const initialView = buildView(initial, [], [], { topology: null, nodes: [], edges: [] });
   return {
     topology: initial,
     savedTopology: initial,
@@ -132,15 +147,17 @@ export const createTopologySlice: StateCreator<Store, [], [], TopologySlice> = (
           if (d !== undefined) next.dragging = d;
           return next;
         });
-        set({ nodes });
       }
       const nextSelection = selection ? [...selection] : undefined;
+      // One store update per batch of changes: every canvas subscriber re-runs its selector on each.
       if (Object.keys(positions).length > 0) {
         // Positions during a drag change only the layout, never the network data; the undo step
         // for the whole drag was taken by `checkpoint()` when the drag began.
-        set(derive(get, setPositions(s.topology, positions), nextSelection));
+        set(derive(get, setPositions(s.topology, positions), nextSelection, undefined, nodes));
       } else if (nextSelection) {
-        set(derive(get, s.topology, nextSelection));
+        set(derive(get, s.topology, nextSelection, undefined, nodes));
+      } else if (nodes !== s.nodes) {
+        set({ nodes });
       }
     },
 

@@ -1,8 +1,12 @@
 /**
- * Per-node and per-edge health hooks for the canvas components: each subscribes to one primitive,
- * so a health round re-renders only the nodes and edges whose colour, badge or hover text changed.
+ * Per-node and per-edge health hooks for the canvas components. Each component holds ONE store
+ * subscription whose selector answers from a cache while the health state it reads is the same
+ * object (every other store update: a drag tick, a selection), and returns the previous view object
+ * when a health round left its host or edge unchanged: a round re-renders only the nodes and edges
+ * whose colour, badge or hover text changed.
  */
-import { useStore } from '../store/store';
+import { useMemo } from 'react';
+import { useStore, type Store } from '../store/store';
 import {
   selectEdgeBadges,
   selectEdgeHealthTitle,
@@ -13,27 +17,72 @@ import {
   selectHostTone,
 } from './derive';
 
-/** Class names and hover text for a host node (`health-up|down|unknown`, `health-highlight`). */
-export function useHostHealth(hostId: string): { className: string; title: string } {
-  const polling = useStore((s) => s.healthPolling !== 'off');
-  const tone = useStore(selectHostTone(hostId));
-  const title = useStore(selectHostHealthTitle(hostId));
-  const highlighted = useStore(selectHostHighlighted(hostId));
-  const className = `${polling ? ` health-${tone}` : ''}${highlighted ? ' health-highlight' : ''}`;
-  return { className, title };
+export interface HostHealthView {
+  className: string;
+  title: string;
 }
 
-/** Class names, badge text and hover text for a membership edge. */
-export function useEdgeHealth(
-  membershipId: string,
-  hostId: string,
-  segmentId: string,
-): { className: string; badges: string; title: string; tone: string } {
-  const polling = useStore((s) => s.healthPolling !== 'off');
-  const tone = useStore(selectEdgeTone(membershipId));
-  const badges = useStore(selectEdgeBadges(membershipId));
-  const title = useStore(selectEdgeHealthTitle(membershipId));
-  const highlighted = useStore(selectEdgeHighlighted(hostId, segmentId));
-  const className = `${polling ? ` health-edge-${tone}` : ''}${highlighted ? ' health-highlight' : ''}`;
-  return { className, badges, title, tone: polling ? tone : '' };
+export interface EdgeHealthView {
+  className: string;
+  badges: string;
+  title: string;
+  tone: string;
+}
+
+/** The store fields health views are derived from. */
+function healthInputs(s: Store): unknown[] {
+  return [s.healthPolling, s.healthHosts, s.healthMemberships, s.healthFindings, s.healthFindingIds, s.healthHighlight];
+}
+
+/**
+ * A selector that recomputes only when one of the health inputs changed, and then keeps the
+ * previous view object when its fields are equal (so `useStore` sees no change).
+ */
+export function cachedHealthSelector<V extends object>(compute: (s: Store) => V): (s: Store) => V {
+  let inputs: unknown[] | null = null;
+  let view: V | null = null;
+  return (s) => {
+    const next = healthInputs(s);
+    if (view !== null && inputs !== null && next.every((x, i) => x === inputs?.[i])) return view;
+    inputs = next;
+    const fresh = compute(s);
+    if (view === null || Object.keys(fresh).some((k) => fresh[k as keyof V] !== view?.[k as keyof V])) view = fresh;
+    return view;
+  };
+}
+
+/** Host node view for one host (`health-up|down|unknown`, `health-highlight`, hover text). */
+export function selectHostHealthView(hostId: string): (s: Store) => HostHealthView {
+  const tone = selectHostTone(hostId);
+  const title = selectHostHealthTitle(hostId);
+  const highlighted = selectHostHighlighted(hostId);
+  return cachedHealthSelector((s) => ({
+    className: `${s.healthPolling !== 'off' ? ` health-${tone(s)}` : ''}${highlighted(s) ? ' health-highlight' : ''}`,
+    title: title(s),
+  }));
+}
+
+/** Membership edge view: class names, badge text, hover text and tone. */
+export function selectEdgeHealthView(membershipId: string, hostId: string, segmentId: string): (s: Store) => EdgeHealthView {
+  const tone = selectEdgeTone(membershipId);
+  const badges = selectEdgeBadges(membershipId);
+  const title = selectEdgeHealthTitle(membershipId);
+  const highlighted = selectEdgeHighlighted(hostId, segmentId);
+  return cachedHealthSelector((s) => {
+    const polling = s.healthPolling !== 'off';
+    return {
+      className: `${polling ? ` health-edge-${tone(s)}` : ''}${highlighted(s) ? ' health-highlight' : ''}`,
+      badges: badges(s),
+      title: title(s),
+      tone: polling ? tone(s) : '',
+    };
+  });
+}
+
+export function useHostHealth(hostId: string): HostHealthView {
+  return useStore(useMemo(() => selectHostHealthView(hostId), [hostId]));
+}
+
+export function useEdgeHealth(membershipId: string, hostId: string, segmentId: string): EdgeHealthView {
+  return useStore(useMemo(() => selectEdgeHealthView(membershipId, hostId, segmentId), [membershipId, hostId, segmentId]));
 }
