@@ -3,7 +3,7 @@
  * in, its rich rules by priority, its open ports and services, then the zone's target.
  */
 import type { FirewalldState, FirewalldZone } from '../observe/firewalld';
-import type { VxlanDrop } from './firewall';
+import type { VxlanDrop } from './firewall-types';
 import { addrIn, and, not, portIn, type Packet, type Tri } from './firewall-match';
 
 /** Services whose ports we know (firewalld ships `vxlan` as 4789/udp). */

@@ -5,7 +5,7 @@
  */
 import type { StepKind } from '../plan/types';
 import { parseAddress } from '../validate/ip';
-import type { VxlanDrop } from './firewall';
+import type { VxlanDrop } from './firewall-types';
 
 /**
  * A fix step: like shared/plan's `Step` (argv, description, inverse, target), with one more kind

@@ -1,6 +1,6 @@
 /** The iptables walker (iptables(8), iptables-extensions(8)): which rule or chain policy drops a peer's VXLAN packet. */
 import type { IptablesRule, IptablesRuleset } from '../observe/iptables';
-import type { VxlanDrop } from './firewall';
+import type { VxlanDrop } from './firewall-types';
 import {
   addrIn,
   and,

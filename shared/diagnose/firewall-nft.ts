@@ -1,7 +1,7 @@
 /** The nftables walker (libnftables-json(5)): which rule or base-chain policy drops a peer's VXLAN packet. */
 import type { NftChain, NftRule, NftRuleset } from '../observe/nft';
 import type { IpFamily } from '../validate/ip';
-import type { VxlanDrop } from './firewall';
+import type { VxlanDrop } from './firewall-types';
 import {
   addrIn,
   and,

@@ -1,6 +1,6 @@
 /** The ufw walker (ufw(8)): first matching rule wins, then the default incoming policy. */
 import type { UfwEndpoint, UfwStatus } from '../observe/ufw';
-import type { VxlanDrop } from './firewall';
+import type { VxlanDrop } from './firewall-types';
 import { addrIn, and, ifaceMatches, portIn, VXLAN_SOURCE_PORTS, type Packet, type Tri } from './firewall-match';
 
 function ufwEndpointMatches(e: UfwEndpoint, pkt: Packet, side: 'to' | 'from'): Tri {

@@ -4,7 +4,6 @@ import type ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import type { AppError } from '../../../shared/errors/catalogue';
 import { sshError, type Endpoint } from './errors';
-import type { PersistentShell } from './shell';
 
 export type Client = InstanceType<typeof ssh2.Client>;
 
@@ -39,7 +38,8 @@ export interface Connection {
   dead: boolean;
   /** Why it died (keepalive timeout, server closed...), for errors of commands that were running. */
   deathReason?: AppError;
-  shell?: PersistentShell;
+  /** The connection's persistent shell (shell.ts's PersistentShell; typed by what the connection needs, so the two files don't import each other). */
+  shell?: { readonly closed: boolean; close(): void };
   /** The persistent shell could not be opened on this connection: use exec channels. */
   shellUnavailable?: string;
   jump?: Connection;

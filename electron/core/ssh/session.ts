@@ -5,8 +5,8 @@ import type { SshTarget } from '../../../shared/model';
 import { argvToShell, quoteShellArg } from '../../../shared/plan';
 import type { Limits } from './deadline';
 import { sshError } from './errors';
-import type { SshPool } from './pool';
-import { execOn } from './shell';
+import { execOn, type PersistentShell } from './shell';
+import type { Connection } from './connection';
 import type { CommandResult, RunOptions } from './types';
 
 /** Tools a deploy needs on every host (iproute2 and util-linux's flock for the remote lock). */
@@ -24,12 +24,20 @@ export function sudoWrapped(script: string): string {
   return `${argvToShell(['sudo', '-n', 'sh', '-c', script, 'vxs'])} "\${1:-$$}"`;
 }
 
+/** What a session needs from the pool (pool.ts's SshPool; named here so the two files don't import each other). */
+export interface SessionPool {
+  readonly commandTimeoutMs: number;
+  connection(session: HostSession): Promise<Connection>;
+  shellFor(conn: Connection): Promise<PersistentShell | undefined>;
+  drop(key: string): void;
+}
+
 /** One host's session: a view on the pool's (re)connecting connection for that host. */
 export class HostSession {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly pool: SshPool,
+    private readonly pool: SessionPool,
     readonly target: SshTarget,
     readonly key: string,
   ) {}

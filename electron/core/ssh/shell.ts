@@ -96,13 +96,14 @@ export async function shellFor(
   conn: Connection,
   opts: Pick<SshPoolOptions, 'persistentShell' | 'log'>,
 ): Promise<PersistentShell | undefined> {
-  if (conn.shell && !conn.shell.closed) return conn.shell;
+  if (conn.shell instanceof PersistentShell && !conn.shell.closed) return conn.shell;
   if (conn.shellUnavailable !== undefined || opts.persistentShell === false) return undefined;
   const release = await conn.semaphore.acquire();
   try {
     const channel = await openExec(conn, 'exec /bin/sh');
-    conn.shell = new PersistentShell(channel, release, conn);
-    return conn.shell;
+    const shell = new PersistentShell(channel, release, conn);
+    conn.shell = shell;
+    return shell;
   } catch (err) {
     release();
     if (conn.dead) throw conn.deathReason ?? connectError(err, conn.endpoint);
