@@ -92,7 +92,7 @@ export interface OverlayMeshResult {
   pairs: number;
   /** `from -> to (address)` of each pair whose single first ping got no answer. */
   firstPingLost: string[];
-  /** The pairs that still did not answer when pinged again alone (3 pings): a broken overlay. */
+  /** The pairs that still did not answer when pinged again (3 pings): a broken overlay. */
   failures: string[];
 }
 
