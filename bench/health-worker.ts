@@ -5,7 +5,8 @@
  *
  * Protocol: one JSON request per stdin line, one JSON answer per stdout line, times measured here:
  * - `{"op":"open","file":...,"knownHosts":...}`: pool + poller; one untimed round connects every host.
- * - `{"op":"round"}`: one full health round (all probes, diagnosis).
+ * - `{"op":"round","forgetPathMtus":true}`: one full health round (all probes, diagnosis);
+ *   `forgetPathMtus` drops the cached path MTUs first, so a failing DF probe is searched again.
  * - `{"op":"mesh"}`: one overlay mesh check (every member pings every peer).
  * - `{"op":"poll","seconds":20,"intervalMs":2000}`: polls on a fixed interval; answers this process's
  *   CPU time (process.cpuUsage) over the wall time.
@@ -25,6 +26,7 @@ interface Request {
   knownHosts?: string;
   seconds?: number;
   intervalMs?: number;
+  forgetPathMtus?: boolean;
 }
 
 let pool: SshPool | undefined;
@@ -58,7 +60,8 @@ async function handle(req: Request): Promise<unknown> {
       return { ok: down.length === 0, error: down.map((h) => `${h.hostId}: ${h.message ?? h.state}`).join('; ') };
     }
     case 'round': {
-      const { poller: p } = ready();
+      const { poller: p, topology: t } = ready();
+      if (req.forgetPathMtus === true) p.setTopology(t);
       const started = performance.now();
       const r = await p.runRound();
       const seconds = (performance.now() - started) / 1000;
@@ -69,6 +72,7 @@ async function handle(req: Request): Promise<unknown> {
         pairs: r.view.pairs.length,
         bad,
         findings: r.findings.map((f) => f.title),
+        pathMtus: r.snapshot.pairs.filter((x) => x.pathMtu !== undefined).map((x) => `${x.from}>${x.to} ${String(x.pathMtu)}`),
       };
     }
     case 'mesh': {

@@ -6,18 +6,21 @@
  *   per peer, overlay ping + two DF probes per peer, all pings concurrent on the host; diagnosis);
  * - one overlay mesh check over the pooled connections (every member pings every peer);
  * - the same mesh check done by a parallel OpenSSH script: one `ssh root@host sh -s < script` per
- *   host, all at once, fresh connections, the very same ping script;
+ *   host, all at once, the very same ping script, over fresh connections and over warm OpenSSH
+ *   ControlMaster connections (multiplexed, opened once before timing: the fair warm baseline);
+ * - one full round with a silent black hole (the last host's router port drops frames over 1400
+ *   bytes, no ICMP), the path MTU searched afresh each round, against the healthy round;
  * - the app's CPU use (process.cpuUsage of the poller process) while polling every host every 2 s
  *   for ~20 s (fixed interval, no adaptation).
  *
  * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
  * VXLAN Studio as a child process (bench/health-worker.ts) that times its own work
  * (node start-up and the first connect excluded); OpenSSH from process start to exit. Each timing is
- * the median of 3 runs. Targets (reported, not asserted): mesh check < 1.0 s and < 0.5x OpenSSH;
- * polling CPU < 5% of one core.
+ * the median of 3 runs. Targets (reported, not asserted): mesh check < 1.0 s and < 0.5x OpenSSH
+ * with ControlMaster; a black-hole round <= 2x a healthy one; polling CPU < 5% of one core.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -28,7 +31,18 @@ import { runDeploy } from '../electron/core/deploy';
 import { netnsConnector } from '../electron/core/lab/netns-executor';
 import { removeLockFiles } from '../electron/core/lab/lab-check';
 import { healthRoundScript, parseHealthRound, probePlan } from '../electron/core/health';
-import { controllerArgv, isRoot, labTopology, run, sshArgv, withLab, type LabState } from '../electron/core/lab/index';
+import {
+  controllerArgv,
+  isRoot,
+  labTopology,
+  MAX_HOSTS,
+  restoreUnderlayMtu,
+  run,
+  setUnderlayMtu,
+  sshArgv,
+  withLab,
+  type LabState,
+} from '../electron/core/lab/index';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 3;
@@ -40,7 +54,7 @@ function parseCli(argv: string[]): { hosts: number; json: boolean; pollSeconds: 
       `unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench:health -- --hosts N [--json] [--poll-seconds S])`,
     );
   return {
-    hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, 64),
+    hosts: intArg(stringFlag(args, 'hosts') ?? '20', '--hosts', 2, MAX_HOSTS),
     json: boolFlag(args, 'json'),
     pollSeconds: intArg(stringFlag(args, 'poll-seconds') ?? '20', '--poll-seconds', 2, 600),
   };
@@ -89,12 +103,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-/** The same overlay ping script per host, sent with one fresh `ssh host sh -s` per host, all at once. */
+/**
+ * The same overlay ping script per host, sent with one `ssh host sh -s` per host, all at once: over
+ * fresh connections, or (`controlDir`) over OpenSSH ControlMaster connections kept open in that
+ * directory (the fair warm baseline: multiplexed sessions, no handshake once the masters are up).
+ */
 async function opensshMesh(
   lab: LabState,
   t: ReturnType<typeof labTopology>,
   dir: string,
+  controlDir?: string,
 ): Promise<{ seconds: number; ok: number; pairs: number }> {
+  const mux = controlDir === undefined ? [] : ['ControlMaster=auto', `ControlPath=${controlDir}/%h`, 'ControlPersist=120'];
   const marker = 'VXSBENCH0123456789abcdef';
   const hosts = t.hosts.map((h) => {
     const plan = probePlan(t, h.id, { overlayOnly: true });
@@ -103,7 +123,8 @@ async function opensshMesh(
     return { name: h.name, plan, file, out: path.join(dir, `${h.name}.out`) };
   });
   const lines = hosts.map(
-    (h, i) => `${sshArgv(lab, h.name, ['sh', '-s']).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`,
+    (h, i) =>
+      `${sshArgv(lab, h.name, ['sh', '-s'], { options: mux }).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`,
   );
   const waits = hosts.map((h, i) => `wait $p${i} || { echo "ssh to ${h.name} failed" >&2; rc=1; }`);
   const argv = controllerArgv(lab, ['sh', '-c', ['rc=0', ...lines, ...waits, 'exit $rc'].join('\n')]);
@@ -148,9 +169,15 @@ async function main(): Promise<void> {
       const open = await worker.ask({ op: 'open', file, knownHosts: lab.keys.knownHosts });
       if (!open.ok) throw new Error(`the first round failed: ${open.error ?? ''}`);
 
+      const controlDir = path.join(dir, 'cm');
+      mkdirSync(controlDir, { mode: 0o700 });
+      log('bench:health: opening the OpenSSH ControlMaster connections (warm-up run, not timed)...');
+      await opensshMesh(lab, t, dir, controlDir);
+
       const rounds: number[] = [];
       const meshes: number[] = [];
       const openssh: number[] = [];
+      const opensshWarm: number[] = [];
       let pairs = 0;
       for (let i = 0; i < RUNS; i++) {
         log(`bench:health: run ${i + 1}/${RUNS}: full round, mesh check, OpenSSH mesh check...`);
@@ -164,7 +191,29 @@ async function main(): Promise<void> {
         const o = await opensshMesh(lab, t, dir);
         if (o.ok !== o.pairs) throw new Error(`OpenSSH mesh check: ${o.pairs - o.ok} of ${o.pairs} pairs failed`);
         openssh.push(o.seconds);
+        const w = await opensshMesh(lab, t, dir, controlDir);
+        if (w.ok !== w.pairs) throw new Error(`OpenSSH ControlMaster mesh check: ${w.pairs - w.ok} of ${w.pairs} pairs failed`);
+        opensshWarm.push(w.seconds);
       }
+      // A silent black hole on one host: its router port drops frames over 1400 bytes, no ICMP.
+      const holed = lab.hosts[lab.hosts.length - 1]?.name ?? 'h1';
+      log(`bench:health: ${RUNS} full rounds with a silent 1400-byte black hole on ${holed} (path MTU searched each round)...`);
+      const faulty: number[] = [];
+      await setUnderlayMtu(lab, holed, 1400, 'router');
+      try {
+        for (let i = 0; i < RUNS; i++) {
+          const r = await worker.ask({ op: 'round', forgetPathMtus: true });
+          const found = Array.isArray(r.pathMtus) && r.pathMtus.some((x) => String(x).endsWith(' 1400'));
+          if (!found) throw new Error(`the black hole on ${holed} was not found: ${JSON.stringify(r)}`);
+          faulty.push(r.seconds);
+        }
+      } finally {
+        await restoreUnderlayMtu(lab, holed);
+      }
+      await run('sh', [
+        '-c',
+        `for s in ${shq(controlDir)}/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2>/dev/null; done; true`,
+      ]);
       log(`bench:health: polling ${hosts} hosts every 2 s for ${pollSeconds} s (CPU of the poller process)...`);
       const poll = await worker.ask({ op: 'poll', seconds: pollSeconds, intervalMs: 2000 });
       if (!poll.ok) throw new Error(`polling failed: ${JSON.stringify(poll)}`);
@@ -174,6 +223,8 @@ async function main(): Promise<void> {
       const round = median(rounds);
       const mesh = median(meshes);
       const ssh = median(openssh);
+      const sshWarm = median(opensshWarm);
+      const faultyRound = median(faulty);
       const cpu = Number(poll.cpuPercent);
       const load = loadavg()[0] ?? 0;
       if (json) {
@@ -185,10 +236,20 @@ async function main(): Promise<void> {
             mesh_s: Number(mesh.toFixed(3)),
             openssh_mesh_s: Number(ssh.toFixed(3)),
             mesh_vs_openssh: Number((mesh / ssh).toFixed(3)),
+            openssh_controlmaster_mesh_s: Number(sshWarm.toFixed(3)),
+            mesh_vs_openssh_controlmaster: Number((mesh / sshWarm).toFixed(3)),
+            faulty_round_s: Number(faultyRound.toFixed(3)),
+            faulty_vs_healthy_round: Number((faultyRound / round).toFixed(3)),
             poll_cpu_percent: Number(cpu.toFixed(2)),
             poll_rounds: poll.rounds,
             poll_avg_round_s: poll.avgRoundS,
-            runs: { round_s: rounds, mesh_s: meshes, openssh_mesh_s: openssh },
+            runs: {
+              round_s: rounds,
+              mesh_s: meshes,
+              openssh_mesh_s: openssh,
+              openssh_controlmaster_mesh_s: opensshWarm,
+              faulty_round_s: faulty,
+            },
             load1: Number(load.toFixed(2)),
           }),
         );
@@ -204,7 +265,17 @@ async function main(): Promise<void> {
             `${mesh.toFixed(3)} s`,
             `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`,
           ],
+          [
+            'full round, 1400-byte black hole',
+            `${faultyRound.toFixed(3)} s`,
+            `${(faultyRound / round).toFixed(2)}x the healthy round (target <= 2x), path MTU searched on ${holed}'s tunnels`,
+          ],
           ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
+          [
+            'overlay mesh check (OpenSSH ControlMaster)',
+            `${sshWarm.toFixed(3)} s`,
+            `warm multiplexed connections, same script; pooled is ${(mesh / sshWarm).toFixed(2)}x of it (target < 0.5x)`,
+          ],
           [
             'polling CPU (every 2 s)',
             `${cpu.toFixed(2)} %`,
@@ -216,7 +287,7 @@ async function main(): Promise<void> {
         console.log('');
         for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
         console.log(
-          `\nmedian of ${RUNS} runs each; runs: round ${rounds.map((x) => x.toFixed(3)).join(' ')}, mesh ${meshes.map((x) => x.toFixed(3)).join(' ')}, OpenSSH ${openssh.map((x) => x.toFixed(3)).join(' ')}; load average ${load.toFixed(2)} (2 cores shared)`,
+          `\nmedian of ${RUNS} runs each; runs: round ${rounds.map((x) => x.toFixed(3)).join(' ')}, black-hole round ${faulty.map((x) => x.toFixed(3)).join(' ')}, mesh ${meshes.map((x) => x.toFixed(3)).join(' ')}, OpenSSH ${openssh.map((x) => x.toFixed(3)).join(' ')}, ControlMaster ${opensshWarm.map((x) => x.toFixed(3)).join(' ')}; load average ${load.toFixed(2)} (2 cores shared)`,
         );
       }
     } finally {

@@ -125,6 +125,27 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
     }
   }, 120_000);
 
+  it('over a silent black hole (h3 drops frames over 1400 bytes, no ICMP) reports the fault and the conservative 1400 in the first round', async () => {
+    await setUnderlayMtu(lab, 'h3', 1400, 'router');
+    // A poller of its own: no path MTU cached from an earlier round.
+    const fresh = new HealthPoller({
+      topology,
+      transport: sshHealthTransport(ssh.pool),
+      pollTimeoutMs: POLL_TIMEOUT_MS,
+      adaptive: false,
+    });
+    try {
+      const r = await fresh.runRound();
+      expect(r.findings.map((f) => f.code)).toContain('MTU_EXCEEDS_PATH');
+      const h3Pairs = r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3');
+      expect(h3Pairs.map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`)).toEqual(h3Pairs.map((p) => `${p.from}-${p.to} 1400`));
+      expect(r.snapshot.pairs.filter((p) => p.pathMtu !== undefined).every((p) => p.pathMtu === 1400)).toBe(true);
+    } finally {
+      await fresh.stop();
+      await restoreUnderlayMtu(lab, 'h3');
+    }
+  }, 120_000);
+
   it('finds MTU 1450 too big when h3 path MTU drops to 1400, offers 1350, and the fix makes a 1350-byte DF ping cross the overlay', async () => {
     await setUnderlayMtu(lab, 'h3', 1400);
     const h1 = labHost(lab, 'h1').namespace;

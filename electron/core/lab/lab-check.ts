@@ -4,40 +4,160 @@
  * hard kill of a host's sshd (listener and sessions) to break a deploy mid-way.
  */
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
-import type { Topology } from '../../../shared/model';
+import { deviceName, type Topology } from '../../../shared/model';
 import { isStudioMark } from '../../../shared/plan';
 import { mapLimit, run } from './exec';
 import { labHost } from './lab';
-import { nsRunOk } from './netns-exec';
-import { observeNamespace, pingFrom } from './plan-exec';
+import { nsRunOk, nsShell } from './netns-exec';
+import { observeNamespace } from './plan-exec';
 import type { LabState } from './state';
 import { LOCK_DIR } from '../deploy/scripts';
 
+/** Where the kernel keeps the (machine-wide) hard limit of the IPv4 neighbour table. */
+const GC_THRESH3 = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';
+
+/**
+ * How many overlay neighbour entries one wave of the mesh check may create: half the machine's
+ * `gc_thresh3` (read only, never changed), leaving the rest to other labs and the machine itself.
+ */
+export async function neighbourBudget(): Promise<number> {
+  const limit = Number((await readFile(GC_THRESH3, 'utf8').catch(() => '1024')).trim());
+  return Math.max(64, Math.floor((Number.isFinite(limit) ? limit : 1024) / 2));
+}
+
+/** One source host of the mesh check: its namespace, its overlay devices and the peers it pings. */
+export interface MeshSource {
+  host: string;
+  namespace: string;
+  /** Devices holding this host's overlay addresses (bridge, or the VXLAN device without one). */
+  devices: string[];
+  targets: Array<{ host: string; address: string }>;
+}
+
+/**
+ * Splits the sources into waves that each create at most `budget` neighbour entries (a ping to a
+ * new peer makes two: the source's entry for the peer, and the peer's for the source when it
+ * answers the ARP request) and have at most `maxSources` sources. Every source is in exactly one
+ * wave, in order; a source over the budget on its own gets a wave of its own.
+ */
+export function meshWaves<T extends { targets: readonly unknown[] }>(
+  sources: readonly T[],
+  budget: number,
+  maxSources: number,
+): T[][] {
+  const waves: T[][] = [];
+  let wave: T[] = [];
+  let used = 0;
+  for (const s of sources) {
+    const cost = 2 * s.targets.length;
+    if (wave.length > 0 && (used + cost > budget || wave.length >= maxSources)) {
+      waves.push(wave);
+      wave = [];
+      used = 0;
+    }
+    wave.push(s);
+    used += cost;
+  }
+  if (wave.length > 0) waves.push(wave);
+  return waves;
+}
+
+/** The sources of a topology's overlay mesh on a lab: every member pings every peer of its segments. */
+export function meshSources(lab: LabState, topology: Topology): MeshSource[] {
+  const byHost = new Map<string, MeshSource>();
+  for (const m of topology.memberships) {
+    const seg = topology.segments.find((s) => s.id === m.segmentId);
+    const hostName = topology.hosts.find((h) => h.id === m.hostId)?.name;
+    if (!seg || hostName === undefined || m.address === undefined) continue;
+    const source = byHost.get(hostName) ?? {
+      host: hostName,
+      namespace: labHost(lab, hostName).namespace,
+      devices: [],
+      targets: [],
+    };
+    byHost.set(hostName, source);
+    const device = m.bridge ?? deviceName(m, seg);
+    if (!source.devices.includes(device)) source.devices.push(device);
+    for (const p of topology.memberships) {
+      if (p === m || p.segmentId !== m.segmentId || p.address === undefined) continue;
+      const peer = topology.hosts.find((h) => h.id === p.hostId)?.name ?? '';
+      source.targets.push({ host: peer, address: p.address.split('/')[0] ?? '' });
+    }
+  }
+  return [...byHost.values()];
+}
+
+export interface OverlayMeshResult {
+  /** Directed pairs probed. */
+  pairs: number;
+  /** `from -> to (address)` of each pair whose single first ping got no answer. */
+  firstPingLost: string[];
+  /** The pairs that still did not answer when pinged again (3 pings): a broken overlay. */
+  failures: string[];
+}
+
+/** Pings each target once, all at once, from one shell in the namespace; the addresses that answered. */
+async function pingAll(namespace: string, addresses: readonly string[], count: number): Promise<Set<string>> {
+  const script = [
+    'for a in "$@"; do',
+    `  ( ping -n -c ${count} -i 0.2 -W 2 "$a" >/dev/null 2>&1 && echo "ok $a" ) &`,
+    'done',
+    'wait',
+  ].join('\n');
+  const r = await nsShell(namespace, script, addresses, { timeoutMs: 60_000 });
+  return new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('ok '))
+      .map((l) => l.slice(3)),
+  );
+}
+
+/** Deletes the dynamic neighbour entries on these lab hosts' overlay devices (permanent ones stay). */
+async function flushOverlayNeighbours(sources: readonly MeshSource[]): Promise<void> {
+  await mapLimit(sources, 16, (s) =>
+    run('ip', ['-n', s.namespace, '-batch', '-'], { input: s.devices.map((d) => `neigh flush dev ${d}\n`).join('') }),
+  );
+}
+
+/**
+ * The overlay ping mesh on a lab: every member pings every peer of its segments with ONE ping (the
+ * first contact, ARP included), source hosts in waves that fit the machine's neighbour table (see
+ * the lab README: every namespace shares it, and a full 50-host mesh needs 2,450 overlay entries
+ * against a limit of 1,024), the entries flushed after each wave. Pairs whose first ping got no
+ * answer are pinged again (3 pings); only those that still fail are `failures`.
+ */
+export async function overlayPingMesh(lab: LabState, topology: Topology, concurrency = 8): Promise<OverlayMeshResult> {
+  const sources = meshSources(lab, topology);
+  const budget = await neighbourBudget();
+  const label = (s: MeshSource, t: { host: string; address: string }): string => `${s.host} -> ${t.host} (${t.address})`;
+  /** Pings every target of every source `count` times, in waves; the sources with the targets that did not answer. */
+  const sweep = async (list: readonly MeshSource[], count: number): Promise<MeshSource[]> => {
+    const missed: MeshSource[] = [];
+    for (const wave of meshWaves(list, budget, concurrency)) {
+      await Promise.all(
+        wave.map(async (s) => {
+          const answered = await pingAll(s.namespace, [...new Set(s.targets.map((t) => t.address))], count);
+          const targets = s.targets.filter((t) => !answered.has(t.address));
+          if (targets.length > 0) missed.push({ ...s, targets });
+        }),
+      );
+      await flushOverlayNeighbours(sources);
+    }
+    return missed;
+  };
+  const lost = await sweep(sources, 1);
+  const failed = lost.length === 0 ? [] : await sweep(lost, 3);
+  return {
+    pairs: sources.reduce((n, s) => n + s.targets.length, 0),
+    firstPingLost: lost.flatMap((s) => s.targets.map((t) => label(s, t))),
+    failures: failed.flatMap((s) => s.targets.map((t) => label(s, t))),
+  };
+}
+
 /** Every (from, to) overlay pair of the topology that does not answer a ping; empty when the mesh works. */
 export async function overlayPingFailures(lab: LabState, topology: Topology, concurrency = 8): Promise<string[]> {
-  const members = topology.memberships
-    .filter((m) => m.address !== undefined)
-    .map((m) => ({
-      host: topology.hosts.find((h) => h.id === m.hostId)?.name ?? '',
-      address: (m.address ?? '').split('/')[0] ?? '',
-      segment: m.segmentId,
-    }));
-  const pairs = members.flatMap((a) => members.filter((b) => b !== a && b.segment === a.segment).map((b) => ({ a, b })));
-  const results = await mapLimit(pairs, concurrency, async ({ a, b }) => {
-    const ns = labHost(lab, a.host).namespace;
-    // One retry: the first packet over a fresh overlay may be spent on ARP.
-    const ok =
-      (await pingFrom(ns, b.address, { count: 1, waitSeconds: 2 })).ok ||
-      (await pingFrom(ns, b.address, { count: 2, waitSeconds: 2 })).ok;
-    return ok ? undefined : `${a.host} -> ${b.host} (${b.address})`;
-  });
-  // A last, slower try for the pairs that failed: on a loaded machine a reply can miss a 2 s window.
-  const failed = pairs.filter((_, i) => results[i] !== undefined);
-  const still = await mapLimit(failed, 4, async ({ a, b }) => {
-    const ok = (await pingFrom(labHost(lab, a.host).namespace, b.address, { count: 3, waitSeconds: 5 })).ok;
-    return ok ? undefined : `${a.host} -> ${b.host} (${b.address})`;
-  });
-  return still.filter((r): r is string => r !== undefined);
+  return (await overlayPingMesh(lab, topology, concurrency)).failures;
 }
 
 /** `name -> ifindex` of every link carrying a VXLAN Studio mark on a lab host. */

@@ -8,10 +8,12 @@ import { compilePlan, compileTeardown, hostScript } from '../../../shared/plan';
 import { runOk } from './exec';
 import { blockUdp, freezeHostSshd, listFaultRules, restoreUnderlayMtu, setUnderlayMtu, thawHostSshd, unblockUdp } from './faults';
 import { labDown, labStatus, labUp, restartSshd, rotateHostKey } from './lab';
+import { labMac } from './spec';
 import { knownHostsLine } from './sshd';
 import { listNamespaces, processesMentioning } from './netns';
 import { nsRun, nsRunOk, sshArgv, sshFromController } from './netns-exec';
-import { pingFrom } from './plan-exec';
+import { overlayPingMesh } from './lab-check';
+import { applyHostPlan, labFacts, pingFrom } from './plan-exec';
 import { isRoot } from './preflight';
 import { labStateFile, type LabState } from './state';
 import { labTopology } from './topology';
@@ -65,6 +67,50 @@ suite('the netns lab (3 hosts on two routed subnets)', () => {
     expect(JSON.parse(route)).toMatchObject([{ dst: host('h2').address, gateway: host('h1').gateway, dev: 'eth0' }]);
     expect((await pingFrom(host('h1').namespace, host('h2').address)).ok).toBe(true);
     expect((await pingFrom(host('h2').namespace, host('h3').address)).ok).toBe(true);
+  });
+
+  it('resolves the underlay with permanent neighbour entries, so lab traffic adds nothing to the machine-wide neighbour table', async () => {
+    // h1 and h3 share subnet 1 (bridged), h2 is routed; the controller reaches every host through the router.
+    for (const [from, to] of [
+      ['h1', 'h3'],
+      ['h3', 'h1'],
+      ['h1', 'h2'],
+      ['h2', 'h3'],
+    ] as const)
+      expect((await pingFrom(host(from).namespace, host(to).address)).ok).toBe(true);
+    expect((await sshFromController(lab, 'h2', ['true'])).code).toBe(0);
+    const neigh = async (ns: string): Promise<string[]> =>
+      (
+        JSON.parse(await nsRunOk(ns, ['ip', '-4', '-j', 'neigh', 'show'])) as Array<{
+          dst: string;
+          lladdr?: string;
+          state: string[];
+        }>
+      )
+        .map((n) => `${n.dst} ${n.lladdr ?? '-'} ${n.state.join(',')}`)
+        .sort();
+    const perm = (h: LabState['hosts'][number]): string => `${h.address} ${labMac('host', h.index)} PERMANENT`;
+    expect(await neigh(host('h1').namespace)).toEqual(
+      [`${host('h1').gateway} ${labMac('bridge', 1)} PERMANENT`, perm(host('h3'))].sort(),
+    );
+    expect(await neigh(host('h2').namespace)).toEqual([`${host('h2').gateway} ${labMac('bridge', 2)} PERMANENT`]);
+    expect(await neigh(lab.routerNamespace)).toEqual(
+      [...lab.hosts.map(perm), `${lab.controller.address} ${labMac('controller', 1)} PERMANENT`].sort(),
+    );
+    expect(await neigh(lab.controller.namespace)).toEqual([`${lab.controller.gateway} ${labMac('router-port', 0)} PERMANENT`]);
+  });
+
+  it('checks the overlay mesh with one first ping per pair, every one answered, and leaves no overlay neighbour entry behind', async () => {
+    const topology = labTopology(lab, { id: 'labmesh' });
+    const plan = compilePlan(topology, { facts: labFacts(lab, topology) });
+    for (const hp of plan.hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    try {
+      const mesh = await overlayPingMesh(lab, topology);
+      expect(mesh).toEqual({ pairs: 6, firstPingLost: [], failures: [] });
+      for (const h of lab.hosts) expect(await nsRunOk(h.namespace, ['ip', '-4', 'neigh', 'show', 'dev', 'br100'])).toBe('');
+    } finally {
+      for (const hp of compileTeardown(topology).hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    }
   });
 
   it('gives the controller no way out of the lab: its only exit is the router, which has no default route', async () => {

@@ -31,7 +31,7 @@ import {
   terminatePids,
 } from './netns';
 import { LabError, preflight, type ToolPaths } from './preflight';
-import { assertLabName, labPrefix, planLab, type LabPlan, type LabSpec } from './spec';
+import { assertLabName, labPrefix, planLab, underlayNeighbours, type LabPlan, type LabSpec } from './spec';
 import {
   generateKey,
   knownHostsLine,
@@ -174,7 +174,7 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
   const rt: string[] = ['link set lo up'];
   for (const s of plan.subnets) {
     rt.push(
-      `link add ${s.bridge} type bridge mcast_snooping 0`,
+      `link add ${s.bridge} address ${s.mac} type bridge mcast_snooping 0`,
       // Setting the MTU by hand pins it (BROPT_MTU_SET_BY_USER): a lowered port MTU (the MTU fault)
       // then stays a drop on that port instead of shrinking the whole subnet's MTU. A set to the
       // current value is a no-op in the kernel, hence two steps.
@@ -186,18 +186,22 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
   }
   const ctl = plan.controller;
   rt.push(
-    `link add ${ctl.routerPort} type veth peer name ${ctl.interface} netns ${ctl.namespace}`,
+    `link add ${ctl.routerPort} address ${ctl.gatewayMac} type veth peer name ${ctl.interface} address ${ctl.mac} netns ${ctl.namespace}`,
     `addr add ${ctl.gateway}/${ctl.prefixLength} dev ${ctl.routerPort}`,
     `link set ${ctl.routerPort} up`,
   );
   for (const h of plan.hosts) {
     const bridge = plan.subnets[h.subnetIndex - 1]?.bridge ?? '';
     rt.push(
-      `link add ${h.routerPort} mtu ${h.mtu} type veth peer name ${h.interface} netns ${h.namespace}`,
+      `link add ${h.routerPort} mtu ${h.mtu} type veth peer name ${h.interface} address ${h.mac} netns ${h.namespace}`,
       `link set ${h.routerPort} master ${bridge}`,
       `link set ${h.routerPort} up`,
     );
   }
+  const neighbours = underlayNeighbours(plan);
+  const neighLines = (ns: string): string[] =>
+    (neighbours.get(ns) ?? []).map((n) => `neigh replace ${n.address} lladdr ${n.mac} dev ${n.device} nud permanent`);
+  rt.push(...neighLines(plan.routerNamespace));
   await ipBatch(tools, plan.routerNamespace, rt);
   await nsSh(tools, plan.routerNamespace, 'echo 1 > /proc/sys/net/ipv4/ip_forward');
 
@@ -206,6 +210,7 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
     `link set ${ctl.interface} up`,
     `addr add ${ctl.address}/${ctl.prefixLength} dev ${ctl.interface}`,
     `route add default via ${ctl.gateway}`,
+    ...neighLines(ctl.namespace),
   ]);
   await mapLimit(plan.hosts, 4, (h) =>
     ipBatch(tools, h.namespace, [
@@ -213,6 +218,7 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
       `link set ${h.interface} mtu ${h.mtu} up`,
       `addr add ${h.address}/${h.prefixLength} dev ${h.interface}`,
       `route add default via ${h.gateway}`,
+      ...neighLines(h.namespace),
     ]),
   );
 

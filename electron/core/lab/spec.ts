@@ -14,7 +14,7 @@ import { LabError } from './preflight';
 export const LAB_NAME_PATTERN = /^[a-z0-9]{1,12}$/;
 /** Host names become namespace names and hostnames. */
 export const HOST_NAME_PATTERN = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$|^[a-z]$/;
-export const MAX_HOSTS = 64;
+export const MAX_HOSTS = 128;
 /** Namespaces of the router and controller; host names may not take them. */
 export const RESERVED_HOST_NAMES = ['rt', 'ctl'];
 /** The underlay interface inside every host namespace, so topology files can say `eth0`. */
@@ -31,7 +31,7 @@ export interface LabHostSpec {
 
 export interface LabSpec {
   name: string;
-  /** A count (1..64) for the default layout, or one entry per host. */
+  /** A count (1..128) for the default layout, or one entry per host. */
   hosts: number | readonly LabHostSpec[];
   /** Subnet of the controller namespace (router side gets the first address); default 172.30.0.0/24. */
   controllerSubnet?: string;
@@ -44,6 +44,8 @@ export interface PlannedSubnet {
   prefixLength: number;
   gateway: string;
   bridge: string;
+  /** MAC of the router's bridge (the gateway's link-layer address). */
+  mac: string;
 }
 
 export interface PlannedHost {
@@ -59,6 +61,8 @@ export interface PlannedHost {
   /** The veth end in the router namespace (a port of the subnet's bridge). */
   routerPort: string;
   mtu: number;
+  /** MAC of the host's underlay interface. */
+  mac: string;
 }
 
 export interface PlannedController {
@@ -69,6 +73,9 @@ export interface PlannedController {
   network: string;
   gateway: string;
   routerPort: string;
+  /** MACs of the controller's interface and of its router port (the gateway). */
+  mac: string;
+  gatewayMac: string;
 }
 
 export interface LabPlan {
@@ -78,6 +85,58 @@ export interface LabPlan {
   controller: PlannedController;
   subnets: PlannedSubnet[];
   hosts: PlannedHost[];
+}
+
+/**
+ * A fixed, locally administered MAC for a lab interface (`02:76:78:<kind>:<index>`), so the lab can
+ * install its underlay neighbour entries while it wires the links (see `underlayNeighbours`). MACs
+ * only have to be unique within one lab's bridges, which no other lab shares.
+ */
+export function labMac(kind: 'host' | 'router-port' | 'bridge' | 'controller', index: number): string {
+  const k = { host: 1, 'router-port': 2, bridge: 3, controller: 4 }[kind];
+  return ['02', '76', '78', k, Math.floor(index / 256) % 256, index % 256].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** One static (`nud permanent`) neighbour entry: `ip neigh replace <address> lladdr <mac> dev <device>`. */
+export interface LabNeighbour {
+  address: string;
+  mac: string;
+  device: string;
+}
+
+/**
+ * The lab's underlay neighbour entries, per namespace: every host knows its gateway and every host
+ * on its own subnet, the router knows every host and the controller, the controller its gateway.
+ *
+ * Why static: the kernel keeps ONE IPv4 neighbour table for every namespace of the machine, and its
+ * garbage-collection limit (`gc_thresh3`, 1024 by default, a machine-wide sysctl) counts the entries
+ * of all namespaces together. A unicast mesh makes each host resolve every same-subnet peer and its
+ * gateway, so a 50-host lab alone needs ~1,300 underlay entries: past the limit the kernel refuses
+ * new entries ("neighbor table overflow") and first packets are dropped. A real network of 50
+ * servers has 50 tables of ~25 entries each. Permanent entries are exempt from that count.
+ */
+export function underlayNeighbours(plan: LabPlan): Map<string, LabNeighbour[]> {
+  const out = new Map<string, LabNeighbour[]>();
+  for (const h of plan.hosts) {
+    const subnet = plan.subnets[h.subnetIndex - 1] as PlannedSubnet;
+    out.set(h.namespace, [
+      { address: subnet.gateway, mac: subnet.mac, device: h.interface },
+      ...plan.hosts
+        .filter((p) => p !== h && p.subnetIndex === h.subnetIndex)
+        .map((p) => ({ address: p.address, mac: p.mac, device: h.interface })),
+    ]);
+  }
+  const ctl = plan.controller;
+  out.set(plan.routerNamespace, [
+    ...plan.hosts.map((h) => ({
+      address: h.address,
+      mac: h.mac,
+      device: (plan.subnets[h.subnetIndex - 1] as PlannedSubnet).bridge,
+    })),
+    { address: ctl.address, mac: ctl.mac, device: ctl.routerPort },
+  ]);
+  out.set(ctl.namespace, [{ address: ctl.gateway, mac: ctl.gatewayMac, device: ctl.interface }]);
+  return out;
 }
 
 /** `vxs<name>-`: every namespace of the lab starts with it. */
@@ -198,6 +257,7 @@ export function planLab(spec: LabSpec): LabPlan {
       subnetIndex: subnet.index,
       routerPort: `v${index}`,
       mtu: UNDERLAY_MTU,
+      mac: labMac('host', index),
     });
   });
 
@@ -215,6 +275,7 @@ export function planLab(spec: LabSpec): LabPlan {
       prefixLength: s.prefixLength,
       gateway: intToIpv4(gateway),
       bridge: `br${s.index}`,
+      mac: labMac('bridge', s.index),
     };
   });
 
@@ -238,6 +299,8 @@ export function planLab(spec: LabSpec): LabPlan {
       gateway: intToIpv4(ctl.network + 1),
       address: intToIpv4(ctl.network + 10 < ctl.network + ctl.size - 1 ? ctl.network + 10 : ctl.network + 2),
       routerPort: 'ctl',
+      mac: labMac('controller', 1),
+      gatewayMac: labMac('router-port', 0),
     },
     subnets: plannedSubnets,
     hosts: hosts.map((h) => ({ ...h, gateway: (plannedSubnets[h.subnetIndex - 1] as PlannedSubnet).gateway })),
