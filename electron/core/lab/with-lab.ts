@@ -28,9 +28,21 @@ export interface WithLabOptions extends LabOptions {
   controllerSubnet?: string;
 }
 
-/** Brings a lab up, runs `fn(lab)`, and always tears the lab down afterwards (also when `fn` throws). */
+/**
+ * Brings a lab up, runs `fn(lab)`, and always tears the lab down afterwards: also when `fn` throws,
+ * and when the process is interrupted (Ctrl+C or `kill` during a long benchmark), where the lab is
+ * torn down before the process exits with 128 + the signal's number, as a shell reports it.
+ */
 export async function withLab<T>(options: WithLabOptions, fn: (lab: LabState) => Promise<T>): Promise<T> {
   const name = options.name ?? randomLabName(options.tag);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+    void labDown(name, options).finally(() => process.exit(code));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { state } = await labUp(
       { name, hosts: options.hosts, ...(options.controllerSubnet ? { controllerSubnet: options.controllerSubnet } : {}) },
@@ -38,6 +50,8 @@ export async function withLab<T>(options: WithLabOptions, fn: (lab: LabState) =>
     );
     return await fn(state);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await labDown(name, options);
   }
 }
