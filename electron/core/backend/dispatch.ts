@@ -1,7 +1,8 @@
 /**
  * The one server-side entry for every transport (Electron IPC, WebSocket): checks the method name,
  * parses the request with the contract's zod schema, runs the handler and turns every outcome into a
- * `Result`. Nothing thrown crosses the boundary (HOUSE-STYLE 2; Electron keeps only `message`).
+ * `Result`. Nothing thrown crosses the boundary (Electron's IPC keeps only an error's `message`,
+ * so a thrown error would lose its code and details on the way).
  */
 import type { z } from 'zod';
 import { isMethodName, methods, type MethodName, type ResponseOf, type Result } from '../../../shared/api/contract';

@@ -135,7 +135,7 @@ function planned(steps: readonly Step[]): PlannedStep[] {
  * Defence in depth behind `diffHost`'s and `planTeardown`'s protection, on the exact steps about to
  * run: a step that changes the protected path (the SSH interface, the underlay, the bridge, bond or
  * VLAN parent they sit on, the ports of those), removes the SSH address, or adds a subnet covering
- * either end of the session would cut us off (primer: "Lock-out"), so the host is refused before
+ * either end of the session would cut us off (locking the admin out of the host), so the host is refused before
  * anything runs. Judged by the state the step produces (`protectedChange`), not by its argv.
  */
 export function unsafeStep(step: Step, path: ProtectedPath): string | undefined {

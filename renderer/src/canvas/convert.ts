@@ -1,7 +1,7 @@
 /**
  * The one mapping between the topology (what gets deployed) and the canvas (React Flow nodes and
  * edges). Node and edge `data` hold serialisable domain data only; the topology stays the source
- * of truth and the canvas is a view of it (HOUSE-STYLE 3).
+ * of truth and the canvas is a view of it (so saving, validating and planning never read canvas state).
  */
 import type { Edge, Node } from '@xyflow/react';
 import {

@@ -5,7 +5,7 @@ import { answerHostKey } from './deploy-actions';
 /**
  * Asks about a host key seen for the first time (one question at a time, oldest first). A changed
  * key never comes here: the backend refuses it and the host shows the error, with no way to click
- * through (HOUSE-STYLE 4).
+ * through: a changed key may be a man in the middle, and one click must not trust it.
  */
 export function HostKeyModal() {
   const prompt = useStore((s) => s.hostKeyPrompts[0]);

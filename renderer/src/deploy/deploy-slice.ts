@@ -2,7 +2,7 @@
  * The deploy run as the UI sees it: review, live per-host progress (from `deploy.progress`), the
  * result, a log and host-key questions. Host progress is a record keyed by host id whose entries
  * are replaced one at a time, so a badge selecting `hostProgress[id]` re-renders only for its own
- * host's events (HOUSE-STYLE 3: progress never re-renders the whole canvas).
+ * host's events (progress never re-renders the whole canvas).
  */
 import type { StateCreator } from 'zustand';
 import type { DeployResultData } from '../../../shared/api/contract';

@@ -1,5 +1,5 @@
 /**
- * Starting drawings offered by File > New from template. The textbook one is the primer's two-host
+ * Starting drawings offered by File > New from template. The textbook one is the usual hand-made two-host
  * recipe exactly (RFC 7348 point-to-point: `remote <peer>`), so its Commands panel shows the lines
  * an admin already knows.
  */
