@@ -9,11 +9,11 @@
  * connections of the previous run are reused (warm).
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseTopologyText } from '../shared/model';
 import { KnownHostsStore, SshPool } from '../electron/core/ssh';
 import { runDeploy } from '../electron/core/deploy/runner';
 import { sshConnector } from '../electron/core/deploy/ssh-executor';
+import { serveRequests } from './worker-loop';
 
 interface Request {
   op: 'apply' | 'exit';
@@ -61,15 +61,4 @@ async function handle(req: Request): Promise<unknown> {
   };
 }
 
-const rl = createInterface({ input: process.stdin });
-for await (const line of rl) {
-  if (line.trim() === '') continue;
-  const req = JSON.parse(line) as Request;
-  const answer = await handle(req).catch((err: unknown) => ({
-    ok: false,
-    error: err instanceof Error ? err.message : String(err),
-  }));
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-  if (req.op === 'exit') break;
-}
-process.exit(0);
+await serveRequests(handle);

@@ -13,12 +13,12 @@
  * - `{"op":"exit"}`.
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseTopologyText, type Topology } from '../shared/model';
 import { KnownHostsStore, SshPool } from '../electron/core/ssh';
 import { overlayMeshCheck } from '../electron/core/health/mesh-check';
 import { HealthPoller } from '../electron/core/health/poller';
 import { sshHealthTransport, type HealthTransport } from '../electron/core/health/transport';
+import { serveRequests } from './worker-loop';
 
 interface Request {
   op: 'open' | 'round' | 'mesh' | 'poll' | 'exit';
@@ -117,15 +117,4 @@ async function handle(req: Request): Promise<unknown> {
   }
 }
 
-const rl = createInterface({ input: process.stdin });
-for await (const line of rl) {
-  if (line.trim() === '') continue;
-  const req = JSON.parse(line) as Request;
-  const answer = await handle(req).catch((err: unknown) => ({
-    ok: false,
-    error: err instanceof Error ? err.message : String(err),
-  }));
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-  if (req.op === 'exit') break;
-}
-process.exit(0);
+await serveRequests(handle);

@@ -1,2 +1,3 @@
 export * from './topology';
 export * from './file';
+export * from './edits';

@@ -10,7 +10,7 @@
 import type { ResponseOf } from '../../../shared/api/contract';
 import type { Finding, HostFix } from '../../../shared/diagnose/types';
 import { AppError, appError, type AppErrorData } from '../../../shared/errors/catalogue';
-import { serializeTopology, type Host, type Topology } from '../../../shared/model';
+import { serializeTopology, setSegmentMtu, type Host, type Topology } from '../../../shared/model';
 import type { Step } from '../../../shared/plan';
 import { runDeploy } from '../deploy/runner';
 import { runSteps, undoSteps } from '../deploy/steps';
@@ -75,11 +75,6 @@ async function runFixSteps(host: Host, fix: HostFix, connect: HostConnector, sig
   }
 }
 
-/** The topology with segment `segmentId`'s MTU set to `mtu` (what an MTU fix changes in the file). */
-export function withSegmentMtu(t: Topology, segmentId: string, mtu: number): Topology {
-  return { ...t, segments: t.segments.map((s) => (s.id === segmentId ? { ...s, mtu } : s)) };
-}
-
 function mtuOf(f: Finding): number | undefined {
   for (const h of f.fix?.hosts ?? []) {
     for (const s of h.steps) {
@@ -112,7 +107,7 @@ export async function applyFindingFix(
   const mtu = finding.code === 'MTU_EXCEEDS_PATH' ? mtuOf(finding) : undefined;
   if ((mtu !== undefined && finding.segmentId !== undefined) || finding.code === 'DRIFT') {
     const target =
-      mtu !== undefined && finding.segmentId !== undefined ? withSegmentMtu(topology, finding.segmentId, mtu) : topology;
+      mtu !== undefined && finding.segmentId !== undefined ? setSegmentMtu(topology, finding.segmentId, mtu) : topology;
     const r = await runDeploy({
       action: 'apply',
       topology: target,

@@ -210,10 +210,8 @@ export function withOptional<T extends object, K extends keyof T>(obj: T, key: K
   return copy;
 }
 
-/** Sets a segment's MTU: the inspector's MTU field, and the health MTU fix, which changes this one value. */
-export function setSegmentMtu(t: Topology, segmentId: string, mtu: Segment['mtu']): Topology {
-  return updateSegment(t, segmentId, (s) => ({ ...s, mtu }));
-}
+/** The inspector's MTU field and the health MTU fix change this one value, with the backend's fix: one edit for all three. */
+export { setSegmentMtu } from '../../../shared/model';
 
 /** Renames a bridge declared on a host, keeping its memberships and canvas position. */
 export function renameBridge(t: Topology, hostId: string, from: string, to: string): Topology {
