@@ -2,7 +2,7 @@
  * `vxlan-studio plan` as a user runs it: the real bin script in a child process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBinSync, type BinResult } from './run-bin.testing';
@@ -120,5 +120,83 @@ describe('vxlan-studio plan', () => {
     const r = cli('examples/textbook.vxlan.json', '--format', 'yaml');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--format must be sh or json');
+  });
+});
+
+describe('vxlan-studio plan --format networkd|netplan|ifupdown2|ifupdown|nm', () => {
+  /** The printed files: header line (host, path, mode) -> content. */
+  function files(stdout: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const part of stdout.split(/^(?=# ==> host )/m)) {
+      const nl = part.indexOf('\n');
+      out.set(part.slice(0, nl), part.slice(nl + 1));
+    }
+    return out;
+  }
+
+  it("prints host A's systemd-networkd files, each under a header naming host, path and mode, then the reload", () => {
+    const r = cli('examples/textbook.vxlan.json', '--host', 'host-a', '--format', 'networkd');
+    expect(r.status).toBe(0);
+    const printed = files(r.stdout);
+    expect([...printed.keys()]).toEqual([
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-br-overlay.netdev (mode 0644)',
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-br-overlay.network (mode 0644)',
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-br-overlay.link (mode 0644)',
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-vxlan100.netdev (mode 0644)',
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-vxlan100.network (mode 0644)',
+      '# ==> host host-a: /etc/systemd/network/60-vxlan-studio-vxlan100.link (mode 0644)',
+      '# ==> host host-a: then run',
+    ]);
+    expect(printed.get('# ==> host host-a: /etc/systemd/network/60-vxlan-studio-vxlan100.netdev (mode 0644)')).toContain(
+      '[VXLAN]\nVNI=100\nRemote=192.168.1.20\nDestinationPort=4789\n',
+    );
+    expect(printed.get('# ==> host host-a: then run')).toBe('networkctl reload\n');
+    expect(r.stdout).not.toContain('host-b');
+  });
+
+  it('prints the 0600 netplan yaml and NetworkManager keyfiles, and every host when --host is omitted', () => {
+    const netplan = files(cli('examples/textbook.vxlan.json', '--format', 'netplan').stdout);
+    expect([...netplan.keys()].filter((k) => k.includes('/etc/netplan/'))).toEqual([
+      '# ==> host host-a: /etc/netplan/60-vxlan-studio-textbook.yaml (mode 0600)',
+      '# ==> host host-b: /etc/netplan/60-vxlan-studio-textbook.yaml (mode 0600)',
+    ]);
+    const nm = cli('examples/textbook.vxlan.json', '--host', 'host-b', '--format', 'nm');
+    expect(nm.status).toBe(0);
+    expect(nm.stdout).toContain(
+      '# ==> host host-b: /etc/NetworkManager/system-connections/vxlan-studio-vxlan100.nmconnection (mode 0600)\n',
+    );
+    expect(nm.stdout).toContain('[vxlan]\nid=100\nremote=192.168.1.10\n');
+  });
+
+  it('prints the runtime plan lines under pre-up/up for classic ifupdown, and a note for a host with persist "none"', () => {
+    const file = path.join(scratch, 'none.vxlan.json');
+    const t = JSON.parse(readFileSync('examples/textbook.vxlan.json', 'utf8')) as { hosts: Array<{ persist: string }> };
+    (t.hosts[1] as { persist: string }).persist = 'none';
+    writeFileSync(file, JSON.stringify(t));
+    const r = cli(file, '--format', 'ifupdown');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('    pre-up ip link add vxlan100 type vxlan id 100 remote 192.168.1.20 dev eth0 dstport 4789\n');
+    expect(r.stdout).toContain('# ==> host host-b: persist is "none": runtime only, no files (the overlay is lost at reboot)\n');
+    expect(r.stdout).not.toContain('# ==> host host-b: /etc');
+  });
+
+  it('exits 2 with a usage error for an unknown manager and for --teardown with a manager format', () => {
+    const bad = cli('examples/textbook.vxlan.json', '--format', 'systemd');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('or networkd, netplan, ifupdown2, ifupdown, nm (a network manager\'s files), got "systemd"');
+    const teardown = cli('examples/textbook.vxlan.json', '--format', 'nm', '--teardown');
+    expect(teardown.status).toBe(2);
+    expect(teardown.stderr).toContain('--teardown prints the teardown script; it has no nm files');
+  });
+
+  it('exits 2 naming the interface when a name would be read as syntax by the manager', () => {
+    const file = path.join(scratch, 'glob.vxlan.json');
+    const t = JSON.parse(readFileSync('examples/textbook.vxlan.json', 'utf8')) as { memberships: Array<{ device?: string }> };
+    for (const m of t.memberships) m.device = 'vx*100';
+    writeFileSync(file, JSON.stringify(t));
+    const r = cli(file, '--host', 'host-a', '--format', 'networkd');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('"vx*100" cannot be written into systemd-networkd files');
+    expect(r.stdout).not.toContain('/etc/systemd/network/');
   });
 });

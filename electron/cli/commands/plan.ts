@@ -1,11 +1,14 @@
 /**
  * `vxlan-studio plan <file>`: prints the per-host plan from scratch (or its teardown) as runnable
- * POSIX sh scripts or as JSON. Reads only the file: no network access, nothing runs on any host.
+ * POSIX sh scripts or as JSON, or the files a network manager needs to keep the overlay across
+ * reboots. Reads only the file: no network access, nothing runs on any host.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatIssues, parseTopologyText, type Host, type Topology } from '../../../shared/model';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
+import { desiredHostState } from '../../../shared/plan/desired';
+import { renderPersist, type PersistManager } from '../../../shared/plan/persist';
 import {
   argvToShell,
   compilePlan,
@@ -19,17 +22,22 @@ import {
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIo, type Command } from '../command';
 
-const USAGE = `Usage: vxlan-studio plan <file> [--host NAME] [--format sh|json] [--teardown]
+const USAGE = `Usage: vxlan-studio plan <file> [--host NAME] [--format FORMAT] [--teardown]
 
 Prints what VXLAN Studio would run on each host to build the topology from scratch, without
 connecting to any host. Each sh script is runnable on its host as root ("sh plan-host-a.sh").
 
 Options:
-  --host NAME      only this host (its display name, or its id)
-  --format sh      one #!/bin/sh script per host, with set -e (default)
-  --format json    a stable JSON object: hosts, steps (argv, shell line, description, inverse)
-  --teardown       the teardown instead: remove everything this topology created (only links
-                   carrying its mark; extra bridge ports are detached, never deleted)
+  --host NAME         only this host (its display name, or its id)
+  --format sh         one #!/bin/sh script per host, with set -e (default)
+  --format json       a stable JSON object: hosts, steps (argv, shell line, description, inverse)
+  --format networkd   the files that keep the overlay across reboots under systemd-networkd;
+           netplan    likewise for netplan, ifupdown2, classic ifupdown or NetworkManager (nm):
+           ifupdown2  each file under a "# ==> host H: PATH (mode M)" line, then the commands
+           ifupdown   that make the manager read them. Hosts with "persist": "none" get a note.
+           nm
+  --teardown          the teardown instead: remove everything this topology created (only links
+                      carrying its mark; extra bridge ports are detached, never deleted)
 
 Exit codes: 0 plan printed, 2 bad input (unreadable or invalid file, unknown host, a plan error
 such as an unknown peer address).`;
@@ -82,6 +90,49 @@ export function printedScripts(t: Topology, plan: Plan, teardown: boolean): stri
     .join('\n');
 }
 
+/** `--format` values that print a network manager's files, and the manager each names. */
+export const PERSIST_FORMATS: Readonly<Record<string, PersistManager>> = {
+  networkd: 'systemd-networkd',
+  netplan: 'netplan',
+  ifupdown2: 'ifupdown2',
+  ifupdown: 'ifupdown',
+  nm: 'networkmanager',
+};
+
+/**
+ * What `plan --format networkd|netplan|...` prints: per host, each file under a header comment
+ * naming host, path and mode, then the reload commands; a host kept runtime-only gets a note.
+ * Diagnostics (what the manager cannot express) come back apart, for stderr.
+ */
+export function printedPersistFiles(
+  t: Topology,
+  plan: Plan,
+  manager: PersistManager,
+): { text: string; diagnostics: Array<{ hostName: string; diagnostic: Diagnostic }> } {
+  const out: string[] = [];
+  const diagnostics: Array<{ hostName: string; diagnostic: Diagnostic }> = [];
+  for (const hp of plan.hosts) {
+    const host = t.hosts.find((h) => h.id === hp.hostId) as Host;
+    if (host.persist === 'none') {
+      out.push(`${shellComment(`==> host ${hp.hostName}: persist is "none": runtime only, no files (the overlay is lost at reboot)`)}
+`);
+      continue;
+    }
+    const r = renderPersist(desiredHostState(t, hp.hostId), manager);
+    for (const diagnostic of r.diagnostics) diagnostics.push({ hostName: hp.hostName, diagnostic });
+    const setting = host.persist === 'auto' || host.persist === manager ? '' : ` (its persist setting is ${host.persist})`;
+    const files = r.files.map(
+      (f) => `${shellComment(`==> host ${hp.hostName}: ${f.path} (mode ${f.mode.toString(8).padStart(4, '0')})${setting}`)}
+${f.content}`,
+    );
+    const reload = r.reload.map(argvToShell);
+    files.push(`${shellComment(`==> host ${hp.hostName}: then run`)}
+${reload.length > 0 ? `${reload.join('\n')}\n` : '# nothing\n'}`);
+    out.push(files.join('\n'));
+  }
+  return { text: out.join('\n'), diagnostics };
+}
+
 function jsonFor(t: Topology, plan: Plan, teardown: boolean): string {
   const out = {
     format: 'vxlan-studio-plan',
@@ -121,7 +172,13 @@ export const planCommand: Command = {
     if (file === undefined) throw new UsageError('missing <file>: the topology (*.vxlan.json) to plan');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const format = stringFlag(args, 'format') ?? 'sh';
-    if (format !== 'sh' && format !== 'json') throw new UsageError(`--format must be sh or json, got ${JSON.stringify(format)}`);
+    const manager = PERSIST_FORMATS[format];
+    if (format !== 'sh' && format !== 'json' && manager === undefined)
+      throw new UsageError(
+        `--format must be sh or json (the plan), or ${Object.keys(PERSIST_FORMATS).join(', ')} (a network manager's files), got ${JSON.stringify(format)}`,
+      );
+    if (manager !== undefined && boolFlag(args, 'teardown'))
+      throw new UsageError(`--teardown prints the teardown script; it has no ${format} files (use --format sh)`);
     const teardown = boolFlag(args, 'teardown');
 
     const filePath = path.resolve(io.cwd, file);
@@ -155,6 +212,14 @@ export const planCommand: Command = {
     if (hasError) {
       io.err(`vxlan-studio plan: ${file} cannot be planned:\n${problems.join('\n')}`);
       return Promise.resolve(EXIT_BAD_INPUT);
+    }
+    if (manager !== undefined) {
+      const { text, diagnostics } = printedPersistFiles(t, plan, manager);
+      problems.push(...diagnostics.map(({ hostName, diagnostic }) => `${hostName}: ${diagnosticLine(diagnostic)}`));
+      if (problems.length > 0) io.err(problems.join('\n'));
+      io.out(text);
+      // A host whose names cannot be written for this manager got no files: not a usable result.
+      return Promise.resolve(diagnostics.some((x) => x.diagnostic.severity === 'error') ? EXIT_BAD_INPUT : EXIT_OK);
     }
     if (problems.length > 0) io.err(problems.join('\n'));
 
