@@ -91,6 +91,8 @@ export const DeployHostResultSchema = z.object({
    * the request pruned, else they are left in place. Absent from backends that predate it.
    */
   stale: z.array(z.string()).optional(),
+  /** The review's digest of this host (observed state + plan): sent back in `deploy.apply`'s `reviewed`. */
+  digest: z.string().max(128).optional(),
   failure: DeployStepFailureSchema.optional(),
   error: ErrorDataSchema.optional(),
   drift: z.array(DeployStepSchema).optional(),
@@ -115,6 +117,8 @@ export const DeployResultSchema = z.object({
   ok: z.boolean(),
   /** Whether the run removed (`deploy.apply`) or planned to remove (`deploy.preview`) devices no longer drawn. */
   prune: z.boolean().optional(),
+  /** Whether devices made by hand that differ from the drawing were (`deploy.apply`) or would be (`deploy.preview`) replaced. */
+  replaceForeign: z.boolean().optional(),
   hosts: z.array(DeployHostResultSchema),
   diagnostics: z.array(DeployDiagnosticSchema),
   durationMs: z.number(),
@@ -136,6 +140,18 @@ const DeployRequestSchema = z.object({
    * drawings are never touched either way.
    */
   prune: z.boolean().optional(),
+  /**
+   * apply/destroy: the reviewed digest per host id (the preview's `hosts[].digest`). A host whose
+   * state or plan changed since, or that is not listed, is not touched: it comes back `failed` with
+   * `CHANGED_SINCE_REVIEW` and its new steps. Absent: plan and apply in one go.
+   */
+  reviewed: z.record(z.string().min(1).max(64), z.string().max(128)).optional(),
+  /**
+   * apply (and its preview): delete and re-create devices made by hand whose settings differ from
+   * the drawing. Default false: such a device is a `PLAN_NAME_CLASH`, left alone; one that matches
+   * exactly is adopted (marked ours, link untouched) either way.
+   */
+  replaceForeign: z.boolean().optional(),
 });
 
 /** Health (live tunnel checks and findings; electron/core/health). */

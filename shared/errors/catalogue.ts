@@ -69,6 +69,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Check the host for a hung command (e.g. a held lock); raise the timeout if the step is slow.',
   },
   COMMAND_FAILED: { message: 'A command failed on the host.', hint: 'Read the stderr shown; fix the cause and apply again.' },
+  CHANGED_SINCE_REVIEW: {
+    message: 'The host changed since the review, so nothing was run on it.',
+    hint: 'Review again: the new changes are shown; apply runs only what was reviewed.',
+  },
   LOCKED: { message: 'Another deploy holds the lock on this host.', hint: 'Wait for it to finish, then try again.' },
 } as const satisfies Record<string, { message: string; hint: string }>;
 

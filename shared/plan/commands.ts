@@ -207,6 +207,24 @@ export function linkAlias(name: string, alias: string, previous?: string): Step 
 }
 
 /**
+ * Adopts a device an admin made by hand whose settings match the drawing: only our mark is set, the
+ * link itself is not touched (no re-create, so its traffic goes on). The inverse puts back the alias
+ * it had, or clears it (an empty alias removes `ifalias`, see dev_set_alias() in net/core/dev.c).
+ *
+ * @example
+ * linkAdopt('vxlan100', 'vxlan-studio:textbook').argv // ip link set vxlan100 alias vxlan-studio:textbook
+ */
+export function linkAdopt(name: string, alias: string, previous: string | undefined): Step {
+  return {
+    argv: ['ip', 'link', 'set', ...devRef(name), 'alias', alias],
+    description: `adopt ${name} (made by hand): mark as ours, no change to the link`,
+    inverse: [['ip', 'link', 'set', ...devRef(name), 'alias', previous ?? '']],
+    kind: 'link-adopt',
+    target: name,
+  };
+}
+
+/**
  * Sets the MTU (the overlay MTU: underlay MTU minus 50 for IPv4 / 70 for IPv6, RFC 7348 section 4.3).
  *
  * @example

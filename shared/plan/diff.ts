@@ -2,8 +2,9 @@
  * Desired vs observed -> the minimal steps that converge a host, and teardown of what we own.
  *
  * Ownership rules: only links whose alias is our mark (`ownerMark(topologyId)`) are ever changed or
- * deleted; an interface of the same name without our mark (an admin's, or another drawing's) is an
- * error (no step). The underlay interface and whatever carries the SSH session (`protect`) are never
+ * deleted; an interface of the same name without our mark is adopted when it was made by hand and
+ * matches the drawing exactly (adopt.ts: only our mark is set), else it is an error (no step), unless
+ * the user chose to replace devices made by hand. Another drawing's device is never adopted nor replaced. The underlay interface and whatever carries the SSH session (`protect`) are never
  * touched. Foreign bridge ports (VM taps) are attached, and on teardown detached, never deleted.
  */
 import type { Diagnostic } from '../validate/diagnostic';
@@ -15,6 +16,7 @@ import {
   bridgeAdd,
   fdbAppend,
   fdbDel,
+  linkAdopt,
   linkAlias,
   linkDel,
   linkMaster,
@@ -23,6 +25,7 @@ import {
   linkUp,
   vxlanAdd,
 } from './commands';
+import { foreignDifferences, formatDifferences, type ForeignDifference } from './adopt';
 import { markOwner, ownerMark } from './mark';
 import { addressPart, protectedChange, protectedPath, type ProtectedPath } from './protect';
 import { recreateArgv, staleSteps } from './stale';
@@ -83,23 +86,28 @@ function clashDiag(
   have: ObservedLink,
   path: string,
   element: { kind: Diagnostic['elementKind']; id: string },
+  /** How a device made by hand differs from the drawing (it would be adopted if nothing did). */
+  diffs?: ForeignDifference[],
 ): Diagnostic {
   const owner = markOwner(have.alias);
   const whose =
     owner !== undefined
       ? `that belongs to drawing ${owner}`
       : `that VXLAN Studio did not create${have.alias ? ` (alias "${have.alias}")` : ''}`;
+  const how = diffs !== undefined && diffs.length > 0 ? ` and that differs from the drawing (${formatDifferences(diffs)})` : '';
   return {
     code: 'PLAN_NAME_CLASH',
     severity: 'error',
-    message: `${desired.hostName} already has an interface ${have.name}${have.kind ? ` (${have.kind})` : ''} ${whose}; it is left alone`,
+    message: `${desired.hostName} already has an interface ${have.name}${have.kind ? ` (${have.kind})` : ''} ${whose}${how}; it is left alone`,
     elementKind: element.kind,
     elementId: element.id,
     path,
     hint:
       owner !== undefined
         ? `Rename the device in this drawing, or remove it from drawing ${owner} and deploy that one first.`
-        : 'Rename the device in the topology, or remove the existing interface by hand if it is a leftover.',
+        : diffs !== undefined
+          ? 'Replace it with the drawn one (the review\'s "Replace devices made by hand", or `vxlan-studio apply --replace-foreign`), rename the device in the drawing, or make the drawing match it (then it is adopted as it is).'
+          : 'Rename the device in the topology, or remove the existing interface by hand if it is a leftover.',
   };
 }
 
@@ -114,7 +122,9 @@ function protection(desired: DesiredHostState, protect: ProtectOptions | undefin
  * carry our mark but are no longer desired (marked `prune`: see `staleSteps`, `pruneChoice`). A
  * converged host yields no steps.
  *
- * Never touches: links without our mark (a clash is an error diagnostic), the underlay interface,
+ * Never touches: links without our mark (a clash is an error diagnostic; a device made by hand that
+ * matches the drawing only gets our mark, see adopt.ts; one that differs is replaced only with
+ * `opts.replaceForeign`), the underlay interface,
  * `opts.protect` interfaces and addresses, and interfaces holding a protected address.
  *
  * With `emptyObserved()` this is the plan "from scratch" (`compilePlan` calls exactly this).
@@ -122,7 +132,11 @@ function protection(desired: DesiredHostState, protect: ProtectOptions | undefin
 export function diffHost(
   desired: DesiredHostState,
   observed: ObservedHostState,
-  opts: { protect?: ProtectOptions } = {},
+  opts: {
+    protect?: ProtectOptions;
+    /** Delete and re-create devices made by hand whose settings differ from the drawing (else a clash, left alone). */
+    replaceForeign?: boolean;
+  } = {},
 ): HostDiff {
   const mark = desired.mark;
   const diagnostics: Diagnostic[] = [];
@@ -130,6 +144,7 @@ export function diffHost(
   const byName = new Map<string, ObservedLink>();
   for (const l of observed.links) byName.set(l.name, l);
 
+  const adopts: Step[] = [];
   const deletes: Step[] = [];
   const creates: Step[] = [];
   const mtus: Step[] = [];
@@ -146,15 +161,33 @@ export function diffHost(
 
   for (const want of desired.links) {
     const have = byName.get(want.name);
+    /** Made by hand and replaced on the user's word: deleted, then created like a missing device. */
+    let replace = false;
     if (have !== undefined && have.alias !== mark) {
-      blocked.add(want.name);
-      diagnostics.push(
-        clashDiag(desired, have, want.path, { kind: want.kind === 'bridge' ? 'host' : 'membership', id: want.elementId }),
-      );
-      continue;
+      const diffs = markOwner(have.alias) === undefined ? foreignDifferences(want, have, desired, observed) : undefined;
+      if (diffs !== undefined && diffs.length === 0) {
+        adopts.push(linkAdopt(want.name, mark, have.alias));
+        continue;
+      }
+      if (diffs !== undefined && opts.replaceForeign === true) {
+        replace = true;
+        deletes.push(linkDel(want.name, `replace the one made by hand: ${formatDifferences(diffs)}`, recreateArgv(have)));
+      } else {
+        blocked.add(want.name);
+        diagnostics.push(
+          clashDiag(
+            desired,
+            have,
+            want.path,
+            { kind: want.kind === 'bridge' ? 'host' : 'membership', id: want.elementId },
+            diffs,
+          ),
+        );
+        continue;
+      }
     }
-    let recreate = have === undefined;
-    if (have !== undefined) {
+    let recreate = have === undefined || replace;
+    if (have !== undefined && !replace) {
       const why: string[] = [];
       if (have.kind !== want.kind) why.push(`kind ${have.kind ?? '(none)'} -> ${want.kind}`);
       else if (want.vxlan && have.vxlan) why.push(...vxlanDrift(want.vxlan, have.vxlan));
@@ -301,7 +334,7 @@ export function diffHost(
 
   // Stale links of ours go first, like re-creates: a device renamed in the drawing frees its VNI.
   const stale = staleSteps(desired, observed, fresh);
-  const steps = [...stale, ...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups];
+  const steps = [...stale, ...adopts, ...deletes, ...creates, ...mtus, ...masters, ...fdbs, ...addrDels, ...addrAdds, ...ups];
   return { steps: withoutProtected(steps, guard, desired, diagnostics), diagnostics };
 }
 

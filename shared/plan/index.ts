@@ -10,6 +10,8 @@ export * from './shell';
 export * from './commands';
 export * from './desired';
 export * from './diff';
+export * from './adopt';
+export * from './digest';
 export * from './stale';
 export * from './compile';
 export * from './protect';

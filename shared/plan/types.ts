@@ -22,6 +22,8 @@ export const STEP_KINDS = [
   'link-add',
   'link-del',
   'link-alias',
+  /** Sets our mark on a matching device made by hand (adoption): the link itself is left as it is. */
+  'link-adopt',
   'link-mtu',
   'link-master',
   'link-nomaster',

@@ -44,13 +44,17 @@ function usage(action: DeployAction): string {
     action === 'apply'
       ? '\n  --prune                 also remove the devices this topology created that it no longer has (they\n                          carry its mark); without it they are left in place and listed as "left"'
       : '';
-  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune]' : ''} [--identity FILE] [--known-hosts FILE]
+  const replace =
+    action === 'apply'
+      ? '\n  --replace-foreign       delete and re-create devices made by hand (no mark) whose settings differ\n                          from the drawing; without it they are left alone and named, field by field.\n                          One that matches exactly is adopted either way (marked ours, not re-created)'
+      : '';
+  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune] [--replace-foreign]' : ''} [--identity FILE] [--known-hosts FILE]
        [--accept-new-host-keys] [--concurrency N] [--lab NAME]
 
 ${what}
 
 Options:
-  --json                  one JSON object on stdout (schema below); no prompts${confirm}${prune}
+  --json                  one JSON object on stdout (schema below); no prompts${confirm}${prune}${replace}
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
@@ -67,7 +71,13 @@ Passwords and key passphrases are asked on the terminal (not echoed); never with
 without a terminal.
 
 Devices of other topologies (another drawing's mark) are never touched; they are named as notes.
-
+${
+  action === 'status'
+    ? ''
+    : `\nWhat runs is what you confirmed: between the printed diff and your answer, a host whose state
+or plan changed is not touched (CHANGED_SINCE_REVIEW, with its new plan); run ${action} again to review it.
+With --yes, ${action} plans and applies in one go.\n`
+}
 Exit codes: 0 every host converged (status: every host reachable), 1 some host failed or is
 unreachable (status: also when changes are pending or a health finding is an error), 2 bad input
 (file, field or option).
@@ -78,6 +88,7 @@ unreachable (status: also when changes are pending or a health finding is an err
     "hosts": [ { "id", "name",
                  "outcome": "unchanged"|"applied"|"pending"|"failed"|"rolled-back"|"unreachable",
                  "steps": [ { "index", "shell", "description", "prune": bool } ], "applied": n,
+                 "digest": sha256 of the host's state and plan|null,
                  "stale": [ device names no longer drawn: removed with prune, else left ],
                  "failure": { "step", "argv", "shell", "exitCode", "stderrTail" }|null,
                  "error": { "code", "message" }|null, "drift": [shell...],
@@ -96,7 +107,15 @@ const SPEC = {
   concurrency: 'string',
   lab: 'string',
   prune: 'boolean',
+  'replace-foreign': 'boolean',
 } as const;
+
+/** The digest of every host the review planned (an unreachable one has none, so it is not touched if it answers now). */
+function reviewedDigests(preview: DeployResult): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of preview.hosts) if (h.digest !== undefined) out[h.hostId] = h.digest;
+  return out;
+}
 
 /** Exit code of a run: 0 converged, 1 any host not. */
 function exitOf(action: DeployAction, r: DeployResult): number {
@@ -123,6 +142,9 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     const labReach = await loadLabOption(stringFlag(args, 'lab'));
     const yes = boolFlag(args, 'yes');
     const prune = boolFlag(args, 'prune');
+    const replaceForeign = boolFlag(args, 'replace-foreign');
+    if (replaceForeign && action !== 'apply')
+      throw new UsageError(`--replace-foreign is an option of apply only (${action} never creates a device)`);
     if (prune && action !== 'apply')
       throw new UsageError(
         `--prune is an option of apply only (${action} ${action === 'destroy' ? 'removes everything the topology created' : 'changes nothing'})`,
@@ -149,7 +171,9 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
         : {}),
     });
     try {
-      const base = { topology, connect: ssh.connect, prune, concurrency: concurrency ?? CLI_CONCURRENCY };
+      const base = { topology, connect: ssh.connect, prune, replaceForeign, concurrency: concurrency ?? CLI_CONCURRENCY };
+      /** The confirmed review's digests: a host that changed between the printed diff and the answer is not touched. */
+      let reviewed: Record<string, string> | undefined;
       if (action !== 'status' && !yes) {
         const preview = await runDeploy({ ...base, action, dryRun: true });
         io.out(formatDiff(preview));
@@ -165,13 +189,19 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
           io.err(`vxlan-studio ${action}: cancelled, nothing was changed.`);
           return EXIT_FAILED;
         }
+        reviewed = reviewedDigests(preview);
       }
       const controller = new AbortController();
       const onSignal = (): void => controller.abort();
       process.once('SIGINT', onSignal);
       let result: DeployResult;
       try {
-        result = await runDeploy({ ...base, action, signal: controller.signal });
+        result = await runDeploy({
+          ...base,
+          action,
+          signal: controller.signal,
+          ...(reviewed === undefined ? {} : { reviewed }),
+        });
       } finally {
         process.off('SIGINT', onSignal);
       }

@@ -61,6 +61,8 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       hostIds?: string[] | undefined;
       concurrency?: number | undefined;
       prune?: boolean | undefined;
+      reviewed?: Record<string, string> | undefined;
+      replaceForeign?: boolean | undefined;
     },
     dryRun: boolean,
   ): Promise<DeployResult> {
@@ -85,6 +87,9 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),
         ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
         prune: request.prune === true,
+        replaceForeign: request.replaceForeign === true,
+        // A preview is the review itself; apply and destroy hold to it when the client sent its digests.
+        ...(dryRun || request.reviewed === undefined ? {} : { reviewed: request.reviewed }),
       });
     } finally {
       runs.delete(runId);

@@ -3,6 +3,7 @@ export * from './types';
 export * from './scripts';
 export * from './steps';
 export * from './runner';
+export * from './review';
 export * from './ssh-executor';
 export * from './report';
 export * from './ssh-setup';

@@ -24,6 +24,8 @@ export interface DeployJson {
     outcome: HostDeployResult['outcome'];
     steps: Array<{ index: number; shell: string; description: string; prune: boolean }>;
     applied: number;
+    /** The review digest of the host's state and plan (see review.ts); null when it was not planned. */
+    digest: string | null;
     /** Devices carrying this topology's mark that it no longer has: removed with `prune`, else left in place. */
     stale: string[];
     failure: HostDeployResult['failure'] | null;
@@ -58,6 +60,7 @@ export function deployJson(
       outcome: h.outcome,
       steps: h.steps.map((s) => ({ index: s.index, shell: s.shell, description: s.description, prune: s.prune === true })),
       applied: h.applied,
+      digest: h.digest ?? null,
       stale: h.stale,
       failure: h.failure ?? null,
       error: h.error ? { code: h.error.code, message: h.error.message } : null,
@@ -130,6 +133,9 @@ export function formatOutcome(result: DeployResult): string {
     if (h.rollback)
       line += `\n${' '.repeat(width + 2)}rollback: ${h.rollback.ok ? `undid the ${h.rollback.commands} command${h.rollback.commands === 1 ? '' : 's'} applied` : `FAILED (${h.rollback.failures.length} command(s) failed)`}`;
     if (h.drift) line += `\n${' '.repeat(width + 2)}still differs: ${h.drift.map((s) => s.shell).join('; ')}`;
+    // Nothing ran there: its new plan, for the next review.
+    if (h.error?.code === 'CHANGED_SINCE_REVIEW')
+      for (const s of h.steps) line += `\n${' '.repeat(width + 2)}now planned: ${s.shell}    # ${s.description}`;
     const left = staleLine(h, result.prune);
     if (left !== undefined) line += `\n${' '.repeat(width + 2)}${left}`;
     return line;

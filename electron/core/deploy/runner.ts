@@ -34,6 +34,7 @@ import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
 import { FactsBoard, peersOf } from './host-facts';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
+import { reviewDigest, reviewMismatch } from './review';
 import { inverseSteps, runSteps, sessionError, undoSteps, type StepRun } from './steps';
 import type {
   DeployAction,
@@ -115,6 +116,14 @@ export interface DeployOptions {
    * lets cancel stop between any two steps; set automatically when `beforeStep` is given.
    */
   stepByStep?: boolean;
+  /**
+   * apply/destroy: the review's digest per host id (`HostDeployResult.digest` of the dry run). A host
+   * whose state or plan differs now, or that is not listed, is not touched (`CHANGED_SINCE_REVIEW`).
+   * Absent: plan and apply in one go.
+   */
+  reviewed?: Readonly<Record<string, string>>;
+  /** apply: delete and re-create devices made by hand whose settings differ from the drawing (see shared/plan adopt.ts). */
+  replaceForeign?: boolean;
   /** Called before each round of steps of each host with its first step's index (tests use it to break a host at a known point). */
   beforeStep?: (hostId: string, index: number, step: Step) => Promise<void> | void;
 }
@@ -214,6 +223,7 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
     runId,
     ok,
     prune: opts.prune === true,
+    replaceForeign: opts.replaceForeign === true,
     hosts: results,
     diagnostics,
     durationMs: Math.round(performance.now() - started),
@@ -285,7 +295,7 @@ interface Seen {
 interface HostPlanned {
   before: ObservedHostState;
   steps: Step[];
-  planFor(state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] };
+  planFor(state: ObservedHostState): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] };
 }
 
 /**
@@ -390,16 +400,17 @@ async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> 
   if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
   const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
   if (addrs.length > 0) protect.addresses = addrs;
-  const planFor = (state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
+  const planFor = (state: ObservedHostState): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
     if (opts.action === 'destroy') {
       const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
-      return { steps: td.steps, stale: [], diagnostics: td.diagnostics };
+      return { steps: td.steps, all: td.steps, stale: [], diagnostics: td.diagnostics };
     }
-    const d = diffHost(desired, state, { protect });
+    const d = diffHost(desired, state, { protect, replaceForeign: opts.replaceForeign === true });
     // The plan marks what only serves removing devices no longer drawn; the run's choice filters.
     const chosen = pruneChoice(d.steps, opts.prune === true);
     return {
       steps: chosen.steps,
+      all: d.steps,
       stale: chosen.stale,
       diagnostics: [...desired.diagnostics, ...d.diagnostics, ...otherDrawings(desired, state)],
     };
@@ -408,6 +419,13 @@ async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> 
   res.diagnostics = first.diagnostics;
   res.stale = first.stale;
   res.steps = planned(first.steps);
+  // Over the full plan, so the review's prune choice does not count as a change.
+  res.digest = reviewDigest(observed, first.all);
+  const moved = reviewMismatch(opts.reviewed, host, res.digest);
+  if (moved !== undefined) {
+    run.finish('failed', moved);
+    return undefined;
+  }
   const errors = first.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     run.finish(

@@ -104,6 +104,11 @@ export interface HostDeployResult {
    * the run prunes, else left in place.
    */
   stale: string[];
+  /**
+   * sha256 of the host's observed state and plan (review.ts): a review's digests, sent back with the
+   * apply, make it run only what was reviewed. Absent when the host was not planned (unreachable...).
+   */
+  digest?: string;
   failure?: StepFailure;
   /** The error behind `failed`, `rolled-back` or `unreachable`. */
   error?: AppErrorData;
@@ -122,6 +127,8 @@ export interface DeployResult {
   ok: boolean;
   /** Whether devices no longer drawn were removed (`DeployOptions.prune`). */
   prune: boolean;
+  /** Whether devices made by hand that differ from the drawing were (to be) replaced (`DeployOptions.replaceForeign`). */
+  replaceForeign: boolean;
   hosts: HostDeployResult[];
   /** Topology-wide diagnostics. */
   diagnostics: Diagnostic[];

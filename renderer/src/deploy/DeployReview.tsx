@@ -4,6 +4,7 @@ import { groupSteps, stepsToRun, type ChangeKind } from '../../../shared/plan';
 import { noLongerDrawn } from './deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
+import { ForeignReview } from './ForeignReview';
 
 type HostResult = DeployResultData['hosts'][number];
 
@@ -149,6 +150,7 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
         .
       </p>
       <PruneReview preview={preview} />
+      <ForeignReview preview={preview} />
       <div className="review-hosts">
         {preview.hosts.map((h) => (
           <HostReview key={h.hostId} host={h} destroy={destroy} />

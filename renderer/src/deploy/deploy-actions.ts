@@ -41,8 +41,11 @@ export function deployBlocker(s: Store, action: DeployAction = 'apply'): string 
   return null;
 }
 
-/** Deploy/Destroy button: review what would change on every host. */
-export async function startReview(action: DeployAction): Promise<void> {
+/**
+ * Deploy/Destroy button: review what would change on every host. `replaceForeign`: plan to replace
+ * devices made by hand that differ from the drawing (the review's checkbox asks for a new review).
+ */
+export async function startReview(action: DeployAction, opts: { replaceForeign?: boolean } = {}): Promise<void> {
   const s = state();
   const blocker = deployBlocker(s, action);
   if (blocker !== null) {
@@ -61,7 +64,15 @@ export async function startReview(action: DeployAction): Promise<void> {
   s.beginDeployRun(action, runId, 'preview');
   try {
     // The review shows devices no longer drawn with the steps that remove them; Apply sends the choice.
-    state().finishPreview(await call('deploy.preview', { topology: text, action, runId, prune: action === 'apply' }));
+    state().finishPreview(
+      await call('deploy.preview', {
+        topology: text,
+        action,
+        runId,
+        prune: action === 'apply',
+        ...(opts.replaceForeign === true ? { replaceForeign: true } : {}),
+      }),
+    );
   } catch (err) {
     if (state().deployRunId !== runId) return;
     state().failDeployRun(`Review failed: ${describeError(err)}`);
@@ -69,19 +80,36 @@ export async function startReview(action: DeployAction): Promise<void> {
   }
 }
 
+/** The review's "Replace devices made by hand" checkbox: a new review with that choice (the old one closes). */
+export async function reviewReplacingForeign(replaceForeign: boolean): Promise<void> {
+  if (state().deployPhase !== 'reviewing') return;
+  state().closeDeployReview();
+  await startReview('apply', { replaceForeign });
+}
+
+/** The review's digest of every host it planned (one it could not plan is then not touched). */
+function reviewedDigests(preview: DeployResultData | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of preview?.hosts ?? []) if (h.digest !== undefined) out[h.hostId] = h.digest;
+  return out;
+}
+
 /** Apply (or Destroy) button of the review: runs on every host with a fresh run id. */
 export async function applyReviewed(): Promise<DeployResultData | null> {
   const s = state();
   if (s.deployPhase !== 'reviewing' || reviewedText === null) return null;
   const action = s.deployAction;
+  // The backend runs only what was reviewed: a host that changed since is left alone and reported.
+  const reviewed = reviewedDigests(s.deployPreview);
+  const replaceForeign = s.deployPreview?.replaceForeign === true;
   const runId = newRunId();
   s.beginDeployRun(action, runId, 'run');
   s.setBottomTab('log');
   try {
     const result =
       action === 'destroy'
-        ? await call('deploy.destroy', { topology: reviewedText, runId })
-        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune });
+        ? await call('deploy.destroy', { topology: reviewedText, runId, reviewed })
+        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune, reviewed, replaceForeign });
     state().finishDeployRun(result);
     return result;
   } catch (err) {
