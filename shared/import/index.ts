@@ -5,3 +5,5 @@
 export * from './import';
 export * from './layout';
 export * from './report';
+export * from './inventory';
+export * from './targets';
