@@ -6,3 +6,4 @@ export * from './runner';
 export * from './ssh-executor';
 export * from './report';
 export * from './ssh-setup';
+export * from './observe-hosts';
