@@ -11,15 +11,16 @@ export class UsageError extends Error {
 
 export interface ParsedArgs {
   positionals: string[];
-  flags: Map<string, string | true>;
+  flags: Map<string, string | true | string[]>;
 }
 
 /**
- * @param spec flag name -> 'boolean' | 'string'
+ * @param spec flag name -> 'boolean' | 'string' | 'list' (a value flag that may be given more than
+ *   once, e.g. `--ssh a --ssh b`; read with `listFlag`)
  */
-export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean' | 'string'>): ParsedArgs {
+export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean' | 'string' | 'list'>): ParsedArgs {
   const positionals: string[] = [];
-  const flags = new Map<string, string | true>();
+  const flags = new Map<string, string | true | string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -40,7 +41,8 @@ export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean
     } else {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || value === '') throw new UsageError(`option --${name} needs a value`);
-      flags.set(name, value);
+      const before = flags.get(name);
+      flags.set(name, kind === 'list' ? [...(Array.isArray(before) ? before : []), value] : value);
     }
   }
   return { positionals, flags };
@@ -49,6 +51,12 @@ export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a 'list' flag, in the order given (empty when it was not given). */
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  const v = args.flags.get(name);
+  return Array.isArray(v) ? [...v] : [];
 }
 
 export function boolFlag(args: ParsedArgs, name: string): boolean {

@@ -47,6 +47,8 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     healthUpdate: (request) => invoke('api:health.update', request),
     healthSnapshot: (request) => invoke('api:health.snapshot', request),
     healthApplyFix: (request) => invoke('api:health.applyFix', request),
+    importFromHosts: (request) => invoke('api:import.fromHosts', request),
+    importReadInventory: (request) => invoke('api:import.readInventory', request),
     onEvent: <E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): (() => void) => {
       if (!Object.hasOwn(EVENT_CHANNELS, event)) return () => undefined;
       const channel = EVENT_CHANNELS[event];

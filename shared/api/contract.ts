@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type AppErrorData } from '../errors/catalogue';
 import { FINDING_CODES } from '../diagnose/types';
 import { STEP_KINDS } from '../plan/types';
+import { importMethods } from './import-methods';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -368,6 +369,7 @@ export const methods = {
       topology: z.string().optional(),
     }),
   },
+  ...importMethods,
 } as const;
 
 export type Methods = typeof methods;

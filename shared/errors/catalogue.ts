@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Move the file into the workspace (or the app data folder), or restart `vxlan-studio serve --workspace DIR` with the folder that holds it.',
   },
   TOPOLOGY_INVALID: { message: 'The topology is not valid.', hint: 'Fix the fields named in the message.' },
+  INVENTORY_INVALID: {
+    message: 'The Ansible inventory could not be read.',
+    hint: 'Fix the line named in the message; `ansible-inventory -i FILE --list` shows how Ansible reads it.',
+  },
   SSH_HOST_INVALID: {
     message: 'The SSH host is not one host name or address.',
     hint: 'Give a host name, an IPv4 or an IPv6 address, without spaces, commas, "*" or line breaks.',

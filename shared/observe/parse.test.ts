@@ -81,6 +81,31 @@ describe('parseObserved on recorded kernel output', () => {
   });
 });
 
+describe('parseObserved on what a drawing cannot hold', () => {
+  it('marks a collect-metadata (external) VXLAN device, recorded from a real kernel', () => {
+    const read = (kind: string): string =>
+      readFileSync(path.join(FIXTURES, '..', '..', 'import', 'fixtures', `mesh-2.${kind}.json`), 'utf8');
+    const s = parseObserved({ link: read('link'), addr: read('addr'), fdb: read('fdb') }, { host: 'mesh-2' });
+    expect(s.links.find((l) => l.name === 'vxmeta')?.vxlan).toEqual({ vni: 0, port: 4790, learning: false, external: true });
+    expect(s.links.find((l) => l.name === 'vxlan400')?.vxlan?.external).toBeUndefined();
+  });
+
+  it('marks a VLAN-aware bridge (vlan_filtering 1) and only that one', () => {
+    const bridge = (name: string, vlanFiltering: number): object => ({
+      ifindex: name === 'br0' ? 2 : 3,
+      ifname: name,
+      flags: ['UP'],
+      mtu: 1500,
+      linkinfo: { info_kind: 'bridge', info_data: { stp_state: 0, vlan_filtering: vlanFiltering } },
+    });
+    const s = parseObserved({ link: JSON.stringify([bridge('br0', 1), bridge('br1', 0)]), addr: '[]', fdb: '[]' }, { host: 'h' });
+    expect(s.links.map((l) => [l.name, l.vlanFiltering])).toEqual([
+      ['br0', true],
+      ['br1', undefined],
+    ]);
+  });
+});
+
 describe('parseObserved on bad output', () => {
   const good = fixtureOutput('textbook-a');
 

@@ -47,8 +47,12 @@ const VxlanInfoDataSchema = z
     group6: z.string().optional(),
     ttl: z.number().int().optional(),
     learning: z.boolean().optional(),
+    external: z.boolean().optional(),
   })
   .passthrough();
+
+/** The one field of a bridge's `linkinfo.info_data` read; anything else about it passes. */
+const BridgeInfoDataSchema = z.object({ vlan_filtering: z.number().optional() }).passthrough();
 
 const LinkSchema = z
   .object({
@@ -151,6 +155,7 @@ function toVxlan(host: string, ifname: string, data: unknown): ObservedVxlan {
   if (group !== undefined) vx.group = group;
   // The kernel reports 0 for "inherit/auto" (ip-link(8): `ttl auto`).
   if (d.ttl !== undefined && d.ttl !== 0) vx.ttl = d.ttl;
+  if (d.external === true) vx.external = true;
   return vx;
 }
 
@@ -169,6 +174,8 @@ export function parseLinks(text: string, host: string): ObservedLink[] {
     if (typeof l.link === 'string' && kind !== undefined && STACKED_KINDS.has(kind)) link.parent = l.link;
     if (l.operstate !== undefined) link.operstate = l.operstate;
     if (kind === 'vxlan') link.vxlan = toVxlan(host, l.ifname, l.linkinfo?.info_data);
+    if (kind === 'bridge' && BridgeInfoDataSchema.safeParse(l.linkinfo?.info_data).data?.vlan_filtering === 1)
+      link.vlanFiltering = true;
     return link;
   });
 }

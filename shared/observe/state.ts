@@ -24,6 +24,11 @@ export interface ObservedVxlan {
   ttl?: number;
   /** MAC learning (`learning`); `nolearning` gives false. */
   learning: boolean;
+  /**
+   * Collect-metadata mode (`external`, ip-link(8)): the VNI comes per packet from a VLAN-aware
+   * bridge or a route, not from `id`; a drawing cannot express it.
+   */
+  external?: true;
 }
 
 /** One network interface. */
@@ -45,6 +50,8 @@ export interface ObservedLink {
   operstate?: string;
   /** Present when `kind` is `vxlan`. */
   vxlan?: ObservedVxlan;
+  /** A bridge with `vlan_filtering 1` (VLAN-aware): its VLAN-to-VNI mappings are not drawn. */
+  vlanFiltering?: true;
 }
 
 /** One interface address, e.g. `10.0.0.1/24` on `br-overlay`. */

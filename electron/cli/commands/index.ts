@@ -42,6 +42,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./status')).statusCommand,
   },
   {
+    name: 'import',
+    summary: 'Draw what hosts already run (hand-made VXLAN devices, bridges, flood entries), read over SSH',
+    load: async () => (await import('./import')).importCommand,
+  },
+  {
     name: 'demo',
     summary: 'One-command demo: a 3-host lab, a topology aimed at it, and the app in the browser (sudo)',
     load: async () => (await import('./demo')).demoCommand,

@@ -11,6 +11,7 @@ import type { Handlers } from './dispatch';
 import { readTextFile, resolveUserPath, writeFileAtomic } from './files';
 import { createDeployHandlers, type DeployHandlerOptions } from './deploy-handlers';
 import { createHealthHandlers, type HealthHandlerOptions } from './health-handlers';
+import { createImportHandlers } from './import-handlers';
 import { createSshService } from './ssh-service';
 import { defaultAppKnownHostsFile } from '../ssh/known-hosts';
 import { createWorkspace } from './workspace';
@@ -114,6 +115,7 @@ export function createBackend(options: BackendOptions): Handlers {
   return {
     ...createDeployHandlers({ ...options.deploy, ssh }),
     ...createHealthHandlers({ ...(options.health ?? options.deploy), ssh }),
+    ...createImportHandlers({ ssh, resolveAllowed }),
     'app.info': () =>
       Promise.resolve({
         version: options.version,

@@ -7,3 +7,4 @@ export * from './review';
 export * from './ssh-executor';
 export * from './report';
 export * from './ssh-setup';
+export * from './observe-hosts';

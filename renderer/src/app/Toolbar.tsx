@@ -4,6 +4,7 @@ import { deployBlocker, startReview } from '../deploy/deploy-actions';
 import { documentTitle, newFromMesh, newFromTextbook, openDocument } from '../files/file-actions';
 import { selectDirty, useStore } from '../store/store';
 import { HealthToggle } from '../health/HealthToggle';
+import { ImportMenu } from '../files/ImportMenu';
 
 function Menu({ label, testId, children }: { label: string; testId: string; children: (close: () => void) => ReactNode }) {
   const [open, setOpen] = useState(false);
@@ -121,6 +122,7 @@ export function Toolbar() {
           <button type="button" onClick={() => runCommand('file.saveAs')} title="Save as (Ctrl+Shift+S)" data-testid="save-as">
             Save As…
           </button>
+          <ImportMenu />
         </div>
         <div className="group">
           <button

@@ -80,6 +80,14 @@ async function replaceDocument(topology: Topology, path: string | null, action: 
   return true;
 }
 
+/** Opens a drawing made by import as a new, unsaved document (asking first about unsaved changes). */
+export async function openImportedDrawing(topology: Topology): Promise<boolean> {
+  if (!(await confirmDiscard('opening the imported drawing'))) return false;
+  state().loadDocument(topology, null, { clean: false });
+  await clearAutosave();
+  return true;
+}
+
 export async function newDocument(): Promise<void> {
   await replaceDocument(emptyTopology(), null, 'starting a new drawing');
 }
