@@ -78,6 +78,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Review again: the new changes are shown; apply runs only what was reviewed.',
   },
   LOCKED: { message: 'Another deploy holds the lock on this host.', hint: 'Wait for it to finish, then try again.' },
+  CONFIRM_PENDING: {
+    message: 'A change to this host waits for confirmation; it reverts by itself unless confirmed.',
+    hint: 'Run `vxlan-studio confirm FILE` (or Confirm in the app) to keep it, or `vxlan-studio revert FILE` to undo it, then apply again.',
+  },
 } as const satisfies Record<string, { message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

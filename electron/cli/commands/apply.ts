@@ -11,10 +11,13 @@ import {
   formatDiff,
   formatOutcome,
   runDeploy,
+  CONFIRM_MAX_SECONDS,
+  CONFIRM_MIN_SECONDS,
   type DeployAction,
+  type DeploySsh,
   type DeployResult,
 } from '../../core/deploy';
-import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
+import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
 import { readTopologyFile } from '../inputs';
 import { loadLabOption } from '../lab-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
@@ -48,13 +51,19 @@ function usage(action: DeployAction): string {
     action === 'apply'
       ? '\n  --replace-foreign       delete and re-create devices made by hand (no mark) whose settings differ\n                          from the drawing; without it they are left alone and named, field by field.\n                          One that matches exactly is adopted either way (marked ours, not re-created)'
       : '';
-  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune] [--replace-foreign]' : ''} [--identity FILE] [--known-hosts FILE]
+  const window =
+    action === 'apply'
+      ? `\n  --confirm-within SECONDS  each host keeps a snapshot and reverts to it by itself after SECONDS
+                          (${CONFIRM_MIN_SECONDS}-${CONFIRM_MAX_SECONDS}), even with no SSH session left, unless \`vxlan-studio confirm <file>\`
+                          runs first (\`vxlan-studio revert <file>\` reverts now); see "Apply with a safety net"`
+      : '';
+  return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune] [--replace-foreign] [--confirm-within SECONDS]' : ''} [--identity FILE] [--known-hosts FILE]
        [--accept-new-host-keys] [--concurrency N] [--lab NAME]
 
 ${what}
 
 Options:
-  --json                  one JSON object on stdout (schema below); no prompts${confirm}${prune}${replace}
+  --json                  one JSON object on stdout (schema below); no prompts${confirm}${prune}${replace}${window}
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
@@ -94,20 +103,60 @@ unreachable (status: also when changes are pending or a health finding is an err
                  "error": { "code", "message" }|null, "drift": [shell...],
                  "rollback": { "ok", "commands", "failures", "restored" }|null,
                  "diagnostics": [ { "code", "severity", "path", "message" } ],
-                 "timings": { "connectMs", "observeMs", "applyMs", "verifyMs", "totalMs" } } ],
+                 "timings": { "connectMs", "observeMs", "applyMs", "verifyMs", "totalMs" },
+                 "confirm": { "runId", "deadlineEpoch", "deadline" }|null (a revert armed on the host),
+                 "reverted": [ { "runId", "at", "atEpoch", "by": "timer"|"request", "undone": [...],
+                                 "failed", "restored" } ] (reverts it ran since last contacted) } ],
     "diagnostics": [ ... ], "error": { "code", "message" }|null${action === 'status' ? ',\n    "findings": [ ... the objects of `vxlan-studio diagnose --json` ]' : ''} }`;
+}
+
+/** The connection options every verb that talks to hosts shares (apply, destroy, status, confirm, revert). */
+export const CONNECTION_SPEC = {
+  identity: 'string',
+  'known-hosts': 'string',
+  'accept-new-host-keys': 'boolean',
+  lab: 'string',
+} as const;
+
+/**
+ * The deploy SSH (pool + connector) from the connection options; passwords and passphrases are
+ * asked on the terminal only when `interactive`.
+ */
+export async function deploySshFromArgs(
+  args: ParsedArgs,
+  io: CliIo,
+  interactive: boolean,
+): Promise<{ ssh: DeploySsh; identity: string | undefined }> {
+  const identityFlag = stringFlag(args, 'identity');
+  const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
+  const knownHostsFlag = stringFlag(args, 'known-hosts');
+  const labReach = await loadLabOption(stringFlag(args, 'lab'));
+  const ssh = createDeploySsh({
+    // --known-hosts wins over the lab's file.
+    ...labReach,
+    ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
+    hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
+    ...(identity === undefined ? {} : { identity }),
+    ...(interactive
+      ? {
+          credentials: {
+            passphrase: (host: string, keyPath: string) => askHidden(`Passphrase for ${keyPath} (${host}): `),
+            password: (host: string, user: string) => askHidden(`Password for ${user}@${host}: `),
+          },
+        }
+      : {}),
+  });
+  return { ssh, identity };
 }
 
 const SPEC = {
   json: 'boolean',
   yes: 'boolean',
-  identity: 'string',
-  'known-hosts': 'string',
-  'accept-new-host-keys': 'boolean',
   concurrency: 'string',
-  lab: 'string',
   prune: 'boolean',
   'replace-foreign': 'boolean',
+  'confirm-within': 'string',
+  ...CONNECTION_SPEC,
 } as const;
 
 /** The digest of every host the review planned (an unreachable one has none, so it is not touched if it answers now). */
@@ -136,10 +185,11 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     const topology = readTopologyFile(file);
     const concurrencyText = stringFlag(args, 'concurrency');
     const concurrency = concurrencyText === undefined ? undefined : intArg(concurrencyText, '--concurrency', 1, 256);
-    const identityFlag = stringFlag(args, 'identity');
-    const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
-    const knownHostsFlag = stringFlag(args, 'known-hosts');
-    const labReach = await loadLabOption(stringFlag(args, 'lab'));
+    const windowText = stringFlag(args, 'confirm-within');
+    if (windowText !== undefined && action !== 'apply')
+      throw new UsageError(`--confirm-within is an option of apply only (${action} arms no revert)`);
+    const confirmWithin =
+      windowText === undefined ? undefined : intArg(windowText, '--confirm-within', CONFIRM_MIN_SECONDS, CONFIRM_MAX_SECONDS);
     const yes = boolFlag(args, 'yes');
     const prune = boolFlag(args, 'prune');
     const replaceForeign = boolFlag(args, 'replace-foreign');
@@ -155,21 +205,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
         `${action} changes hosts and asks for confirmation first, but ${json ? '--json allows no prompt' : 'there is no terminal to ask on'}; add --yes to ${action} without asking`,
       );
     }
-    const ssh = createDeploySsh({
-      // --known-hosts wins over the lab's file.
-      ...labReach,
-      ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
-      hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
-      ...(identity === undefined ? {} : { identity }),
-      ...(interactive
-        ? {
-            credentials: {
-              passphrase: (host: string, keyPath: string) => askHidden(`Passphrase for ${keyPath} (${host}): `),
-              password: (host: string, user: string) => askHidden(`Password for ${user}@${host}: `),
-            },
-          }
-        : {}),
-    });
+    const { ssh, identity } = await deploySshFromArgs(args, io, interactive);
     try {
       const base = { topology, connect: ssh.connect, prune, replaceForeign, concurrency: concurrency ?? CLI_CONCURRENCY };
       /** The confirmed review's digests: a host that changed between the printed diff and the answer is not touched. */
@@ -201,6 +237,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
           action,
           signal: controller.signal,
           ...(reviewed === undefined ? {} : { reviewed }),
+          ...(confirmWithin === undefined ? {} : { confirmWithin }),
         });
       } finally {
         process.off('SIGINT', onSignal);
@@ -217,6 +254,11 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       const code = exitOf(action, result);
       if (json) io.out(JSON.stringify(deployJson(action, result, code)));
       else io.out(formatOutcome(result));
+      const armed = result.hosts.filter((h) => h.confirm?.runId === result.runId);
+      if (!json && armed.length > 0)
+        io.out(
+          `\nRun ${result.runId}: confirm with \`vxlan-studio confirm ${args.positionals[0] ?? ''}\` within ${confirmWithin ?? 0} s; otherwise ${armed.length === result.hosts.length ? 'every host reverts' : `${armed.map((h) => h.hostName).join(', ')} revert`} by itself to its snapshot (\`vxlan-studio revert\` reverts now).`,
+        );
       return code;
     } finally {
       await ssh.close();

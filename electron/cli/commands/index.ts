@@ -47,6 +47,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./import')).importCommand,
   },
   {
+    name: 'confirm',
+    summary: 'Keep the change of `apply --confirm-within` on every host (disarm their revert)',
+    load: async () => (await import('./confirm')).confirmCommand,
+  },
+  {
+    name: 'revert',
+    summary: 'Undo the change of `apply --confirm-within` now on every host (back to its snapshot)',
+    load: async () => (await import('./revert')).revertCommand,
+  },
+  {
     name: 'demo',
     summary: 'One-command demo: a 3-host lab, a topology aimed at it, and the app in the browser (sudo)',
     load: async () => (await import('./demo')).demoCommand,

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import {
   blockUdp,
+  cutSsh,
   formatLab,
   formatLabStatus,
   freezeHostSshd,
@@ -17,6 +18,7 @@ import {
   listLabs,
   MAX_HOSTS,
   preflight,
+  restoreSsh,
   restoreUnderlayMtu,
   setUnderlayMtu,
   thawHostSshd,
@@ -50,6 +52,8 @@ Actions:
   fault mtu-restore HOST           put both ends back to 1500
   fault freeze HOST                SIGSTOP every sshd of HOST (connections hang)
   fault thaw HOST                  SIGCONT them
+  fault cut-ssh HOST               drop incoming TCP 22 on HOST with nftables (open sessions hang too)
+  fault restore-ssh HOST           remove that rule
 
 Options:
   --name NAME   lab name, 1-12 lowercase letters/digits (default "${DEFAULT_NAME}"); namespaces are vxs<NAME>-*
@@ -199,8 +203,20 @@ async function fault(args: ParsedArgs, io: CliIo, lab: LabState): Promise<number
       io.out(`${host}: thawed sshd (pids ${pids.join(' ')})`);
       return EXIT_OK;
     }
+    case 'cut-ssh': {
+      const rule = await cutSsh(lab, host);
+      io.out(`${host}: SSH cut: nft ${rule.family} ${rule.table} chain ${rule.chain}: ${rule.rule}  (handle ${rule.handle})`);
+      return EXIT_OK;
+    }
+    case 'restore-ssh': {
+      const removed = await restoreSsh(lab, host);
+      io.out(removed.length === 0 ? `${host}: SSH was not cut` : `${host}: SSH restored`);
+      return EXIT_OK;
+    }
     default:
-      throw new UsageError(`unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw)`);
+      throw new UsageError(
+        `unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, cut-ssh, restore-ssh)`,
+      );
   }
 }
 

@@ -3,7 +3,8 @@
  * `--json` object of `vxlan-studio apply|destroy|status`).
  */
 import type { AppErrorData } from '../../../shared/errors/catalogue';
-import type { DeployAction, DeployResult, HostDeployResult } from './types';
+import { formatRevertRecord } from './confirm';
+import type { ConfirmWindow, DeployAction, DeployResult, HostDeployResult, RevertRecord } from './types';
 
 /** Version of the `--json` shape; bump on any incompatible change. */
 export const DEPLOY_JSON_VERSION = 1;
@@ -34,6 +35,10 @@ export interface DeployJson {
     rollback: HostDeployResult['rollback'] | null;
     diagnostics: Array<{ code: string; severity: string; path: string; message: string }>;
     timings: HostDeployResult['timings'];
+    /** The revert armed on the host: this run's (apply --confirm-within) or one still open. */
+    confirm: ConfirmWindow | null;
+    /** Reverts the host ran since it was last contacted. */
+    reverted: RevertRecord[];
   }>;
   diagnostics: Array<{ code: string; severity: string; path: string; message: string }>;
   error: { code: string; message: string } | null;
@@ -68,6 +73,8 @@ export function deployJson(
       rollback: h.rollback ?? null,
       diagnostics: h.diagnostics.map((d) => ({ code: d.code, severity: d.severity, path: d.path, message: d.message })),
       timings: h.timings,
+      confirm: h.confirm ?? null,
+      reverted: h.reverted ?? [],
     })),
     diagnostics: (result?.diagnostics ?? []).map((d) => ({
       code: d.code,
@@ -138,6 +145,9 @@ export function formatOutcome(result: DeployResult): string {
       for (const s of h.steps) line += `\n${' '.repeat(width + 2)}now planned: ${s.shell}    # ${s.description}`;
     const left = staleLine(h, result.prune);
     if (left !== undefined) line += `\n${' '.repeat(width + 2)}${left}`;
+    for (const r of h.reverted ?? []) line += `\n${' '.repeat(width + 2)}${formatRevertRecord(r)}`;
+    if (h.confirm)
+      line += `\n${' '.repeat(width + 2)}reverts by itself at ${h.confirm.deadline} unless confirmed (run ${h.confirm.runId})`;
     return line;
   });
   const counts = new Map<string, number>();

@@ -32,6 +32,7 @@ import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
+import { armHost, controlHost, controlLine, parseControl } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
@@ -126,6 +127,8 @@ export interface DeployOptions {
   replaceForeign?: boolean;
   /** Called before each round of steps of each host with its first step's index (tests use it to break a host at a known point). */
   beforeStep?: (hostId: string, index: number, step: Step) => Promise<void> | void;
+  /** apply: arm a revert on each host that runs by itself unless confirmed within this many seconds (confirm.ts). */
+  confirmWithin?: number;
 }
 
 function planned(steps: readonly Step[]): PlannedStep[] {
@@ -310,10 +313,11 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
     if (prep === undefined) return run.res;
     const hostPlan = await plan(run, observe(run, prep));
     if (hostPlan === undefined) return run.res;
+    if (!(await armRevert(run, exec, hostPlan.steps))) return run.res;
     const applied = await apply(run, exec, hostPlan);
     if (applied === undefined) return run.res;
     if (applied.error === undefined && applied.observed !== undefined) return verify(run, hostPlan, applied.observed);
-    return await rollback(run, exec, hostPlan, applied);
+    return await disarmIfUndone(run, exec, await rollback(run, exec, hostPlan, applied));
   } catch (err) {
     return broken(run, err);
   } finally {
@@ -351,7 +355,9 @@ async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefi
   run.emit({ hostId: host.id, phase: run.lock ? 'lock' : 'observe', status: 'running' });
   const started = performance.now();
   const m = newNonce();
-  const r = await exec.run(prepareScript({ topologyId: t.id, lock: run.lock, peers: peersOf(t, host.id), sudo: host.sudo }, m), {
+  // The confirm runs of this topology on the host come first: reverts it ran by itself are reported (and cleared).
+  const prepare = prepareScript({ topologyId: t.id, lock: run.lock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
+  const r = await exec.run(controlLine(t.id, 'read', host.sudo, m) + prepare, {
     timeoutMs: SCRIPT_TIMEOUT_MS,
     retryOnStaleConnection: true,
     ...run.interruptible(),
@@ -366,7 +372,18 @@ async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefi
   }
   if (prep.lock.kind === 'held') run.lockPid = prep.lock.pid;
   run.res.timings.observeMs = Math.round(performance.now() - started);
-  const early = prepareError(prep, host, run.lock, r.stderr);
+  const confirm = parseControl(r.stdout, m, host.name);
+  if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
+  if (confirm.armed[0] !== undefined) run.res.confirm = confirm.armed[0];
+  const early =
+    prepareError(prep, host, run.lock, r.stderr) ??
+    (run.lock && (confirm.armed.length > 0 || confirm.reverting.length > 0)
+      ? appError(
+          'CONFIRM_PENDING',
+          `${host.name}: run ${[...confirm.armed.map((a) => a.runId), ...confirm.reverting].join(', ')} waits for confirmation${confirm.armed[0] ? ` (it reverts by itself at ${confirm.armed[0].deadline})` : ''}; confirm or revert it first`,
+          { host: host.name },
+        )
+      : undefined);
   if (early) {
     run.board.set(host.id, undefined);
     run.finish('failed', early);
@@ -551,6 +568,35 @@ async function rollback(run: HostRun, exec: HostExecutor, p: HostPlanned, applie
   run.emit({ hostId: host.id, phase: 'rollback', status: undo.ok ? 'ok' : 'failed' });
   if (undo.ok) run.lockPid = undefined;
   return run.finish(undo.ok ? 'rolled-back' : 'failed', error);
+}
+
+/**
+ * With a confirm window, the host's revert is armed before its first change (confirm.ts); a host
+ * whose revert cannot be armed is refused before anything runs.
+ */
+async function armRevert(run: HostRun, exec: HostExecutor, steps: readonly Step[]): Promise<boolean> {
+  const seconds = run.opts.confirmWithin;
+  if (seconds === undefined) return true;
+  const t = run.opts.topology;
+  const armed = await armHost(exec, run.host, {
+    topologyId: t.id,
+    runId: run.opts.runId,
+    seconds,
+    steps,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+  });
+  if ('error' in armed) run.finish('failed', armed.error);
+  else run.res.confirm = armed.window;
+  return !('error' in armed);
+}
+
+/** A host rolled back by the runner has nothing left to revert: its armed revert is disarmed. */
+async function disarmIfUndone(run: HostRun, exec: HostExecutor, res: HostDeployResult): Promise<HostDeployResult> {
+  if (res.outcome !== 'rolled-back' || res.confirm === undefined) return res;
+  const t = run.opts.topology;
+  const done = await controlHost(exec, run.host, t.id, 'confirm', SCRIPT_TIMEOUT_MS).catch(() => undefined);
+  if (done?.confirmed.includes(res.confirm.runId) === true) delete res.confirm;
+  return res;
 }
 
 /** A script failed as a whole (the session broke, or Cancel's grace cut a host still being read). */

@@ -25,8 +25,15 @@ export const LOCK_DIR = '/run/vxlan-studio';
  * hosts that share one filesystem must not share (and serialise on) one lock.
  */
 export function lockPathWord(topologyId: string): string {
-  return `${quoteShellArg(`${LOCK_DIR}/vxlan-studio-${topologyId}`)}"-net$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); vxs_ns=\${vxs_ns#net:?}; echo "\${vxs_ns%?}").lock"`;
+  return `${quoteShellArg(`${LOCK_DIR}/vxlan-studio-${topologyId}`)}"-net${NETNS_INODE}.lock"`;
 }
+
+/**
+ * A shell command substitution printing the inode of the host's network namespace (`net:[4026531840]`
+ * -> `4026531840`): what tells apart hosts that share one filesystem (containers, lab hosts) in
+ * names under /run. Use it inside double quotes.
+ */
+export const NETNS_INODE = '$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); vxs_ns=${vxs_ns#net:?}; echo "${vxs_ns%?}")';
 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
 export const LOCK_LEASE_SECONDS = 900;

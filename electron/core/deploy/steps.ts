@@ -175,7 +175,7 @@ export function inverseSteps(applied: readonly Step[]): Step[] {
  * What a rollback must give back, as one comparable string: links (kind, alias, MTU, master, up),
  * addresses other than link-local ones, and FDB entries with a destination.
  */
-function stateKey(state: ObservedHostState): string {
+export function stateKey(state: ObservedHostState): string {
   const links = state.links
     .map((l) => `${l.name}|${l.kind ?? ''}|${l.alias ?? ''}|${l.mtu}|${l.master ?? ''}|${l.up}`)
     .sort()

@@ -91,6 +91,30 @@ export interface HostTimings {
   totalMs: number;
 }
 
+/** A revert armed on a host: this run's (after apply) or one found still open (deploy, status). */
+export interface ConfirmWindow {
+  runId: string;
+  /** When the host reverts by itself, on the host's clock: epoch seconds and `HH:MM:SS`. */
+  deadlineEpoch: number;
+  deadline: string;
+}
+
+/** What a host's revert did, read back from its record. */
+export interface RevertRecord {
+  runId: string;
+  /** When it ran, on the host's clock. */
+  atEpoch: number;
+  at: string;
+  /** `timer`: by itself when the window ran out; `request`: `revert` (or Revert now). */
+  by: 'timer' | 'request';
+  /** One line per revert command: what it gave back. */
+  undone: string[];
+  /** Revert commands that did not exit 0 (a step of the change that never ran has nothing to undo). */
+  failed: number;
+  /** The read-back after the revert equals the snapshot taken before the change. */
+  restored: boolean;
+}
+
 export interface HostDeployResult {
   hostId: string;
   hostName: string;
@@ -118,6 +142,13 @@ export interface HostDeployResult {
   rollback?: { ok: boolean; commands: number; failures: StepFailure[]; restored: boolean };
   diagnostics: Diagnostic[];
   timings: HostTimings;
+  /**
+   * The revert armed on the host (confirm.ts): this run's, after an apply with a confirm window, or
+   * one found still open (then an apply or destroy refuses the host with CONFIRM_PENDING).
+   */
+  confirm?: ConfirmWindow;
+  /** Reverts the host ran since it was last contacted (read and cleared by this run). */
+  reverted?: RevertRecord[];
 }
 
 export interface DeployResult {

@@ -68,6 +68,11 @@ export async function listFaultRules(state: LabState, hostName: string): Promise
  */
 export async function blockUdp(state: LabState, hostName: string, port: number = VXLAN_DEFAULT_PORT): Promise<FirewallRule> {
   assertPort(port);
+  return addFaultRule(state, hostName, `udp dport ${port} drop`);
+}
+
+/** Adds `rule` (as nft prints it) to our chain on a host, making the table if needed; returns it with its handle. */
+async function addFaultRule(state: LabState, hostName: string, rule: string): Promise<FirewallRule> {
   const tools = preflight();
   const host = labHost(state, hostName);
   const ruleset = [
@@ -76,13 +81,13 @@ export async function blockUdp(state: LabState, hostName: string, port: number =
     '    type filter hook input priority filter; policy accept;',
     '  }',
     '}',
-    `add rule ${FAULT_TABLE_FAMILY} ${FAULT_TABLE} ${FAULT_CHAIN} udp dport ${port} drop`,
+    `add rule ${FAULT_TABLE_FAMILY} ${FAULT_TABLE} ${FAULT_CHAIN} ${rule}`,
     '',
   ].join('\n');
   await nft(tools, host, ['-f', '-'], ruleset);
-  const rule = (await listFaultRules(state, hostName)).filter((r) => r.rule === `udp dport ${port} drop`).pop();
-  if (!rule) throw new LabError(`nft accepted the UDP ${port} drop rule on ${hostName} but does not list it`);
-  return rule;
+  const added = (await listFaultRules(state, hostName)).filter((r) => r.rule === rule).pop();
+  if (!added) throw new LabError(`nft accepted the rule "${rule}" on ${hostName} but does not list it`);
+  return added;
 }
 
 /**
@@ -91,10 +96,32 @@ export async function blockUdp(state: LabState, hostName: string, port: number =
  */
 export async function unblockUdp(state: LabState, hostName: string, port?: number): Promise<FirewallRule[]> {
   if (port !== undefined) assertPort(port);
+  return removeFaultRules(state, hostName, (r) => port === undefined || r.rule === `udp dport ${port} drop`);
+}
+
+/** The rule of `cutSsh`: the lab's sshd listens on TCP 22. */
+const CUT_SSH_RULE = 'tcp dport 22 drop';
+
+/**
+ * Cuts SSH to a lab host: drops every incoming TCP packet to port 22 in the host's namespace, so
+ * new connections time out and open sessions (the deploy's pooled shell) hang, as when a change
+ * takes away the admin's path. Processes on the host go on (a detached revert keeps its timer).
+ */
+export async function cutSsh(state: LabState, hostName: string): Promise<FirewallRule> {
+  return addFaultRule(state, hostName, CUT_SSH_RULE);
+}
+
+/** Undoes `cutSsh`. Returns the rules removed. */
+export async function restoreSsh(state: LabState, hostName: string): Promise<FirewallRule[]> {
+  return removeFaultRules(state, hostName, (r) => r.rule === CUT_SSH_RULE);
+}
+
+/** Removes our rules that `doomed` picks on a host, and our table once it is empty. */
+async function removeFaultRules(state: LabState, hostName: string, pick: (r: FirewallRule) => boolean): Promise<FirewallRule[]> {
   const tools = preflight();
   const host = labHost(state, hostName);
   const rules = await listFaultRules(state, hostName);
-  const doomed = port === undefined ? rules : rules.filter((r) => r.rule === `udp dport ${port} drop`);
+  const doomed = rules.filter(pick);
   for (const r of doomed)
     await nft(tools, host, ['delete', 'rule', FAULT_TABLE_FAMILY, FAULT_TABLE, FAULT_CHAIN, 'handle', String(r.handle)]);
   if (doomed.length === rules.length && rules.length > 0)
