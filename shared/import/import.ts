@@ -563,5 +563,7 @@ function buildHost(h: HostCtx, memberships: readonly Membership[]): Host {
     sudo: h.input.sudo ?? false,
     underlay: { interface: h.underlayInterface ?? 'auto', address: h.underlayAddress ?? 'auto', mtu: 'auto' },
     bridges,
+    // The host's own network manager keeps the imported overlay, as for a host drawn by hand.
+    persist: 'auto',
   };
 }
