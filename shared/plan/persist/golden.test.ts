@@ -83,6 +83,17 @@ describe('what each flood mode becomes', () => {
     expect(r.diagnostics.map((d) => d.code)).not.toContain('PERSIST_UNDERLAY_UNBOUND');
   });
 
+  it('networkd: ignores an underlay file name that is not a plain .network name, and stays Independent=yes', () => {
+    for (const name of ['/etc/systemd/network/..', '/run/x/a b.network', '/etc/systemd/network/10-eth0.netdev']) {
+      const r = renderPersist(mixed, 'systemd-networkd', { underlayNetworkFile: name });
+      expect(
+        r.files.every((f) => !f.path.includes('.d/')),
+        name,
+      ).toBe(true);
+      expect(r.diagnostics.map((d) => d.code)).toContain('PERSIST_UNDERLAY_UNBOUND');
+    }
+  });
+
   it('ifupdown (classic): the runtime plan lines themselves, quoted, under pre-up/up/post-down', () => {
     const f = file('ifupdown', 'vxlan-studio-fixture-mixed');
     expect(f).toContain('    pre-up ip link add vxlan300 type vxlan id 300 group 239.1.1.1 dev eth0 ttl 5 dstport 4790\n');

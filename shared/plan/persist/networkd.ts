@@ -121,7 +121,8 @@ export function renderNetworkd(desired: DesiredHostState, options: PersistRender
   const vxlans = desired.links.filter((l) => l.kind === 'vxlan');
   const bound = vxlans.filter((l) => l.vxlan?.dev !== undefined);
   const parentFile = options.underlayNetworkFile?.split('/').pop();
-  const bind = parentFile !== undefined && parentFile.endsWith('.network') && bound.length > 0;
+  // The name comes from the host: only a plain `.network` file name becomes part of one of our paths.
+  const bind = parentFile !== undefined && /^[A-Za-z0-9_.@+-]+\.network$/.test(parentFile) && bound.length > 0;
   for (const link of orderedLinks(desired)) {
     const independent = link.kind === 'vxlan' && !(bind && link.vxlan?.dev !== undefined);
     files.push(netdev(desired, link, independent), network(desired, link), linkFile(desired, link.name));
