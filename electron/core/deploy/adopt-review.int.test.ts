@@ -180,4 +180,28 @@ suite("adopting the primer's hand-made overlay, and applying only what was revie
     expect(await link('host-b', 'vxlan100')).toMatchObject({ alias: ownerMark(topology.id), vxlan: { vni: 100 } });
     expect(await overlayPingFailures(lab, topology)).toEqual([]);
   }, 180_000);
+
+  it('gives an adopted device back to the admin (alias cleared, same link) when a later step fails and the host rolls back', async () => {
+    await runDeploy({ action: 'destroy', topology, connect: ssh.connect });
+    await byHand('host-a', '192.168.1.20', '10.0.0.1/24');
+    await sh('host-a', 'ip', 'addr', 'del', '10.0.0.1/24', 'dev', 'br-overlay');
+    const before = (await link('host-a', 'vxlan100'))?.ifindex;
+
+    const r = await runDeploy({
+      action: 'apply',
+      topology,
+      connect: ssh.connect,
+      hostIds: ['host-a'],
+      // The address appears by hand just before our step adds it, so that step fails ("File exists").
+      beforeStep: async (_host, _i, step) => {
+        if (step.kind === 'addr-add') await sh('host-a', 'ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'br-overlay');
+      },
+    });
+    expect(host(r, 'host-a')?.steps.map((s) => s.kind)).toEqual(['link-adopt', 'link-adopt', 'addr-add']);
+    expect(host(r, 'host-a')?.outcome).toBe('rolled-back');
+    expect(host(r, 'host-a')?.rollback?.ok).toBe(true);
+    expect(await link('host-a', 'vxlan100')).toMatchObject({ ifindex: before });
+    expect((await link('host-a', 'vxlan100'))?.alias).toBeUndefined();
+    expect((await link('host-a', 'br-overlay'))?.alias).toBeUndefined();
+  }, 180_000);
 });

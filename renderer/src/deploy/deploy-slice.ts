@@ -405,6 +405,8 @@ export function hostBadge(
         if (p.errorCode === 'CANCELLED' && p.failedStep === undefined)
           return { label: 'cancelled · nothing changed', tone: 'warning', title };
         if (p.errorCode === 'CANCELLED') return { label: 'cancelled · state unknown', tone: 'error', title };
+        // Nothing ran there: the host moved after the review, which must be looked at again.
+        if (p.errorCode === 'CHANGED_SINCE_REVIEW') return { label: 'changed since review', tone: 'warning', title };
         return { label: p.failedStep === undefined ? 'failed' : `failed at step ${p.failedStep + 1}`, tone: 'error', title };
     }
   }
