@@ -22,7 +22,7 @@ test('hosts of a pasted Ansible inventory land on the canvas with their SSH sett
   await studio.open(server.url);
   await expect(studio.nodesOfType('host')).toHaveCount(0);
 
-  await page.getByTestId('import-menu').click();
+  await page.getByTestId('templates-menu').click();
   await page.getByTestId('add-from-inventory').click();
   const dialog = page.getByTestId('dialog-inventory');
   await dialog.getByTestId('inventory-text').fill('[vteps]\nvtep-a ansible_port\n');
@@ -76,7 +76,7 @@ labTest.describe('importing from lab hosts', () => {
 
     const studio = new StudioPage(page);
     await studio.open(lab.url);
-    await page.getByTestId('import-menu').click();
+    await page.getByTestId('templates-menu').click();
     await page.getByTestId('import-from-hosts').click();
     const dialog = page.getByTestId('dialog-import-hosts');
     await dialog.getByTestId('import-targets').fill(`root@${a.address}\n${b.address}`);
