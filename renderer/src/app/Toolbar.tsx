@@ -4,7 +4,7 @@ import { deployBlocker, startReview } from '../deploy/deploy-actions';
 import { documentTitle, newFromMesh, newFromTextbook, openDocument } from '../files/file-actions';
 import { selectDirty, useStore } from '../store/store';
 import { HealthToggle } from '../health/HealthToggle';
-import { ImportMenu } from '../files/ImportMenu';
+import { ImportDialogs, ImportItems } from '../files/ImportDialogs';
 
 function Menu({ label, testId, children }: { label: string; testId: string; children: (close: () => void) => ReactNode }) {
   const [open, setOpen] = useState(false);
@@ -97,6 +97,7 @@ export function Toolbar() {
                 <Item close={close} onClick={() => void newFromMesh()}>
                   N-host mesh…
                 </Item>
+                <ImportItems close={close} />
               </>
             )}
           </Menu>
@@ -122,7 +123,6 @@ export function Toolbar() {
           <button type="button" onClick={() => runCommand('file.saveAs')} title="Save as (Ctrl+Shift+S)" data-testid="save-as">
             Save As…
           </button>
-          <ImportMenu />
         </div>
         <div className="group">
           <button
@@ -161,6 +161,7 @@ export function Toolbar() {
         <DeployGroup />
         <HealthToggle />
       </div>
+      <ImportDialogs />
     </header>
   );
 }

@@ -1,45 +1,67 @@
 /**
- * The toolbar's Import menu: "Import from hosts…" draws what hosts already run (read over SSH,
+ * Import in the toolbar's Templates menu: "Import from hosts…" draws what hosts already run (read over SSH,
  * changing nothing) and opens it as a new drawing after showing the import report; "Add hosts from
  * inventory…" places the hosts of an Ansible inventory on the canvas.
  */
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import type { ResponseOf } from '../../../shared/api/contract';
 import { addTargetHosts } from '../../../shared/import';
 import { parseTopologyText } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
 import { useStore } from '../store/store';
 import { openImportedDrawing } from './file-actions';
-import styles from './ImportMenu.module.css';
+import styles from './ImportDialogs.module.css';
 
 type Open = 'none' | 'hosts' | 'inventory';
 
-export function ImportMenu() {
-  const [menu, setMenu] = useState(false);
-  const [open, setOpen] = useState<Open>('none');
+/*
+ * Which import dialog is open lives here, not in the menu: the toolbar's menu closes when an item
+ * is picked, the dialog stays.
+ */
+let opened: Open = 'none';
+const listeners = new Set<() => void>();
+function setOpened(next: Open): void {
+  opened = next;
+  for (const l of listeners) l();
+}
+function subscribe(l: () => void): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/**
+ * The two entries for a toolbar menu (the toolbar has no room for a button of its own at 1440 px):
+ * "Import from hosts…" and "Add hosts from inventory…".
+ */
+export function ImportItems({ close }: { close: () => void }) {
   const pick = (which: Open): void => {
-    setMenu(false);
-    setOpen(which);
+    close();
+    setOpened(which);
   };
   return (
-    <div className="menu" onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && setMenu(false)}>
-      <button type="button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)} data-testid="import-menu">
-        Import ▾
+    <>
+      <button
+        type="button"
+        role="menuitem"
+        className={styles.separated}
+        onClick={() => pick('hosts')}
+        data-testid="import-from-hosts"
+      >
+        Import from hosts…
       </button>
-      {menu && (
-        <div className="menu-list" role="menu">
-          <button type="button" role="menuitem" onClick={() => pick('hosts')} data-testid="import-from-hosts">
-            Import from hosts…
-          </button>
-          <button type="button" role="menuitem" onClick={() => pick('inventory')} data-testid="add-from-inventory">
-            Add hosts from inventory…
-          </button>
-        </div>
-      )}
-      {open === 'hosts' && <ImportHostsDialog onClose={() => setOpen('none')} />}
-      {open === 'inventory' && <InventoryDialog onClose={() => setOpen('none')} />}
-    </div>
+      <button type="button" role="menuitem" onClick={() => pick('inventory')} data-testid="add-from-inventory">
+        Add hosts from inventory…
+      </button>
+    </>
   );
+}
+
+/** The open import dialog, if any (rendered once, beside the toolbar's menus). */
+export function ImportDialogs() {
+  const open = useSyncExternalStore(subscribe, () => opened);
+  if (open === 'hosts') return <ImportHostsDialog onClose={() => setOpened('none')} />;
+  if (open === 'inventory') return <InventoryDialog onClose={() => setOpened('none')} />;
+  return null;
 }
 
 /** Login fields both dialogs share: the user and key for hosts that name none. */
