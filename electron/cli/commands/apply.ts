@@ -17,6 +17,7 @@ import {
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
 import { readTopologyFile } from '../inputs';
 import { loadLabOption } from '../lab-option';
+import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
@@ -45,7 +46,7 @@ function usage(action: DeployAction): string {
       ? '\n  --prune                 also remove the devices this topology created that it no longer has (they\n                          carry its mark); without it they are left in place and listed as "left"'
       : '';
   return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune]' : ''} [--identity FILE] [--known-hosts FILE]
-       [--accept-new-host-keys] [--concurrency N] [--lab NAME]
+       [-F FILE] [--accept-new-host-keys] [--concurrency N] [--lab NAME]
 
 ${what}
 
@@ -54,6 +55,7 @@ Options:
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
+${SSH_CONFIG_USAGE}
   --accept-new-host-keys  trust and record the key of a host seen for the first time (a CHANGED key
                           is always refused)
   --concurrency N         hosts at once, 1-256 (default ${CLI_CONCURRENCY}). A host's run mostly waits on the
@@ -63,8 +65,8 @@ Options:
   --lab NAME              connect through lab NAME's controller namespace (sudo; the lab is only
                           reachable from there)
 
-Passwords and key passphrases are asked on the terminal (not echoed); never with --json or
-without a terminal.
+Passwords, key passphrases and sudo passwords are asked on the terminal (not echoed); never with
+--json or without a terminal.
 
 Devices of other topologies (another drawing's mark) are never touched; they are named as notes.
 
@@ -92,6 +94,7 @@ const SPEC = {
   yes: 'boolean',
   identity: 'string',
   'known-hosts': 'string',
+  F: 'string',
   'accept-new-host-keys': 'boolean',
   concurrency: 'string',
   lab: 'string',
@@ -121,6 +124,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHostsFlag = stringFlag(args, 'known-hosts');
     const labReach = await loadLabOption(stringFlag(args, 'lab'));
+    const sshConfig = await loadSshConfigOption(stringFlag(args, 'F'), io.cwd, stringFlag(args, 'lab') !== undefined);
     const yes = boolFlag(args, 'yes');
     const prune = boolFlag(args, 'prune');
     if (prune && action !== 'apply')
@@ -139,11 +143,13 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
       hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
       ...(identity === undefined ? {} : { identity }),
+      ...(sshConfig === undefined ? {} : { sshConfig }),
       ...(interactive
         ? {
             credentials: {
               passphrase: (host: string, keyPath: string) => askHidden(`Passphrase for ${keyPath} (${host}): `),
               password: (host: string, user: string) => askHidden(`Password for ${user}@${host}: `),
+              sudoPassword: (host: string, user: string) => askHidden(`sudo password for ${user} on ${host}: `),
             },
           }
         : {}),
