@@ -1,5 +1,6 @@
 /**
- * Tiny argv parser for the CLI: positionals plus `--flag`, `--key value` and `--key=value`.
+ * Tiny argv parser for the CLI: positionals plus `--flag`, `--key value`, `--key=value` and the
+ * one-letter options a spec names (`-F value`).
  * Unknown flags are errors (exit 2) so a typo never silently changes what runs.
  */
 export class UsageError extends Error {
@@ -27,12 +28,14 @@ export function parseArgs(argv: readonly string[], spec: Record<string, 'boolean
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--')) {
+    // A one-letter option the spec names (`-F FILE`, as ssh spells it) reads like its long form.
+    const short = /^-[A-Za-z]$/.test(arg) && spec[arg.slice(1)] !== undefined;
+    if (!arg.startsWith('--') && !short) {
       positionals.push(arg);
       continue;
     }
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const eq = short ? -1 : arg.indexOf('=');
+    const name = short ? arg.slice(1) : eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const kind = spec[name];
     if (kind === undefined) throw new UsageError(`unknown option --${name}`);
     if (kind === 'boolean') {

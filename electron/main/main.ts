@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { eventChannel } from '../../shared/api/bridge';
 import { events, type EventName, type EventOf } from '../../shared/api/contract';
 import { createBackend, type Handlers } from '../core/backend';
+import { defaultSshConfigFile } from '../core/ssh';
 import { rendererCsp } from './csp';
 import { createNativeDialogs, TOPOLOGY_EXTENSION } from './dialogs';
 import { externalLinkToOpen } from './external-links';
@@ -77,7 +78,12 @@ function start(): void {
     dialogs: createNativeDialogs(dialog, () => mainWindow),
     // Deploy progress, host-key questions and health.changed go to the window (health reuses these options).
     // Passwords/passphrases the user asked to remember: encrypted with the OS keychain (safeStorage).
-    deploy: { emit: sendEvent, secretStore: createSafeStorageSecretStore(safeStorage, app.getPath('userData')) },
+    // Host names resolve through ~/.ssh/config (aliases, ProxyJump) when it exists, as in ssh.
+    deploy: {
+      emit: sendEvent,
+      secretStore: createSafeStorageSecretStore(safeStorage, app.getPath('userData')),
+      sshConfig: { file: defaultSshConfigFile(), optional: true },
+    },
   });
   const handlers: Handlers = {
     ...backend,

@@ -40,6 +40,7 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     deployCancel: (request) => invoke('api:deploy.cancel', request),
     hostsConfirmHostKey: (request) => invoke('api:hosts.confirmHostKey', request),
     hostsAnswerCredential: (request) => invoke('api:hosts.answerCredential', request),
+    hostsResolveSsh: (request) => invoke('api:hosts.resolveSsh', request),
     healthStart: (request) => invoke('api:health.start', request),
     healthStop: (request) => invoke('api:health.stop', request),
     healthPause: (request) => invoke('api:health.pause', request),

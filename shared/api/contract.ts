@@ -8,6 +8,7 @@ import { ERROR_CODES, type AppErrorData } from '../errors/catalogue';
 import { FINDING_CODES } from '../diagnose/types';
 import { STEP_KINDS } from '../plan/types';
 import { importMethods } from './import-methods';
+import { SshTargetSchema } from '../model/topology';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -243,6 +244,19 @@ export const HealthViewSchema = z.object({
 });
 export type HealthView = z.infer<typeof HealthViewSchema>;
 
+const ResolvedEndpointSchema = z.object({ alias: z.string(), host: z.string(), port: z.number().int(), user: z.string() });
+
+/** `hosts.resolveSsh`: a drawing's SSH target as the OpenSSH client config makes it. */
+export const SshResolutionSchema = ResolvedEndpointSchema.extend({
+  identityFiles: z.array(z.string()),
+  jumps: z.array(ResolvedEndpointSchema),
+  /** The config lines that gave a value (keyword lower-case). */
+  sources: z.array(z.object({ keyword: z.string(), value: z.string(), file: z.string(), line: z.number().int() })),
+  /** The config files read (main file first); [] = none. */
+  files: z.array(z.string()),
+});
+export type SshResolutionView = z.infer<typeof SshResolutionSchema>;
+
 const PollIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or "-"');
 
 export const methods = {
@@ -324,8 +338,22 @@ export const methods = {
    * The secret is used in memory by the SSH pool and never echoed back in a result or event.
    */
   'hosts.answerCredential': {
-    request: z.object({ promptId: z.string().min(1).max(64), secret: z.string().max(4096).nullable(), remember: z.boolean() }),
+    request: z.object({
+      promptId: z.string().min(1).max(64),
+      secret: z.string().max(4096).nullable(),
+      remember: z.boolean(),
+      /** A sudo password that is the same on every host: answers the other open sudo questions too, and later ones. */
+      forAllHosts: z.boolean().optional(),
+    }),
     response: z.object({ accepted: z.boolean() }),
+  },
+  /**
+   * What a host's SSH settings resolve to through the OpenSSH client config (~/.ssh/config): the real
+   * host, port, user, identity files and jump hosts, and the config lines that said so. Reads no secret.
+   */
+  'hosts.resolveSsh': {
+    request: z.object({ ssh: SshTargetSchema }),
+    response: SshResolutionSchema,
   },
   /**
    * Starts polling a topology's hosts (one round per host per interval over pooled SSH; adaptive
@@ -409,7 +437,7 @@ export const events = {
    */
   'hosts.credentialPrompt': z.object({
     promptId: z.string(),
-    kind: z.enum(['password', 'passphrase']),
+    kind: z.enum(['password', 'passphrase', 'sudo-password']),
     host: z.string(),
     user: z.string().optional(),
     keyPath: z.string().optional(),

@@ -67,6 +67,14 @@ export const ERROR_CATALOGUE = {
     message: 'sudo asked for a password.',
     hint: 'Allow passwordless sudo for ip and bridge, or log in as root.',
   },
+  SUDO_AUTH_FAILED: {
+    message: 'sudo refused the password.',
+    hint: 'Check the sudo password of this user on the host (it is the login password unless sudoers says otherwise).',
+  },
+  SSH_CONFIG_INVALID: {
+    message: 'The OpenSSH client config (~/.ssh/config) could not be used.',
+    hint: 'Fix the file and line named in the message (ssh -G HOST shows how OpenSSH reads it).',
+  },
   COMMAND_MISSING: { message: 'A required command is missing on the host.', hint: 'Install iproute2 (ip, bridge) on the host.' },
   COMMAND_TIMEOUT: {
     message: 'A command on the host did not finish in time.',

@@ -16,6 +16,21 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const cli = (...args: string[]): BinResult => runBinSync([...args]);
 
 describe('vxlan-studio apply / destroy / status input checks', () => {
+  it('reads -F FILE like ssh: a missing file or a bad line is exit 2 naming the file (and line), for every host verb', () => {
+    const missing = path.join(scratch, 'no-such-config');
+    const bad = path.join(scratch, 'bad-config');
+    writeFileSync(bad, 'Host web\n  HostName 10.0.0.1\n  Port many\n  User "open\n');
+    for (const verb of ['apply', 'destroy', 'status', 'diagnose']) {
+      const yes = verb === 'status' || verb === 'diagnose' ? [] : ['--yes'];
+      const r = cli(verb, 'examples/textbook.vxlan.json', ...yes, '-F', missing);
+      expect({ verb, status: r.status }).toEqual({ verb, status: 2 });
+      expect(r.stderr).toContain(`cannot read the SSH config ${missing}: ENOENT`);
+      const b = cli(verb, 'examples/textbook.vxlan.json', ...yes, '-F', bad);
+      expect({ verb, status: b.status }).toEqual({ verb, status: 2 });
+      expect(b.stderr).toContain(`${bad}:4: cannot parse`);
+    }
+  });
+
   it('refuses to apply without --yes when there is no terminal to confirm on (exit 2)', () => {
     const r = cli('apply', 'examples/textbook.vxlan.json');
     expect(r.status).toBe(2);

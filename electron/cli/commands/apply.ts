@@ -20,6 +20,7 @@ import {
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
 import { readTopologyFile } from '../inputs';
 import { loadLabOption } from '../lab-option';
+import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
@@ -58,7 +59,7 @@ function usage(action: DeployAction): string {
                           runs first (\`vxlan-studio revert <file>\` reverts now); see "Apply with a safety net"`
       : '';
   return `Usage: vxlan-studio ${action} <file> [--json]${action === 'status' ? '' : ' [--yes]'}${action === 'apply' ? ' [--prune] [--replace-foreign] [--confirm-within SECONDS]' : ''} [--identity FILE] [--known-hosts FILE]
-       [--accept-new-host-keys] [--concurrency N] [--lab NAME]
+       [-F FILE] [--accept-new-host-keys] [--concurrency N] [--lab NAME]
 
 ${what}
 
@@ -67,6 +68,7 @@ Options:
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab; ~/.ssh/known_hosts is read too unless --lab)
+${SSH_CONFIG_USAGE}
   --accept-new-host-keys  trust and record the key of a host seen for the first time (a CHANGED key
                           is always refused)
   --concurrency N         hosts at once, 1-256 (default ${CLI_CONCURRENCY}). A host's run mostly waits on the
@@ -76,8 +78,8 @@ Options:
   --lab NAME              connect through lab NAME's controller namespace (sudo; the lab is only
                           reachable from there)
 
-Passwords and key passphrases are asked on the terminal (not echoed); never with --json or
-without a terminal.
+Passwords, key passphrases and sudo passwords are asked on the terminal (not echoed); never with
+--json or without a terminal.
 
 Devices of other topologies (another drawing's mark) are never touched; they are named as notes.
 ${
@@ -114,6 +116,7 @@ unreachable (status: also when changes are pending or a health finding is an err
 export const CONNECTION_SPEC = {
   identity: 'string',
   'known-hosts': 'string',
+  F: 'string',
   'accept-new-host-keys': 'boolean',
   lab: 'string',
 } as const;
@@ -131,17 +134,20 @@ export async function deploySshFromArgs(
   const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
   const knownHostsFlag = stringFlag(args, 'known-hosts');
   const labReach = await loadLabOption(stringFlag(args, 'lab'));
+  const sshConfig = await loadSshConfigOption(stringFlag(args, 'F'), io.cwd, stringFlag(args, 'lab') !== undefined);
   const ssh = createDeploySsh({
     // --known-hosts wins over the lab's file.
     ...labReach,
     ...(knownHostsFlag === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHostsFlag) }),
     hostKeyPolicy: boolFlag(args, 'accept-new-host-keys') ? 'accept-new' : 'refuse',
     ...(identity === undefined ? {} : { identity }),
+    ...(sshConfig === undefined ? {} : { sshConfig }),
     ...(interactive
       ? {
           credentials: {
             passphrase: (host: string, keyPath: string) => askHidden(`Passphrase for ${keyPath} (${host}): `),
             password: (host: string, user: string) => askHidden(`Password for ${user}@${host}: `),
+            sudoPassword: (host: string, user: string) => askHidden(`sudo password for ${user} on ${host}: `),
           },
         }
       : {}),

@@ -12,10 +12,11 @@ import type { SshPool } from '../../core/ssh';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
 import { readTopologyFile } from '../inputs';
 import { loadLabOption } from '../lab-option';
+import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const USAGE = `Usage: vxlan-studio diagnose <file> [--json] [--lab NAME] [--identity FILE] [--known-hosts FILE]
-       [--accept-new-host-keys] [--timeout MS]
+       [-F FILE] [--accept-new-host-keys] [--timeout MS]
 
 Runs one health round on every host of the topology over SSH (links and VXLAN parameters, FDB,
 counters, firewall rules, underlay and overlay pings to every peer, DF-bit MTU probes, path-MTU
@@ -28,6 +29,7 @@ Options:
   --identity FILE         log in with this private key (instead of the topology's auth)
   --known-hosts FILE      trusted host keys, OpenSSH format (default ~/.config/vxlan-studio/known_hosts,
                           or the lab's with --lab)
+${SSH_CONFIG_USAGE}
   --accept-new-host-keys  trust and record the key of a host seen for the first time
   --timeout MS            time each host gets to answer, 1000-120000 (default 5000)
 
@@ -46,6 +48,7 @@ const SPEC = {
   lab: 'string',
   identity: 'string',
   'known-hosts': 'string',
+  F: 'string',
   'accept-new-host-keys': 'boolean',
   timeout: 'string',
 } as const;
@@ -144,7 +147,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
     const knownHosts = stringFlag(args, 'known-hosts');
     const labReach = await loadLabOption(stringFlag(args, 'lab'));
+    const sshConfig = await loadSshConfigOption(stringFlag(args, 'F'), io.cwd, stringFlag(args, 'lab') !== undefined);
     const ssh = createDeploySsh({
+      ...(sshConfig === undefined ? {} : { sshConfig }),
       // --known-hosts wins over the lab's file.
       ...labReach,
       ...(knownHosts === undefined ? {} : { knownHostsFile: path.resolve(io.cwd, knownHosts) }),

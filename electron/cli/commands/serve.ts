@@ -8,12 +8,15 @@ import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { createBackend, type DeployHandlerOptions } from '../../core/backend';
 import { isLoopbackHost, startWebServer, type WebServer } from '../../core/web';
+import { defaultSshConfigFile } from '../../core/ssh';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
+import { loadSshConfigOption } from '../ssh-config-option';
 import { defaultDataDir, packageVersion, ROOT } from '../app-info';
 import { untilStopSignal } from '../signals';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 
 const USAGE = `Usage: vxlan-studio serve [--workspace DIR] [--host ADDR] [--port N] [--data-dir DIR] [--static DIR] [--token T] [--allow-remote]
+       [-F FILE]
 
 Serves VXLAN Studio in the browser (web mode) and prints exactly one line:
   VXLAN Studio web mode: http://127.0.0.1:PORT/?login=CODE
@@ -34,7 +37,8 @@ Options:
   --allow-remote    allow binding a non-loopback address. RISK: anyone who can reach the port and log in
                     (or learns the token) can read and overwrite every file in the workspace and deploy to
                     your hosts with this process's SSH access; the traffic is plain
-                    HTTP, so anyone on the path can read it. Use only on a network you trust`;
+                    HTTP, so anyone on the path can read it. Use only on a network you trust
+  -F FILE           OpenSSH client config to resolve host names through (default ~/.ssh/config when it exists)`;
 
 function parseHost(text: string | undefined, allowRemote: boolean): string {
   const host = text ?? '127.0.0.1';
@@ -81,6 +85,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     'data-dir': 'string',
     static: 'string',
     'allow-remote': 'boolean',
+    F: 'string',
   });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0] ?? ''}"`);
   const allowRemote = boolFlag(args, 'allow-remote');
@@ -100,6 +105,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_FAILED;
   }
 
+  // -F FILE must be usable now; the default ~/.ssh/config may be missing (read again when the pool starts).
+  const configFlag = stringFlag(args, 'F');
+  if (configFlag !== undefined) await loadSshConfigOption(configFlag, io.cwd, false);
+  const sshConfig =
+    configFlag === undefined
+      ? { file: defaultSshConfigFile(), optional: true }
+      : { file: path.resolve(io.cwd, configFlag), optional: false };
+
   let server: WebServer | undefined;
   // Deploy progress, host-key questions and health.changed are pushed to the page over the socket.
   const emit: NonNullable<DeployHandlerOptions['emit']> = (event, payload) => server?.emit(event, payload);
@@ -109,7 +122,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     transport: 'ws',
     workingDirectory: workspace,
     workspace,
-    deploy: { emit },
+    deploy: { emit, sshConfig },
   });
   try {
     // npm sets npm_lifecycle_event: the page names the command the user actually typed.

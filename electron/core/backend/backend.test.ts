@@ -328,3 +328,36 @@ describe('file confinement', () => {
     expectError(await dispatch(web, 'file.write', { path: 'new-folder/x.vxlan.json', text: 'x' }), 'FILE_WRITE_FAILED');
   });
 });
+
+describe('hosts.resolveSsh', () => {
+  it("shows what a host's SSH settings resolve to through the SSH config, and a bad file as SSH_CONFIG_INVALID with file and line", async () => {
+    const file = path.join(tmp, 'ssh_config');
+    await fs.writeFile(file, 'Host web\n  HostName 10.0.0.7\n  User ops\n  ProxyJump gw:2222\n');
+    const withConfig = createBackend({
+      dataDir: path.join(tmp, 'data'),
+      version: '1',
+      transport: 'ws',
+      workingDirectory: work,
+      deploy: { sshConfig: { file, optional: false } },
+    });
+    const ssh = { host: 'web', port: 22, user: 'root', auth: { type: 'agent' } };
+    const r = await call('hosts.resolveSsh', { ssh }, withConfig);
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        alias: 'web',
+        host: '10.0.0.7',
+        port: 22,
+        user: 'ops',
+        jumps: [{ host: 'gw', port: 2222, user: 'ops' }],
+        files: [file],
+      },
+    });
+    // The file is read again on each call: a broken line now is an error naming it.
+    await fs.writeFile(file, 'Host web\n  User "open\n');
+    const err = expectError(await call('hosts.resolveSsh', { ssh }, withConfig), 'SSH_CONFIG_INVALID');
+    expect(err['message']).toContain(`${file}:2`);
+    // Without a config (tests, the lab demo) a name resolves to itself.
+    expect(await call('hosts.resolveSsh', { ssh })).toMatchObject({ ok: true, value: { host: 'web', user: 'root', files: [] } });
+  });
+});

@@ -48,6 +48,48 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
+describe('sudo password prompts', () => {
+  it('asks per host; "same for every host" answers the other open sudo questions and later hosts, without asking again', async () => {
+    const r = recorder();
+    const prompts = createCredentialPrompts({ emit: r.emit });
+    const sudo = prompts.credentials.sudoPassword;
+    const a = sudo?.('h1', 'ops');
+    const b = sudo?.('h2', 'ops');
+    const first = await r.next();
+    const second = await r.next();
+    expect([first.kind, first.host, first.user, second.host]).toEqual(['sudo-password', 'h1', 'ops', 'h2']);
+    expect(JSON.stringify(r.events)).not.toContain('s3cret');
+    expect(prompts.answer(first.promptId, 's3cret', false, true)).toBe(true);
+    expect(await a).toBe('s3cret');
+    expect(await b).toBe('s3cret');
+    // The other question was answered by the first: answering it now finds nothing open.
+    expect(prompts.answer(second.promptId, 'late', false)).toBe(false);
+    expect(await sudo?.('h3', 'ops')).toBe('s3cret');
+    expect(r.events.filter((e) => (e as { event: string }).event === 'hosts.credentialPrompt')).toHaveLength(2);
+  });
+
+  it('remembers a sudo password only once sudo accepted it, and forgets a refused one so the next run asks again', async () => {
+    const r = recorder();
+    const store = memoryStore();
+    const prompts = createCredentialPrompts({ emit: r.emit, secretStore: store });
+    const sudo = prompts.credentials.sudoPassword;
+    const wrong = sudo?.('h1', 'ops');
+    prompts.answer((await r.next()).promptId, 'wrong', true);
+    expect(await wrong).toBe('wrong');
+    prompts.onSshEvent({ kind: 'sudo-auth', endpoint: 'ops@h1:22', ok: false });
+    expect(store.saved.size).toBe(0);
+    const right = sudo?.('h1', 'ops');
+    prompts.answer((await r.next()).promptId, 'right', true);
+    expect(await right).toBe('right');
+    prompts.onSshEvent({ kind: 'sudo-auth', endpoint: 'ops@h1:22', ok: true });
+    await Promise.resolve();
+    expect(store.saved.get('sudo:ops@h1')).toBe('right');
+    // Known now: handed out without a question.
+    expect(await sudo?.('h1', 'ops')).toBe('right');
+    expect(r.events).toHaveLength(2);
+  });
+});
+
 describe('credential prompts', () => {
   it('asks for a password with an event that carries no secret, and the answer resolves the pool callback', async () => {
     const r = recorder();

@@ -12,10 +12,10 @@ import { formatIssues, parseTopologyText, type Topology } from '../../../shared/
 import { runDeploy, type DeploySsh, type DeployAction, type DeployResult, type SshReachOptions } from '../deploy';
 import type { SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
-import { createSshService, type SshService } from './ssh-service';
+import { createSshService, type SshService, type SshServiceOptions } from './ssh-service';
 
 /** `connector` and the known_hosts options are used when no `ssh` is given (see ssh-service.ts). */
-export interface DeployHandlerOptions extends SshReachOptions {
+export interface DeployHandlerOptions extends SshReachOptions, Pick<SshServiceOptions, 'sshConfig'> {
   /** Pushes an event to the UI (the web server's or the Electron window's `emit`); may be set after creation. */
   emit?: <E extends EventName>(event: E, payload: EventOf<E>) => void;
   /** Seconds a host-key question waits for an answer before counting as "refuse"; default 300. */
@@ -27,7 +27,13 @@ export interface DeployHandlerOptions extends SshReachOptions {
 }
 
 type DeployMethods =
-  'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
+  | 'deploy.preview'
+  | 'deploy.apply'
+  | 'deploy.destroy'
+  | 'deploy.cancel'
+  | 'hosts.confirmHostKey'
+  | 'hosts.answerCredential'
+  | 'hosts.resolveSsh';
 
 function parseTopology(text: string): Topology {
   const parsed = parseTopologyText(text);

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { createDeploySsh, type DeploySsh, type SshReachOptions } from '../deploy/ssh-setup';
-import type { HostKeyPrompt } from '../ssh';
+import { resolveTarget, SshClientConfig, type HostKeyPrompt } from '../ssh';
 import { createCredentialPrompts, type SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 
@@ -23,9 +23,14 @@ export interface SshServiceOptions extends SshReachOptions {
   promptTimeoutSeconds?: number;
   /** Encrypted store for secrets the user asked to remember (desktop: safeStorage); none = never remembered. */
   secretStore?: SecretStore;
+  /**
+   * The OpenSSH client config hosts are resolved through: the app and `serve` give ~/.ssh/config
+   * (`optional`: a missing file is no config). Absent = none (the lab's demo and the tests).
+   */
+  sshConfig?: { file: string; optional: boolean };
 }
 
-export type SshHandlers = Pick<Handlers, 'hosts.confirmHostKey' | 'hosts.answerCredential'>;
+export type SshHandlers = Pick<Handlers, 'hosts.confirmHostKey' | 'hosts.answerCredential' | 'hosts.resolveSsh'>;
 
 export interface SshService {
   /** The pool and its runner connector (created on first use). */
@@ -50,6 +55,12 @@ export function createSshService(options: SshServiceOptions = {}): SshService {
     secretStore: options.secretStore,
     timeoutSeconds: options.promptTimeoutSeconds,
   });
+
+  const configFile = options.sshConfig;
+  const loadConfig = (): Promise<SshClientConfig> =>
+    configFile === undefined
+      ? Promise.resolve(SshClientConfig.empty())
+      : SshClientConfig.load(configFile.file, { optional: configFile.optional });
 
   const confirmHostKey = (prompt: HostKeyPrompt): Promise<boolean> =>
     new Promise((resolve) => {
@@ -87,6 +98,7 @@ export function createSshService(options: SshServiceOptions = {}): SshService {
         credentials: credentialPrompts.credentials,
         log: (e) => credentialPrompts.onSshEvent(e),
         connector: options.connector,
+        ...(configFile === undefined ? {} : { sshConfig: loadConfig }),
         knownHostsFile: options.knownHostsFile,
         userKnownHosts: options.userKnownHosts,
       });
@@ -98,8 +110,23 @@ export function createSshService(options: SshServiceOptions = {}): SshService {
         answer?.(accept);
         return Promise.resolve({ known: answer !== undefined });
       },
-      'hosts.answerCredential': ({ promptId, secret, remember }) =>
-        Promise.resolve({ accepted: credentialPrompts.answer(promptId, secret, remember) }),
+      'hosts.answerCredential': ({ promptId, secret, remember, forAllHosts }) =>
+        Promise.resolve({ accepted: credentialPrompts.answer(promptId, secret, remember, forAllHosts) }),
+      // Read fresh each time, so the inspector shows the file as it is now.
+      'hosts.resolveSsh': async ({ ssh: target }) => {
+        const config = await loadConfig();
+        const r = resolveTarget(target, config);
+        return {
+          alias: r.alias,
+          host: r.host,
+          port: r.port,
+          user: r.user,
+          identityFiles: r.identityFiles,
+          jumps: r.jumps.map(({ alias, host, port, user }) => ({ alias, host, port, user })),
+          sources: r.sources,
+          files: config.files,
+        };
+      },
     },
     beginRun() {
       running++;

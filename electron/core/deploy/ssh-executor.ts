@@ -27,6 +27,8 @@ export function sshConnector(pool: SshPool, opts: SshConnectorOptions = {}): Hos
     const exec: HostExecutor = {
       async run(script, runOpts = {}) {
         const sessionOpts = {
+          // A sudo host's scripts call `sudo -n`: the session feeds the sudo password when one is needed.
+          ...(host.sudo ? { scriptUsesSudo: true } : {}),
           ...(runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs }),
           ...(runOpts.signal === undefined ? {} : { signal: runOpts.signal }),
         };

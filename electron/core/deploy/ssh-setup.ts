@@ -4,7 +4,9 @@
  */
 import {
   defaultAppKnownHostsFile,
+  defaultSshConfigFile,
   KnownHostsStore,
+  SshClientConfig,
   SshPool,
   type Connector,
   type HostKeyPolicy,
@@ -30,6 +32,8 @@ export interface SshReachOptions {
 }
 
 export interface DeploySshOptions extends SshReachOptions {
+  /** The OpenSSH client config hosts are resolved through (aliases, ProxyJump...), or its loader; default none (see loadSshConfig). */
+  sshConfig?: SshClientConfig | (() => Promise<SshClientConfig>);
   hostKeyPolicy?: HostKeyPolicy;
   confirmHostKey?: (prompt: HostKeyPrompt) => Promise<boolean>;
   credentials?: SshCredentials;
@@ -51,6 +55,7 @@ export function createDeploySsh(opts: DeploySshOptions = {}): DeploySsh {
     ...(opts.confirmHostKey ? { confirmHostKey: opts.confirmHostKey } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.connector ? { connector: opts.connector } : {}),
+    ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   return {
@@ -58,4 +63,12 @@ export function createDeploySsh(opts: DeploySshOptions = {}): DeploySsh {
     connect: sshConnector(pool, opts.identity === undefined ? {} : { identity: opts.identity }),
     close: () => pool.closeAll(),
   };
+}
+
+/**
+ * The OpenSSH client config for a front door: `file` when given (`-F FILE`; missing is an error),
+ * else ~/.ssh/config (missing is fine). Unreadable or malformed: SSH_CONFIG_INVALID naming file and line.
+ */
+export function loadSshConfig(file?: string): Promise<SshClientConfig> {
+  return file === undefined ? SshClientConfig.load(defaultSshConfigFile(), { optional: true }) : SshClientConfig.load(file);
 }

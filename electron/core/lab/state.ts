@@ -45,7 +45,7 @@ export const LabUserStateSchema = z.object({
   home: z.string(),
   /** How the user may log in: always the lab client key, for some also a password. */
   login: z.array(z.enum(['key', 'password'])),
-  /** The login password (random per lab) when `login` has 'password'; lab.json is mode 0600. */
+  /** The password (random per lab) when `login` has 'password' or sudo wants one; lab.json is mode 0600. */
   password: z.string().optional(),
   /**
    * What `sudo -n` does for this user: 'nopasswd' runs as root, 'password' fails with "a password is

@@ -226,8 +226,10 @@ export async function makeLabUsers(
     await mkdir(home, { recursive: true, mode: 0o700 });
     await chown(home, spec.uid, spec.uid);
     await chmod(home, 0o700);
-    // 18 random bytes: a 24-character base64url password, fresh for every lab.
-    const password = spec.login.includes('password') ? randomBytes(18).toString('base64url') : undefined;
+    // 18 random bytes: a 24-character base64url password, fresh for every lab. A user whose sudo
+    // wants a password gets one too (sudo checks it; sshd still lets that user in by key only).
+    const password =
+      spec.login.includes('password') || spec.sudo === 'password' ? randomBytes(18).toString('base64url') : undefined;
     const passwordHash = password === undefined ? undefined : await hashPassword(tools, password);
     entries.push({ spec, home, ...(passwordHash !== undefined ? { passwordHash } : {}) });
     users.push({

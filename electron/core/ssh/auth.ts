@@ -5,8 +5,9 @@
  * decrypted key object stays in memory for the pool's life, its passphrase not).
  */
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
-import type { SshTarget } from '../../../shared/model';
+import type { SshAuth } from '../../../shared/model';
 import type { Deadline } from './deadline';
+import { AppError } from '../../../shared/errors/catalogue';
 import { sshError, type Endpoint } from './errors';
 import { IdentityFileRefused, readIdentityFile } from './identity-file';
 import { fingerprintSha256, keyTypeOfBlob } from './known-hosts';
@@ -29,6 +30,22 @@ const HOST_KEY_ALGORITHMS = [
 /** Algorithms that prove a key of a known_hosts key type (an `ssh-rsa` key signs with rsa-sha2-*). */
 function algorithmsForKeyType(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+/** How an auth method reads in "refused ..." messages (never the secret itself). */
+function describeAuth(auth: SshAuth): string {
+  return auth.type === 'identity-file'
+    ? `the key in ${auth.path} (publickey authentication)`
+    : auth.type === 'agent'
+      ? 'every key of the ssh-agent'
+      : 'the password (or password login is disabled on the host)';
+}
+
+/** A method that cannot be offered at all (no agent, no such key file): the next one is tried. */
+function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof AppError)) return false;
+  const detail = err.data.detail ?? {};
+  return detail['errno'] === 'ENOENT' || detail['agent'] === 'unset';
 }
 
 /** The host key check and the client authentication of the pool's connections. */
@@ -95,34 +112,47 @@ export class Authenticator {
     log({ kind: 'host-key', endpoint: label, status: 'unknown', fingerprint, decision: 'stored' });
   }
 
-  /** Auth methods from the topology's `SshAuth`, prepared lazily (after the host key passed). */
+  /**
+   * Tries the route's auth methods for this endpoint in order (one for a drawing that names its
+   * method; the agent and the config's IdentityFiles otherwise), each prepared lazily (after the host
+   * key passed). An agent without SSH_AUTH_SOCK or a missing identity file is skipped while another
+   * method is left, as ssh skips them.
+   */
   authHandler(
     ep: Endpoint,
     label: string,
-    target: SshTarget,
+    choices: readonly SshAuth[],
     deadline: Deadline,
     log: (e: SshEvent) => void,
     fail: (err: unknown) => void,
     tried: (what: string) => void,
   ): (methodsLeft: AuthenticationType[], partial: boolean, next: (m: AnyAuthMethod | AuthenticationType) => void) => void {
-    let attempted = false;
-    return (_left, _partial, next) => {
-      if (attempted) {
-        // One method per connection: the topology names exactly one; ssh2 then reports the failure.
-        next(false as unknown as AuthenticationType);
-        return;
+    let index = 0;
+    const offered: string[] = [];
+    const prepare = async (): Promise<AnyAuthMethod | undefined> => {
+      while (index < choices.length) {
+        const choice = choices[index++] as SshAuth;
+        const last = index >= choices.length;
+        try {
+          const method = await this.authMethod(ep, label, choice, deadline);
+          offered.push(describeAuth(choice));
+          return method;
+        } catch (err) {
+          if (last || !isUnavailable(err)) throw err;
+        }
       }
-      attempted = true;
-      this.authMethod(ep, label, target, deadline).then(
+      return undefined;
+    };
+    return (_left, _partial, next) => {
+      prepare().then(
         (method) => {
+          if (!method) {
+            // Every method was tried; ssh2 then reports the failure.
+            next(false as unknown as AuthenticationType);
+            return;
+          }
           log({ kind: 'auth-attempt', endpoint: label, method: method.type });
-          tried(
-            target.auth.type === 'identity-file'
-              ? `the key in ${target.auth.path} (publickey authentication)`
-              : target.auth.type === 'agent'
-                ? 'every key of the ssh-agent'
-                : 'the password (or password login is disabled on the host)',
-          );
+          tried(offered.join(', then '));
           next(method);
         },
         (err: unknown) => fail(err),
@@ -130,8 +160,7 @@ export class Authenticator {
     };
   }
 
-  private async authMethod(ep: Endpoint, label: string, target: SshTarget, deadline: Deadline): Promise<AnyAuthMethod> {
-    const auth = target.auth;
+  private async authMethod(ep: Endpoint, label: string, auth: SshAuth, deadline: Deadline): Promise<AnyAuthMethod> {
     switch (auth.type) {
       case 'agent': {
         const agent = this.opts.agentSocket ?? process.env['SSH_AUTH_SOCK'];
@@ -140,6 +169,7 @@ export class Authenticator {
             'SSH_AUTH_FAILED',
             ep,
             `${label} uses ssh-agent authentication, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add a key, or choose an identity file)`,
+            { agent: 'unset' },
           );
         }
         return { type: 'agent', username: ep.user, agent };
@@ -169,7 +199,7 @@ export class Authenticator {
         'SSH_AUTH_FAILED',
         ep,
         `cannot read the identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-        { path },
+        { path, errno: (err as NodeJS.ErrnoException).code ?? null },
       );
     }
     let parsed = utils.parseKey(data);

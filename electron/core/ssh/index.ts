@@ -7,3 +7,5 @@ export * from './known-hosts';
 export * from './pool';
 export * from './session';
 export * from './types';
+export * from './route';
+export * from './ssh-config';

@@ -9,15 +9,17 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ConnectConfig } from 'ssh2';
 import { AppError } from '../../../shared/errors/catalogue';
-import type { SshTarget } from '../../../shared/model';
+import type { SshAuth, SshTarget } from '../../../shared/model';
 import { Authenticator } from './auth';
 import { closeConnection, forwardOut, Semaphore, type Connection } from './connection';
 import { tcpConnector } from './connector';
 import { Deadline } from './deadline';
 import { connectError, endpointLabel, sshError, type Endpoint } from './errors';
+import { routeOf, type Hop } from './route';
 import { HostSession } from './session';
+import { parseHop, SshClientConfig } from './ssh-config';
 import { shellFor, type PersistentShell } from './shell';
-import type { SshPoolOptions } from './types';
+import type { SshEvent, SshPoolOptions } from './types';
 
 /** sshd's default MaxSessions is 10; stay well below it. */
 const DEFAULT_MAX_CHANNELS = 4;
@@ -29,24 +31,8 @@ const DEFAULT_MAX_CHANNELS = 4;
  * parseJump('admin@bastion:2222', 'root')  // { user: 'admin', host: 'bastion', port: 2222 }
  */
 export function parseJump(jump: string, defaultUser: string): Endpoint {
-  const at = jump.lastIndexOf('@');
-  const user = at >= 0 ? jump.slice(0, at) : defaultUser;
-  const rest = at >= 0 ? jump.slice(at + 1) : jump;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
-  let host: string;
-  let portText: string | undefined;
-  if (bracket) {
-    host = bracket[1] ?? '';
-    portText = bracket[2];
-  } else {
-    const parts = rest.split(':');
-    if (parts.length === 2) [host, portText] = parts as [string, string];
-    else host = rest;
-  }
-  const port = portText === undefined ? 22 : Number(portText);
-  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`jump host ${JSON.stringify(jump)} must look like [user@]host[:port]`);
-  return { user, host, port };
+  const hop = parseHop(jump);
+  return { user: hop.user ?? defaultUser, host: hop.host, port: hop.port ?? 22 };
 }
 
 // ssh2 is CommonJS: Node's ESM loader only guarantees its default export.
@@ -71,6 +57,7 @@ export class SshPool {
   private readonly pending = new Map<string, Promise<Connection>>();
   private readonly auth: Authenticator;
   private dials = 0;
+  private configLoad: Promise<SshClientConfig> | undefined;
 
   constructor(options: SshPoolOptions) {
     this.opts = {
@@ -82,6 +69,16 @@ export class SshPool {
     };
     this.commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
     this.auth = new Authenticator(this.opts);
+  }
+
+  /** @internal For sessions: the sudo password callback. */
+  get sudoPassword(): ((host: string, user: string) => Promise<string | undefined>) | undefined {
+    return this.opts.credentials?.sudoPassword;
+  }
+
+  /** @internal For sessions: the pool's event log. */
+  log(event: SshEvent): void {
+    this.opts.log?.(event);
   }
 
   /** The session for a target (created on first use, connected lazily). */
@@ -120,24 +117,54 @@ export class SshPool {
     if (c) void closeConnection(c);
   }
 
-  /** @internal The live connection of a session, (re)connecting when there is none. */
+  /**
+   * @internal The live connection of a session, (re)connecting when there is none: hop by hop
+   * through the route's jump hosts (each one's host key checked like the target's), each hop's
+   * connection pooled under its own chain key.
+   */
   async connection(session: HostSession): Promise<Connection> {
-    const t = session.target;
-    const endpoint = { host: t.host, port: t.port, user: t.user };
-    if (t.jump === undefined) return this.pooled(session.key, endpoint, t);
-    const jumpEp = parseJump(t.jump, t.user);
-    const jumpKey = poolKey({ ...t, ...jumpEp, jump: undefined });
-    return this.pooled(session.key, endpoint, t, async () => this.pooled(jumpKey, jumpEp, t));
+    const live = this.connections.get(session.key);
+    if (live && !live.dead) return live;
+    const route = routeOf(session.target, await this.sshConfig());
+    const total = route.jumps.length;
+    let via: (() => Promise<Connection>) | undefined;
+    let chain = '';
+    for (const [i, hop] of route.jumps.entries()) {
+      const key = chain === '' ? endpointLabel(hop.ep) : `${endpointLabel(hop.ep)} via ${chain}`;
+      const prev = via;
+      via = async () => {
+        try {
+          return await this.pooled(key, hop.ep, hop.auth, prev);
+        } catch (err) {
+          throw jumpError(err, hop, i + 1, total);
+        }
+      };
+      chain = key;
+    }
+    return this.pooled(session.key, route.target.ep, route.target.auth, via);
   }
 
-  private async pooled(key: string, ep: Endpoint, target: SshTarget, jump?: () => Promise<Connection>): Promise<Connection> {
+  /** The client config, loaded once for the pool's life (a loader's error fails the connection that needed it). */
+  private sshConfig(): Promise<SshClientConfig | undefined> {
+    const c = this.opts.sshConfig;
+    if (c === undefined || c instanceof SshClientConfig) return Promise.resolve(c);
+    this.configLoad ??= c();
+    return this.configLoad;
+  }
+
+  private async pooled(
+    key: string,
+    ep: Endpoint,
+    auth: readonly SshAuth[],
+    jump?: () => Promise<Connection>,
+  ): Promise<Connection> {
     const existing = this.connections.get(key);
     if (existing && !existing.dead) return existing;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
     const p = (async () => {
       const via = jump ? await jump() : undefined;
-      const conn = await this.dial(ep, target, via);
+      const conn = await this.dial(ep, auth, via);
       this.connections.set(key, conn);
       return conn;
     })();
@@ -150,7 +177,7 @@ export class SshPool {
   }
 
   /** Opens a stream (connector or jump), verifies the host key, authenticates. */
-  private async dial(ep: Endpoint, target: SshTarget, via?: Connection): Promise<Connection> {
+  private async dial(ep: Endpoint, auth: readonly SshAuth[], via?: Connection): Promise<Connection> {
     const label = endpointLabel(ep);
     const log = this.opts.log ?? ((): void => undefined);
     log({ kind: 'connect', endpoint: label, ...(via ? { via: via.label } : {}) });
@@ -179,7 +206,7 @@ export class SshPool {
                   timeoutMs: this.opts.readyTimeoutMs,
                 })
               : level === 'client-authentication' && authTried !== undefined
-                ? sshError('SSH_AUTH_FAILED', ep, `${label} refused ${authTried}`, { method: target.auth.type })
+                ? sshError('SSH_AUTH_FAILED', ep, `${label} refused ${authTried}`, { method: auth.map((a) => a.type).join(',') })
                 : connectError(err, ep)),
         );
       };
@@ -254,7 +281,7 @@ export class SshPool {
             authHandler: this.auth.authHandler(
               ep,
               label,
-              target,
+              auth,
               deadline,
               log,
               (err) => fail(err),
@@ -274,6 +301,20 @@ export class SshPool {
   shellFor(conn: Connection): Promise<PersistentShell | undefined> {
     return shellFor(conn, this.opts);
   }
+}
+
+/**
+ * A failure on the way names the jump host it happened at ("jump host bastion (2 of 3): ..."),
+ * once: an error already naming an earlier hop passes through unchanged.
+ */
+function jumpError(err: unknown, hop: Hop, n: number, total: number): unknown {
+  const e = err instanceof AppError ? err : connectError(err, hop.ep);
+  if (e.data.detail?.['jumpHop'] !== undefined) return e;
+  return new AppError(e.data.code, `jump host ${hop.alias} (${n} of ${total}): ${e.message}`, {
+    ...e.data.detail,
+    jump: hop.alias,
+    jumpHop: n,
+  });
 }
 
 /** `user@host:port` plus the jump: one pooled connection per distinct key. */

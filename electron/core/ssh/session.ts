@@ -7,7 +7,8 @@ import type { Limits } from './deadline';
 import { sshError } from './errors';
 import { execOn, type PersistentShell } from './shell';
 import type { Connection } from './connection';
-import type { CommandResult, RunOptions } from './types';
+import { assertOneLine, SUDO_PASSWORD_CHECK, SUDO_PROBE, SUDO_WANTS_PASSWORD, withSudoPassword } from './sudo-password';
+import type { CommandResult, RunOptions, SshEvent } from './types';
 
 /** Tools a deploy needs on every host (iproute2 and util-linux's flock for the remote lock). */
 export const REQUIRED_TOOLS = ['ip', 'bridge', 'flock'] as const;
@@ -27,14 +28,22 @@ export function sudoWrapped(script: string): string {
 /** What a session needs from the pool (pool.ts's SshPool; named here so the two files don't import each other). */
 export interface SessionPool {
   readonly commandTimeoutMs: number;
+  /** Asks the sudo password (pool option `credentials.sudoPassword`); absent = never feed one. */
+  readonly sudoPassword?: ((host: string, user: string) => Promise<string | undefined>) | undefined;
+  log(event: SshEvent): void;
   connection(session: HostSession): Promise<Connection>;
   shellFor(conn: Connection): Promise<PersistentShell | undefined>;
   drop(key: string): void;
 }
 
 /** One host's session: a view on the pool's (re)connecting connection for that host. */
+/** What the session knows about the host's sudo: not asked yet, no password needed or declined, or the password that worked. */
+type SudoAuth = { kind: 'unknown' } | { kind: 'none' } | { kind: 'password'; secret: string };
+
 export class HostSession {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Kept in memory for the session's life, never logged (see sudo-password.ts). */
+  private sudoAuth: SudoAuth = { kind: 'unknown' };
 
   constructor(
     private readonly pool: SessionPool,
@@ -67,13 +76,15 @@ export class HostSession {
     // Cancelled while waiting in the queue: open nothing (a hung host would hold the channel open).
     if (opts.signal?.aborted === true)
       throw new AppError('CANCELLED', `the command on ${this.target.host} was cancelled`, { host: this.target.host });
-    const body = opts.sudo === true ? sudoWrapped(script) : script;
     const limits = this.limits(opts);
     const conn = await this.pool.connection(this);
-    let result: { code: number; stdout: string; stderr: string };
-    const shell = conn.shellUnavailable === undefined ? await this.pool.shellFor(conn) : undefined;
-    if (shell) result = await shell.run(body, opts.stdin, limits);
-    else result = await execOn(conn, body, opts.stdin, limits);
+    let body = opts.sudo === true ? sudoWrapped(script) : script;
+    let stdin = opts.stdin;
+    if (opts.sudo === true || opts.scriptUsesSudo === true) {
+      const secret = await this.sudoSecret(conn, limits);
+      if (secret !== undefined) ({ script: body, stdin } = withSudoPassword(body, secret, stdin));
+    }
+    const result = await this.runOn(conn, body, stdin, limits);
     if (opts.sudo === true && result.code === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) {
       throw sshError(
         'COMMAND_MISSING',
@@ -82,7 +93,7 @@ export class HostSession {
         { missing: 'sudo' },
       );
     }
-    if (opts.sudo === true && result.code !== 0 && /a (password|terminal) is required/.test(result.stderr)) {
+    if (opts.sudo === true && result.code !== 0 && SUDO_WANTS_PASSWORD.test(result.stderr)) {
       throw sshError(
         'SUDO_PASSWORD_REQUIRED',
         conn.endpoint,
@@ -90,6 +101,51 @@ export class HostSession {
       );
     }
     return { ...result, durationMs: performance.now() - start };
+  }
+
+  private async runOn(
+    conn: Connection,
+    body: string,
+    stdin: string | undefined,
+    limits: Limits,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const shell = conn.shellUnavailable === undefined ? await this.pool.shellFor(conn) : undefined;
+    return shell ? shell.run(body, stdin, limits) : execOn(conn, body, stdin, limits);
+  }
+
+  /**
+   * The sudo password to feed, when the host's sudo wants one: probed once with `sudo -n true`,
+   * asked once, checked once with `sudo -k -S` (a wrong one is SUDO_AUTH_FAILED at once, and asked
+   * again next time). Without a `sudoPassword` callback nothing is probed (plain `sudo -n`).
+   */
+  private async sudoSecret(conn: Connection, limits: Limits): Promise<string | undefined> {
+    const ask = this.pool.sudoPassword;
+    if (this.sudoAuth.kind === 'password') return this.sudoAuth.secret;
+    if (this.sudoAuth.kind === 'none' || ask === undefined) return undefined;
+    const probe = await this.runOn(conn, SUDO_PROBE, undefined, limits);
+    if (probe.code === 0 || !SUDO_WANTS_PASSWORD.test(probe.stderr)) {
+      // No password needed, or no sudo at all (the run then says COMMAND_MISSING as before).
+      this.sudoAuth = { kind: 'none' };
+      return undefined;
+    }
+    const secret = await ask(this.target.host, conn.endpoint.user);
+    if (secret === undefined) {
+      this.sudoAuth = { kind: 'none' };
+      return undefined;
+    }
+    assertOneLine(secret, this.target.host);
+    const check = await this.runOn(conn, SUDO_PASSWORD_CHECK, `${secret}\n`, limits);
+    this.pool.log({ kind: 'sudo-auth', endpoint: conn.label, ok: check.code === 0 });
+    if (check.code !== 0) {
+      const said = check.stderr.split(secret).join('***').trim().split('\n').pop() ?? '';
+      throw sshError(
+        'SUDO_AUTH_FAILED',
+        conn.endpoint,
+        `sudo on ${conn.label} refused the password given for ${conn.endpoint.user} (${said})`,
+      );
+    }
+    this.sudoAuth = { kind: 'password', secret };
+    return secret;
   }
 
   /** Runs a script on a fresh exec channel (no persistent shell); for comparison and one-off calls. */

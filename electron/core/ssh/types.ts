@@ -2,6 +2,7 @@
 import type { AuthenticationType } from 'ssh2';
 import type { Connector } from './connector';
 import type { KnownHostsStore } from './known-hosts';
+import type { SshClientConfig } from './ssh-config';
 
 export type HostKeyPolicy = 'refuse' | 'accept-new' | 'ask';
 
@@ -18,6 +19,12 @@ export interface SshCredentials {
   passphrase?: (host: string, path: string) => Promise<string | undefined>;
   /** Login password; undefined = the user declined. */
   password?: (host: string, user: string) => Promise<string | undefined>;
+  /**
+   * The sudo password of `user` on `host`, asked only once `sudo -n` said it wants one; undefined =
+   * the user declined (then SUDO_PASSWORD_REQUIRED as before). Whether it was right comes as a
+   * `sudo-auth` event.
+   */
+  sudoPassword?: (host: string, user: string) => Promise<string | undefined>;
 }
 
 /** What the pool reports (for logs and tests). Never carries secrets. */
@@ -33,7 +40,9 @@ export type SshEvent =
   | { kind: 'auth-attempt'; endpoint: string; method: AuthenticationType }
   | { kind: 'ready'; endpoint: string; ms: number }
   | { kind: 'closed'; endpoint: string; reason: string }
-  | { kind: 'shell-fallback'; endpoint: string; reason: string };
+  | { kind: 'shell-fallback'; endpoint: string; reason: string }
+  /** sudo checked the password given for `endpoint` (`user@host:port`): right or wrong. */
+  | { kind: 'sudo-auth'; endpoint: string; ok: boolean };
 
 export interface SshPoolOptions {
   knownHosts: KnownHostsStore;
@@ -41,6 +50,11 @@ export interface SshPoolOptions {
   hostKeyPolicy?: HostKeyPolicy;
   confirmHostKey?: (prompt: HostKeyPrompt) => Promise<boolean>;
   credentials?: SshCredentials;
+  /**
+   * The OpenSSH client config the targets' names are resolved through (aliases, ProxyJump...), or its
+   * loader (called once, on the first connection); none = the drawing as is.
+   */
+  sshConfig?: SshClientConfig | (() => Promise<SshClientConfig>);
   /** How the pool dials a TCP endpoint; default node:net. */
   connector?: Connector;
   /** TCP connect + handshake + authentication, paused while a user callback is waiting; default 10 s. */
@@ -64,6 +78,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Wrap as `sudo -n sh -c <script>`; "a password is required" becomes SUDO_PASSWORD_REQUIRED. */
   sudo?: boolean;
+  /**
+   * The script calls `sudo -n` itself (a sudo host's deploy and health scripts): when the host's sudo
+   * wants a password, the session feeds it (see session.ts). `sudo: true` implies this.
+   */
+  scriptUsesSudo?: boolean;
   /** Bytes given to the script's stdin (exactly, also without a trailing newline). */
   stdin?: string;
   /** Aborting kills the command (and the host's persistent shell, reopened on the next call): CANCELLED. */

@@ -3,7 +3,7 @@ import { useStore } from '../store/store';
 import { answerCredential } from './deploy-actions';
 
 /**
- * Asks for an SSH login password or an identity file's passphrase (`hosts.credentialPrompt`, one
+ * Asks for an SSH login password, an identity file's passphrase or a sudo password (`hosts.credentialPrompt`, one
  * question at a time, oldest first) and answers with `hosts.answerCredential`. The questions queue in
  * the deploy slice like host-key questions (they carry no secret); the secret lives only in this
  * input's local state and is cleared once sent: never in the store, the log or a notice.
@@ -13,6 +13,7 @@ export function CredentialModal() {
   const waiting = useStore((s) => s.credentialPrompts.length);
   const [secret, setSecret] = useState('');
   const [remember, setRemember] = useState(false);
+  const [forAllHosts, setForAllHosts] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const hostName = useStore((s) => (prompt ? s.topology.hosts.find((h) => h.ssh.host === prompt.host)?.name : undefined));
 
@@ -23,15 +24,16 @@ export function CredentialModal() {
   const send = (value: string | null): Promise<void> => {
     setSecret('');
     setRemember(false);
-    return answerCredential(prompt.promptId, value, remember);
+    setForAllHosts(false);
+    return answerCredential(prompt.promptId, value, remember, forAllHosts);
   };
   const submit = (e: FormEvent): void => {
     e.preventDefault();
     void send(secret);
   };
 
-  const what = prompt.kind === 'password' ? 'Password' : 'Passphrase';
-  const who = prompt.kind === 'password' ? `${prompt.user ?? ''}@${prompt.host}` : prompt.host;
+  const what = prompt.kind === 'password' ? 'Password' : prompt.kind === 'sudo-password' ? 'sudo password' : 'Passphrase';
+  const who = prompt.kind === 'passphrase' ? prompt.host : `${prompt.user ?? ''}@${prompt.host}`;
   return (
     <div className="modal-backdrop modal-top">
       <form
@@ -49,6 +51,11 @@ export function CredentialModal() {
         {prompt.kind === 'password' ? (
           <p>
             <span className="mono">{who}</span> asks for the login password.
+          </p>
+        ) : prompt.kind === 'sudo-password' ? (
+          <p>
+            sudo on <span className="mono">{who}</span> asks for a password to run the network commands as root. It is sent to
+            sudo on the host, and kept only in memory unless you tick Remember.
           </p>
         ) : (
           <p>
@@ -77,6 +84,17 @@ export function CredentialModal() {
               data-testid="credential-remember"
             />{' '}
             Remember (encrypted with the OS keychain)
+          </label>
+        )}
+        {prompt.kind === 'sudo-password' && (
+          <label>
+            <input
+              type="checkbox"
+              checked={forAllHosts}
+              onChange={(e) => setForAllHosts(e.target.checked)}
+              data-testid="credential-all-hosts"
+            />{' '}
+            Same for every host
           </label>
         )}
         {waiting > 1 && <p className="muted">{waiting - 1} more waiting for an answer.</p>}

@@ -162,17 +162,26 @@ export async function answerHostKey(promptId: string, accept: boolean): Promise<
 }
 
 /**
- * Answers a password or passphrase question (null = cancel: the host then fails with
- * SSH_AUTH_FAILED). The secret goes straight to the backend: never into the store, the log or a notice.
+ * Answers a password, passphrase or sudo password question (null = cancel: the host then fails with
+ * SSH_AUTH_FAILED, or SUDO_PASSWORD_REQUIRED for sudo). The secret goes straight to the backend: never into the store, the log or a notice.
  */
-export async function answerCredential(promptId: string, secret: string | null, remember: boolean): Promise<void> {
+export async function answerCredential(
+  promptId: string,
+  secret: string | null,
+  remember: boolean,
+  forAllHosts = false,
+): Promise<void> {
   const prompt = state().credentialPrompts.find((p) => p.promptId === promptId);
   state().removeCredentialPrompt(promptId);
+  // "Same for every host": the backend answers the other sudo questions with this password too.
+  const all = forAllHosts && secret !== null && prompt?.kind === 'sudo-password';
+  if (all) for (const p of state().credentialPrompts) if (p.kind === 'sudo-password') state().removeCredentialPrompt(p.promptId);
   try {
     const { accepted } = await call('hosts.answerCredential', {
       promptId,
       secret,
       remember: remember && prompt?.canRemember === true,
+      ...(all ? { forAllHosts: true } : {}),
     });
     // The backend stops waiting after a while: say so rather than pretend the answer counted.
     if (!accepted) state().notify('warning', 'That question had expired; the host failed to log in. Press Deploy again.');

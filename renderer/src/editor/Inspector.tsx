@@ -13,6 +13,7 @@ import { parseBridgeNodeId, renameBridge, updateHost, updateMembership, updateSe
 import { useStore } from '../store/store';
 import { CheckField, commitGuarded, SelectField, TextField, type FieldTarget } from './fields';
 import { parseText } from './parse-field';
+import { SshResolution } from './SshResolution';
 import {
   FieldRows,
   HOST_LOGIN_FIELDS,
@@ -129,6 +130,7 @@ function HostInspector({ id }: { id: string }) {
         }}
       />
       <FieldRows rows={HOST_LOGIN_FIELDS} element={host} id={id} path={p} target={target} />
+      <SshResolution ssh={host.ssh} />
       <CheckField
         label="Use sudo (non-root login)"
         checked={host.sudo}
