@@ -11,8 +11,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # chromium: e2e tests (never `playwright install`); openssh-server/iproute2/nftables/iputils-ping:
 # the network-namespace lab (real sshd, real kernel VXLAN driver, real firewall); procps/util-linux:
 # ps, kill, unshare, flock; sudo/openssl: the lab's non-root users (real `sudo -n`, password hashes);
-# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends).
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables)
+# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends);
+# dbus/ifupdown2/netplan.io: real network managers inside lab hosts (`lab up --manager ...`; systemd-networkd
+# comes with systemd). Installed with --no-install-recommends; they only configure lab hosts, never this machine.
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

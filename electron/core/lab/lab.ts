@@ -18,7 +18,7 @@
  * Every host also has the lab users (users.ts): non-root logins that exist only inside the hosts'
  * sshd mount namespaces, for real password login and real sudo.
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit, runOk } from './exec';
 import {
@@ -34,6 +34,8 @@ import { LabError, preflight, type ToolPaths } from './preflight';
 import { assertLabName, labPrefix, planLab, underlayNeighbours, type LabPlan, type LabSpec } from './spec';
 import { holderPid, prepareHostRoot, startHostNamespace } from './host-ns';
 import {
+  assertManagerInstalled,
+  IFUPDOWN2_CONF,
   managerEtcFiles,
   rebootManagedHost,
   startManager,
@@ -141,6 +143,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
   const log = options.log ?? ((): void => undefined);
   const root = options.stateRoot ?? LAB_STATE_ROOT;
   const manager = spec.manager ?? 'none';
+  await assertManagerInstalled(manager);
 
   const existing = await readLabState(plan.name, root);
   const namespaces = (await listNamespaces()).filter((n) => n.startsWith(plan.prefix));
@@ -242,6 +245,7 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
   } else {
     // The host's manager configures eth0 from its own files at "boot" (managers.ts).
     log(`writing the underlay as ${manager} config in each host's /etc`);
+    const ifupdown2Conf = manager === 'ifupdown2' ? await readFile(IFUPDOWN2_CONF, 'utf8') : '';
     await mapLimit(plan.hosts, 4, async (h) => {
       const host = state.hosts.find((x) => x.name === h.name) as LabHostState;
       const underlay: UnderlayConfig = {
@@ -253,7 +257,7 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
         neighbours: (neighbours.get(h.namespace) ?? []).map((n) => ({ address: n.address, mac: n.mac })),
       };
       await prepareHostRoot(host);
-      await writeManagerEtc(host, managerEtcFiles(manager, underlay));
+      await writeManagerEtc(host, managerEtcFiles(manager, underlay, ifupdown2Conf));
       await ipBatch(tools, h.namespace, ['link set lo up']);
     });
   }
@@ -415,7 +419,7 @@ async function startHost(tools: ToolPaths, state: LabState, host: LabHostState):
   if (labManager(state) !== 'none' && (await holderPid(host)) === undefined) {
     await startHostNamespace(tools, host, await hostBinds(host, state.etc), []);
     await startManager(tools, host, labManager(state));
-    await waitForUnderlay(tools, host);
+    await waitForUnderlay(tools, host, labManager(state));
   }
   return startSshd(tools, host, state.etc);
 }

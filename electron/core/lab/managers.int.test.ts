@@ -110,3 +110,76 @@ suite('systemd-networkd in lab hosts', () => {
     expect(ssh.stdout).toMatch(/eth0\s+ether\s+routable\s+configured/);
   });
 });
+
+/** The same VXLAN-in-a-bridge, persisted the way each of the other managers keeps it. */
+const PERSISTED: { manager: 'ifupdown2' | 'netplan'; files: Record<string, string>; reload: string; mode: string }[] = [
+  {
+    manager: 'ifupdown2',
+    files: {
+      '/etc/network/interfaces.d/vx100':
+        'auto vxlan100\niface vxlan100\n    vxlan-id 100\n    vxlan-local-tunnelip 172.30.1.11\n\n' +
+        'auto br100\niface br100\n    bridge-ports vxlan100\n    address 10.100.0.1/24\n',
+    },
+    reload: 'ifreload -a',
+    mode: '644',
+  },
+  {
+    manager: 'netplan',
+    files: {
+      '/etc/netplan/20-vx.yaml':
+        'network:\n  version: 2\n  renderer: networkd\n  tunnels:\n    vxlan100:\n      mode: vxlan\n      id: 100\n      local: 172.30.1.11\n      port: 4789\n' +
+        '  bridges:\n    br100:\n      interfaces: [vxlan100]\n      addresses: [10.100.0.1/24]\n',
+    },
+    reload: 'netplan generate && networkctl reload',
+    mode: '600',
+  },
+];
+
+for (const { manager, files, reload, mode } of PERSISTED) {
+  suite(`${manager} in lab hosts`, () => {
+    const name = randomLabName(manager.slice(0, 4));
+    let lab: LabState;
+
+    beforeAll(async () => {
+      lab = (await labUp({ name, hosts: 1, manager })).state;
+    });
+    afterAll(async () => {
+      await labDown(name);
+    });
+
+    it(`configures the underlay from the host's own ${manager} files, and SSH works`, async () => {
+      const h1 = lab.hosts[0] as LabState['hosts'][number];
+      const r = await sshFromController(lab, 'h1', ['hostname; ip -4 -o addr show dev eth0; ip neigh show nud permanent']);
+      expect(r.stdout.split('\n')[0]).toBe('h1');
+      expect(r.stdout).toContain(`inet ${h1.address}/${h1.prefixLength} `);
+      expect(r.stdout).toContain(`${h1.gateway} dev eth0 lladdr 02:76:78:03:00:01 PERMANENT`);
+      // Nothing of it on this machine: ifupdown2's state is in the host's /run, netplan's output too.
+      for (const path of [
+        '/var/tmp/network/ifstatenew',
+        '/run/systemd/network/10-netplan-eth0.network',
+        '/etc/netplan/01-lab.yaml',
+      ])
+        expect({ path, onMachine: await exists(path) }).toEqual({ path, onMachine: false });
+    });
+
+    it('reboot brings back a persisted VXLAN in a bridge, and SSH works after it', async () => {
+      const write = await hostShell(
+        lab,
+        'h1',
+        `set -e; while [ "$#" -ge 2 ]; do printf %s "$2" > "$1"; chmod ${mode} "$1"; shift 2; done; ${reload}`,
+        Object.entries(files).flat(),
+      );
+      expect(write.code).toBe(0);
+      const result = await rebootHost(lab, 'h1');
+      expect(result.deleted).toEqual(expect.arrayContaining(['br100', 'vxlan100']));
+      const back = await hostShell(
+        lab,
+        'h1',
+        'for i in $(seq 100); do ip link show vxlan100 2>/dev/null | grep -q "master br100" && break; sleep 0.1; done; ip -d -o link show vxlan100; ip -4 -o addr show br100',
+      );
+      expect(back.stdout).toMatch(/vxlan100: .* master br100 .*vxlan id 100 local 172\.30\.1\.11 /);
+      expect(back.stdout).toMatch(/inet 10\.100\.0\.1\/24/);
+      expect((await sshFromController(lab, 'h1', ['hostname'])).stdout.trim()).toBe('h1');
+    });
+  });
+}

@@ -14,7 +14,8 @@
  * lives on a private `dbus-daemon --system` per host (/run/dbus/system_bus_socket in the host's
  * /run), so `networkctl reload` works.
  */
-import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile, chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run, runOk } from './exec';
 import { holderPid, hostNsArgv, hostRootPaths, requireHolder } from './host-ns';
@@ -37,6 +38,8 @@ export interface UnderlayConfig {
 export interface HostEtcFile {
   path: string;
   text: string;
+  /** Default 0644; netplan wants its YAML readable by root only. */
+  mode?: number;
 }
 
 export const NETWORKD = '/lib/systemd/systemd-networkd';
@@ -62,13 +65,123 @@ export function networkdUnderlayText(u: UnderlayConfig): string {
   ].join('\n');
 }
 
-/** The files under /etc that describe the underlay for `manager`. */
-export function managerEtcFiles(manager: LabManager, u: UnderlayConfig): HostEtcFile[] {
+/** The lab's permanent neighbours as `ip -batch` lines (ifupdown2 runs them after eth0 is up). */
+export function neighbourBatchText(u: UnderlayConfig): string {
+  return u.neighbours.map((n) => `neigh replace ${n.address} lladdr ${n.mac} dev ${u.interface} nud permanent\n`).join('');
+}
+
+/** Where ifupdown2 keeps its interface state inside a lab host: the host's private /run, not this machine's /var/tmp. */
+export const IFUPDOWN2_STATE_DIR = '/run/network/state/';
+
+/** interfaces(5) for ifupdown2: lo, eth0 static (address, gateway, MTU, neighbours after up), then interfaces.d. */
+export function ifupdown2InterfacesText(u: UnderlayConfig): string {
+  return [
+    '# VXLAN Studio lab: the underlay, as the lab set it up',
+    'auto lo',
+    'iface lo inet loopback',
+    '',
+    `auto ${u.interface}`,
+    `iface ${u.interface} inet static`,
+    `    address ${u.address}/${u.prefixLength}`,
+    `    gateway ${u.gateway}`,
+    `    mtu ${u.mtu}`,
+    `    post-up /sbin/ip -batch /etc/network/lab-underlay-neighbours`,
+    '',
+    'source /etc/network/interfaces.d/*',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The distribution's ifupdown2.conf with `state_dir` moved into /run (ifupdown2 3.0 keeps its
+ * state in /var/tmp/network, which is this machine's, shared by every host).
+ */
+export function ifupdown2ConfText(machineConf: string): string {
+  const lines = machineConf.split('\n').filter((l) => !/^\s*state_dir\s*=/.test(l));
+  const body = lines.join('\n').replace(/\n*$/, '\n');
+  return `${body}# VXLAN Studio lab: state in the host's private /run\nstate_dir=${IFUPDOWN2_STATE_DIR}\n`;
+}
+
+/** netplan(5) YAML for the underlay, rendered by networkd. */
+export function netplanUnderlayText(u: UnderlayConfig): string {
+  return [
+    '# VXLAN Studio lab: the underlay, as the lab set it up',
+    'network:',
+    '  version: 2',
+    '  renderer: networkd',
+    '  ethernets:',
+    `    ${u.interface}:`,
+    `      addresses: [${u.address}/${u.prefixLength}]`,
+    `      routes: [{ to: default, via: ${u.gateway} }]`,
+    `      mtu: ${u.mtu}`,
+    '      dhcp4: false',
+    '      dhcp6: false',
+    '      accept-ra: false',
+    '',
+  ].join('\n');
+}
+
+/** networkd [Neighbor] sections: netplan has no neighbour setting, so they go in a drop-in for the .network netplan generates. */
+export function networkdNeighbourDropIn(u: UnderlayConfig): string {
+  return [
+    '# VXLAN Studio lab: the underlay neighbours (netplan has no setting for them)',
+    ...u.neighbours.flatMap((n) => ['[Neighbor]', `Address=${n.address}`, `LinkLayerAddress=${n.mac}`, '']),
+  ].join('\n');
+}
+
+/** What a manager needs from this machine: its executable, and the Debian package that has it. */
+const MANAGER_EXECUTABLES: Record<Exclude<LabManager, 'none'>, { path: string; debianPackage: string }[]> = {
+  networkd: [
+    { path: '/lib/systemd/systemd-networkd', debianPackage: 'systemd' },
+    { path: '/usr/bin/dbus-daemon', debianPackage: 'dbus' },
+  ],
+  ifupdown2: [{ path: '/usr/sbin/ifup', debianPackage: 'ifupdown2' }],
+  netplan: [
+    { path: '/usr/sbin/netplan', debianPackage: 'netplan.io' },
+    { path: '/lib/systemd/systemd-networkd', debianPackage: 'systemd' },
+    { path: '/usr/bin/dbus-daemon', debianPackage: 'dbus' },
+  ],
+};
+
+/** Throws a `LabError` naming the package to install when this machine lacks what `manager` runs. */
+export async function assertManagerInstalled(manager: LabManager): Promise<void> {
+  if (manager === 'none') return;
+  for (const need of MANAGER_EXECUTABLES[manager]) {
+    try {
+      await access(need.path, constants.X_OK);
+    } catch {
+      throw new LabError(
+        `lab hosts with --manager ${manager} need ${need.path}, which is not installed: apt-get install ${need.debianPackage}`,
+      );
+    }
+  }
+}
+
+/** The machine's ifupdown2.conf, which the hosts' copies start from. */
+export const IFUPDOWN2_CONF = '/etc/network/ifupdown2/ifupdown2.conf';
+
+/**
+ * The files under /etc that describe the underlay for `manager`. `ifupdown2Conf` is the machine's
+ * ifupdown2.conf (needed for ifupdown2 only).
+ */
+export function managerEtcFiles(manager: LabManager, u: UnderlayConfig, ifupdown2Conf = ''): HostEtcFile[] {
   switch (manager) {
     case 'none':
       return [];
     case 'networkd':
       return [{ path: `systemd/network/10-lab-${u.interface}.network`, text: networkdUnderlayText(u) }];
+    case 'ifupdown2':
+      return [
+        { path: 'network/interfaces', text: ifupdown2InterfacesText(u) },
+        { path: 'network/lab-underlay-neighbours', text: neighbourBatchText(u) },
+        { path: 'network/interfaces.d/README', text: '# ifupdown2 reads every file here (source in ../interfaces)\n' },
+        { path: 'network/ifupdown2/ifupdown2.conf', text: ifupdown2ConfText(ifupdown2Conf) },
+      ];
+    case 'netplan':
+      return [
+        { path: 'netplan/01-lab.yaml', text: netplanUnderlayText(u), mode: 0o600 },
+        { path: `systemd/network/10-netplan-${u.interface}.network.d/lab-neighbours.conf`, text: networkdNeighbourDropIn(u) },
+      ];
   }
 }
 
@@ -81,7 +194,8 @@ export async function writeManagerEtc(host: LabHostState, files: readonly HostEt
   for (const f of files) {
     const path = join(upper, f.path);
     await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-    await writeFile(path, f.text, { mode: 0o644 });
+    await writeFile(path, f.text, { mode: f.mode ?? 0o644 });
+    await chmod(path, f.mode ?? 0o644);
   }
 }
 
@@ -131,6 +245,15 @@ const NETWORKD_START_SCRIPT = [
 export async function startManager(tools: ToolPaths, host: LabHostState, manager: LabManager): Promise<void> {
   if (manager === 'none') return;
   await appendFile(managerLog(host), `--- ${new Date().toISOString()} starting ${manager}\n`, { mode: 0o600 });
+  if (manager === 'ifupdown2') {
+    // Not a daemon: `ifup -a` configures what /etc/network/interfaces describes, as networking.service does at boot.
+    await onHost(tools, host, 'set -e; mkdir -p /run/network/state; exec /usr/sbin/ifup -a >>"$1" 2>&1', [managerLog(host)]);
+    return;
+  }
+  if (manager === 'netplan') {
+    // What the netplan systemd generator does at boot: /etc/netplan -> /run/systemd/network, which networkd reads.
+    await onHost(tools, host, 'set -e; exec /usr/sbin/netplan generate >>"$1" 2>&1', [managerLog(host)]);
+  }
   await startDbus(tools, host);
   if ((await managerPids(host, [NETWORKD_COMM])).length === 0) {
     await onHost(tools, host, NETWORKD_START_SCRIPT, [managerLog(host), NETWORKD, tools['mount'] ?? 'mount']);
@@ -144,20 +267,42 @@ export async function stopManager(host: LabHostState): Promise<number[]> {
   return pids;
 }
 
-/** Whether the host's manager daemon runs (always false for 'none'). */
+/** Whether the host's manager daemon runs (always false for 'none' and ifupdown2, which is no daemon). */
 export async function managerRunning(host: LabHostState, manager: LabManager): Promise<boolean> {
-  if (manager === 'networkd') return (await managerPids(host, [NETWORKD_COMM])).length > 0;
+  if (manager === 'networkd' || manager === 'netplan') return (await managerPids(host, [NETWORKD_COMM])).length > 0;
   return false;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the host's underlay address is on its interface (the manager configured it); throws after `timeoutMs` with the manager's log. */
-export async function waitForUnderlay(tools: ToolPaths, host: LabHostState, timeoutMs = 20_000): Promise<void> {
+/** True when networkd's state file for link `ifindex` (in the host's /run) says it finished configuring it. */
+async function networkdConfigured(host: LabHostState, ifindex: string): Promise<boolean> {
+  try {
+    const text = await readFile(join(hostRootPaths(host).run, 'systemd/netif/links', ifindex), 'utf8');
+    return /^ADMIN_STATE=configured$/m.test(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until the manager configured the host's underlay: its address is on the interface and, for
+ * networkd (and netplan, rendered by networkd), networkd's link state says "configured" (routes and
+ * neighbours done too). Throws after `timeoutMs` with the manager's log.
+ */
+export async function waitForUnderlay(
+  tools: ToolPaths,
+  host: LabHostState,
+  manager: LabManager,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await run(tools['ip'] ?? 'ip', ['-n', host.namespace, '-4', '-o', 'addr', 'show', 'dev', host.interface]);
-    if (r.code === 0 && r.stdout.includes(` ${host.address}/${host.prefixLength} `)) return;
+    const ifindex = /^(\d+):/.exec(r.stdout)?.[1];
+    const addressed = r.code === 0 && r.stdout.includes(` ${host.address}/${host.prefixLength} `);
+    if (addressed && (manager !== 'networkd' && manager !== 'netplan' ? true : await networkdConfigured(host, ifindex ?? '')))
+      return;
     if (Date.now() > deadline) {
       let log = '';
       try {
@@ -224,13 +369,13 @@ export async function rebootManagedHost(tools: ToolPaths, host: LabHostState, ma
       ].join('\n'),
     });
     const runDir = hostRootPaths(host).run;
-    for (const dir of ['systemd/netif', 'dbus', 'network']) {
+    for (const dir of ['systemd/netif', 'systemd/network', 'dbus', 'network']) {
       const path = join(runDir, dir);
       const entries = await readdir(path).catch(() => [] as string[]);
       for (const e of entries) await rm(join(path, e), { recursive: true, force: true });
     }
     await startManager(tools, host, manager);
-    await waitForUnderlay(tools, host);
+    await waitForUnderlay(tools, host, manager);
   }
   return { host: host.name, manager, deleted, stopped };
 }

@@ -14,7 +14,7 @@ export const LAB_STATE_ROOT = '/run/vxlan-studio/labs';
  * commands), or a real network manager running inside every host with the underlay (eth0) in its
  * own config files.
  */
-export const LAB_MANAGERS = ['none', 'networkd'] as const;
+export const LAB_MANAGERS = ['none', 'networkd', 'ifupdown2', 'netplan'] as const;
 export type LabManager = (typeof LAB_MANAGERS)[number];
 export const LAB_STATE_VERSION = 1 as const;
 
