@@ -11,30 +11,37 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # chromium: e2e tests (never `playwright install`); openssh-server/iproute2/nftables/iputils-ping:
 # the network-namespace lab (real sshd, real kernel VXLAN driver, real firewall); procps/util-linux:
 # ps, kill, unshare, flock; sudo/openssl: the lab's non-root users (real `sudo -n`, password hashes);
-# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends).
-# libglib2.0-0/libyaml-0-2: what netplan's generator (below) links against.
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables libglib2.0-0 libyaml-0-2)
+# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends);
+# dbus/ifupdown2/netplan.io: real network managers inside lab hosts (`lab up --manager ...`; systemd-networkd
+# comes with systemd). Installed with --no-install-recommends; they only configure lab hosts, never this machine.
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io)
+# A machine whose own network is run by classic ifupdown keeps it: ifupdown2 would replace it, so the
+# lab's ifupdown2 hosts (and their tests) are then unavailable, with a message saying so.
+if dpkg-query -W -f='${Status}' ifupdown 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: classic ifupdown runs this machine's network; not replacing it with ifupdown2 (lab hosts with --manager ifupdown2 are unavailable)"
+  APT_PACKAGES=("${APT_PACKAGES[@]/ifupdown2/}")
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
+  [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing apt packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-
-# netplan.io's generator checks the rendered netplan files offline (`generate --root-dir <tmp>`, see
-# shared/plan/persist/netplan-generate.test.ts). It is unpacked, not installed: installing netplan.io
-# adds /etc/netplan and a systemd generator to this machine, whose /etc the tests must never change.
-NETPLAN_ROOT=/opt/vxlan-studio/netplan
-if [ ! -x "$NETPLAN_ROOT/usr/libexec/netplan/generate" ]; then
-  echo "setup: unpacking netplan.io into $NETPLAN_ROOT"
-  debs="$(mktemp -d)"
-  (cd "$debs" && apt-get download netplan.io libnetplan0)
-  $SUDO mkdir -p "$NETPLAN_ROOT"
-  for deb in "$debs"/*.deb; do $SUDO dpkg-deb -x "$deb" "$NETPLAN_ROOT"; done
-  rm -rf "$debs"
+  # No service of these packages may start on this machine (dbus, ifupdown2's networking): they serve
+  # lab hosts only. Debian's policy-rc.d convention (exit 101 = "do not start") holds while apt runs,
+  # unless the machine already has a policy of its own.
+  policy_made=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    policy_made=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  if [ -n "$policy_made" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  if [ "$status" != 0 ]; then exit "$status"; fi
 fi
 
 # Vite 8 does not install with npm 10.

@@ -12,6 +12,8 @@ import {
   LabError,
   labDown,
   labDownAll,
+  LAB_MANAGERS,
+  labManager,
   labStateFile,
   labStatus,
   labUp,
@@ -19,11 +21,13 @@ import {
   MAX_HOSTS,
   preflight,
   restoreSsh,
+  rebootHost,
   restoreUnderlayMtu,
   setUnderlayMtu,
   thawHostSshd,
   unblockUdp,
   writeLabTopology,
+  type LabManager,
   type LabState,
 } from '../../core/lab/index';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
@@ -38,8 +42,10 @@ A lab of real Linux hosts on this machine: network namespaces on two routed unde
 plus a controller namespace (vxs<name>-ctl) that reaches only the lab. Needs root.
 
 Actions:
-  up N [--name NAME] [--write-topology FILE] [--json]
-                          make N hosts (1-${MAX_HOSTS}); an identical lab already up is kept
+  up N [--name NAME] [--manager M] [--write-topology FILE] [--json]
+                          make N hosts (1-${MAX_HOSTS}); an identical lab already up is kept.
+                          --manager: what configures each host's eth0 from files in its own
+                          private /etc: ${LAB_MANAGERS.join(', ')} (default none: plain ip commands)
   down [--name NAME | --all]
                           remove a lab (or every lab), even half-built or without its state file
   status [--name NAME] [--json]
@@ -54,6 +60,8 @@ Actions:
   fault thaw HOST                  SIGCONT them
   fault cut-ssh HOST               drop incoming TCP 22 on HOST with nftables (open sessions hang too)
   fault restore-ssh HOST           remove that rule
+  fault reboot HOST                stop the host's network manager, delete every link but lo and
+                                   eth0, flush nftables and what the manager configured, start it again
 
 Options:
   --name NAME   lab name, 1-12 lowercase letters/digits (default "${DEFAULT_NAME}"); namespaces are vxs<NAME>-*
@@ -66,6 +74,7 @@ const SPEC = {
   'write-topology': 'string',
   port: 'string',
   both: 'boolean',
+  manager: 'string',
 } as const;
 
 function labName(args: ParsedArgs): string {
@@ -75,6 +84,13 @@ function labName(args: ParsedArgs): string {
 function positiveInt(text: string | undefined, what: string, min: number, max: number): number {
   if (text === undefined) throw new UsageError(`missing ${what}`);
   return intArg(text, what, min, max);
+}
+
+function managerFlag(args: ParsedArgs): LabManager {
+  const text = stringFlag(args, 'manager') ?? 'none';
+  const found = LAB_MANAGERS.find((m) => m === text);
+  if (found === undefined) throw new UsageError(`--manager must be one of ${LAB_MANAGERS.join(', ')}, not "${text}"`);
+  return found;
 }
 
 function portFlag(args: ParsedArgs): number | undefined {
@@ -92,7 +108,10 @@ async function up(args: ParsedArgs, io: CliIo): Promise<number> {
   const count = positiveInt(args.positionals[1], 'N (number of hosts)', 1, MAX_HOSTS);
   if (args.positionals.length > 2) throw new UsageError(`unexpected argument "${args.positionals[2] ?? ''}"`);
   const json = boolFlag(args, 'json');
-  const { state, reused } = await labUp({ name: labName(args), hosts: count }, json ? {} : { log: (line) => io.err(line) });
+  const { state, reused } = await labUp(
+    { name: labName(args), hosts: count, manager: managerFlag(args) },
+    json ? {} : { log: (line) => io.err(line) },
+  );
   const topologyFile = stringFlag(args, 'write-topology');
   const written = topologyFile === undefined ? undefined : resolve(io.cwd, topologyFile);
   if (written !== undefined) await writeLabTopology(state, written);
@@ -133,6 +152,7 @@ async function status(args: ParsedArgs, io: CliIo): Promise<number> {
         labs: statuses.map((s) => ({
           name: s.name,
           state: s.state,
+          manager: s.lab ? labManager(s.lab) : undefined,
           namespaces: s.namespaces,
           hosts: s.hosts.map((h) => ({
             name: h.host.name,
@@ -213,10 +233,16 @@ async function fault(args: ParsedArgs, io: CliIo, lab: LabState): Promise<number
       io.out(removed.length === 0 ? `${host}: SSH was not cut` : `${host}: SSH restored`);
       return EXIT_OK;
     }
-    default:
-      throw new UsageError(
-        `unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, cut-ssh, restore-ssh)`,
+    case 'reboot': {
+      const r = await rebootHost(lab, host);
+      io.out(
+        `${host}: rebooted (${r.manager === 'none' ? 'no network manager' : r.manager}); ` +
+          `deleted ${r.deleted.length === 0 ? 'no links' : `links ${r.deleted.join(' ')}`}`,
       );
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, cut-ssh, restore-ssh, reboot)`);
   }
 }
 
