@@ -9,7 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import { runDeploy, type DeploySsh, type DeployAction, type DeployResult, type SshReachOptions } from '../deploy';
+import {
+  runConfirm,
+  runDeploy,
+  type ConfirmAction,
+  type ConfirmResult,
+  type DeploySsh,
+  type DeployAction,
+  type DeployResult,
+  type SshReachOptions,
+} from '../deploy';
 import type { SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 import { createSshService, type SshService } from './ssh-service';
@@ -27,7 +36,14 @@ export interface DeployHandlerOptions extends SshReachOptions {
 }
 
 type DeployMethods =
-  'deploy.preview' | 'deploy.apply' | 'deploy.destroy' | 'deploy.cancel' | 'hosts.confirmHostKey' | 'hosts.answerCredential';
+  | 'deploy.preview'
+  | 'deploy.apply'
+  | 'deploy.destroy'
+  | 'deploy.cancel'
+  | 'deploy.confirm'
+  | 'deploy.revert'
+  | 'hosts.confirmHostKey'
+  | 'hosts.answerCredential';
 
 function parseTopology(text: string): Topology {
   const parsed = parseTopologyText(text);
@@ -61,6 +77,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       hostIds?: string[] | undefined;
       concurrency?: number | undefined;
       prune?: boolean | undefined;
+      confirmWithin?: number | undefined;
     },
     dryRun: boolean,
   ): Promise<DeployResult> {
@@ -85,9 +102,28 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),
         ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
         prune: request.prune === true,
+        ...(request.confirmWithin === undefined || dryRun ? {} : { confirmWithin: request.confirmWithin }),
       });
     } finally {
       runs.delete(runId);
+      ended();
+    }
+  }
+
+  /** Confirm and Revert now ask the hosts (the truth about what is armed), over the same pool as the apply. */
+  async function confirmOrRevert(
+    action: ConfirmAction,
+    request: { topology: string; hostIds?: string[] | undefined },
+  ): Promise<ConfirmResult> {
+    const ended = ssh.beginRun();
+    try {
+      return await runConfirm({
+        action,
+        topology: parseTopology(request.topology),
+        connect: connection().connect,
+        ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),
+      });
+    } finally {
       ended();
     }
   }
@@ -96,6 +132,8 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
     'deploy.preview': (req) => run(req.action, req, true),
     'deploy.apply': (req) => run('apply', req, false),
     'deploy.destroy': (req) => run('destroy', req, false),
+    'deploy.confirm': (req) => confirmOrRevert('confirm', req),
+    'deploy.revert': (req) => confirmOrRevert('revert', req),
     'deploy.cancel': ({ runId }) => {
       const c = runs.get(runId);
       c?.abort();

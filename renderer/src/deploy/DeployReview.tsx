@@ -4,6 +4,7 @@ import { groupSteps, stepsToRun, type ChangeKind } from '../../../shared/plan';
 import { noLongerDrawn } from './deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
+import { ConfirmChoice, RevertedNotes } from './ConfirmWindow';
 
 type HostResult = DeployResultData['hosts'][number];
 
@@ -110,6 +111,7 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
         </span>
       </header>
       {host.error && <ErrorBox error={host.error} />}
+      <RevertedNotes host={host} />
       {notes.length > 0 && (
         <ul className="review-notes">
           {notes.map((d, i) => (
@@ -149,6 +151,7 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
         .
       </p>
       <PruneReview preview={preview} />
+      <ConfirmChoice />
       <div className="review-hosts">
         {preview.hosts.map((h) => (
           <HostReview key={h.hostId} host={h} destroy={destroy} />

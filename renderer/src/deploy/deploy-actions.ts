@@ -6,6 +6,7 @@
 import type { DeployResultData } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
+import { confirmWithinChoice, noteArmed } from './confirm-actions';
 import { isDeployBusy } from './deploy-slice';
 import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
@@ -75,14 +76,16 @@ export async function applyReviewed(): Promise<DeployResultData | null> {
   if (s.deployPhase !== 'reviewing' || reviewedText === null) return null;
   const action = s.deployAction;
   const runId = newRunId();
+  const confirmWithin = action === 'apply' ? confirmWithinChoice() : undefined;
   s.beginDeployRun(action, runId, 'run');
   s.setBottomTab('log');
   try {
     const result =
       action === 'destroy'
         ? await call('deploy.destroy', { topology: reviewedText, runId })
-        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune });
+        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune, confirmWithin });
     state().finishDeployRun(result);
+    noteArmed(result, reviewedText, confirmWithin);
     return result;
   } catch (err) {
     if (state().deployRunId === runId)
