@@ -36,6 +36,15 @@ function summary(result: ConfirmResultData): string {
   return parts.join('; ');
 }
 
+/**
+ * Before another Deploy or Destroy from the app: the pending run is confirmed first, as a new
+ * `commit` confirms a pending `commit confirmed` on Junos (whoever deploys again is evidently still
+ * connected). Without it every host would refuse the new run (CONFIRM_PENDING) until the window ends.
+ */
+export async function confirmBeforeNextRun(): Promise<void> {
+  if (state().pendingConfirm !== null) await settlePending('confirm');
+}
+
 /** Confirm (keep the change) or Revert now, on every host of the pending run. */
 export async function settlePending(action: 'confirm' | 'revert'): Promise<void> {
   const s = state();

@@ -6,7 +6,7 @@
 import type { DeployResultData } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
-import { confirmWithinChoice, noteArmed } from './confirm-actions';
+import { confirmBeforeNextRun, confirmWithinChoice, noteArmed } from './confirm-actions';
 import { isDeployBusy } from './deploy-slice';
 import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
@@ -75,6 +75,7 @@ export async function applyReviewed(): Promise<DeployResultData | null> {
   const s = state();
   if (s.deployPhase !== 'reviewing' || reviewedText === null) return null;
   const action = s.deployAction;
+  await confirmBeforeNextRun();
   const runId = newRunId();
   const confirmWithin = action === 'apply' ? confirmWithinChoice() : undefined;
   s.beginDeployRun(action, runId, 'run');
