@@ -38,6 +38,8 @@ export function createBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
     deployApply: (request) => invoke('api:deploy.apply', request),
     deployDestroy: (request) => invoke('api:deploy.destroy', request),
     deployCancel: (request) => invoke('api:deploy.cancel', request),
+    deployConfirm: (request) => invoke('api:deploy.confirm', request),
+    deployRevert: (request) => invoke('api:deploy.revert', request),
     hostsConfirmHostKey: (request) => invoke('api:hosts.confirmHostKey', request),
     hostsAnswerCredential: (request) => invoke('api:hosts.answerCredential', request),
     hostsResolveSsh: (request) => invoke('api:hosts.resolveSsh', request),

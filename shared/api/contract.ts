@@ -81,6 +81,26 @@ export const DeployStepFailureSchema = z.object({
   stderrTail: z.string(),
 });
 
+/** A revert armed on a host (commit-confirmed apply): it runs on the host by itself at `deadline` unless confirmed. */
+export const ConfirmWindowSchema = z.object({
+  runId: z.string(),
+  /** Host clock: epoch seconds, and `HH:MM:SS` as the host shows it. */
+  deadlineEpoch: z.number(),
+  deadline: z.string(),
+});
+
+/** What a host's revert did (by itself at the deadline, or on request), read back from the host's record. */
+export const RevertRecordSchema = z.object({
+  runId: z.string(),
+  atEpoch: z.number(),
+  at: z.string(),
+  by: z.enum(['timer', 'request']),
+  undone: z.array(z.string()),
+  failed: z.number().int(),
+  /** The host's state after the revert equals the snapshot taken before the change. */
+  restored: z.boolean(),
+});
+
 /** Per-host result of `deploy.preview`, `deploy.apply` and `deploy.destroy`. */
 export const DeployHostResultSchema = z.object({
   hostId: z.string(),
@@ -109,6 +129,10 @@ export const DeployHostResultSchema = z.object({
     verifyMs: z.number(),
     totalMs: z.number(),
   }),
+  /** The revert armed on the host: this run's (`confirmWithin`), or one still open (apply then refuses with CONFIRM_PENDING). */
+  confirm: ConfirmWindowSchema.optional(),
+  /** Reverts the host ran since it was last contacted ("reverted on its own at ..."). */
+  reverted: z.array(RevertRecordSchema).optional(),
 });
 export type DeployHostResult = z.infer<typeof DeployHostResultSchema>;
 
@@ -154,7 +178,36 @@ const DeployRequestSchema = z.object({
    * exactly is adopted (marked ours, link untouched) either way.
    */
   replaceForeign: z.boolean().optional(),
+  /**
+   * apply: each host keeps a snapshot and arms a revert that runs on the host by itself after this
+   * many seconds unless `deploy.confirm` comes first (even when the app or the SSH path is gone).
+   */
+  confirmWithin: z.number().int().min(10).max(3600).optional(),
 });
+
+/** `deploy.confirm` / `deploy.revert`: the armed runs of the topology on its hosts (the hosts are asked). */
+const ConfirmRequestSchema = z.object({
+  topology: TopologyTextSchema,
+  hostIds: z.array(z.string().min(1).max(64)).max(10_000).optional(),
+});
+
+export const ConfirmResultSchema = z.object({
+  action: z.enum(['confirm', 'revert']),
+  topologyId: z.string(),
+  ok: z.boolean(),
+  hosts: z.array(
+    z.object({
+      hostId: z.string(),
+      hostName: z.string(),
+      outcome: z.enum(['confirmed', 'reverted', 'none', 'unreachable', 'failed']),
+      confirmed: z.array(z.string()),
+      reverted: z.array(RevertRecordSchema),
+      error: ErrorDataSchema.optional(),
+    }),
+  ),
+  durationMs: z.number(),
+});
+export type ConfirmResultData = z.infer<typeof ConfirmResultSchema>;
 
 /** Health (live tunnel checks and findings; electron/core/health). */
 export const HostHealthStateSchema = z.enum(['ok', 'unreachable', 'auth-failed', 'timeout', 'unknown']);
@@ -325,6 +378,10 @@ export const methods = {
   'deploy.apply': { request: DeployRequestSchema, response: DeployResultSchema },
   /** Removes what the topology created on every host (only links carrying its mark). */
   'deploy.destroy': { request: DeployRequestSchema, response: DeployResultSchema },
+  /** Keeps the change of an apply with `confirmWithin`: disarms the revert on every host (unreached hosts still revert by themselves). */
+  'deploy.confirm': { request: ConfirmRequestSchema, response: ConfirmResultSchema },
+  /** Undoes the change of an apply with `confirmWithin` now: every host with an armed revert runs it. */
+  'deploy.revert': { request: ConfirmRequestSchema, response: ConfirmResultSchema },
   /** Stops a run before each host's next step; what a host already applied is rolled back. */
   'deploy.cancel': { request: z.object({ runId: RunIdSchema }), response: z.object({ cancelled: z.boolean() }) },
   /** The user's answer to a `hosts.hostKeyPrompt` (trust a host key seen for the first time, or refuse it). */

@@ -86,6 +86,29 @@ describe('vxlan-studio apply / destroy / status input checks', () => {
     );
   });
 
+  it('rejects a --confirm-within outside 10-3600 s, naming the option and the range (exit 2, nothing contacted)', () => {
+    for (const bad of ['5', '3601', 'soon']) {
+      const r = cli('apply', 'examples/textbook.vxlan.json', '--yes', '--confirm-within', bad);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr, bad).toContain(`--confirm-within must be a number 10-3600, got "${bad}"`);
+    }
+    const r = cli('destroy', 'examples/textbook.vxlan.json', '--yes', '--confirm-within', '60');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--confirm-within is an option of apply only');
+  });
+
+  it('confirm and revert have --help with their exit codes and refuse a missing file (exit 2)', () => {
+    for (const verb of ['confirm', 'revert']) {
+      const help = cli(verb, '--help');
+      expect(help.status, verb).toBe(0);
+      expect(help.stdout, verb).toContain(`Usage: vxlan-studio ${verb} <file> [--json]`);
+      expect(help.stdout, verb).toContain('Exit codes: 0 every host');
+      const missing = cli(verb, '--json');
+      expect(missing.status, verb).toBe(2);
+      expect((JSON.parse(missing.stdout) as { error: { message: string } }).error.message).toContain('missing the topology file');
+    }
+  });
+
   it('documents the --json schema and the exit codes in --help', () => {
     const r = cli('apply', '--help');
     expect(r.status).toBe(0);

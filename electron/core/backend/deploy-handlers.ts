@@ -9,7 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { EventName, EventOf } from '../../../shared/api/contract';
 import { AppError } from '../../../shared/errors/catalogue';
 import { formatIssues, parseTopologyText, type Topology } from '../../../shared/model';
-import { runDeploy, type DeploySsh, type DeployAction, type DeployResult, type SshReachOptions } from '../deploy';
+import {
+  runConfirm,
+  runDeploy,
+  type ConfirmAction,
+  type ConfirmResult,
+  type DeploySsh,
+  type DeployAction,
+  type DeployResult,
+  type SshReachOptions,
+} from '../deploy';
 import type { SecretStore } from './credential-prompts';
 import type { Handlers } from './dispatch';
 import { createSshService, type SshService, type SshServiceOptions } from './ssh-service';
@@ -31,6 +40,8 @@ type DeployMethods =
   | 'deploy.apply'
   | 'deploy.destroy'
   | 'deploy.cancel'
+  | 'deploy.confirm'
+  | 'deploy.revert'
   | 'hosts.confirmHostKey'
   | 'hosts.answerCredential'
   | 'hosts.resolveSsh';
@@ -69,6 +80,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
       prune?: boolean | undefined;
       reviewed?: Record<string, string> | undefined;
       replaceForeign?: boolean | undefined;
+      confirmWithin?: number | undefined;
     },
     dryRun: boolean,
   ): Promise<DeployResult> {
@@ -96,9 +108,28 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         replaceForeign: request.replaceForeign === true,
         // A preview is the review itself; apply and destroy hold to it when the client sent its digests.
         ...(dryRun || request.reviewed === undefined ? {} : { reviewed: request.reviewed }),
+        ...(request.confirmWithin === undefined || dryRun ? {} : { confirmWithin: request.confirmWithin }),
       });
     } finally {
       runs.delete(runId);
+      ended();
+    }
+  }
+
+  /** Confirm and Revert now ask the hosts (the truth about what is armed), over the same pool as the apply. */
+  async function confirmOrRevert(
+    action: ConfirmAction,
+    request: { topology: string; hostIds?: string[] | undefined },
+  ): Promise<ConfirmResult> {
+    const ended = ssh.beginRun();
+    try {
+      return await runConfirm({
+        action,
+        topology: parseTopology(request.topology),
+        connect: connection().connect,
+        ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),
+      });
+    } finally {
       ended();
     }
   }
@@ -107,6 +138,8 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
     'deploy.preview': (req) => run(req.action, req, true),
     'deploy.apply': (req) => run('apply', req, false),
     'deploy.destroy': (req) => run('destroy', req, false),
+    'deploy.confirm': (req) => confirmOrRevert('confirm', req),
+    'deploy.revert': (req) => confirmOrRevert('revert', req),
     'deploy.cancel': ({ runId }) => {
       const c = runs.get(runId);
       c?.abort();

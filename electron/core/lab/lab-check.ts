@@ -211,6 +211,12 @@ export async function removeLockFiles(topologyIds: readonly string[]): Promise<v
     if (topologyIds.some((id) => n.startsWith(`vxlan-studio-${id}-net`) && n.endsWith('.lock')))
       await rm(`${LOCK_DIR}/${n}`, { force: true });
   }
+  // A confirm window left armed (a test that never confirmed): its timer died with the lab's namespace.
+  for (const net of await readdir(`${LOCK_DIR}/confirm`).catch(() => [] as string[])) {
+    for (const id of topologyIds) await rm(`${LOCK_DIR}/confirm/${net}/${id}`, { recursive: true, force: true });
+    await rmdir(`${LOCK_DIR}/confirm/${net}`).catch(() => undefined);
+  }
+  await rmdir(`${LOCK_DIR}/confirm`).catch(() => undefined);
   // Only when empty: another run's lock may be in it.
   await rmdir(LOCK_DIR).catch(() => undefined);
 }

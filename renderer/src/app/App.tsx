@@ -8,6 +8,7 @@ import { Palette } from '../editor/Palette';
 import { selectDirty, useStore } from '../store/store';
 import { runCommand, shortcutFor } from './actions';
 import { DeployReview } from '../deploy/DeployReview';
+import { ConfirmCountdown } from '../deploy/ConfirmWindow';
 import { DialogHost } from './DialogHost';
 import { CredentialModal } from '../deploy/CredentialModal';
 import { HostKeyModal } from '../deploy/HostKeyModal';
@@ -62,6 +63,7 @@ export function App() {
         </div>
         <Notices />
         <DeployReview />
+        <ConfirmCountdown />
         <DialogHost />
         <HostKeyModal />
         <CredentialModal />

@@ -5,6 +5,7 @@ import { noLongerDrawn } from './deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
 import { ForeignReview } from './ForeignReview';
+import { ConfirmChoice, RevertedNotes } from './ConfirmWindow';
 
 type HostResult = DeployResultData['hosts'][number];
 
@@ -111,6 +112,7 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
         </span>
       </header>
       {host.error && <ErrorBox error={host.error} />}
+      <RevertedNotes host={host} />
       {notes.length > 0 && (
         <ul className="review-notes">
           {notes.map((d, i) => (
@@ -151,6 +153,7 @@ function ReviewBody({ preview }: { preview: DeployResultData }) {
       </p>
       <PruneReview preview={preview} />
       <ForeignReview preview={preview} />
+      <ConfirmChoice />
       <div className="review-hosts">
         {preview.hosts.map((h) => (
           <HostReview key={h.hostId} host={h} destroy={destroy} />

@@ -6,6 +6,7 @@
 import type { DeployResultData } from '../../../shared/api/contract';
 import { serializeTopology } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
+import { confirmBeforeNextRun, confirmWithinChoice, noteArmed } from './confirm-actions';
 import { isDeployBusy } from './deploy-slice';
 import { selectProblems } from '../problems/problems';
 import { useStore } from '../store/store';
@@ -99,18 +100,28 @@ export async function applyReviewed(): Promise<DeployResultData | null> {
   const s = state();
   if (s.deployPhase !== 'reviewing' || reviewedText === null) return null;
   const action = s.deployAction;
+  await confirmBeforeNextRun();
   // The backend runs only what was reviewed: a host that changed since is left alone and reported.
   const reviewed = reviewedDigests(s.deployPreview);
   const replaceForeign = s.deployPreview?.replaceForeign === true;
   const runId = newRunId();
+  const confirmWithin = action === 'apply' ? confirmWithinChoice() : undefined;
   s.beginDeployRun(action, runId, 'run');
   s.setBottomTab('log');
   try {
     const result =
       action === 'destroy'
         ? await call('deploy.destroy', { topology: reviewedText, runId, reviewed })
-        : await call('deploy.apply', { topology: reviewedText, runId, prune: s.deployPrune, reviewed, replaceForeign });
+        : await call('deploy.apply', {
+            topology: reviewedText,
+            runId,
+            prune: s.deployPrune,
+            reviewed,
+            replaceForeign,
+            confirmWithin,
+          });
     state().finishDeployRun(result);
+    noteArmed(result, reviewedText, confirmWithin);
     return result;
   } catch (err) {
     if (state().deployRunId === runId)

@@ -3,6 +3,7 @@
  * is ever needed, goes here on the combined store, not inside a slice.
  */
 import { create } from 'zustand';
+import { createConfirmSlice } from '../deploy/confirm-slice';
 import { createDeploySlice } from '../deploy/deploy-slice';
 import { createHealthSlice } from '../health/health-slice';
 import { createNoticesSlice } from '../notices/notices-slice';
@@ -19,6 +20,7 @@ export function createStudioStore() {
     ...createUiSlice(...a),
     ...createDeploySlice(...a),
     ...createHealthSlice(...a),
+    ...createConfirmSlice(...a),
   }));
 }
 
