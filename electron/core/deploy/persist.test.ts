@@ -1,0 +1,158 @@
+/**
+ * Planning the network manager's files: which manager (detected, explicit, none), which writes and
+ * removals with which inverses, and the files that are never ours to touch. The renderer here is a
+ * small stand-in with the contract's shape (shared/plan/persist renders the real files; these tests
+ * are about what the deploy does with any rendering).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { PersistProbe } from '../../../shared/observe';
+import { TopologySchema, type Host, type Topology } from '../../../shared/model';
+import { desiredFromIndex, indexTopology, type DesiredHostState } from '../../../shared/plan';
+import { PERSIST_MARK_PREFIX, type PersistManager, type PersistRender } from '../../../shared/plan/persist/types';
+import { fileOwnedBy, planPersist, removeFileArgv, writeFileArgv, type HostFile, type PersistRead } from './persist';
+
+const topology: Topology = TopologySchema.parse(JSON.parse(readFileSync('examples/textbook.vxlan.json', 'utf8')));
+const host = topology.hosts[0] as Host;
+const desired: DesiredHostState = {
+  ...desiredFromIndex(indexTopology(topology, { [host.id]: { underlayInterface: 'eth0' } }), host.id),
+  underlayInterface: 'eth0',
+};
+const mark = `${PERSIST_MARK_PREFIX} for vxlan-studio:${topology.id}`;
+
+/** One file per desired link, as a manager's drop-in would be. */
+function render(d: DesiredHostState, manager: PersistManager): PersistRender {
+  return {
+    manager,
+    files: d.links.map((l) => ({
+      path: `/etc/systemd/network/60-vxlan-studio-${l.name}.netdev`,
+      content: `${mark}\n[NetDev]\nName=${l.name}\nKind=${l.kind}\n`,
+      mode: 0o644,
+      description: `${l.name}: ${l.kind} device`,
+    })),
+    reload: [['networkctl', 'reload']],
+    diagnostics: [],
+  };
+}
+
+const NETWORKD_ETH0 = 'ADMIN_STATE=configured\nNETWORK_FILE=/etc/systemd/network/10-eth0.network\n';
+const observed = { links: [{ name: 'eth0', ifindex: 2, mtu: 1500, up: true }], addresses: [], fdb: [] };
+
+function read(p: Partial<PersistProbe>, marked: HostFile[] = [], foreign: string[] = []): PersistRead {
+  return {
+    probe: { networkdRunning: false, networkdLinks: {}, netplan: [], interfacesD: [], tools: [], ...p },
+    marked,
+    foreign,
+  };
+}
+const networkd = (marked: HostFile[] = [], foreign: string[] = []): PersistRead =>
+  read({ networkdRunning: true, networkdLinks: { '2': NETWORKD_ETH0 } }, marked, foreign);
+
+function plan(r: PersistRead, opts: { action?: 'apply' | 'destroy' | 'status'; persist?: string } = {}) {
+  const h = (opts.persist === undefined ? host : { ...host, persist: opts.persist }) as Host;
+  return planPersist({ host: h, topologyId: topology.id, action: opts.action ?? 'apply', desired, observed, read: r, render });
+}
+
+/** The files as they are once written. */
+const written = (): HostFile[] =>
+  render(desired, 'systemd-networkd').files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+
+describe('planPersist', () => {
+  it('writes the detected manager files, then reloads it, and says the host is persistent via it', () => {
+    const p = plan(networkd());
+    expect(p.report.manager).toBe('systemd-networkd');
+    expect(p.report.detected).toBe('systemd-networkd');
+    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-write'), 'persist-reload']);
+    expect(p.steps.at(-1)?.argv).toEqual(['networkctl', 'reload']);
+    expect(p.report.files.map((f) => f.change)).toEqual(desired.links.map(() => 'create'));
+    expect(p.report.files[0]?.diff).toContain(`--- /dev/null\n+++ ${p.report.files[0]?.path}\n`);
+    // Undoing the first write (run last in an undo) removes the file and reloads again.
+    expect(p.steps[0]?.inverse).toEqual([removeFileArgv(p.steps[0]?.target ?? '', topology.id), ['networkctl', 'reload']]);
+  });
+
+  it('has nothing to do when our files are as rendered, and verify sees no drift', () => {
+    const p = plan(networkd(written()));
+    expect(p.steps).toEqual([]);
+    expect(p.report.files).toEqual([]);
+    expect(p.stepsFor(written())).toEqual([]);
+  });
+
+  it('shows a changed file as a diff and restores the old content on undo', () => {
+    const files = written();
+    const old = { ...(files[0] as HostFile), content: (files[0] as HostFile).content.replace('Kind=', 'Kind=old-') };
+    const p = plan(networkd([old, ...files.slice(1)]));
+    expect(p.steps.map((s) => s.kind)).toEqual(['file-write', 'persist-reload']);
+    expect(p.steps[0]?.inverse[0]).toEqual(writeFileArgv(old.path, old.content, old.mode, topology.id));
+    expect(p.report.files[0]?.change).toBe('update');
+    expect(p.report.files[0]?.diff).toMatch(/^-Kind=old-/m);
+  });
+
+  it('counts a file changed or missing on the host as drift in the read-back', () => {
+    const p = plan(networkd(written()));
+    expect(p.stepsFor(written().slice(1)).map((s) => s.kind)).toEqual(['file-write']);
+  });
+
+  it('removes our file the drawing no longer needs but leaves another drawing and unmarked files alone', () => {
+    const stale: HostFile = {
+      path: '/etc/systemd/network/60-vxlan-studio-vxlan999.netdev',
+      content: `${mark}\n[NetDev]\n`,
+      mode: 0o644,
+    };
+    const other: HostFile = {
+      path: '/etc/systemd/network/60-vxlan-studio-other.netdev',
+      content: `${PERSIST_MARK_PREFIX} for vxlan-studio:${topology.id}-2\n`,
+      mode: 0o644,
+    };
+    const p = plan(networkd([...written(), stale, other], ['/etc/systemd/network/10-eth0.network']));
+    expect(p.steps.map((s) => [s.kind, s.target])).toEqual([
+      ['file-remove', stale.path],
+      ['persist-reload', 'systemd-networkd'],
+    ]);
+    expect(p.steps[0]?.inverse[0]).toEqual(writeFileArgv(stale.path, stale.content, stale.mode, topology.id));
+  });
+
+  it('refuses the host when a file it would write exists without our mark', () => {
+    const target = written()[0]?.path ?? '';
+    const p = plan(networkd([], [target]));
+    expect(p.steps).toEqual([]);
+    expect(p.diagnostics.map((d) => [d.code, d.severity])).toEqual([['PERSIST_FILE_NOT_OURS', 'error']]);
+    expect(p.report.manager).toBeUndefined();
+  });
+
+  it('is runtime only with a warning when auto finds no manager it can trust', () => {
+    const p = plan(read({}));
+    expect(p.steps).toEqual([]);
+    expect(p.report.manager).toBeUndefined();
+    expect(p.report.runtimeOnly).toContain('no manager can be trusted: runtime only');
+    expect(p.diagnostics.map((d) => [d.code, d.severity])).toEqual([['PERSIST_RUNTIME_ONLY', 'warning']]);
+  });
+
+  it('is an error for the host when the drawing names a manager that is not there', () => {
+    const p = plan(read({}), { persist: 'systemd-networkd' });
+    expect(p.diagnostics.map((d) => [d.code, d.severity, d.path])).toEqual([
+      ['PERSIST_MANAGER_MISSING', 'error', `${desired.hostPath}.persist`],
+    ]);
+    expect(p.steps).toEqual([]);
+  });
+
+  it('with persist "none", writes nothing and removes the files an earlier deploy wrote', () => {
+    const p = plan(networkd(written()), { persist: 'none' });
+    expect(p.report.runtimeOnly).toBe('persist is "none" for this host');
+    expect(p.diagnostics).toEqual([]);
+    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-remove'), 'persist-reload']);
+  });
+
+  it('destroy removes every file of the drawing and reloads the manager that reads them', () => {
+    const p = plan(networkd(written()), { action: 'destroy' });
+    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-remove'), 'persist-reload']);
+    expect(p.stepsFor([])).toEqual([]);
+  });
+});
+
+describe('fileOwnedBy', () => {
+  it('reads the drawing from the mark line, not from a drawing whose id merely starts the same', () => {
+    expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} for vxlan-studio:lab\n`, 'lab')).toBe(true);
+    expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} for vxlan-studio:lab-2\n`, 'lab')).toBe(false);
+    expect(fileOwnedBy(`# vxlan-studio:lab\n`, 'lab')).toBe(false);
+  });
+});
