@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type AppErrorData } from '../errors/catalogue';
 import { FINDING_CODES } from '../diagnose/types';
 import { STEP_KINDS } from '../plan/types';
+import { PERSIST_MANAGERS } from '../plan/persist/types';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -79,6 +80,21 @@ export const DeployStepFailureSchema = z.object({
   stderrTail: z.string(),
 });
 
+/**
+ * How a host's overlay survives a reboot: the network manager whose files the run keeps (`manager`),
+ * or why it is runtime only; what was detected on the host; the file changes as unified diffs.
+ */
+export const DeployPersistSchema = z.object({
+  setting: z.string(),
+  detected: z.enum(PERSIST_MANAGERS).optional(),
+  evidence: z.array(z.string()),
+  manager: z.enum(PERSIST_MANAGERS).optional(),
+  runtimeOnly: z.string().optional(),
+  files: z.array(
+    z.object({ path: z.string(), change: z.enum(['create', 'update', 'remove']), description: z.string(), diff: z.string() }),
+  ),
+});
+
 /** Per-host result of `deploy.preview`, `deploy.apply` and `deploy.destroy`. */
 export const DeployHostResultSchema = z.object({
   hostId: z.string(),
@@ -97,6 +113,8 @@ export const DeployHostResultSchema = z.object({
   rollback: z
     .object({ ok: z.boolean(), commands: z.number().int(), failures: z.array(DeployStepFailureSchema), restored: z.boolean() })
     .optional(),
+  /** Absent from backends that predate persistent configuration. */
+  persist: DeployPersistSchema.optional(),
   diagnostics: z.array(DeployDiagnosticSchema),
   timings: z.object({
     connectMs: z.number(),

@@ -4,6 +4,7 @@ import { groupSteps, stepsToRun, type ChangeKind } from '../../../shared/plan';
 import { noLongerDrawn } from './deploy-slice';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
+import { PersistReview } from './PersistReview';
 
 type HostResult = DeployResultData['hosts'][number];
 
@@ -88,7 +89,10 @@ function PruneReview({ preview }: { preview: DeployResultData }) {
 
 /** Notes worth showing: every warning and error, and which devices of other drawings are left alone. */
 function reviewNotes(host: HostResult): HostResult['diagnostics'] {
-  return host.diagnostics.filter((d) => d.severity !== 'info' || d.code === 'PLAN_OTHER_DRAWING');
+  // The runtime-only warning has its own line in PersistReview.
+  return host.diagnostics.filter(
+    (d) => (d.severity !== 'info' || d.code === 'PLAN_OTHER_DRAWING') && d.code !== 'PERSIST_RUNTIME_ONLY',
+  );
 }
 
 function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
@@ -122,6 +126,7 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
       {(['add', 'change', 'remove'] as const).map((k) => (
         <StepGroup key={k} kind={k} steps={groups[k]} />
       ))}
+      <PersistReview host={host} destroy={destroy} />
     </section>
   );
 }
