@@ -5,7 +5,14 @@
  * nodes and 2,000 edges. Laid out as a square-ish grid of blocks (10 hosts in two columns, the
  * segment to their right), like a drawing someone arranged by hand.
  */
-import { serializeTopology, TopologySchema, type Position, type Topology, type TopologyInput } from '../shared/model';
+import {
+  serializeTopology,
+  CURRENT_FORMAT,
+  TopologySchema,
+  type Position,
+  type Topology,
+  type TopologyInput,
+} from '../shared/model';
 
 export const HOSTS_PER_GROUP = 10;
 
@@ -65,7 +72,7 @@ export function canvasTopology(hosts: number): Topology {
     }
   }
   return TopologySchema.parse({
-    format: 1,
+    format: CURRENT_FORMAT,
     id: `canvas-bench-${hosts}`,
     name: `Canvas bench, ${hosts} hosts`,
     hosts: hostList,

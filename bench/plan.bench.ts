@@ -16,7 +16,7 @@
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { TopologySchema, type Topology, type TopologyInput } from '../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology, type TopologyInput } from '../shared/model';
 import { emptyObserved, type ObservedHostState } from '../shared/observe';
 import {
   compilePlan,
@@ -70,7 +70,7 @@ function makeTopology(hosts: number, kinds: Array<'multicast' | 'unicast-mesh'>,
     for (let i = 0; i < count; i++)
       memberships.push({ id: `m${s}-${i}`, hostId: `h${i}`, segmentId: `s${s}`, bridge: `br${s}`, address: overlay(s, i) });
   });
-  return TopologySchema.parse({ format: 1, id: 'bench', name: 'Bench', hosts: hostList, segments, memberships });
+  return TopologySchema.parse({ format: CURRENT_FORMAT, id: 'bench', name: 'Bench', hosts: hostList, segments, memberships });
 }
 
 function median(xs: number[]): number {

@@ -139,10 +139,26 @@ export function findJsonErrorOffset(text: string): number | undefined {
 
 /**
  * Migrations from older format versions, keyed by the version they upgrade FROM. Each takes the raw
- * JSON object of version N and returns version N+1. Version 1 is the first; the table is where
- * version 2 will plug in.
+ * JSON object of version N and returns version N+1.
  */
-export const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
+export const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {
+  /**
+   * 1 -> 2: hosts gain `persist`. A format-1 drawing was deployed runtime-only, but the point of the
+   * new field is that overlays survive reboots, so hosts start at "auto" (detect the host's network
+   * manager); an admin who wants the old behaviour picks "none". Anything that is not a list of host
+   * objects is left for the schema to report with its path.
+   */
+  1: (raw) => {
+    const hosts = raw['hosts'];
+    if (!Array.isArray(hosts)) return raw;
+    return {
+      ...raw,
+      hosts: hosts.map((h: unknown) =>
+        typeof h === 'object' && h !== null && !Array.isArray(h) && !('persist' in h) ? { ...h, persist: 'auto' } : h,
+      ),
+    };
+  },
+};
 
 /** Upgrades a raw object to CURRENT_FORMAT, or says why it can't. */
 export function migrate(raw: unknown): { ok: true; value: unknown; from?: number } | { ok: false; issues: FileIssue[] } {
@@ -201,7 +217,7 @@ export function parseTopologyValue(raw: unknown): ParseResult {
  * Parses the text of a `*.vxlan.json` file.
  *
  * @example
- * const r = parseTopologyText('{"format":1,"id":"x","name":"X","segments":[{"id":"s","name":"s","vni":0}]}');
+ * const r = parseTopologyText('{"format":2,"id":"x","name":"X","segments":[{"id":"s","name":"s","vni":0}]}');
  * // r.ok === false; r.issues[0] -> { path: 'segments[0].vni', message: 'must be 1-16777215' }
  */
 export function parseTopologyText(text: string): ParseResult {

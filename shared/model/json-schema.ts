@@ -3,7 +3,7 @@
  * published `docs/topology.schema.json` can never disagree with what the app accepts.
  */
 import { z } from 'zod';
-import { InterfaceNameSchema, TopologySchema } from './topology';
+import { CURRENT_FORMAT, InterfaceNameSchema, TopologySchema } from './topology';
 
 /**
  * The interface-name rules are zod refinements, which JSON Schema cannot carry; restate them as a
@@ -57,7 +57,7 @@ export function topologyJsonSchema(): Record<string, unknown> {
   });
   return {
     $schema: schema.$schema,
-    title: 'VXLAN Studio topology (format 1)',
+    title: `VXLAN Studio topology (format ${CURRENT_FORMAT})`,
     description:
       'A *.vxlan.json file: hosts, VXLAN segments, host-segment memberships and canvas layout. Cross-field rules (duplicates, address in subnet, MTU versus underlay) are checked by `vxlan-studio validate`; see docs/file-format.md.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),

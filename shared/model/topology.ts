@@ -1,5 +1,5 @@
 /**
- * Topology file format v1 (`*.vxlan.json`).
+ * Topology file format v2 (`*.vxlan.json`). Format 1 had no per-host `persist`; `migrate` reads it as "auto".
  *
  * The one definition of what a drawing holds. Network data (hosts, segments, memberships) is kept
  * apart from canvas data (`layout`), so moving a node never changes what gets deployed.
@@ -11,7 +11,7 @@
 import { z } from 'zod';
 
 /** Current file format version written by this build. Older versions are upgraded by `migrate`. */
-export const CURRENT_FORMAT = 1 as const;
+export const CURRENT_FORMAT = 2 as const;
 
 /** IANA-assigned VXLAN UDP port (RFC 7348 section 5). */
 export const VXLAN_DEFAULT_PORT = 4789;
@@ -115,6 +115,19 @@ export const UnderlaySchema = z.strictObject({
 });
 export type Underlay = z.infer<typeof UnderlaySchema>;
 
+/** Network managers whose files we can write so the overlay survives a reboot. */
+export const PERSIST_MANAGERS = ['systemd-networkd', 'netplan', 'ifupdown2', 'ifupdown', 'networkmanager'] as const;
+
+/**
+ * How a host keeps its overlay across reboots: "auto" detects the manager that owns the underlay
+ * on the host, "none" keeps today's runtime-only `ip` commands (lost at reboot), or a named manager.
+ */
+export const PersistSettingSchema = z.enum(['auto', 'none', ...PERSIST_MANAGERS], {
+  error: `must be "auto", "none" or one of ${PERSIST_MANAGERS.map((m) => `"${m}"`).join(', ')}`,
+});
+
+export type PersistSetting = z.infer<typeof PersistSettingSchema>;
+
 export const HostSchema = z.strictObject({
   id: ElementIdSchema,
   /** Display name; also what `--host NAME` matches in the CLI. */
@@ -125,6 +138,8 @@ export const HostSchema = z.strictObject({
   underlay: UnderlaySchema.default({ interface: 'auto', address: 'auto', mtu: 'auto' }),
   /** Linux bridges declared on this host; a membership's `bridge` names one of these. */
   bridges: z.array(InterfaceNameSchema).default([]),
+  /** Where the overlay is kept across reboots (format 2; format 1 files read as "auto"). */
+  persist: PersistSettingSchema.default('auto'),
 });
 export type Host = z.infer<typeof HostSchema>;
 

@@ -3,7 +3,7 @@
  * naming the field to fix, refusal on invalid topologies, and names ip(8) could misread.
  */
 import { describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology, type TopologyInput } from '../model';
+import { CURRENT_FORMAT, TopologySchema, type Topology, type TopologyInput } from '../model';
 import { argvToShell, compilePlan, desiredHostState, hostScript, type HostPlan, type Plan } from './index';
 
 type HostIn = NonNullable<TopologyInput['hosts']>[number];
@@ -15,7 +15,7 @@ function host(id: string, address: string, extra: Partial<HostIn> = {}): HostIn 
 }
 
 function topo(hosts: HostIn[], segments: SegmentIn[], memberships: MembershipIn[]): Topology {
-  return TopologySchema.parse({ format: 1, id: 'test', name: 'Test', hosts, segments, memberships });
+  return TopologySchema.parse({ format: CURRENT_FORMAT, id: 'test', name: 'Test', hosts, segments, memberships });
 }
 
 function lines(hp: HostPlan | undefined): string[] {

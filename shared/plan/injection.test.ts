@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InterfaceNameSchema, TopologySchema, type TopologyInput } from '../model';
+import { InterfaceNameSchema, CURRENT_FORMAT, TopologySchema, type TopologyInput } from '../model';
 import { argvToShell, compilePlan, compileTeardown, hostScript, stepLine } from './index';
 
 let dir: string;
@@ -147,7 +147,7 @@ describe('interface names through validation and the compiled script', () => {
     // The schema lets shell metacharacters through (the kernel allows them); quoting must carry them.
     expect(accepted).toEqual(expect.arrayContaining(['$(>CANARY)', '`>CANARY`', ';>CANARY', "'>CANARY'", '\\;>CANARY']));
     const input: TopologyInput = {
-      format: 1,
+      format: CURRENT_FORMAT,
       id: 'inject',
       name: 'Injection',
       hosts: [

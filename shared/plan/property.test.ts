@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology, type TopologyInput } from '../model';
+import { CURRENT_FORMAT, TopologySchema, type Topology, type TopologyInput } from '../model';
 import type { ObservedHostState } from '../observe';
 import { compilePlan, desiredHostState, diffHost, observedAfterApply, teardownHost } from './index';
 
@@ -80,7 +80,7 @@ const topologyArb = fc
         memberships.push(m);
       }
     });
-    return TopologySchema.parse({ format: 1, id: 'prop', name: 'Property', hosts, segments: segs, memberships });
+    return TopologySchema.parse({ format: CURRENT_FORMAT, id: 'prop', name: 'Property', hosts, segments: segs, memberships });
   });
 
 /** What a host has before we arrive: loopback, its underlay, and the VM taps the topology names. */

@@ -34,7 +34,7 @@ export const VALIDATION_RULES = {
   },
   FORMAT_UNSUPPORTED: {
     severity: 'error',
-    hint: 'Open the file with the VXLAN Studio version that wrote it, or set "format": 1 if it is a hand-written v1 file.',
+    hint: 'Open the file with the VXLAN Studio version that wrote it, or set "format": 2 if it is a hand-written file of the current format.',
   },
   FORMAT_MIGRATED: { severity: 'info', hint: 'Save it from VXLAN Studio to store it in the current format.' },
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopologySchema, parseTopologyText, type Host, type Membership, type Topology } from '../model';
+import { CURRENT_FORMAT, TopologySchema, parseTopologyText, type Host, type Membership, type Topology } from '../model';
 import { fileIssuesToDiagnostics, validateTopology } from './validate-topology';
 import type { Diagnostic } from './diagnostic';
 import { VALIDATION_CODES } from './codes';
@@ -9,7 +9,7 @@ import { VALIDATION_CODES } from './codes';
 /** Two hosts on one unicast-mesh segment with bridges and addresses: no findings at all. */
 function base(): Topology {
   return TopologySchema.parse({
-    format: 1,
+    format: CURRENT_FORMAT,
     id: 'test',
     name: 'Test',
     hosts: [

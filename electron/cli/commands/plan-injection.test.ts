@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TopologySchema, type TopologyInput } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type TopologyInput } from '../../../shared/model';
 import { compilePlan, ownerMark, type Guard } from '../../../shared/plan';
 import { CONTROL_CHARACTER } from '../../../shared/validate';
 import { planCommand, printedScripts } from './plan';
@@ -228,7 +228,7 @@ const topologyArb: fc.Arbitrary<TopologyInput> = fc
   })
   .map((v) => ({
     $schema: v.schema,
-    format: 1 as const,
+    format: CURRENT_FORMAT,
     id: v.id,
     name: v.name,
     hosts: [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import { healthRoundScript, parseHealthRound, probePlan } from './round-script';
 
 const fixture = (name: string): string =>
@@ -16,7 +16,7 @@ function mesh(): Topology {
     bridges: ['br100'],
   }));
   return TopologySchema.parse({
-    format: 1,
+    format: CURRENT_FORMAT,
     id: 'lab',
     name: 'lab',
     hosts,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, HealthSnapshot, PairProbe } from '../../../shared/diagnose/types';
 import type { PingResult } from '../../../shared/observe/ping';
-import { TopologySchema, type Topology } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import { buildHealthView, findingId, pairStatus, viewKey } from './view';
 
 const ping = (ok: boolean, rtt = 0.05): PingResult =>
@@ -16,7 +16,7 @@ function mesh(): Topology {
     ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } },
   }));
   return TopologySchema.parse({
-    format: 1,
+    format: CURRENT_FORMAT,
     id: 'lab',
     name: 'lab',
     hosts,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import { NFT_COMMANDS, parseNftRuleset, parsePing, pingArgv, type NftRuleset } from '../../../shared/observe';
 import { parseIptablesSave } from '../../../shared/observe/iptables';
 import { argvToShell, compilePlan, type HostFacts } from '../../../shared/plan';
@@ -63,7 +63,7 @@ async function buildPair(): Promise<void> {
 }
 
 const topology: Topology = TopologySchema.parse({
-  format: 1,
+  format: CURRENT_FORMAT,
   id: 'fwfix',
   name: 'firewall fix test',
   hosts: [

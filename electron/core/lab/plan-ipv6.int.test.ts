@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import {
   argvToShell,
   compilePlan,
@@ -61,7 +61,7 @@ async function build(): Promise<void> {
 }
 
 const topology: Topology = TopologySchema.parse({
-  format: 1,
+  format: CURRENT_FORMAT,
   id: 'v6mesh',
   name: 'IPv6 underlay mesh',
   hosts: HOSTS.map((h) => ({

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TopologySchema, type Topology, type TopologyInput } from '../../../shared/model';
+import { CURRENT_FORMAT, TopologySchema, type Topology, type TopologyInput } from '../../../shared/model';
 import { argvToShell, compilePlan, isStudioMark, teardownHost } from '../../../shared/plan';
 import { labDown, labHost, labUp } from './lab';
 import { nsRun, nsRunOk } from './netns-exec';
@@ -46,7 +46,7 @@ const topologyArb = fc
 function buildTopology(lab: LabState, vnis: number[], segments: SegmentDraw[]): Topology {
   const bridges = new Map<string, string[]>(HOSTS.map((h) => [h, []]));
   const input: TopologyInput = {
-    format: 1,
+    format: CURRENT_FORMAT,
     id: 'prop',
     name: 'property run',
     hosts: [],

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTopologyText, TopologySchema, type Topology } from '../../../shared/model';
+import { parseTopologyText, CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import {
   isStudioMark,
   ownerMark,
@@ -318,7 +318,7 @@ suite('a multicast segment (hosts on one underlay subnet) on real kernels', () =
     ).state;
     // Address on the VXLAN device itself (no bridge), MTU "auto" from the underlay: the other shapes.
     topology = TopologySchema.parse({
-      format: 1,
+      format: CURRENT_FORMAT,
       id: 'labmcast',
       name: 'multicast',
       hosts: lab.hosts.map((h) => ({

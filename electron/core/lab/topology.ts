@@ -4,7 +4,7 @@
  * address.
  */
 import { writeFile } from 'node:fs/promises';
-import { bridgeNodeId, serializeTopology, TopologySchema, type Topology } from '../../../shared/model';
+import { bridgeNodeId, serializeTopology, CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
 import type { LabState } from './state';
 
 export interface LabTopologyOptions {
@@ -42,7 +42,7 @@ export function labTopology(state: LabState, options: LabTopologyOptions = {}): 
     positions[bridgeNodeId(h.name, bridge)] = { x: 320, y: i * rowHeight + 14 };
   });
   return TopologySchema.parse({
-    format: 1,
+    format: CURRENT_FORMAT,
     id: options.id ?? `lab-${state.name}`,
     name: options.name ?? `Lab ${state.name} (${n} hosts)`,
     hosts: state.hosts.map((h) => ({

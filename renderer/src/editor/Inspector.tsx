@@ -19,6 +19,7 @@ import {
   HOST_NAME_FIELDS,
   HOST_SSH_FIELDS,
   HOST_UNDERLAY_FIELDS,
+  HostPersistField,
   MEMBERSHIP_ADDRESS_FIELDS,
   MEMBERSHIP_DEVICE_FIELDS,
   type MembershipView,
@@ -135,6 +136,7 @@ function HostInspector({ id }: { id: string }) {
       />
       <h3>Underlay</h3>
       <FieldRows rows={HOST_UNDERLAY_FIELDS} element={host} id={id} path={p} target={target} />
+      <HostPersistField host={host} id={id} path={p} />
       {host.bridges.length > 0 && (
         <>
           <h3>Bridges</h3>

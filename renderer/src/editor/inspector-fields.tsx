@@ -17,12 +17,13 @@ import {
   defaultDeviceName,
   type Host,
   type Membership,
+  type PersistSetting,
   type Segment,
   type Topology,
 } from '../../../shared/model';
 import { setSegmentMtu, updateHost, updateMembership, updateSegment, withOptional } from './topology-ops';
 import { useStore } from '../store/store';
-import { TextField, type Applied, type FieldTarget } from './fields';
+import { commitGuarded, SelectField, TextField, type Applied, type FieldTarget } from './fields';
 import { parseAutoNumber, parseAutoText, parseList, parseNumber, parseOptionalText, parseText, type Parsed } from './parse-field';
 
 const TtlSchema = FloodSchema.options[2].shape.ttl.unwrap();
@@ -352,3 +353,27 @@ export const MEMBERSHIP_ADDRESS_FIELDS: FieldRow<MembershipView>[] = [
     edit: onMembership((x, bridgePorts: string[]) => ({ ...x, bridgePorts })),
   }),
 ];
+
+/** Every choice of `persist`, in the order the select offers them (the file's values, people's labels). */
+export const PERSIST_OPTIONS: readonly { value: PersistSetting; label: string }[] = [
+  { value: 'auto', label: 'Auto-detect' },
+  { value: 'none', label: 'Runtime only (lost at reboot)' },
+  { value: 'systemd-networkd', label: 'systemd-networkd' },
+  { value: 'netplan', label: 'netplan' },
+  { value: 'ifupdown2', label: 'ifupdown2' },
+  { value: 'ifupdown', label: 'ifupdown' },
+  { value: 'networkmanager', label: 'NetworkManager' },
+];
+
+/** The host's "Persistence" select: which network manager keeps the overlay across reboots. */
+export function HostPersistField({ host, id, path }: { host: Host; id: string; path: string }) {
+  return (
+    <SelectField
+      path={`${path}.persist`}
+      label="Persistence"
+      value={host.persist}
+      options={PERSIST_OPTIONS}
+      onChange={(persist) => commitGuarded(updateHost(cur(), id, (h) => ({ ...h, persist })))}
+    />
+  );
+}

@@ -83,6 +83,7 @@ export function addHost(t: Topology, position: Position): { topology: Topology; 
     sudo: false,
     underlay: { interface: 'auto', address: 'auto', mtu: 'auto' },
     bridges: [],
+    persist: 'auto',
   };
   return { topology: withPositions({ ...t, hosts: [...t.hosts, host] }, { [id]: snap(position) }), id };
 }

@@ -22,6 +22,7 @@ function host(id: string, name: string, address: string, bridge: string, mtu: Ho
     sudo: false,
     underlay: { interface: 'eth0', address, mtu },
     bridges: [bridge],
+    persist: 'auto',
   };
 }
 

@@ -6,8 +6,13 @@
  */
 import type { Diagnostic } from '../../validate/diagnostic';
 
-/** Managers we can write files for. `none` = runtime only (the overlay is lost at reboot). */
-export const PERSIST_MANAGERS = ['systemd-networkd', 'netplan', 'ifupdown2', 'ifupdown', 'networkmanager'] as const;
+import { PERSIST_MANAGERS } from '../../model/topology';
+
+/**
+ * Managers we can write files for. `none` = runtime only (the overlay is lost at reboot). The list
+ * lives with the file format (a host's `persist` field), re-exported here for the plan side.
+ */
+export { PERSIST_MANAGERS };
 export type PersistManager = (typeof PERSIST_MANAGERS)[number];
 
 /** The per-host setting in the file: a manager, `auto` (detect on the host) or `none`. */
