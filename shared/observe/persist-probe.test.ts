@@ -47,7 +47,7 @@ describe('detectManager', () => {
   it('finds systemd-networkd when it runs and its state file for the underlay says configured', () => {
     const d = detectManager(probe({ networkdRunning: true, networkdLinks: { '2': NETWORKD_CONFIGURED } }), 'eth0', 2);
     expect(d.manager).toBe('systemd-networkd');
-    expect(d.evidence.join('\n')).toContain('/etc/systemd/network/10-eth0.network');
+    expect(d.networkFile).toBe('/etc/systemd/network/10-eth0.network');
   });
 
   it('does not trust a state file left behind when no networkd process runs in the namespace', () => {

@@ -40,6 +40,8 @@ export interface ManagerDetection {
   evidence: string[];
   /** Why a manager found configuring the underlay cannot take our files, or why none was found. */
   problems: string[];
+  /** systemd-networkd: the `.network` file that configures the underlay (its state file's NETWORK_FILE). */
+  networkFile?: string;
 }
 
 /** `KEY=value` lines of a networkd state file. */
@@ -198,11 +200,12 @@ export function detectManager(probe: PersistProbe, ifname: string, ifindex: numb
   const networkd = networkdManages(probe, ifindex);
   if (networkd !== undefined) {
     evidence.push(`systemd-networkd manages ${ifname}${networkd.file === undefined ? '' : ` (${networkd.file})`}`);
+    const file = networkd.file === undefined ? {} : { networkFile: networkd.file };
     if (plan?.renderer === 'networkd') {
       evidence.push(`${plan.path} configures ${ifname} with the networkd renderer`);
-      return { manager: 'netplan', evidence, problems };
+      return { manager: 'netplan', evidence, problems, ...file };
     }
-    return { manager: 'systemd-networkd', evidence, problems };
+    return { manager: 'systemd-networkd', evidence, problems, ...file };
   }
   if (plan !== undefined)
     problems.push(

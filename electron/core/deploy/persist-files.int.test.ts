@@ -73,6 +73,23 @@ describe('writing and removing network manager files on a host', () => {
     expect(run(removeFileArgv(path, id)).status).toBe(0);
   });
 
+  it('reads the mark as the renderers write it, with the owner in parentheses', () => {
+    const path = join(dir, '60-paren.netdev');
+    const mine = `${PERSIST_MARK_PREFIX} (vxlan-studio:${id}); do not edit\n[NetDev]\n`;
+    writeFileSync(path, `${PERSIST_MARK_PREFIX} (vxlan-studio:${id}-2); do not edit\n`);
+    expect(run(writeFileArgv(path, mine, 0o644, id)).status).toBe(3);
+    writeFileSync(path, mine);
+    expect(run(writeFileArgv(path, `${mine}x\n`, 0o644, id)).status).toBe(0);
+    expect(run(removeFileArgv(path, id)).status).toBe(0);
+  });
+
+  it('makes a missing drop-in directory next to a manager file, and only that', () => {
+    const path = join(dir, '10-eth0.network.d', '60-vxlan-studio.conf');
+    expect(run(writeFileArgv(path, ours('[Network]\nVXLAN=vxlan100\n'), 0o644, id)).status).toBe(0);
+    expect(statSync(join(dir, '10-eth0.network.d')).mode & 0o777).toBe(0o755);
+    expect(run(writeFileArgv(join(dir, 'a', 'b.d', 'f'), ours('x\n'), 0o644, id)).status).toBe(4);
+  });
+
   it('fails clearly when the directory does not exist (the manager is not installed)', () => {
     const r = run(writeFileArgv(join(dir, 'missing', 'f'), ours('x\n'), 0o644, id));
     expect(r.status).toBe(4);

@@ -154,5 +154,7 @@ describe('fileOwnedBy', () => {
     expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} for vxlan-studio:lab\n`, 'lab')).toBe(true);
     expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} for vxlan-studio:lab-2\n`, 'lab')).toBe(false);
     expect(fileOwnedBy(`# vxlan-studio:lab\n`, 'lab')).toBe(false);
+    expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} (vxlan-studio:lab); do not edit\n`, 'lab')).toBe(true);
+    expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} (vxlan-studio:lab-2); do not edit\n`, 'lab')).toBe(false);
   });
 });

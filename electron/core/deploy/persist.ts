@@ -31,12 +31,12 @@ import type { Section } from '../ssh/remote-script';
  * Where each manager reads the files we write (its drop-in places, which it reads besides the
  * admin's own files): the read-back looks here, two levels deep for networkd's `*.network.d/`.
  */
-export const PERSIST_DIRS: Readonly<Record<PersistManager, string>> = {
-  'systemd-networkd': '/etc/systemd/network',
-  netplan: '/etc/netplan',
-  ifupdown2: '/etc/network/interfaces.d',
-  ifupdown: '/etc/network/interfaces.d',
-  networkmanager: '/etc/NetworkManager/system-connections',
+export const PERSIST_DIRS: Readonly<Record<PersistManager, readonly string[]>> = {
+  'systemd-networkd': ['/etc/systemd/network'],
+  netplan: ['/etc/netplan'],
+  ifupdown2: ['/etc/network/interfaces.d'],
+  ifupdown: ['/etc/network/interfaces.d'],
+  networkmanager: ['/etc/NetworkManager/system-connections', '/etc/NetworkManager/dispatcher.d'],
 };
 
 /** Lines of a file that may carry the mark: a header comment, possibly after a shebang or a YAML `---`. */
@@ -65,7 +65,7 @@ export interface PersistRead {
  */
 const FILES_LOOP = [
   "nl='\n'",
-  `for d in ${[...new Set(Object.values(PERSIST_DIRS))].join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && head -n ${MARK_LINES} "$f" 2>/dev/null | grep -qF -- "$prefix"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
+  `for d in ${[...new Set(Object.values(PERSIST_DIRS).flat())].join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && head -n ${MARK_LINES} "$f" 2>/dev/null | grep -qF -- "$prefix"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
 ];
 
 const PROBE_SCRIPT = [
@@ -73,7 +73,8 @@ const PROBE_SCRIPT = [
   // A networkd in this network namespace: lab hosts and containers share the process table with
   // the machine, and only the networkd of the host's own namespace configures its links.
   'ns=$(readlink /proc/self/ns/net); run=0',
-  'for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; [ "$c" = systemd-networkd ] || continue; [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && { run=1; break; }; done',
+  // The kernel cuts a process name (comm) to 15 characters: systemd-networkd reads `systemd-network`.
+  'for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; case $c in systemd-network|systemd-networkd) ;; *) continue;; esac; [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && { run=1; break; }; done',
   `printf '%s PERSIST_NETWORKD %s\\n' "$m" "$run"`,
   `for f in /run/systemd/netif/links/*; do [ -f "$f" ] || continue; printf '%s PERSIST_NETIF %s\\n' "$m" "\${f##*/}"; cat "$f"; echo; done`,
   // Our own files are left out of detection: they configure the overlay, not the underlay.
@@ -148,19 +149,20 @@ export function parsePersistSections(sections: readonly Section[]): PersistRead 
 
 /**
  * The file is drawing `topologyId`'s: one of its first lines starts with `PERSIST_MARK_PREFIX` and
- * has the drawing's owner mark (`vxlan-studio:<id>`) as a whitespace-separated word.
+ * names the drawing's owner mark (`vxlan-studio:<id>`) whole, e.g. `# Written by VXLAN Studio
+ * (vxlan-studio:lab); do not edit`, not `(vxlan-studio:lab-2)`.
  */
 export function fileOwnedBy(content: string, topologyId: string): boolean {
-  const mark = ownerMark(topologyId);
-  return content.split('\n', MARK_LINES).some((line) => line.startsWith(PERSIST_MARK_PREFIX) && line.split(/\s+/).includes(mark));
+  const mark = new RegExp(`(^|[^A-Za-z0-9_:-])${ownerMark(topologyId)}($|[^A-Za-z0-9_-])`);
+  return content.split('\n', MARK_LINES).some((line) => line.startsWith(PERSIST_MARK_PREFIX) && mark.test(line));
 }
 
 /**
- * Shell function `ours FILE`: one of the file's mark lines starts with `$prefix` and has `$owner`
- * (this drawing's owner mark) as a word of its own, as `fileOwnedBy` reads it (so drawing `lab`
- * never takes the files of drawing `lab-2`).
+ * Shell function `ours FILE`: one of the file's mark lines starts with `$prefix` and names `$owner`
+ * (this drawing's owner mark) whole, as `fileOwnedBy` reads it (drawing `lab` never takes the files
+ * of drawing `lab-2`). Topology ids are letters, digits, `_` and `-`, so the mark is a plain regex.
  */
-const OURS_FUNCTION = `ours() { set -f; head -n ${MARK_LINES} "$1" | { while IFS= read -r l; do case $l in "$prefix"*) for w in $l; do [ "$w" = "$owner" ] && exit 0; done;; esac; done; exit 1; }; }`;
+const OURS_FUNCTION = `ours() { head -n ${MARK_LINES} "$1" | while IFS= read -r l; do case $l in "$prefix"*) printf '%s\\n' "$l";; esac; done | grep -qE -- "(^|[^A-Za-z0-9_:-])$owner(\\$|[^A-Za-z0-9_-])"; }`;
 
 /**
  * Writes a file atomically, as root: refuses a symlink or an existing file whose mark lines lack
@@ -171,7 +173,10 @@ const WRITE_SCRIPT = [
   'p=$1; mode=$2; body=$3; prefix=$4; owner=$5',
   OURS_FUNCTION,
   `if [ -L "$p" ] || { [ -e "$p" ] && ! ours "$p"; }; then echo "refusing to write $p: it exists and was not written by VXLAN Studio for $owner" >&2; exit 3; fi`,
-  'd=${p%/*}; [ -d "$d" ] || { echo "$d does not exist: is the network manager installed?" >&2; exit 4; }',
+  // A drop-in directory next to a manager's file (`10-eth0.network.d/`) is made when missing; a
+  // missing manager directory is not (the manager is not installed).
+  'd=${p%/*}; case $d in *.d) [ -d "$d" ] || mkdir -m 0755 "$d" 2>/dev/null;; esac',
+  '[ -d "$d" ] || { echo "$d does not exist: is the network manager installed?" >&2; exit 4; }',
   't=$(mktemp "$d/.vxlan-studio.XXXXXX") || exit 5',
   `if printf '%s' "$body" >"$t" && chmod "$mode" "$t" && chown 0:0 "$t" && { sync "$t" 2>/dev/null || true; } && mv -f "$t" "$p"; then exit 0; fi`,
   'rm -f "$t"; exit 6',
@@ -239,8 +244,8 @@ export interface PersistPlanInput {
   /** Link state from round trip 1 (the underlay's ifindex). */
   observed: ObservedHostState;
   read: PersistRead;
-  /** shared/plan/persist's renderer. */
-  render: (desired: DesiredHostState, manager: PersistManager) => PersistRender;
+  /** shared/plan/persist's renderer (`underlayNetworkFile`: networkd's file for the underlay, when known). */
+  render: (desired: DesiredHostState, manager: PersistManager, options: { underlayNetworkFile?: string }) => PersistRender;
 }
 
 export interface PersistPlan {
@@ -249,11 +254,6 @@ export interface PersistPlan {
   diagnostics: Diagnostic[];
   /** The file steps still needed given a read-back of our files (verify: empty = the files are as rendered). */
   stepsFor(marked: readonly HostFile[]): Step[];
-}
-
-/** The host's `persist` setting; `auto` when the drawing does not say. */
-export function persistSetting(host: Host): PersistSetting {
-  return (host as Host & { persist?: PersistSetting }).persist ?? 'auto';
 }
 
 function diag(
@@ -280,7 +280,7 @@ function chooseManager(
   input: PersistPlanInput,
   detection: ManagerDetection | undefined,
 ): { manager?: PersistManager; runtimeOnly?: string; diagnostics: Diagnostic[] } {
-  const setting = persistSetting(input.host);
+  const setting = input.host.persist;
   if (input.action === 'destroy') return { runtimeOnly: 'the drawing is being destroyed', diagnostics: [] };
   if (setting === 'none') return { runtimeOnly: 'persist is "none" for this host', diagnostics: [] };
   if (setting === 'auto') {
@@ -317,8 +317,8 @@ function chooseManager(
 
 /** Which manager reads a file we wrote earlier, by its directory (ifupdown's flavour from the probe). */
 function managerOfPath(path: string, read: PersistRead): PersistManager | undefined {
-  for (const [m, dir] of Object.entries(PERSIST_DIRS) as Array<[PersistManager, string]>) {
-    if (!path.startsWith(`${dir}/`)) continue;
+  for (const [m, dirs] of Object.entries(PERSIST_DIRS) as Array<[PersistManager, readonly string[]]>) {
+    if (!dirs.some((dir) => path.startsWith(`${dir}/`))) continue;
     if (m === 'ifupdown2' || m === 'ifupdown') return read.probe.ifup ?? 'ifupdown';
     return m;
   }
@@ -334,13 +334,14 @@ function managerOfPath(path: string, read: PersistRead): PersistManager | undefi
  */
 export function planPersist(input: PersistPlanInput): PersistPlan {
   const { desired, read, topologyId } = input;
-  const setting = persistSetting(input.host);
+  const setting = input.host.persist;
   const ul = desired.underlayInterface;
   const ifindex = ul === undefined ? undefined : input.observed.links.find((l) => l.name === ul)?.ifindex;
   const detection = ul === undefined ? undefined : detectManager(read.probe, ul, ifindex);
   const choice = chooseManager(input, detection);
   const diagnostics = [...choice.diagnostics];
-  const rendered = choice.manager === undefined ? undefined : input.render(desired, choice.manager);
+  const renderOptions = detection?.networkFile === undefined ? {} : { underlayNetworkFile: detection.networkFile };
+  const rendered = choice.manager === undefined ? undefined : input.render(desired, choice.manager, renderOptions);
   if (rendered !== undefined) diagnostics.push(...rendered.diagnostics);
   const wanted = rendered?.files ?? [];
 
@@ -371,7 +372,7 @@ export function planPersist(input: PersistPlanInput): PersistPlan {
   const blocked = diagnostics.some((d) => d.severity === 'error');
 
   const reloadOf = (m: PersistManager): string[][] =>
-    m === choice.manager && rendered !== undefined ? rendered.reload : input.render(desired, m).reload;
+    m === choice.manager && rendered !== undefined ? rendered.reload : input.render(desired, m, renderOptions).reload;
 
   const plan = (marked: readonly HostFile[]): { steps: Step[]; changes: PersistFileChange[] } => {
     if (blocked) return { steps: [], changes: [] };
