@@ -12,7 +12,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # the network-namespace lab (real sshd, real kernel VXLAN driver, real firewall); procps/util-linux:
 # ps, kill, unshare, flock; sudo/openssl: the lab's non-root users (real `sudo -n`, password hashes);
 # iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends).
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables)
+# libglib2.0-0/libyaml-0-2: what netplan's generator (below) links against.
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables libglib2.0-0 libyaml-0-2)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,6 +22,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing apt packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# netplan.io's generator checks the rendered netplan files offline (`generate --root-dir <tmp>`, see
+# shared/plan/persist/netplan-generate.test.ts). It is unpacked, not installed: installing netplan.io
+# adds /etc/netplan and a systemd generator to this machine, whose /etc the tests must never change.
+NETPLAN_ROOT=/opt/vxlan-studio/netplan
+if [ ! -x "$NETPLAN_ROOT/usr/libexec/netplan/generate" ]; then
+  echo "setup: unpacking netplan.io into $NETPLAN_ROOT"
+  debs="$(mktemp -d)"
+  (cd "$debs" && apt-get download netplan.io libnetplan0)
+  $SUDO mkdir -p "$NETPLAN_ROOT"
+  for deb in "$debs"/*.deb; do $SUDO dpkg-deb -x "$deb" "$NETPLAN_ROOT"; done
+  rm -rf "$debs"
 fi
 
 # Vite 8 does not install with npm 10.

@@ -45,3 +45,13 @@ export interface PersistRender {
 
 /** First characters of the comment line that marks a file as ours; followed by the drawing's owner mark. */
 export const PERSIST_MARK_PREFIX = '# Written by VXLAN Studio';
+
+/** What a renderer may be told about the host beyond the desired state (all optional). */
+export interface PersistRenderOptions {
+  /**
+   * systemd-networkd: the `.network` file that configures the underlay interface, as the host
+   * reports it (`networkctl status eth0`, "Network File:"). With it, a drop-in of ours next to it
+   * binds the VXLAN devices to the underlay (`VXLAN=`); without it they are `Independent=yes`.
+   */
+  underlayNetworkFile?: string;
+}
