@@ -1,15 +1,14 @@
 /**
  * Planning the network manager's files: which manager (detected, explicit, none), which writes and
- * removals with which inverses, and the files that are never ours to touch. The renderer here is a
- * small stand-in with the contract's shape (shared/plan/persist renders the real files; these tests
- * are about what the deploy does with any rendering).
+ * removals with which inverses, and the files that are never ours to touch. The files are the real
+ * renderers' (shared/plan/persist).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PersistProbe } from '../../../shared/observe';
 import { TopologySchema, type Host, type Topology } from '../../../shared/model';
 import { desiredFromIndex, indexTopology, type DesiredHostState } from '../../../shared/plan';
-import { PERSIST_MARK_PREFIX, type PersistManager, type PersistRender } from '../../../shared/plan/persist/types';
+import { markLine, PERSIST_MARK_PREFIX, renderPersist } from '../../../shared/plan/persist';
 import { fileOwnedBy, planPersist, removeFileArgv, writeFileArgv, type HostFile, type PersistRead } from './persist';
 
 const topology: Topology = TopologySchema.parse(JSON.parse(readFileSync('examples/textbook.vxlan.json', 'utf8')));
@@ -18,22 +17,8 @@ const desired: DesiredHostState = {
   ...desiredFromIndex(indexTopology(topology, { [host.id]: { underlayInterface: 'eth0' } }), host.id),
   underlayInterface: 'eth0',
 };
-const mark = `${PERSIST_MARK_PREFIX} for vxlan-studio:${topology.id}`;
-
-/** One file per desired link, as a manager's drop-in would be. */
-function render(d: DesiredHostState, manager: PersistManager): PersistRender {
-  return {
-    manager,
-    files: d.links.map((l) => ({
-      path: `/etc/systemd/network/60-vxlan-studio-${l.name}.netdev`,
-      content: `${mark}\n[NetDev]\nName=${l.name}\nKind=${l.kind}\n`,
-      mode: 0o644,
-      description: `${l.name}: ${l.kind} device`,
-    })),
-    reload: [['networkctl', 'reload']],
-    diagnostics: [],
-  };
-}
+const mark = markLine(desired);
+const render = renderPersist;
 
 const NETWORKD_ETH0 = 'ADMIN_STATE=configured\nNETWORK_FILE=/etc/systemd/network/10-eth0.network\n';
 const observed = { links: [{ name: 'eth0', ifindex: 2, mtu: 1500, up: true }], addresses: [], fdb: [] };
@@ -54,17 +39,20 @@ function plan(r: PersistRead, opts: { action?: 'apply' | 'destroy' | 'status'; p
 }
 
 /** The files as they are once written. */
-const written = (): HostFile[] =>
-  render(desired, 'systemd-networkd').files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+const rendered = render(desired, 'systemd-networkd', { underlayNetworkFile: '/etc/systemd/network/10-eth0.network' });
+const written = (): HostFile[] => rendered.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+const each = (kind: string): string[] => rendered.files.map(() => kind);
 
 describe('planPersist', () => {
   it('writes the detected manager files, then reloads it, and says the host is persistent via it', () => {
     const p = plan(networkd());
     expect(p.report.manager).toBe('systemd-networkd');
     expect(p.report.detected).toBe('systemd-networkd');
-    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-write'), 'persist-reload']);
+    expect(p.steps.map((s) => s.kind)).toEqual([...each('file-write'), 'persist-reload']);
     expect(p.steps.at(-1)?.argv).toEqual(['networkctl', 'reload']);
-    expect(p.report.files.map((f) => f.change)).toEqual(desired.links.map(() => 'create'));
+    expect(p.report.files.map((f) => f.change)).toEqual(each('create'));
+    // networkd's file for the underlay (from its state file) gets our drop-in next to it.
+    expect(p.steps.map((s) => s.target)).toContain(`/etc/systemd/network/10-eth0.network.d/60-vxlan-studio-${topology.id}.conf`);
     expect(p.report.files[0]?.diff).toContain(`--- /dev/null\n+++ ${p.report.files[0]?.path}\n`);
     // Undoing the first write (run last in an undo) removes the file and reloads again.
     expect(p.steps[0]?.inverse).toEqual([removeFileArgv(p.steps[0]?.target ?? '', topology.id), ['networkctl', 'reload']]);
@@ -79,12 +67,12 @@ describe('planPersist', () => {
 
   it('shows a changed file as a diff and restores the old content on undo', () => {
     const files = written();
-    const old = { ...(files[0] as HostFile), content: (files[0] as HostFile).content.replace('Kind=', 'Kind=old-') };
+    const old = { ...(files[0] as HostFile), content: `${(files[0] as HostFile).content}Kind=old\n` };
     const p = plan(networkd([old, ...files.slice(1)]));
     expect(p.steps.map((s) => s.kind)).toEqual(['file-write', 'persist-reload']);
     expect(p.steps[0]?.inverse[0]).toEqual(writeFileArgv(old.path, old.content, old.mode, topology.id));
     expect(p.report.files[0]?.change).toBe('update');
-    expect(p.report.files[0]?.diff).toMatch(/^-Kind=old-/m);
+    expect(p.report.files[0]?.diff).toMatch(/^-Kind=old$/m);
   });
 
   it('counts a file changed or missing on the host as drift in the read-back', () => {
@@ -139,12 +127,12 @@ describe('planPersist', () => {
     const p = plan(networkd(written()), { persist: 'none' });
     expect(p.report.runtimeOnly).toBe('persist is "none" for this host');
     expect(p.diagnostics).toEqual([]);
-    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-remove'), 'persist-reload']);
+    expect(p.steps.map((s) => s.kind)).toEqual([...each('file-remove'), 'persist-reload']);
   });
 
   it('destroy removes every file of the drawing and reloads the manager that reads them', () => {
     const p = plan(networkd(written()), { action: 'destroy' });
-    expect(p.steps.map((s) => s.kind)).toEqual([...desired.links.map(() => 'file-remove'), 'persist-reload']);
+    expect(p.steps.map((s) => s.kind)).toEqual([...each('file-remove'), 'persist-reload']);
     expect(p.stepsFor([])).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import {
   type PersistProbe,
 } from '../../../shared/observe';
 import { ownerMark, unifiedDiff, type DesiredHostState, type Step } from '../../../shared/plan';
+import { PERSIST_DIRS } from '../../../shared/plan/persist/common';
 import {
   PERSIST_MARK_PREFIX,
   type PersistFile,
@@ -26,18 +27,6 @@ import {
 } from '../../../shared/plan/persist/types';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import type { Section } from '../ssh/remote-script';
-
-/**
- * Where each manager reads the files we write (its drop-in places, which it reads besides the
- * admin's own files): the read-back looks here, two levels deep for networkd's `*.network.d/`.
- */
-export const PERSIST_DIRS: Readonly<Record<PersistManager, readonly string[]>> = {
-  'systemd-networkd': ['/etc/systemd/network'],
-  netplan: ['/etc/netplan'],
-  ifupdown2: ['/etc/network/interfaces.d'],
-  ifupdown: ['/etc/network/interfaces.d'],
-  networkmanager: ['/etc/NetworkManager/system-connections', '/etc/NetworkManager/dispatcher.d'],
-};
 
 /** Lines of a file that may carry the mark: a header comment, possibly after a shebang or a YAML `---`. */
 const MARK_LINES = 5;
@@ -59,13 +48,20 @@ export interface PersistRead {
 }
 
 /**
+ * Where the managers read the files we write (their drop-in places, besides the admin's own files),
+ * as the renderers place them: the read-back looks here, two levels deep for networkd's
+ * `*.network.d/`.
+ */
+const SCAN_DIRS = [...new Set(Object.values(PERSIST_DIRS).flat())].map((d) => d.replace(/\/+$/, ''));
+
+/**
  * Our files in the drop-in places, exactly (base64) with their modes, and the names of the files
  * there that are not ours. Symlinks count as not ours: writing through one would change a file
  * elsewhere. `$m` is the nonce, `$prefix` the mark prefix.
  */
 const FILES_LOOP = [
   "nl='\n'",
-  `for d in ${[...new Set(Object.values(PERSIST_DIRS).flat())].join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && head -n ${MARK_LINES} "$f" 2>/dev/null | grep -qF -- "$prefix"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
+  `for d in ${SCAN_DIRS.join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && head -n ${MARK_LINES} "$f" 2>/dev/null | grep -qF -- "$prefix"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
 ];
 
 const PROBE_SCRIPT = [
@@ -318,7 +314,7 @@ function chooseManager(
 /** Which manager reads a file we wrote earlier, by its directory (ifupdown's flavour from the probe). */
 function managerOfPath(path: string, read: PersistRead): PersistManager | undefined {
   for (const [m, dirs] of Object.entries(PERSIST_DIRS) as Array<[PersistManager, readonly string[]]>) {
-    if (!dirs.some((dir) => path.startsWith(`${dir}/`))) continue;
+    if (!dirs.some((dir) => path.startsWith(dir))) continue;
     if (m === 'ifupdown2' || m === 'ifupdown') return read.probe.ifup ?? 'ifupdown';
     return m;
   }
