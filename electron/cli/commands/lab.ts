@@ -11,17 +11,21 @@ import {
   LabError,
   labDown,
   labDownAll,
+  LAB_MANAGERS,
+  labManager,
   labStateFile,
   labStatus,
   labUp,
   listLabs,
   MAX_HOSTS,
   preflight,
+  rebootHost,
   restoreUnderlayMtu,
   setUnderlayMtu,
   thawHostSshd,
   unblockUdp,
   writeLabTopology,
+  type LabManager,
   type LabState,
 } from '../../core/lab/index';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
@@ -36,8 +40,10 @@ A lab of real Linux hosts on this machine: network namespaces on two routed unde
 plus a controller namespace (vxs<name>-ctl) that reaches only the lab. Needs root.
 
 Actions:
-  up N [--name NAME] [--write-topology FILE] [--json]
-                          make N hosts (1-${MAX_HOSTS}); an identical lab already up is kept
+  up N [--name NAME] [--manager M] [--write-topology FILE] [--json]
+                          make N hosts (1-${MAX_HOSTS}); an identical lab already up is kept.
+                          --manager: what configures each host's eth0 from files in its own
+                          private /etc: ${LAB_MANAGERS.join(', ')} (default none: plain ip commands)
   down [--name NAME | --all]
                           remove a lab (or every lab), even half-built or without its state file
   status [--name NAME] [--json]
@@ -50,6 +56,8 @@ Actions:
   fault mtu-restore HOST           put both ends back to 1500
   fault freeze HOST                SIGSTOP every sshd of HOST (connections hang)
   fault thaw HOST                  SIGCONT them
+  fault reboot HOST                stop the host's network manager, delete every link but lo and
+                                   eth0, flush nftables and what the manager configured, start it again
 
 Options:
   --name NAME   lab name, 1-12 lowercase letters/digits (default "${DEFAULT_NAME}"); namespaces are vxs<NAME>-*
@@ -62,6 +70,7 @@ const SPEC = {
   'write-topology': 'string',
   port: 'string',
   both: 'boolean',
+  manager: 'string',
 } as const;
 
 function labName(args: ParsedArgs): string {
@@ -71,6 +80,13 @@ function labName(args: ParsedArgs): string {
 function positiveInt(text: string | undefined, what: string, min: number, max: number): number {
   if (text === undefined) throw new UsageError(`missing ${what}`);
   return intArg(text, what, min, max);
+}
+
+function managerFlag(args: ParsedArgs): LabManager {
+  const text = stringFlag(args, 'manager') ?? 'none';
+  const found = LAB_MANAGERS.find((m) => m === text);
+  if (found === undefined) throw new UsageError(`--manager must be one of ${LAB_MANAGERS.join(', ')}, not "${text}"`);
+  return found;
 }
 
 function portFlag(args: ParsedArgs): number | undefined {
@@ -88,7 +104,10 @@ async function up(args: ParsedArgs, io: CliIo): Promise<number> {
   const count = positiveInt(args.positionals[1], 'N (number of hosts)', 1, MAX_HOSTS);
   if (args.positionals.length > 2) throw new UsageError(`unexpected argument "${args.positionals[2] ?? ''}"`);
   const json = boolFlag(args, 'json');
-  const { state, reused } = await labUp({ name: labName(args), hosts: count }, json ? {} : { log: (line) => io.err(line) });
+  const { state, reused } = await labUp(
+    { name: labName(args), hosts: count, manager: managerFlag(args) },
+    json ? {} : { log: (line) => io.err(line) },
+  );
   const topologyFile = stringFlag(args, 'write-topology');
   const written = topologyFile === undefined ? undefined : resolve(io.cwd, topologyFile);
   if (written !== undefined) await writeLabTopology(state, written);
@@ -129,6 +148,7 @@ async function status(args: ParsedArgs, io: CliIo): Promise<number> {
         labs: statuses.map((s) => ({
           name: s.name,
           state: s.state,
+          manager: s.lab ? labManager(s.lab) : undefined,
           namespaces: s.namespaces,
           hosts: s.hosts.map((h) => ({
             name: h.host.name,
@@ -199,8 +219,16 @@ async function fault(args: ParsedArgs, io: CliIo, lab: LabState): Promise<number
       io.out(`${host}: thawed sshd (pids ${pids.join(' ')})`);
       return EXIT_OK;
     }
+    case 'reboot': {
+      const r = await rebootHost(lab, host);
+      io.out(
+        `${host}: rebooted (${r.manager === 'none' ? 'no network manager' : r.manager}); ` +
+          `deleted ${r.deleted.length === 0 ? 'no links' : `links ${r.deleted.join(' ')}`}`,
+      );
+      return EXIT_OK;
+    }
     default:
-      throw new UsageError(`unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw)`);
+      throw new UsageError(`unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, reboot)`);
   }
 }
 

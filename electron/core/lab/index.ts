@@ -6,6 +6,7 @@ export * from './state';
 export * from './netns';
 export * from './sshd';
 export * from './host-ns';
+export * from './managers';
 export * from './lab';
 export * from './faults';
 export * from './netns-exec';

@@ -32,8 +32,19 @@ import {
 } from './netns';
 import { LabError, preflight, type ToolPaths } from './preflight';
 import { assertLabName, labPrefix, planLab, underlayNeighbours, type LabPlan, type LabSpec } from './spec';
+import { holderPid, prepareHostRoot, startHostNamespace } from './host-ns';
+import {
+  managerEtcFiles,
+  rebootManagedHost,
+  startManager,
+  waitForUnderlay,
+  writeManagerEtc,
+  type RebootResult,
+  type UnderlayConfig,
+} from './managers';
 import {
   generateKey,
+  hostBinds,
   knownHostsLine,
   sshdPaths,
   sshdStatus,
@@ -49,7 +60,9 @@ import {
   listStateDirs,
   readLabState,
   writeLabState,
+  labManager,
   type LabHostState,
+  type LabManager,
   type LabState,
 } from './state';
 import { LAB_USERS, makeLabUsers } from './users';
@@ -77,7 +90,7 @@ async function nsSh(tools: ToolPaths, namespace: string, script: string, ...args
   return runOk(tools['ip'] ?? 'ip', ['netns', 'exec', namespace, '/bin/sh', '-c', script, 'sh', ...args], { timeoutMs: 30_000 });
 }
 
-function stateFromPlan(plan: LabPlan, stateDir: string): LabState {
+function stateFromPlan(plan: LabPlan, stateDir: string, manager: LabManager): LabState {
   return {
     version: LAB_STATE_VERSION,
     name: plan.name,
@@ -95,6 +108,7 @@ function stateFromPlan(plan: LabPlan, stateDir: string): LabState {
     },
     hosts: plan.hosts.map((h) => ({ ...h, hostname: h.name, sshd: sshdPaths(stateDir, h.name) })),
     users: [],
+    manager,
   };
 }
 
@@ -105,10 +119,11 @@ function hasLabUsers(state: LabState): boolean {
   );
 }
 
-/** True when a lab on disk has exactly the hosts and addresses the plan asks for. */
-function sameLayout(state: LabState, plan: LabPlan): boolean {
+/** True when a lab on disk has exactly the hosts, addresses and network manager the plan asks for. */
+function sameLayout(state: LabState, plan: LabPlan, manager: LabManager): boolean {
   const key = (h: { name: string; address: string; prefixLength: number }): string => `${h.name}=${h.address}/${h.prefixLength}`;
   return (
+    labManager(state) === manager &&
     state.hosts.map(key).join(',') === plan.hosts.map(key).join(',') &&
     state.controller.address === plan.controller.address &&
     state.controller.network === plan.controller.network
@@ -125,10 +140,11 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
   const plan = planLab(spec);
   const log = options.log ?? ((): void => undefined);
   const root = options.stateRoot ?? LAB_STATE_ROOT;
+  const manager = spec.manager ?? 'none';
 
   const existing = await readLabState(plan.name, root);
   const namespaces = (await listNamespaces()).filter((n) => n.startsWith(plan.prefix));
-  if (existing.kind === 'ok' && sameLayout(existing.state, plan) && hasLabUsers(existing.state)) {
+  if (existing.kind === 'ok' && sameLayout(existing.state, plan, manager) && hasLabUsers(existing.state)) {
     const wanted = [
       existing.state.routerNamespace,
       existing.state.controller.namespace,
@@ -138,7 +154,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
       for (const host of existing.state.hosts) {
         if ((await sshdStatus(host)) === 'stopped') {
           log(`restarting sshd on ${host.name}`);
-          await startSshd(tools, host, existing.state.etc);
+          await startHost(tools, existing.state, host);
         }
       }
       return { state: existing.state, reused: true };
@@ -149,7 +165,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
     await labDown(plan.name, options);
   }
 
-  const state = stateFromPlan(plan, labStateDir(plan.name, root));
+  const state = stateFromPlan(plan, labStateDir(plan.name, root), manager);
   try {
     await build(tools, plan, state, log);
   } catch (err) {
@@ -161,6 +177,7 @@ export async function labUp(spec: LabSpec, options: LabOptions = {}): Promise<La
 }
 
 async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (line: string) => void): Promise<void> {
+  const manager = labManager(state);
   await mkdir(state.stateDir, { recursive: true, mode: 0o700 });
   // Written first so that `status` and `down` see the lab even while it is being built.
   await writeLabState(state);
@@ -212,15 +229,34 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
     `route add default via ${ctl.gateway}`,
     ...neighLines(ctl.namespace),
   ]);
-  await mapLimit(plan.hosts, 4, (h) =>
-    ipBatch(tools, h.namespace, [
-      'link set lo up',
-      `link set ${h.interface} mtu ${h.mtu} up`,
-      `addr add ${h.address}/${h.prefixLength} dev ${h.interface}`,
-      `route add default via ${h.gateway}`,
-      ...neighLines(h.namespace),
-    ]),
-  );
+  if (manager === 'none') {
+    await mapLimit(plan.hosts, 4, (h) =>
+      ipBatch(tools, h.namespace, [
+        'link set lo up',
+        `link set ${h.interface} mtu ${h.mtu} up`,
+        `addr add ${h.address}/${h.prefixLength} dev ${h.interface}`,
+        `route add default via ${h.gateway}`,
+        ...neighLines(h.namespace),
+      ]),
+    );
+  } else {
+    // The host's manager configures eth0 from its own files at "boot" (managers.ts).
+    log(`writing the underlay as ${manager} config in each host's /etc`);
+    await mapLimit(plan.hosts, 4, async (h) => {
+      const host = state.hosts.find((x) => x.name === h.name) as LabHostState;
+      const underlay: UnderlayConfig = {
+        interface: h.interface,
+        address: h.address,
+        prefixLength: h.prefixLength,
+        gateway: h.gateway,
+        mtu: h.mtu,
+        neighbours: (neighbours.get(h.namespace) ?? []).map((n) => ({ address: n.address, mac: n.mac })),
+      };
+      await prepareHostRoot(host);
+      await writeManagerEtc(host, managerEtcFiles(manager, underlay));
+      await ipBatch(tools, h.namespace, ['link set lo up']);
+    });
+  }
 
   log('generating keys');
   const clientPub = await generateKey(tools, state.keys.clientKey, `vxlan-studio-lab-${plan.name}-client`);
@@ -244,9 +280,9 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
   state.etc = etc;
   await writeLabState(state);
 
-  log(`starting ${state.hosts.length} sshd`);
+  log(`starting ${state.hosts.length} sshd${manager === 'none' ? '' : ` and ${manager}`}`);
   for (const h of state.hosts) await writeSshdConfig(state, h);
-  const pids = await mapLimit(state.hosts, 8, (h) => startSshd(tools, h, etc));
+  const pids = await mapLimit(state.hosts, 8, (h) => startHost(tools, state, h));
   state.hosts.forEach((h, i) => (h.sshd.pid = pids[i]));
   await writeLabState(state);
 }
@@ -370,12 +406,37 @@ export async function labStatus(name: string, options: LabOptions = {}): Promise
   return { name, state: 'ok', namespaces, lab: read.state, hosts };
 }
 
+/**
+ * Starts a host's sshd. When the host's namespace is gone (or was never made) on a lab with a
+ * network manager, the namespace is made first, the manager started and its underlay awaited, as
+ * at boot; otherwise `startSshd` makes or joins the namespace itself. Returns the listener pid.
+ */
+async function startHost(tools: ToolPaths, state: LabState, host: LabHostState): Promise<number> {
+  if (labManager(state) !== 'none' && (await holderPid(host)) === undefined) {
+    await startHostNamespace(tools, host, await hostBinds(host, state.etc), []);
+    await startManager(tools, host, labManager(state));
+    await waitForUnderlay(tools, host);
+  }
+  return startSshd(tools, host, state.etc);
+}
+
 /** (Re)starts a host's sshd, e.g. after a test killed it; returns the new listener pid. */
 export async function restartSshd(state: LabState, hostName: string): Promise<number> {
   const tools = preflight();
   const host = labHost(state, hostName);
   await stopSshd(host);
-  return startSshd(tools, host, state.etc);
+  return startHost(tools, state, host);
+}
+
+/**
+ * Reboots a host's network (managers.ts `rebootManagedHost`): the manager stops, every link but lo
+ * and the underlay is deleted, nftables flushed, the manager's underlay config and runtime state
+ * flushed, and the manager starts again from the host's /etc. sshd keeps running (its listener
+ * is bound to the underlay address, which comes back), so SSH works again once the manager is up.
+ */
+export async function rebootHost(state: LabState, hostName: string): Promise<RebootResult> {
+  const tools = preflight();
+  return rebootManagedHost(tools, labHost(state, hostName), labManager(state));
 }
 
 /**
@@ -387,6 +448,6 @@ export async function rotateHostKey(state: LabState, hostName: string): Promise<
   const host = labHost(state, hostName);
   const pub = await generateKey(tools, host.sshd.hostKey, `vxlan-studio-lab-${state.name}-${host.name}-rotated`);
   await stopSshd(host);
-  await startSshd(tools, host, state.etc);
+  await startHost(tools, state, host);
   return pub;
 }

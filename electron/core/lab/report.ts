@@ -4,7 +4,7 @@
  */
 import type { LabStatus } from './lab';
 import type { SshdStatus } from './sshd';
-import { labStateFile, type LabState, type LabUserState } from './state';
+import { labManager, labStateFile, type LabState, type LabUserState } from './state';
 
 /** Left-aligned text table; the last column is not padded. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -66,6 +66,7 @@ export function formatLab(state: LabState, sshd?: ReadonlyMap<string, SshdStatus
   return [
     `lab "${state.name}": ${state.hosts.length} host(s) on ${state.subnets.map((s) => `${s.network}/${s.prefixLength}`).join(' + ')}, router ${state.routerNamespace}`,
     `controller: ${state.controller.namespace} (${state.controller.address}/${state.controller.prefixLength}, reaches only the lab)`,
+    `network manager on every host: ${labManager(state) === 'none' ? 'none (eth0 set up with ip commands)' : labManager(state)}`,
     '',
     formatTable(header, rows),
     ...formatLabUsers(state),

@@ -9,6 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { LabError } from './preflight';
+import type { LabManager } from './state';
 
 /** Lab names become namespace prefixes `vxs<name>-`; no "-" so one lab's prefix is never a prefix of another's. */
 export const LAB_NAME_PATTERN = /^[a-z0-9]{1,12}$/;
@@ -35,6 +36,8 @@ export interface LabSpec {
   hosts: number | readonly LabHostSpec[];
   /** Subnet of the controller namespace (router side gets the first address); default 172.30.0.0/24. */
   controllerSubnet?: string;
+  /** What configures each host's network (managers.ts); default 'none'. */
+  manager?: LabManager;
 }
 
 export interface PlannedSubnet {

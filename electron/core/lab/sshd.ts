@@ -208,6 +208,20 @@ async function makeRootHome(host: LabHostState): Promise<string | undefined> {
 }
 
 /**
+ * What the host's namespace mounts over the machine's files: the lab's account files, a hosts file
+ * naming the host (`hostsFileText`) and an empty home for root (`makeRootHome`), as `[source, target]`.
+ */
+export async function hostBinds(host: LabHostState, etc?: LabEtcState): Promise<(readonly [string, string])[]> {
+  const hostsFile = await writeHostsFile(host);
+  const rootHome = await makeRootHome(host);
+  return [
+    ...etcBindMounts(etc),
+    ...(hostsFile !== undefined ? [[hostsFile, '/etc/hosts'] as const] : []),
+    ...(rootHome !== undefined ? [[rootHome, '/root'] as const] : []),
+  ];
+}
+
+/**
  * Starts the host's sshd inside the host's private namespace (host-ns.ts): its hostname (so
  * `ssh <host> hostname` prints it), overlays over /etc and /var/lib, a private /run, and on top
  * the lab's account files over the machine's, a hosts file naming the host (`hostsFileText`) and
@@ -224,14 +238,7 @@ export async function startSshd(tools: ToolPaths, host: LabHostState, etc?: LabE
     const [file, ...args] = hostNsArgv(tools, holder, command);
     await runOk(file as string, args, { timeoutMs: 10_000 });
   } else {
-    const hostsFile = await writeHostsFile(host);
-    const rootHome = await makeRootHome(host);
-    const binds = [
-      ...etcBindMounts(etc),
-      ...(hostsFile !== undefined ? [[hostsFile, '/etc/hosts'] as const] : []),
-      ...(rootHome !== undefined ? [[rootHome, '/root'] as const] : []),
-    ];
-    await startHostNamespace(tools, host, binds, command);
+    await startHostNamespace(tools, host, await hostBinds(host, etc), command);
   }
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {

@@ -8,6 +8,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 export const LAB_STATE_ROOT = '/run/vxlan-studio/labs';
+
+/**
+ * What configures each host's network at "boot" (managers.ts): 'none' (the lab's own `ip`
+ * commands), or a real network manager running inside every host with the underlay (eth0) in its
+ * own config files.
+ */
+export const LAB_MANAGERS = ['none', 'networkd'] as const;
+export type LabManager = (typeof LAB_MANAGERS)[number];
 export const LAB_STATE_VERSION = 1 as const;
 
 export const LabHostStateSchema = z.object({
@@ -104,8 +112,15 @@ export const LabStateSchema = z.object({
   users: z.array(LabUserStateSchema).default([]),
   /** Where the account file copies are; absent until the users are made. */
   etc: LabEtcStateSchema.optional(),
+  /** The network manager every host runs (managers.ts); absent means 'none' (`labManager`). */
+  manager: z.enum(LAB_MANAGERS).optional(),
 });
 export type LabState = z.infer<typeof LabStateSchema>;
+
+/** The lab's network manager ('none' when lab.json names none). */
+export function labManager(state: Pick<LabState, 'manager'>): LabManager {
+  return state.manager ?? 'none';
+}
 
 export function labStateDir(name: string, root = LAB_STATE_ROOT): string {
   return join(root, name);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { labDown, labUp, type LabOptions } from './lab';
 import type { LabHostSpec } from './spec';
-import type { LabState } from './state';
+import type { LabManager, LabState } from './state';
 
 /** A fresh random lab name with a readable tag, e.g. `t3f9a1c` (fits the 12-character limit). */
 export function randomLabName(tag = 't'): string {
@@ -26,6 +26,8 @@ export interface WithLabOptions extends LabOptions {
   /** Prefix of the random name, to tell which test made a lab. */
   tag?: string;
   controllerSubnet?: string;
+  /** Network manager every host runs (managers.ts); default 'none'. */
+  manager?: LabManager;
 }
 
 /**
@@ -45,7 +47,12 @@ export async function withLab<T>(options: WithLabOptions, fn: (lab: LabState) =>
   process.on('SIGTERM', onSignal);
   try {
     const { state } = await labUp(
-      { name, hosts: options.hosts, ...(options.controllerSubnet ? { controllerSubnet: options.controllerSubnet } : {}) },
+      {
+        name,
+        hosts: options.hosts,
+        ...(options.controllerSubnet ? { controllerSubnet: options.controllerSubnet } : {}),
+        ...(options.manager ? { manager: options.manager } : {}),
+      },
       options,
     );
     return await fn(state);
