@@ -9,7 +9,15 @@ import type { PersistProbe } from '../../../shared/observe';
 import { TopologySchema, type Host, type Topology } from '../../../shared/model';
 import { desiredFromIndex, indexTopology, type DesiredHostState } from '../../../shared/plan';
 import { markLine, PERSIST_MARK_PREFIX, renderPersist } from '../../../shared/plan/persist';
-import { fileOwnedBy, planPersist, removeFileArgv, writeFileArgv, type HostFile, type PersistRead } from './persist';
+import {
+  claimByFiles,
+  fileOwnedBy,
+  planPersist,
+  removeFileArgv,
+  writeFileArgv,
+  type HostFile,
+  type PersistRead,
+} from './persist';
 
 const topology: Topology = TopologySchema.parse(JSON.parse(readFileSync('examples/textbook.vxlan.json', 'utf8')));
 const host = topology.hosts[0] as Host;
@@ -144,5 +152,27 @@ describe('fileOwnedBy', () => {
     expect(fileOwnedBy(`# vxlan-studio:lab\n`, 'lab')).toBe(false);
     expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} (vxlan-studio:lab); do not edit\n`, 'lab')).toBe(true);
     expect(fileOwnedBy(`${PERSIST_MARK_PREFIX} (vxlan-studio:lab-2); do not edit\n`, 'lab')).toBe(false);
+  });
+});
+
+describe('claimByFiles', () => {
+  const bridge = desired.links.find((l) => l.kind === 'bridge')?.name ?? '';
+  const state = (alias?: string) => ({
+    links: [{ name: bridge, ifindex: 5, kind: 'bridge', mtu: 1500, up: true, ...(alias === undefined ? {} : { alias }) }],
+    addresses: [],
+    fdb: [],
+  });
+  it('marks a device without alias that a file of this drawing names (the manager made it at boot)', () => {
+    const c = claimByFiles(state(), desired, written(), topology.id);
+    expect(c.state.links[0]?.alias).toBe(desired.mark);
+    expect(c.steps.map((s) => [s.kind, s.target, s.inverse])).toEqual([
+      ['link-alias', bridge, [['ip', 'link', 'set', bridge, 'alias', '']]],
+    ]);
+  });
+  it('claims nothing without a file of ours naming it, nor a device carrying any alias', () => {
+    expect(claimByFiles(state(), desired, [], topology.id).steps).toEqual([]);
+    const others = written().map((f) => ({ ...f, content: f.content.replace(`(${desired.mark})`, `(${desired.mark}-2)`) }));
+    expect(claimByFiles(state(), desired, others, topology.id).steps).toEqual([]);
+    expect(claimByFiles(state("admin's"), desired, written(), topology.id).steps).toEqual([]);
   });
 });

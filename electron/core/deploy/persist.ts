@@ -16,7 +16,7 @@ import {
   type ObservedHostState,
   type PersistProbe,
 } from '../../../shared/observe';
-import { ownerMark, unifiedDiff, type DesiredHostState, type Step } from '../../../shared/plan';
+import { linkAlias, ownerMark, unifiedDiff, type DesiredHostState, type Step } from '../../../shared/plan';
 import { PERSIST_DIRS } from '../../../shared/plan/persist/common';
 import {
   PERSIST_MARK_PREFIX,
@@ -245,6 +245,11 @@ export interface PersistPlanInput {
 }
 
 export interface PersistPlan {
+  /**
+   * The state with the devices this drawing's files made marked as ours again, and the steps that
+   * mark them on the host (see `claimByFiles`).
+   */
+  claim(state: ObservedHostState): { state: ObservedHostState; steps: Step[] };
   report: HostPersistReport;
   steps: Step[];
   diagnostics: Diagnostic[];
@@ -451,10 +456,53 @@ export function planPersist(input: PersistPlanInput): PersistPlan {
         .map((d) => d.message)
         .join('; ');
   return {
+    claim: (state) => claimByFiles(state, desired, read.marked, topologyId),
     report,
     steps: first.steps,
     diagnostics,
     // The reload's outcome cannot be read back as a file: verify judges the files (and the links).
     stepsFor: (marked) => plan(marked).steps.filter((s) => s.kind !== 'persist-reload'),
+  };
+}
+
+/**
+ * A network manager re-creates our devices at boot from our files, but the ownership mark is the
+ * interface alias, which only udev sets from a `.link` file (systemd.link(5) `Alias=`; there is
+ * none in a container): a device with no alias, of the kind and name the drawing wants, that a file
+ * of this drawing on the host names, was made from our files and is ours again. The returned state
+ * has it marked, and the steps mark it on the host (undone by clearing the alias).
+ */
+export function claimByFiles(
+  state: ObservedHostState,
+  desired: DesiredHostState,
+  marked: readonly HostFile[],
+  topologyId: string,
+): { state: ObservedHostState; steps: Step[] } {
+  const ours = marked.filter((f) => fileOwnedBy(f.content, topologyId));
+  if (ours.length === 0) return { state, steps: [] };
+  const named = (name: string): boolean => {
+    const word = new RegExp(`(^|[^A-Za-z0-9_.@+-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_.@+-])`, 'm');
+    return ours.some((f) => word.test(f.content));
+  };
+  const claimed = new Set(
+    desired.links
+      .filter((want) => {
+        const have = state.links.find((l) => l.name === want.name);
+        return have !== undefined && (have.alias ?? '') === '' && have.kind === want.kind && named(want.name);
+      })
+      .map((l) => l.name),
+  );
+  if (claimed.size === 0) return { state, steps: [] };
+  const steps = [...claimed].map((name) => {
+    const step = linkAlias(name, desired.mark);
+    return {
+      ...step,
+      description: `${step.description}: made at boot from our files`,
+      inverse: [[...step.argv.slice(0, -1), '']],
+    };
+  });
+  return {
+    state: { ...state, links: state.links.map((l) => (claimed.has(l.name) ? { ...l, alias: desired.mark } : l)) },
+    steps,
   };
 }

@@ -407,9 +407,14 @@ async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> 
   });
   res.persist = persist.report;
   const planFor: HostPlanned['planFor'] = (state, files) => {
-    const links = planLinks(state);
+    const claim = persist.claim(state);
+    const links = planLinks(claim.state);
     const fileSteps = files === undefined ? persist.steps : persist.stepsFor(files);
-    return { ...links, steps: [...links.steps, ...fileSteps], diagnostics: [...links.diagnostics, ...persist.diagnostics] };
+    return {
+      ...links,
+      steps: [...claim.steps, ...links.steps, ...fileSteps],
+      diagnostics: [...links.diagnostics, ...persist.diagnostics],
+    };
   };
   const planLinks = (state: ObservedHostState): { steps: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
     if (opts.action === 'destroy') {
