@@ -9,6 +9,7 @@ import { FINDING_CODES } from '../diagnose/types';
 import { STEP_KINDS } from '../plan/types';
 import { importMethods } from './import-methods';
 import { SshTargetSchema } from '../model/topology';
+import { PERSIST_MANAGERS } from '../plan/persist/types';
 
 const Empty = z.object({});
 const PathSchema = z.string().min(1).max(4096);
@@ -101,6 +102,21 @@ export const RevertRecordSchema = z.object({
   restored: z.boolean(),
 });
 
+/**
+ * How a host's overlay survives a reboot: the network manager whose files the run keeps (`manager`),
+ * or why it is runtime only; what was detected on the host; the file changes as unified diffs.
+ */
+export const DeployPersistSchema = z.object({
+  setting: z.string(),
+  detected: z.enum(PERSIST_MANAGERS).optional(),
+  evidence: z.array(z.string()),
+  manager: z.enum(PERSIST_MANAGERS).optional(),
+  runtimeOnly: z.string().optional(),
+  files: z.array(
+    z.object({ path: z.string(), change: z.enum(['create', 'update', 'remove']), description: z.string(), diff: z.string() }),
+  ),
+});
+
 /** Per-host result of `deploy.preview`, `deploy.apply` and `deploy.destroy`. */
 export const DeployHostResultSchema = z.object({
   hostId: z.string(),
@@ -121,6 +137,8 @@ export const DeployHostResultSchema = z.object({
   rollback: z
     .object({ ok: z.boolean(), commands: z.number().int(), failures: z.array(DeployStepFailureSchema), restored: z.boolean() })
     .optional(),
+  /** Absent from backends that predate persistent configuration. */
+  persist: DeployPersistSchema.optional(),
   diagnostics: z.array(DeployDiagnosticSchema),
   timings: z.object({
     connectMs: z.number(),

@@ -5,3 +5,5 @@
 export * from './state';
 export * from './parse';
 export * from './probes';
+/** Which network manager owns the underlay (where persistent files go). */
+export * from './persist-probe';

@@ -45,4 +45,24 @@ describe('groupSteps', () => {
     expect(shell(stepsToRun([stale, addr], true))).toEqual(['ip link del vxlan300', 'ip addr del 10.0.0.9/24 dev br100']);
     expect(shell(stepsToRun([stale, addr], false))).toEqual(['ip addr del 10.0.0.9/24 dev br100']);
   });
+
+  it('keeps the network manager file steps out of the link groups (the review shows them as diffs)', () => {
+    const file: Step = {
+      argv: ['true'],
+      description: 'write f',
+      inverse: [],
+      kind: 'file-write',
+      target: '/etc/systemd/network/x',
+    };
+    const reload: Step = {
+      argv: ['networkctl', 'reload'],
+      description: 'reload',
+      inverse: [],
+      kind: 'persist-reload',
+      target: 'systemd-networkd',
+    };
+    const g = groupSteps([bridgeAdd('br100'), file, reload]);
+    expect(g.add.map((s) => s.kind)).toEqual(['link-add']);
+    expect([...g.change, ...g.remove]).toEqual([]);
+  });
 });

@@ -16,3 +16,4 @@ export * from './stale';
 export * from './compile';
 export * from './protect';
 export * from './group';
+export * from './unified-diff';

@@ -32,6 +32,10 @@ export const STEP_KINDS = [
   'addr-del',
   'fdb-append',
   'fdb-del',
+  // Persistent configuration (the network manager's files, written and removed by the deploy runner).
+  'file-write',
+  'file-remove',
+  'persist-reload',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -48,7 +52,7 @@ export interface Step {
    */
   inverse: string[][];
   kind: StepKind;
-  /** The interface this step acts on. */
+  /** The interface this step acts on (`file-*`: the file's path; `persist-reload`: the manager). */
   target: string;
   /** `link-master`: the master `target` joins; `link-nomaster`: the master it leaves. */
   master?: string;

@@ -4,6 +4,7 @@
  */
 import type { AppErrorData } from '../../../shared/errors/catalogue';
 import { formatRevertRecord } from './confirm';
+import type { HostPersistReport } from './persist';
 import type { ConfirmWindow, DeployAction, DeployResult, HostDeployResult, RevertRecord } from './types';
 
 /** Version of the `--json` shape; bump on any incompatible change. */
@@ -33,6 +34,8 @@ export interface DeployJson {
     error: { code: string; message: string } | null;
     drift: string[];
     rollback: HostDeployResult['rollback'] | null;
+    /** How the overlay survives a reboot (network manager files), or why it is runtime only. */
+    persist: HostPersistReport | null;
     diagnostics: Array<{ code: string; severity: string; path: string; message: string }>;
     timings: HostDeployResult['timings'];
     /** The revert armed on the host: this run's (apply --confirm-within) or one still open. */
@@ -71,6 +74,7 @@ export function deployJson(
       error: h.error ? { code: h.error.code, message: h.error.message } : null,
       drift: (h.drift ?? []).map((s) => s.shell),
       rollback: h.rollback ?? null,
+      persist: h.persist ?? null,
       diagnostics: h.diagnostics.map((d) => ({ code: d.code, severity: d.severity, path: d.path, message: d.message })),
       timings: h.timings,
       confirm: h.confirm ?? null,
@@ -96,6 +100,36 @@ function staleLine(h: HostDeployResult, prune: boolean): string | undefined {
   return `left: ${h.stale.join(', ')} (no longer drawn; use --prune to remove)`;
 }
 
+const FILE_KINDS = new Set(['file-write', 'file-remove', 'persist-reload']);
+
+/** One line on reboots: the manager whose files the run keeps, or why the overlay is runtime only. */
+function persistSentence(p: HostPersistReport): string {
+  return p.manager !== undefined
+    ? `persistent via ${p.manager}`
+    : `NOT persistent (runtime only): ${p.runtimeOnly ?? 'no manager'}`;
+}
+
+/**
+ * Whether the host's overlay survives a reboot, and its network manager file changes as unified
+ * diffs (their commands carry whole files, so the diff is what people read).
+ */
+function persistLines(h: HostDeployResult, action: DeployAction): string[] {
+  const p = h.persist;
+  if (p === undefined) return [];
+  const lines: string[] = [];
+  if (action !== 'destroy') lines.push(persistSentence(p));
+  for (const f of p.files) {
+    lines.push(`${f.change} ${f.path} (${f.description})`);
+    lines.push(
+      ...f.diff
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
+  }
+  return lines.map((l) => `  ${l}`);
+}
+
 /** The per-host diff as shown before asking for confirmation. */
 export function formatDiff(result: DeployResult): string {
   const lines: string[] = [];
@@ -106,12 +140,13 @@ export function formatDiff(result: DeployResult): string {
     }
     if (h.steps.length === 0) lines.push(`${h.hostName}: up to date, nothing to change`);
     else lines.push(`${h.hostName}: ${h.steps.length} change${h.steps.length === 1 ? '' : 's'}`);
-    for (const s of h.steps)
+    for (const s of h.steps.filter((x) => !FILE_KINDS.has(x.kind)))
       lines.push(
         `  ${s.kind.endsWith('del') || s.kind === 'link-nomaster' ? '-' : '+'} ${s.shell}    # ${s.description}${s.prune === true ? ' [--prune]' : ''}`,
       );
     const left = staleLine(h, result.prune);
     if (left !== undefined) lines.push(`  ${left}`);
+    lines.push(...persistLines(h, result.action));
     // Notes (another drawing's devices, left alone) are worth a line even when nothing changes.
     for (const d of h.diagnostics)
       if (h.steps.length > 0 || d.severity === 'info') lines.push(`  ${d.severity}: ${d.path}: ${d.message}`);
@@ -145,6 +180,9 @@ export function formatOutcome(result: DeployResult): string {
       for (const s of h.steps) line += `\n${' '.repeat(width + 2)}now planned: ${s.shell}    # ${s.description}`;
     const left = staleLine(h, result.prune);
     if (left !== undefined) line += `\n${' '.repeat(width + 2)}${left}`;
+    const p = h.persist;
+    if (p !== undefined && result.action !== 'destroy' && h.outcome !== 'failed' && h.outcome !== 'unreachable')
+      line += `\n${' '.repeat(width + 2)}${persistSentence(p)}`;
     for (const r of h.reverted ?? []) line += `\n${' '.repeat(width + 2)}${formatRevertRecord(r)}`;
     if (h.confirm)
       line += `\n${' '.repeat(width + 2)}reverts by itself at ${h.confirm.deadline} unless confirmed (run ${h.confirm.runId})`;

@@ -28,12 +28,14 @@ import {
   type ProtectedPath,
   type Step,
 } from '../../../shared/plan';
+import { renderPersist } from '../../../shared/plan/persist';
 import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
 import { armHost, controlHost, controlLine, parseControl } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
+import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
 import { inverseSteps, runSteps, sessionError, undoSteps, type StepRun } from './steps';
@@ -292,13 +294,18 @@ class HostRun {
 interface Seen {
   observed: ObservedHostState;
   facts: HostFacts;
+  persist: PersistRead;
 }
 
 /** The host's plan: the steps to run, and the planner again for the read-back. */
 interface HostPlanned {
   before: ObservedHostState;
   steps: Step[];
-  planFor(state: ObservedHostState): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] };
+  /** `files`: our network manager files as read back (absent: those read in round trip 1). */
+  planFor(
+    state: ObservedHostState,
+    files?: readonly HostFile[],
+  ): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] };
 }
 
 /**
@@ -316,7 +323,8 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
     if (!(await armRevert(run, exec, hostPlan.steps))) return run.res;
     const applied = await apply(run, exec, hostPlan);
     if (applied === undefined) return run.res;
-    if (applied.error === undefined && applied.observed !== undefined) return verify(run, hostPlan, applied.observed);
+    if (applied.error === undefined && applied.observed !== undefined)
+      return verify(run, hostPlan, applied.observed, applied.files ?? []);
     return await disarmIfUndone(run, exec, await rollback(run, exec, hostPlan, applied));
   } catch (err) {
     return broken(run, err);
@@ -397,7 +405,7 @@ function observe(run: HostRun, prep: Prepared): Seen {
   const facts = factsFrom(prep);
   run.board.set(run.host.id, facts);
   run.emit({ hostId: run.host.id, phase: 'observe', status: 'ok' });
-  return { observed: prep.observed as ObservedHostState, facts };
+  return { observed: prep.observed as ObservedHostState, facts, persist: prep.persist };
 }
 
 /**
@@ -417,7 +425,29 @@ async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> 
   if (facts.sshInterface !== undefined) protect.interfaces = [facts.sshInterface];
   const addrs = [facts.sshAddress, facts.sshClientAddress].filter((a): a is string => a !== undefined);
   if (addrs.length > 0) protect.addresses = addrs;
-  const planFor = (state: ObservedHostState): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
+  // The network manager's files go in the same plan, after the link steps (persist.ts).
+  const persist = planPersist({
+    host,
+    topologyId: t.id,
+    action: opts.action,
+    desired,
+    observed,
+    read: seen.persist,
+    render: renderPersist,
+  });
+  res.persist = persist.report;
+  const planFor: HostPlanned['planFor'] = (state, files) => {
+    const claim = persist.claim(state);
+    const links = planLinks(claim.state);
+    const fileSteps = files === undefined ? persist.steps : persist.stepsFor(files);
+    return {
+      ...links,
+      steps: [...claim.steps, ...links.steps, ...fileSteps],
+      all: [...claim.steps, ...links.all, ...fileSteps],
+      diagnostics: [...links.diagnostics, ...persist.diagnostics],
+    };
+  };
+  const planLinks = (state: ObservedHostState): { steps: Step[]; all: Step[]; stale: string[]; diagnostics: Diagnostic[] } => {
     if (opts.action === 'destroy') {
       const td = planTeardown(t.id, state, { protect, hostId: host.id, hostName: host.name, hostPath: desired.hostPath });
       return { steps: td.steps, all: td.steps, stale: [], diagnostics: td.diagnostics };
@@ -494,6 +524,7 @@ async function apply(run: HostRun, exec: HostExecutor, p: HostPlanned): Promise<
     ...(opts.beforeStep === undefined ? {} : { beforeRound: (i: number, s: Step) => opts.beforeStep?.(host.id, i, s) }),
     onRound: (i) => run.emit({ hostId: host.id, phase: 'apply', status: 'running', step: i, total: steps.length }),
     readBack: true,
+    readFiles: true,
     ...(run.lockPid === undefined ? {} : { releasePid: run.lockPid }),
   });
   res.applied = result.applied;
@@ -518,11 +549,11 @@ async function apply(run: HostRun, exec: HostExecutor, p: HostPlanned): Promise<
 }
 
 /** Verify: the read-back is planned again; anything left is drift (`failed`), else the host is `applied`. */
-function verify(run: HostRun, p: HostPlanned, after: ObservedHostState): HostDeployResult {
+function verify(run: HostRun, p: HostPlanned, after: ObservedHostState, files: readonly HostFile[]): HostDeployResult {
   const { host, res } = run;
   const started = performance.now();
   run.emit({ hostId: host.id, phase: 'verify', status: 'running' });
-  const rest = p.planFor(after).steps;
+  const rest = p.planFor(after, files).steps;
   res.timings.verifyMs = Math.round(performance.now() - started);
   if (rest.length > 0) {
     res.drift = planned(rest);

@@ -9,7 +9,8 @@ import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import type { Host } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-import { outputTail, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
+import { outputTail, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
+import { parsePersistSections, persistFilesArgv, persistProbeArgv, type PersistRead } from './persist';
 
 /**
  * Where deploy locks live on a host: a directory only root can enter, in /run (a tmpfs on every
@@ -120,6 +121,8 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   lines.push(`set -- $SSH_CONNECTION; if [ -n "$1" ]; then printf '%s SSHROUTE\\n' ${m}; ip -j route get "$1"; fi`);
   const peer = opts.peers[0];
   if (peer !== undefined) lines.push(`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`);
+  // Which network manager owns the underlay and our files in its drop-in places (persist.ts).
+  lines.push(argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), ...persistProbeArgv(m)]));
   lines.push(...observeLines(m));
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
@@ -134,6 +137,8 @@ export interface Prepared {
   observed?: ObservedHostState;
   /** Observe command that failed, with its stderr. */
   observeError?: string;
+  /** The network manager probe and our files (persist.ts). */
+  persist: PersistRead;
   complete: boolean;
 }
 
@@ -152,9 +157,16 @@ function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefine
 }
 
 export function parsePrepare(stdout: string, stderr: string, m: string, host: string): Prepared {
-  const p: Prepared = { missing: [], noSudo: false, lock: { kind: 'none' }, complete: false };
+  const all = sections(stdout, m);
+  const p: Prepared = {
+    missing: [],
+    noSudo: false,
+    lock: { kind: 'none' },
+    persist: parsePersistSections(all),
+    complete: false,
+  };
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
-  for (const s of sections(stdout, m)) {
+  for (const s of all) {
     switch (s.tag) {
       case 'MISSING':
         p.missing.push(s.args);
@@ -255,6 +267,8 @@ export interface StepsScriptOptions {
   readBack: boolean;
   /** Kill the lock holder at the end. */
   releasePid?: number;
+  /** With `readBack`: also read back our network manager files (persist.ts). */
+  readFiles?: boolean;
 }
 
 /**
@@ -273,6 +287,8 @@ export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m:
   });
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
+  if (opts.readBack && opts.readFiles === true)
+    lines.push(argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), ...persistFilesArgv(m)]));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
@@ -284,13 +300,17 @@ export interface StepsOutcome {
   stderrOf: Map<number, string>;
   done: boolean;
   observed?: ObservedHostState;
+  /** Our network manager files as read back (`readFiles`). */
+  files?: PersistRead['marked'];
   complete: boolean;
 }
 
 export function parseSteps(stdout: string, stderr: string, m: string, host: string): StepsOutcome {
   const out: StepsOutcome = { status: new Map(), stderrOf: new Map(), done: false, complete: false };
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
-  for (const s of sections(stdout, m)) {
+  const all: Section[] = sections(stdout, m);
+  if (all.some((s) => s.tag === 'PERSIST_FILES')) out.files = parsePersistSections(all).marked;
+  for (const s of all) {
     if (s.tag === 'R') {
       const [i, code] = s.args.split(' ').map(Number);
       if (i !== undefined && code !== undefined) out.status.set(i, code);

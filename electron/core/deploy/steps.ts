@@ -2,8 +2,9 @@
  * The one step executor: runs a host's steps in order on its shell (one script, or one round per
  * step), records the step that failed (index, argv, exit code, stderr tail), undoes the applied ones
  * newest first, and reads the host back. The deploy runner (apply, destroy) and the health fixes use
- * it, and so should every later feature that changes a host (confirm/revert, persistent files), so
- * that a failure is reported and undone the same way everywhere.
+ * it, and so should every later feature that changes a host (confirm/revert), so that a failure is
+ * reported and undone the same way everywhere. The network manager's files (persist.ts) are steps
+ * too: a write or removal with its inverse, and the read-back can include them (`readFiles`).
  *
  * It lives in deploy/ because it speaks deploy's `HostExecutor` and step scripts (scripts.ts:
  * `stepsScript`, `parseSteps`, the observe read-back), and health already depends on deploy (its
@@ -18,6 +19,7 @@ import { AppError, appError, type AppErrorData } from '../../../shared/errors/ca
 import { ObserveParseError, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, type Step } from '../../../shared/plan';
 import { newNonce, outputTail } from '../ssh/remote-script';
+import type { HostFile } from './persist';
 import { parseSteps, stepsScript } from './scripts';
 import type { ExecResult, HostExecutor, StepFailure } from './types';
 
@@ -68,6 +70,8 @@ export interface RunStepsOptions {
   onRound?: (index: number) => void;
   /** Observe the host after the last step (the read-back, `StepRun.observed`). */
   readBack?: boolean;
+  /** With `readBack`: also read back our network manager files (`StepRun.files`). */
+  readFiles?: boolean;
   /** Kill this process (a lock holder) at the end of the last round. */
   releasePid?: number;
   /** What a step is called in the failure message; default `step`. */
@@ -88,6 +92,8 @@ export interface StepRun {
   interrupted: boolean;
   /** The read-back after the last step (with `readBack`, when every step ran and the observe succeeded). */
   observed?: ObservedHostState;
+  /** Our network manager files as read back after the last step (with `readFiles`). */
+  files?: HostFile[];
   /** The last round ran to its end, with the release of `releasePid`. */
   released: boolean;
 }
@@ -122,6 +128,7 @@ export async function runSteps(exec: HostExecutor, steps: readonly Step[], opts:
         sudo: host.sudo,
         stopOnError: true,
         readBack: last && opts.readBack === true,
+        readFiles: opts.readFiles === true,
         ...(last && opts.releasePid !== undefined ? { releasePid: opts.releasePid } : {}),
       },
       m,
@@ -157,6 +164,7 @@ export async function runSteps(exec: HostExecutor, steps: readonly Step[], opts:
     if (last) {
       out.released = true;
       if (parsed.observed !== undefined) out.observed = parsed.observed;
+      if (parsed.files !== undefined) out.files = parsed.files;
     }
   }
   return out;

@@ -6,6 +6,7 @@ import type { Host } from '../../../shared/model';
 import type { AppErrorData } from '../../../shared/errors/catalogue';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import type { StepKind } from '../../../shared/plan/types';
+import type { HostPersistReport } from './persist';
 
 /** What one script run on a host returned. */
 export interface ExecResult {
@@ -140,6 +141,8 @@ export interface HostDeployResult {
   drift?: PlannedStep[];
   /** Rollback details when it ran. */
   rollback?: { ok: boolean; commands: number; failures: StepFailure[]; restored: boolean };
+  /** How the overlay survives a reboot: the network manager whose files the run keeps, or why it is runtime only. */
+  persist?: HostPersistReport;
   diagnostics: Diagnostic[];
   timings: HostTimings;
   /**

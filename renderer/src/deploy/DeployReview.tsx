@@ -6,6 +6,7 @@ import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
 import { ForeignReview } from './ForeignReview';
 import { ConfirmChoice, RevertedNotes } from './ConfirmWindow';
+import { PersistReview } from './PersistReview';
 
 type HostResult = DeployResultData['hosts'][number];
 
@@ -90,7 +91,10 @@ function PruneReview({ preview }: { preview: DeployResultData }) {
 
 /** Notes worth showing: every warning and error, and which devices of other drawings are left alone. */
 function reviewNotes(host: HostResult): HostResult['diagnostics'] {
-  return host.diagnostics.filter((d) => d.severity !== 'info' || d.code === 'PLAN_OTHER_DRAWING');
+  // The runtime-only warning has its own line in PersistReview.
+  return host.diagnostics.filter(
+    (d) => (d.severity !== 'info' || d.code === 'PLAN_OTHER_DRAWING') && d.code !== 'PERSIST_RUNTIME_ONLY',
+  );
 }
 
 function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
@@ -125,6 +129,7 @@ function HostReview({ host, destroy }: { host: HostResult; destroy: boolean }) {
       {(['add', 'change', 'remove'] as const).map((k) => (
         <StepGroup key={k} kind={k} steps={groups[k]} />
       ))}
+      <PersistReview host={host} destroy={destroy} />
     </section>
   );
 }

@@ -1,0 +1,181 @@
+/**
+ * Persistent configuration against real hosts: lab namespaces reached over SSH, each with its own
+ * /etc and /run and, where asked, a real systemd-networkd managing its underlay (../lab/managers.ts).
+ * A deploy writes networkd's files with the links; a reboot (the manager stopped, every link it
+ * made deleted, the manager started again from /etc) brings the overlay back by itself; destroy
+ * removes the files; a file without our mark is never touched; a host with no manager gets the
+ * overlay at runtime only, with the warning. Root only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../../../shared/model';
+import { labDown, labHost, labUp } from '../lab/lab';
+import { overlayPingFailures, removeLockFiles } from '../lab/lab-check';
+import { rebootManagedHost } from '../lab/managers';
+import { hostRunOk, hostShell } from '../lab/netns-exec';
+import { isRoot, preflight } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
+import type { LabState } from '../lab/state';
+import { labTopology } from '../lab/topology';
+import { randomLabName } from '../lab/with-lab';
+import { runDeploy } from './runner';
+import { createDeploySsh, type DeploySsh } from './ssh-setup';
+
+const root = isRoot();
+if (!root)
+  console.log('persist.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
+const suite = root ? describe : describe.skip;
+
+suite('a host whose underlay no network manager configures', () => {
+  const name = randomLabName('prt');
+  let lab: LabState;
+  let topology: Topology;
+  let ssh: DeploySsh;
+
+  beforeAll(async () => {
+    lab = (await labUp({ name, hosts: 2 })).state;
+    topology = labTopology(lab);
+    ssh = createDeploySsh(labSshOptions(lab));
+  }, 120_000);
+  afterAll(async () => {
+    await ssh?.close();
+    await labDown(name);
+    await removeLockFiles([topology?.id ?? '']);
+  }, 120_000);
+
+  it('gets the overlay at runtime only, with a warning saying why, and no file is planned', async () => {
+    const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+    expect(r.hosts.map((h) => h.outcome)).toEqual(['applied', 'applied']);
+    for (const h of r.hosts) {
+      expect(h.persist?.manager).toBeUndefined();
+      expect(h.persist?.runtimeOnly).toMatch(/^no manager can be trusted: runtime only \(no network manager configures /);
+      expect(h.diagnostics.filter((d) => d.code === 'PERSIST_RUNTIME_ONLY').map((d) => d.severity)).toEqual(['warning']);
+      expect(h.steps.filter((s) => s.kind.startsWith('file-') || s.kind === 'persist-reload')).toEqual([]);
+    }
+  }, 120_000);
+});
+
+const NETWORKD_DIR = '/etc/systemd/network';
+
+/** Our files (name, mode, content digest) under the host's networkd directory, drop-in folders included. */
+async function ourFiles(lab: LabState, host: string): Promise<string[]> {
+  const out = await hostRunOk(lab, host, [
+    'sh',
+    '-c',
+    'cd "$1" && for f in * */*; do [ -f "$f" ] && head -n 1 "$f" | grep -q "^# Written by VXLAN Studio" && echo "$f $(stat -c %a "$f") $(md5sum <"$f" | cut -c1-8)"; done; true',
+    'sh',
+    NETWORKD_DIR,
+  ]);
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
+}
+
+/** Waits (up to 30 s) until every overlay address answers every other: the manager brings links up on its own time. */
+async function overlayComesBack(lab: LabState, topology: Topology): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const failures = await overlayPingFailures(lab, topology);
+    if (failures.length === 0 || Date.now() > deadline) return failures;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+suite('hosts whose underlay systemd-networkd manages', () => {
+  const name = randomLabName('pnd');
+  let lab: LabState;
+  let topology: Topology;
+  let ssh: DeploySsh;
+  const admin = `${NETWORKD_DIR}/70-admin-dummy.netdev`;
+  const adminText = '[NetDev]\nName=admin0\nKind=dummy\n';
+
+  beforeAll(async () => {
+    lab = (await labUp({ name, hosts: 3, manager: 'networkd' })).state;
+    topology = labTopology(lab);
+    ssh = createDeploySsh(labSshOptions(lab));
+    // The admin's own file in the drop-in directory: never ours to touch.
+    for (const h of lab.hosts) await hostShell(lab, h.name, 'printf "%s" "$1" > "$2"', [adminText, admin]);
+    // Real hosts each have their own machine id, from which networkd derives the MAC addresses of the
+    // devices it makes; lab hosts share this machine's, so two bridges would get one MAC.
+    for (const h of lab.hosts) await hostShell(lab, h.name, 'od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
+  }, 180_000);
+  afterAll(async () => {
+    await ssh?.close();
+    await labDown(name);
+    await removeLockFiles([topology?.id ?? '', `${topology?.id ?? ''}-b`]);
+  }, 120_000);
+
+  it('deploys persistently via the detected systemd-networkd: its files in each host /etc, written with the links', async () => {
+    const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+    expect(r.hosts.map((h) => [h.hostName, h.outcome])).toEqual(lab.hosts.map((h) => [h.name, 'applied']));
+    for (const h of r.hosts) {
+      expect([h.persist?.detected, h.persist?.manager, h.persist?.runtimeOnly]).toEqual([
+        'systemd-networkd',
+        'systemd-networkd',
+        undefined,
+      ]);
+      expect(h.persist?.files.every((f) => f.change === 'create' && f.diff.startsWith('--- /dev/null\n'))).toBe(true);
+      const files = await ourFiles(lab, h.hostName);
+      expect(files.map((f) => f.split(' ')[0])).toEqual(
+        h.persist?.files.map((f) => f.path.slice(NETWORKD_DIR.length + 1)).sort(),
+      );
+    }
+    expect(await overlayPingFailures(lab, topology)).toEqual([]);
+  }, 180_000);
+
+  it('brings the overlay back by itself after every host reboots; the next deploy only marks what our files made, the one after has nothing to change', async () => {
+    const tools = preflight();
+    for (const h of lab.hosts) await rebootManagedHost(tools, labHost(lab, h.name), 'networkd');
+    expect(await overlayComesBack(lab, topology)).toEqual([]);
+    // Without udev (a container, the lab) the alias mark is not set at boot: the next deploy only
+    // marks the devices our files made, and the one after has nothing to change.
+    const again = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+    expect(again.hosts.map((h) => [h.hostName, h.outcome])).toEqual(lab.hosts.map((h) => [h.name, 'applied']));
+    expect(again.hosts.flatMap((h) => h.steps.map((s) => s.kind)).every((k) => k === 'link-alias')).toBe(true);
+    const third = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+    expect(third.hosts.map((h) => [h.hostName, h.outcome, h.steps.map((s) => s.description)])).toEqual(
+      lab.hosts.map((h) => [h.name, 'unchanged', []]),
+    );
+    expect(await overlayPingFailures(lab, topology)).toEqual([]);
+  }, 240_000);
+
+  it('reports a changed file of ours as drift in status, and the next deploy writes it back', async () => {
+    const host = lab.hosts[0]?.name ?? '';
+    const before = await ourFiles(lab, host);
+    const netdev = `${NETWORKD_DIR}/60-vxlan-studio-vxlan100.netdev`;
+    await hostShell(lab, host, 'printf "# edited by hand\\n" >> "$1"', [netdev]);
+    const status = await runDeploy({ action: 'status', topology, connect: ssh.connect, hostIds: [host] });
+    expect(status.hosts[0]?.outcome).toBe('pending');
+    expect(status.hosts[0]?.persist?.files.map((f) => [f.path, f.change])).toEqual([[netdev, 'update']]);
+    expect(status.hosts[0]?.persist?.files[0]?.diff).toContain('-# edited by hand');
+    const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+    expect(fix.hosts[0]?.outcome).toBe('applied');
+    expect(await ourFiles(lab, host)).toEqual(before);
+  }, 120_000);
+
+  it('refuses a host where a file it would write exists without our mark, and leaves that file as it is', async () => {
+    const host = lab.hosts[0]?.name ?? '';
+    const second = labTopology(lab, { id: `${topology.id}-b`, vni: 300, bridge: 'br300', subnet: '10.130.0.0/24' });
+    const taken = `${NETWORKD_DIR}/60-vxlan-studio-br300.netdev`;
+    await hostShell(lab, host, 'printf "[NetDev]\\nName=br300\\nKind=bridge\\n" > "$1"', [taken]);
+    const r = await runDeploy({ action: 'apply', topology: second, connect: ssh.connect, hostIds: [host] });
+    expect(r.hosts[0]?.outcome).toBe('failed');
+    expect(r.hosts[0]?.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['PERSIST_FILE_NOT_OURS']);
+    expect(r.hosts[0]?.applied).toBe(0);
+    expect(await hostRunOk(lab, host, ['cat', taken])).toBe('[NetDev]\nName=br300\nKind=bridge\n');
+  }, 120_000);
+
+  it('destroy removes our files and devices, and the admin file stays', async () => {
+    const r = await runDeploy({ action: 'destroy', topology, connect: ssh.connect });
+    expect(r.hosts.map((h) => h.outcome)).toEqual(lab.hosts.map(() => 'applied'));
+    for (const h of lab.hosts) {
+      expect(await ourFiles(lab, h.name)).toEqual([]);
+      expect(await hostRunOk(lab, h.name, ['cat', admin])).toBe(adminText);
+    }
+    // The file without our mark from the refused deploy is not ours either.
+    expect(await hostRunOk(lab, lab.hosts[0]?.name ?? '', ['cat', `${NETWORKD_DIR}/60-vxlan-studio-br300.netdev`])).toBe(
+      '[NetDev]\nName=br300\nKind=bridge\n',
+    );
+  }, 120_000);
+});
