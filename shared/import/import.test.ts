@@ -81,10 +81,12 @@ describe('importing the primer recipe made by hand on two hosts', () => {
       const observed = recorded('shared/import/fixtures', h.name);
       const desired = desiredHostState(r.topology, h.id);
       expect(desired.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      // Unmarked, they are an admin's devices: the diff names them, it changes nothing.
-      expect(diffHost(desired, observed).diagnostics.map((d) => [d.code, d.path])).toEqual([
-        ['PLAN_NAME_CLASH', 'hosts[' + String(r.topology.hosts.indexOf(h)) + '].bridges[0]'],
-        ['PLAN_NAME_CLASH', `memberships[${r.topology.hosts.indexOf(h)}]`],
+      // Unmarked, they are an admin's devices that match the drawing exactly: adopted (marked ours), nothing else.
+      const unmarked = diffHost(desired, observed);
+      expect(unmarked.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+      expect(unmarked.steps.map((s) => [s.kind, s.target])).toEqual([
+        ['link-adopt', 'br-overlay'],
+        ['link-adopt', 'vxlan100'],
       ]);
       expect(diffHost(desired, markedAs(r.topology, h.id, observed)).steps).toEqual([]);
     }
