@@ -74,19 +74,21 @@ function nftSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixS
 function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
   const loc = drop.iptables;
   if (!loc) return [];
-  const { v4 } = byFamily(peers);
-  if (v4.length === 0) return [];
+  const { v4, v6 } = byFamily(peers);
+  const addrs = loc.family === 6 ? v6 : v4;
+  if (addrs.length === 0) return [];
+  const tool = loc.family === 6 ? 'ip6tables' : 'iptables';
   const table = loc.table === 'filter' ? [] : ['-t', loc.table];
-  const match = ['-s', v4.join(','), '-p', 'udp', '-m', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
+  const match = ['-s', addrs.join(','), '-p', 'udp', '-m', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
   const where = drop.kind === 'rule' && loc.position !== undefined ? ['-I', loc.chain, String(loc.position)] : ['-A', loc.chain];
   return [
     {
-      argv: ['iptables', ...table, ...where, ...match],
+      argv: [tool, ...table, ...where, ...match],
       description:
         drop.kind === 'rule'
-          ? `accept UDP ${port} from ${v4.join(', ')} before rule ${loc.position ?? ''} of ${loc.chain} (\`${drop.text}\`)`
-          : `accept UDP ${port} from ${v4.join(', ')} at the end of ${loc.chain}, whose policy is DROP`,
-      inverse: [['iptables', ...table, '-D', loc.chain, ...match]],
+          ? `accept UDP ${port} from ${addrs.join(', ')} before rule ${loc.position ?? ''} of ${loc.chain} (\`${drop.text}\`)`
+          : `accept UDP ${port} from ${addrs.join(', ')} at the end of ${loc.chain}, whose policy is DROP`,
+      inverse: [[tool, ...table, '-D', loc.chain, ...match]],
       kind: 'firewall-allow',
       target: loc.chain,
     },

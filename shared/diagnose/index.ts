@@ -4,6 +4,7 @@
  */
 export * from './types';
 export * from './firewall';
+export * from './firewall-host';
 export * from './firewall-fix';
 export * from './path-mtu';
 export * from './diagnose';
