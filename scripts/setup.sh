@@ -11,8 +11,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # chromium: e2e tests (never `playwright install`); openssh-server/iproute2/nftables/iputils-ping:
 # the network-namespace lab (real sshd, real kernel VXLAN driver, real firewall); procps/util-linux:
 # ps, kill, unshare, flock; sudo/openssl: the lab's non-root users (real `sudo -n`, password hashes);
-# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends).
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables)
+# iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends);
+# ufw: enabled inside lab hosts only, on each host's private /etc (the package leaves it disabled here).
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables ufw)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

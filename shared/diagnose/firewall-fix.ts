@@ -96,15 +96,18 @@ function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number):
 }
 
 function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
-  const n = drop.kind === 'rule' ? drop.ufw?.number : undefined;
+  const ruleNumber = drop.kind === 'rule' ? drop.ufw?.number : undefined;
   return peers.map((peer) => {
     const rule = ['allow', 'proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
+    // ufw keeps its rules itself (/etc/ufw/user.rules, user6.rules): the fix survives `ufw reload`
+    // and reboots. First match wins, so against a deny rule the allow goes first among the rules of
+    // its IP version (`prepend`, ufw 0.36), which no OUT or IPv6 rule before it can misplace as a number would.
     return {
-      argv: n === undefined ? ['ufw', ...rule] : ['ufw', 'insert', String(n), ...rule],
+      argv: ruleNumber === undefined ? ['ufw', ...rule] : ['ufw', 'prepend', ...rule],
       description:
-        n === undefined
-          ? `allow UDP ${port} from ${peer} (ufw's default denies it)`
-          : `allow UDP ${port} from ${peer} before ufw rule ${n} (\`${drop.text}\`)`,
+        ruleNumber === undefined
+          ? `ufw allow UDP ${port} from ${peer} (\`${drop.text}\` denies it)`
+          : `ufw allow UDP ${port} from ${peer}, first, before ufw rule ${ruleNumber} (\`${drop.text}\`)`,
       inverse: [['ufw', 'delete', ...rule]],
       kind: 'firewall-allow',
       target: 'ufw',
@@ -114,25 +117,32 @@ function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixS
 
 function firewalldSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
   const zone = drop.firewalld?.zone;
-  if (zone === undefined) return [];
+  if (zone === undefined || peers.length === 0) return [];
   // A rich rule that denies wins over an allow of the same priority, so go one below it.
   const priority = drop.kind === 'rule' ? (drop.firewalld?.priority ?? 0) - 1 : undefined;
+  const reload = ['firewall-cmd', '--reload'];
   const steps: FixStep[] = [];
   for (const peer of peers) {
     const a = parseAddress(peer);
     if (typeof a === 'string') throw new Error(`peer address ${JSON.stringify(peer)} is not an IP address: ${a}`);
     const rich = `rule${priority === undefined ? '' : ` priority="${priority}"`} family="${a.family === 4 ? 'ipv4' : 'ipv6'}" source address="${a.normalized}" port port="${port}" protocol="udp" accept`;
-    for (const permanent of [false, true]) {
-      const base = ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone}`];
-      steps.push({
-        argv: [...base, `--add-rich-rule=${rich}`],
-        description: `${permanent ? 'keep across reloads: ' : ''}accept UDP ${port} from ${a.normalized} in zone ${zone}`,
-        inverse: [[...base, `--remove-rich-rule=${rich}`]],
-        kind: 'firewall-allow',
-        target: zone,
-      });
-    }
+    const base = ['firewall-cmd', '--permanent', `--zone=${zone}`];
+    steps.push({
+      argv: [...base, `--add-rich-rule=${rich}`],
+      description: `firewalld: accept UDP ${port} from ${a.normalized} in zone ${zone} (permanent configuration)`,
+      inverse: [[...base, `--remove-rich-rule=${rich}`], reload],
+      kind: 'firewall-allow',
+      target: zone,
+    });
   }
+  // The permanent configuration is what survives a reload or reboot; the reload makes it the runtime one.
+  steps.push({
+    argv: reload,
+    description: `firewalld: load the permanent configuration (zone ${zone} now accepts UDP ${port} from the peers)`,
+    inverse: [reload],
+    kind: 'firewall-allow',
+    target: zone,
+  });
   return steps;
 }
 

@@ -151,7 +151,7 @@ describe('findVxlanDrops on ufw status (hand-written fixture)', () => {
     expect(judge(ufw(), { port: 4789, peers: ['10.99.5.9'] })).toEqual([
       {
         drop: ['rule', '4789/udp                   DENY IN     10.99.5.0/24', true],
-        fix: ['ufw insert 2 allow proto udp from 10.99.5.9 to any port 4789'],
+        fix: ['ufw prepend allow proto udp from 10.99.5.9 to any port 4789'],
       },
     ]);
   });
@@ -162,7 +162,7 @@ describe('findVxlanDrops on ufw status (hand-written fixture)', () => {
 
   it('names a REJECT on a port range', () => {
     expect(judge(ufw(), { port: 4500, peers: ['10.99.6.6'] }).map((j) => j.fix)).toEqual([
-      ['ufw insert 4 allow proto udp from 10.99.6.6 to any port 4500'],
+      ['ufw prepend allow proto udp from 10.99.6.6 to any port 4500'],
     ]);
   });
 
@@ -182,10 +182,7 @@ describe('findVxlanDrops on firewalld (hand-written fixture)', () => {
     expect(judge(firewalld(), { port: 4789, peers: ['10.99.5.9'], iifname: 'eth0' })).toEqual([
       {
         drop: ['rule', 'rule family="ipv4" source address="10.99.5.0/24" port port="4789" protocol="udp" reject', true],
-        fix: [
-          `firewall-cmd '--zone=public' '--add-rich-rule=${rich}'`,
-          `firewall-cmd --permanent '--zone=public' '--add-rich-rule=${rich}'`,
-        ],
+        fix: [`firewall-cmd --permanent '--zone=public' '--add-rich-rule=${rich}'`, 'firewall-cmd --reload'],
       },
     ]);
   });
