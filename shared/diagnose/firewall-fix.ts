@@ -5,6 +5,7 @@
  */
 import type { StepKind } from '../plan/types';
 import { parseAddress } from '../validate/ip';
+import { iptablesPersistStep, nftPersistStep } from './firewall-persist';
 import type { VxlanDrop } from './firewall-types';
 
 /**
@@ -16,7 +17,12 @@ export interface FixStep {
   description: string;
   /** Commands that undo it (empty when they need a value only known after it ran, e.g. an nft handle). */
   inverse: string[][];
-  kind: StepKind | 'firewall-allow';
+  /**
+   * `firewall-allow`: changes the running firewall (or the manager's own configuration, which ufw
+   * and firewalld apply at once); `firewall-persist`: writes the file the distribution loads the
+   * rules from at boot (firewall-persist.ts).
+   */
+  kind: StepKind | 'firewall-allow' | 'firewall-persist';
   target: string;
 }
 
@@ -41,33 +47,36 @@ function nftSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixS
   const groups: Array<[string, string[]]> = [];
   if (v4.length > 0 && loc.family !== 'ip6') groups.push(['ip', v4]);
   if (v6.length > 0 && loc.family !== 'ip') groups.push(['ip6', v6]);
-  return groups.map(([proto, addrs]) => {
+  return groups.flatMap(([proto, addrs]) => {
     const head =
       drop.kind === 'rule' && loc.handle !== undefined
         ? ['nft', 'insert', 'rule', loc.family, loc.table, loc.chain, 'position', String(loc.handle)]
         : ['nft', 'add', 'rule', loc.family, loc.table, loc.chain];
-    return {
-      // `insert ... position H` puts the rule before the rule with handle H (nft(8) RULES).
-      argv: [
-        ...head,
-        proto,
-        'saddr',
-        `{ ${addrs.join(', ')} }`,
-        'udp',
-        'dport',
-        String(port),
-        'accept',
-        'comment',
-        `"${NFT_FIX_COMMENT}"`,
-      ],
-      description:
-        drop.kind === 'rule'
-          ? `accept UDP ${port} from ${addrs.join(', ')} before \`${drop.text}\` (${drop.where})`
-          : `accept UDP ${port} from ${addrs.join(', ')} in ${drop.where}, whose policy drops it`,
-      inverse: [],
-      kind: 'firewall-allow',
-      target: `${loc.family} ${loc.table} ${loc.chain}`,
-    };
+    const rule = [
+      proto,
+      'saddr',
+      `{ ${addrs.join(', ')} }`,
+      'udp',
+      'dport',
+      String(port),
+      'accept',
+      'comment',
+      `"${NFT_FIX_COMMENT}"`,
+    ];
+    return [
+      {
+        // `insert ... position H` puts the rule before the rule with handle H (nft(8) RULES).
+        argv: [...head, ...rule],
+        description:
+          drop.kind === 'rule'
+            ? `accept UDP ${port} from ${addrs.join(', ')} before \`${drop.text}\` (${drop.where})`
+            : `accept UDP ${port} from ${addrs.join(', ')} in ${drop.where}, whose policy drops it`,
+        inverse: [],
+        kind: 'firewall-allow',
+        target: `${loc.family} ${loc.table} ${loc.chain}`,
+      },
+      nftPersistStep(loc, rule.join(' ')),
+    ];
   });
 }
 
@@ -92,6 +101,7 @@ function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number):
       kind: 'firewall-allow',
       target: loc.chain,
     },
+    iptablesPersistStep(loc.family, loc.chain),
   ];
 }
 

@@ -42,9 +42,13 @@ describe('firewalls made with iptables-nft', () => {
     expect(drops.map((d) => [d.backend, d.kind, d.text, d.where, d.certain, d.peers])).toEqual([
       ['iptables', 'policy', ':INPUT DROP', 'iptables table filter, chain INPUT (policy)', true, ['172.30.1.11']],
     ]);
-    expect(firewallFixSteps(drops[0]!, ['172.30.1.11'], 4789).map((s) => argvToShell(s.argv))).toEqual([
-      'iptables -A INPUT -s 172.30.1.11 -p udp -m udp --dport 4789 -j ACCEPT',
+    expect(firewallFixSteps(drops[0]!, ['172.30.1.11'], 4789).map((s) => [s.kind, s.argv[0]])).toEqual([
+      ['firewall-allow', 'iptables'],
+      ['firewall-persist', 'sh'],
     ]);
+    expect(argvToShell(firewallFixSteps(drops[0]!, ['172.30.1.11'], 4789)[0]!.argv)).toBe(
+      'iptables -A INPUT -s 172.30.1.11 -p udp -m udp --dport 4789 -j ACCEPT',
+    );
   });
 
   it('names the ip6tables REJECT for an IPv6 peer and inserts the ip6tables accept before it', () => {
@@ -57,9 +61,11 @@ describe('firewalls made with iptables-nft', () => {
         true,
       ],
     ]);
-    expect(firewallFixSteps(drops[0]!, ['fd00:30:1::11'], 4789).map((s) => argvToShell(s.argv))).toEqual([
-      'ip6tables -I INPUT 1 -s fd00:30:1::11 -p udp -m udp --dport 4789 -j ACCEPT',
-    ]);
+    const [runtime, persist] = firewallFixSteps(drops[0]!, ['fd00:30:1::11'], 4789);
+    expect(argvToShell(runtime!.argv)).toBe('ip6tables -I INPUT 1 -s fd00:30:1::11 -p udp -m udp --dport 4789 -j ACCEPT');
+    expect(persist?.description).toMatch(
+      /save the running ip6tables rules to \/etc\/iptables\/rules\.v6 .* or \/etc\/sysconfig\/ip6tables/,
+    );
   });
 
   it('lets a peer through once the accept is in: nothing left to name', () => {

@@ -23,7 +23,10 @@ const firewalld = (): FirewallRuleset => parseFirewalldListAll(read('firewalld-h
 function judge(rs: FirewallRuleset, q: VxlanDropQuery): Array<{ drop: [string, string, boolean]; fix: string[] }> {
   return findVxlanDrops(rs, q).map((d) => ({
     drop: [d.kind, d.text, d.certain],
-    fix: firewallFixSteps(d, q.peers ?? [], q.port).map((s) => argvToShell(s.argv)),
+    // The runtime change; the step that keeps it across reboots is checked on its own below.
+    fix: firewallFixSteps(d, q.peers ?? [], q.port)
+      .filter((s) => s.kind !== 'firewall-persist')
+      .map((s) => argvToShell(s.argv)),
   }));
 }
 
