@@ -23,6 +23,8 @@ export default defineConfig({
           // Lab tests build network namespaces as root; one file at a time keeps 2 cores calm
           // and the kernel's view simple.
           fileParallelism: false,
+          // Fails the run when anything of this machine's /etc changed during it.
+          globalSetup: ['./scripts/etc-guard.global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

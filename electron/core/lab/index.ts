@@ -5,6 +5,7 @@ export * from './spec';
 export * from './state';
 export * from './netns';
 export * from './sshd';
+export * from './host-ns';
 export * from './lab';
 export * from './faults';
 export * from './netns-exec';

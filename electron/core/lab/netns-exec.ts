@@ -4,6 +4,7 @@
  * to a host with the lab's keys.
  */
 import { run, runOk, type RunOptions, type RunResult } from './exec';
+import { hostNsArgv, requireHolder } from './host-ns';
 import { labHost } from './lab';
 import { findExecutable } from './preflight';
 import type { LabState } from './state';
@@ -42,6 +43,50 @@ export function nsShell(
   options: RunOptions = {},
 ): Promise<RunResult> {
   return nsRun(namespace, ['/bin/sh', '-c', script, 'sh', ...args], options);
+}
+
+/**
+ * argv that runs `argv` ON a lab host: in its network namespace AND its private mount and UTS
+ * namespaces (host-ns.ts), so it sees the host's own /etc, /var/lib and /run and hostname, as an
+ * SSH session there does. `nsRun` only enters the network namespace and sees the machine's files:
+ * use it for `ip` and `nft`, this for anything that reads or writes files on the host.
+ */
+export async function hostArgv(state: LabState, hostName: string, argv: readonly string[]): Promise<string[]> {
+  const pid = await requireHolder(labHost(state, hostName));
+  return hostNsArgv({ nsenter: findExecutable('nsenter') ?? 'nsenter' }, pid, argv);
+}
+
+/** Runs argv on a lab host (`hostArgv`); resolves with exit status and output (never rejects on a non-zero exit). */
+export async function hostRun(
+  state: LabState,
+  hostName: string,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const [file, ...args] = await hostArgv(state, hostName, argv);
+  return run(file as string, args, options);
+}
+
+/** Runs argv on a lab host (`hostArgv`); rejects unless it exits 0. Resolves with stdout. */
+export async function hostRunOk(
+  state: LabState,
+  hostName: string,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<string> {
+  const [file, ...args] = await hostArgv(state, hostName, argv);
+  return runOk(file as string, args, options);
+}
+
+/** Runs a shell script on a lab host (`hostArgv` + `sh -c`); extra `args` arrive as "$1"... */
+export function hostShell(
+  state: LabState,
+  hostName: string,
+  script: string,
+  args: readonly string[] = [],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  return hostRun(state, hostName, ['/bin/sh', '-c', script, 'sh', ...args], options);
 }
 
 /** argv that runs `argv` in the lab's controller namespace, e.g. `controllerArgv(lab, ['node', 'deploy.mjs'])`. */

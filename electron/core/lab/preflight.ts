@@ -39,7 +39,8 @@ export const LAB_TOOLS: readonly RequiredTool[] = [
   { name: 'sshd', debianPackage: 'openssh-server', purpose: 'one SSH server per lab host' },
   { name: 'ssh-keygen', debianPackage: 'openssh-client', purpose: 'lab host and client keys' },
   { name: 'unshare', debianPackage: 'util-linux', purpose: 'a hostname and a mount namespace per lab host' },
-  { name: 'mount', debianPackage: 'mount', purpose: "the lab users' account files inside each lab host" },
+  { name: 'nsenter', debianPackage: 'util-linux', purpose: "running commands in a lab host's own namespaces" },
+  { name: 'mount', debianPackage: 'mount', purpose: "each lab host's private /etc, /var/lib and /run" },
   { name: 'openssl', debianPackage: 'openssl', purpose: "the lab users' password hashes" },
 ];
 

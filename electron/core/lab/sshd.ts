@@ -2,8 +2,8 @@
  * One real OpenSSH server per lab host: its own ed25519 host key, its own hostname (a UTS
  * namespace), listening only on the host's underlay address, letting root in with the lab's client
  * key only, and the lab users (users.ts) in with that key and, where allowed, their password. The
- * users exist only in the sshd's own mount namespace, where the lab's account file copies are
- * bind-mounted over /etc.
+ * users exist only in the host's private mount namespace (host-ns.ts), where the lab's account file
+ * copies are bind-mounted over /etc.
  */
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,9 +12,7 @@ import { pidsInNamespace, processInfo, signalPids, terminatePids } from './netns
 import { LabError, type ToolPaths } from './preflight';
 import type { LabEtcState, LabHostState, LabState, LabUserState } from './state';
 import { etcBindMounts, PATH_WITHOUT_SUDO } from './users';
-
-/** Privilege-separation directory OpenSSH insists on (normally made by its systemd unit). */
-export const SSHD_PRIVSEP_DIR = '/run/sshd';
+import { holderPid, hostNsArgv, startHostNamespace } from './host-ns';
 
 export interface SshdConfigInput {
   hostName: string;
@@ -210,66 +208,31 @@ async function makeRootHome(host: LabHostState): Promise<string | undefined> {
 }
 
 /**
- * The wrapper sshd starts through, inside its own UTS and mount namespaces: it sets the hostname,
- * bind-mounts each `copy target` pair given after the first five arguments (the lab's account
- * files and the host's hosts file over /etc), then becomes sshd. Every value arrives as an argument ("$1"...), so no shell
- * ever parses a name or a path.
- */
-export const SSHD_WRAPPER_SCRIPT = [
-  'printf %s "$1" > /proc/sys/kernel/hostname || exit 1',
-  'sshd=$2 config=$3 log=$4 mount=$5',
-  'shift 5',
-  'while [ "$#" -ge 2 ]; do "$mount" --bind "$1" "$2" || exit 1; shift 2; done',
-  'exec "$sshd" -f "$config" -E "$log"',
-].join('\n');
-
-/**
- * Starts the host's sshd in its namespace, in a fresh UTS namespace whose hostname is the host's
- * name (so `ssh <host> hostname` prints it) and a fresh mount namespace where `etc`'s copies cover
- * the machine's account files, a hosts file names the host (`hostsFileText`) and root has an empty
- * home of its own (`makeRootHome`). sshd daemonises;
- * we wait for its pid file.
- *
- * The mount namespace is a slave of the machine's (`--propagation slave`): the bind mounts never
- * reach the machine, while unmounts there (`ip netns del` of any lab) still reach this one, so it
- * keeps no other lab's namespace alive.
+ * Starts the host's sshd inside the host's private namespace (host-ns.ts): its hostname (so
+ * `ssh <host> hostname` prints it), overlays over /etc and /var/lib, a private /run, and on top
+ * the lab's account files over the machine's, a hosts file naming the host (`hostsFileText`) and
+ * an empty home for root (`makeRootHome`). When the host's namespace holder is alive (sshd was
+ * stopped or killed), sshd joins that namespace; otherwise the namespace is made anew, keeping
+ * whatever the host wrote into its /etc and /var/lib layers. sshd daemonises; we wait for its pid
+ * file.
  */
 export async function startSshd(tools: ToolPaths, host: LabHostState, etc?: LabEtcState): Promise<number> {
-  await mkdir(SSHD_PRIVSEP_DIR, { recursive: true, mode: 0o755 });
   await rm(host.sshd.pidFile, { force: true });
-  const sshd = tools['sshd'] ?? '/usr/sbin/sshd';
-  const hostsFile = await writeHostsFile(host);
-  const rootHome = await makeRootHome(host);
-  const binds = [
-    ...etcBindMounts(etc),
-    ...(hostsFile !== undefined ? [[hostsFile, '/etc/hosts']] : []),
-    ...(rootHome !== undefined ? [[rootHome, '/root']] : []),
-  ];
-  await runOk(
-    tools['ip'] ?? 'ip',
-    [
-      'netns',
-      'exec',
-      host.namespace,
-      tools['unshare'] ?? 'unshare',
-      '--uts',
-      '--mount',
-      '--propagation',
-      'slave',
-      '--',
-      '/bin/sh',
-      '-c',
-      SSHD_WRAPPER_SCRIPT,
-      'sh',
-      host.hostname,
-      sshd,
-      host.sshd.config,
-      host.sshd.log,
-      tools['mount'] ?? 'mount',
-      ...binds.flat(),
-    ],
-    { timeoutMs: 10_000 },
-  );
+  const command = [tools['sshd'] ?? '/usr/sbin/sshd', '-f', host.sshd.config, '-E', host.sshd.log];
+  const holder = await holderPid(host);
+  if (holder !== undefined) {
+    const [file, ...args] = hostNsArgv(tools, holder, command);
+    await runOk(file as string, args, { timeoutMs: 10_000 });
+  } else {
+    const hostsFile = await writeHostsFile(host);
+    const rootHome = await makeRootHome(host);
+    const binds = [
+      ...etcBindMounts(etc),
+      ...(hostsFile !== undefined ? [[hostsFile, '/etc/hosts'] as const] : []),
+      ...(rootHome !== undefined ? [[rootHome, '/root'] as const] : []),
+    ];
+    await startHostNamespace(tools, host, binds, command);
+  }
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     const pid = await listenerPid(host);
