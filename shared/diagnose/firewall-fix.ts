@@ -108,17 +108,23 @@ function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number):
 function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
   const ruleNumber = drop.kind === 'rule' ? drop.ufw?.number : undefined;
   return peers.map((peer) => {
-    const rule = ['allow', 'proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
+    const rule = ['proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
     // ufw keeps its rules itself (/etc/ufw/user.rules, user6.rules): the fix survives `ufw reload`
     // and reboots. First match wins, so against a deny rule the allow goes first among the rules of
-    // its IP version (`prepend`, ufw 0.36), which no OUT or IPv6 rule before it can misplace as a number would.
+    // its IP version (`prepend`, ufw 0.36), which no OUT or IPv6 rule before it can misplace as a
+    // number would; but an allow with the very tuple of the deny is taken as an update of that rule
+    // (`prepend` would skip it as "existing"), so that one is a plain `ufw allow`, undone by the deny.
+    const sameTuple = drop.ufw?.sameTupleFrom === peer && drop.ufw.action !== undefined;
+    const argv = ruleNumber === undefined || sameTuple ? ['ufw', 'allow', ...rule] : ['ufw', 'prepend', 'allow', ...rule];
     return {
-      argv: ruleNumber === undefined ? ['ufw', ...rule] : ['ufw', 'prepend', ...rule],
+      argv,
       description:
         ruleNumber === undefined
           ? `ufw allow UDP ${port} from ${peer} (\`${drop.text}\` denies it)`
-          : `ufw allow UDP ${port} from ${peer}, first, before ufw rule ${ruleNumber} (\`${drop.text}\`)`,
-      inverse: [['ufw', 'delete', ...rule]],
+          : sameTuple
+            ? `ufw: turn rule ${ruleNumber} (\`${drop.text}\`) into an allow of UDP ${port} from ${peer}`
+            : `ufw allow UDP ${port} from ${peer}, first, before ufw rule ${ruleNumber} (\`${drop.text}\`)`,
+      inverse: [sameTuple ? ['ufw', drop.ufw?.action ?? 'deny', ...rule] : ['ufw', 'delete', 'allow', ...rule]],
       kind: 'firewall-allow',
       target: 'ufw',
     };

@@ -43,8 +43,12 @@ export interface VxlanDrop {
   nft?: { family: string; table: string; chain: string; handle?: number };
   /** iptables: address family (iptables or ip6tables), table, chain and 1-based rule number. */
   iptables?: { family: 4 | 6; table: string; chain: string; position?: number };
-  /** ufw: the rule number. */
-  ufw?: { number?: number };
+  /**
+   * ufw: the rule number; for a rule on exactly `<port>/udp` from one address (`deny proto udp from A
+   * to any port 4789`), that address and the rule's action: ufw takes an allow for the same address
+   * and port as an update of that rule, never as a new rule before it.
+   */
+  ufw?: { number?: number; sameTupleFrom?: string; action?: 'deny' | 'reject' };
   /** firewalld: the zone and, for a rich rule, its priority. */
   firewalld?: { zone: string; priority?: number };
 }
