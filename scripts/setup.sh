@@ -24,6 +24,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# firewalld: the lab runs it inside lab hosts only (their own D-Bus and /etc; see
+# electron/core/lab/firewalls.ts). Debian starts a service on install, which would firewall this
+# machine itself: on a systemd machine the unit is masked first, so installing it starts nothing.
+if ! dpkg-query -W -f='${Status}' firewalld 2>/dev/null | grep -q "install ok installed"; then
+  if [ -d /run/systemd/system ]; then $SUDO systemctl mask firewalld.service; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends firewalld dbus-daemon
+fi
+
 # Vite 8 does not install with npm 10.
 if [ "$(npm --version | cut -d. -f1)" = "10" ]; then
   echo "setup: upgrading npm 10 -> 11"

@@ -68,6 +68,8 @@ function nftLeft(left: unknown, pkt: Packet): NftValue {
     const key = (o['ct'] as { key?: string }).key;
     if (key === 'state') return { kind: 'words', words: ['new'] };
     if (key === 'direction') return { kind: 'words', words: ['original'] };
+    // A new flow to the host itself: no NAT, not yet seen in both directions.
+    if (key === 'status') return { kind: 'words', words: [] };
     return { kind: 'unknown' };
   }
   return { kind: 'unknown' };

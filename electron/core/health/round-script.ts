@@ -15,7 +15,7 @@
 import { deviceName, type Topology } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
 import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
-import { FIREWALLD_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
+import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
 import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
 import { NFT_COMMANDS, parseNftRuleset } from '../../../shared/observe/nft';
 import { parsePing, pingArgv, type PingResult } from '../../../shared/observe/ping';
@@ -169,12 +169,17 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
       `if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
       `if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; ${argvToShell(IP6TABLES_COMMAND)} 2>&1; fi`,
       `if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi`,
-      `if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then ${tag('FWD')}; ${argvToShell(FIREWALLD_COMMAND)} 2>&1; fi`,
+      // firewall-cmd is a Python client (about a second per call on a busy host): its two calls run
+      // in the background beside the probes, and print after them. `--get-default-zone` fails when
+      // firewalld is not running, which then skips the listing.
+      `if command -v firewall-cmd >/dev/null 2>&1; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   lines.push(...probeLines(plan));
   lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (opts.overlayOnly !== true)
+    lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
   if (plan.probes.length > 0) {
@@ -260,6 +265,7 @@ export function parseHealthRound(
   let ipt6: string | undefined;
   let ufw: string | undefined;
   let fwd: string | undefined;
+  let fwdZone: string | undefined;
   let ctr0: string | undefined;
   let ctr1: string | undefined;
   let ssh: HostRound['ssh'];
@@ -288,6 +294,9 @@ export function parseHealthRound(
         break;
       case 'FWD':
         fwd = s.body;
+        break;
+      case 'FWDZ':
+        fwdZone = s.body;
         break;
       case 'CTR0':
         ctr0 = s.body;
@@ -350,7 +359,12 @@ export function parseHealthRound(
     }
     if (fwd !== undefined) {
       const text = fwd;
-      const fw = guard(problems, () => cached(cache, 'firewalld', text, () => parseFirewalldListAll(text, host)));
+      const zone = fwdZone ?? '';
+      const fw = guard(problems, () =>
+        cached(cache, 'firewalld', `${zone}\0${text}`, () =>
+          parseFirewalldListAll(text, host, FIREWALLD_COMMAND.join(' '), zone),
+        ),
+      );
       if (fw) firewalls.push(fw);
     }
     health.firewalls = firewalls;

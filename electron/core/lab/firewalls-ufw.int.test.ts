@@ -67,7 +67,7 @@ suite('real ufw on h2 of a 3-host mesh: named by diagnose, fixed in ufw', () => 
     ssh = createDeploySsh(labSshOptions(lab));
     const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
     if (!r.ok) throw new Error(`the deploy failed: ${JSON.stringify(r.hosts.map((h) => [h.hostName, h.outcome]))}`);
-    poller = new HealthPoller({ topology, transport: sshHealthTransport(ssh.pool), pollTimeoutMs: 8000, adaptive: false });
+    poller = new HealthPoller({ topology, transport: sshHealthTransport(ssh.pool), pollTimeoutMs: 20_000, adaptive: false });
     const first = await poller.runRound();
     expect(first.view.pairs.every((p) => p.status === 'ok')).toBe(true);
   }, 180_000);
