@@ -64,7 +64,7 @@ export function ufwDrops(st: UfwStatus, pkt: Packet): VxlanDrop[] {
       backend: 'ufw',
       kind: 'policy',
       text: st.defaultText ?? `Default: ${st.defaultIncoming} (incoming)`,
-      where: 'ufw default incoming policy',
+      where: 'ufw',
       certain: !uncertain,
       peers: [],
       ufw: {},

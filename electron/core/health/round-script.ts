@@ -17,7 +17,7 @@ import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostSt
 import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
 import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
 import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
-import { NFT_COMMANDS, parseNftRuleset } from '../../../shared/observe/nft';
+import { NFT_COMMANDS, parseNftRuleset, withoutNftWarnings } from '../../../shared/observe/nft';
 import { parsePing, pingArgv, type PingResult } from '../../../shared/observe/ping';
 import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
 import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
@@ -334,6 +334,7 @@ export function parseHealthRound(
     if (r?.prefsrc !== undefined) facts.underlayAddress = r.prefsrc;
     if (Object.keys(facts).length > 0) health.facts = facts;
     const firewalls: FirewallRuleset[] = [];
+    if (nftJson !== undefined) nftJson = withoutNftWarnings(nftJson);
     if (nftJson !== undefined && nftJson.trim().startsWith('{')) {
       const j = nftJson;
       const fw = guard(problems, () =>

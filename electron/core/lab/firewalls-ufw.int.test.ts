@@ -91,7 +91,7 @@ suite('real ufw on h2 of a 3-host mesh: named by diagnose, fixed in ufw', () => 
         ['h2'],
         'error',
         {
-          label: 'ufw default policy (ufw default incoming policy)',
+          label: 'ufw default policy (ufw)',
           value: 'Default: deny (incoming), allow (outgoing), disabled (routed)',
         },
       ],
