@@ -169,10 +169,10 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
       `if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
       `if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; ${argvToShell(IP6TABLES_COMMAND)} 2>&1; fi`,
       `if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi`,
-      // firewall-cmd is a Python client (about a second per call on a busy host): its two calls run
-      // in the background beside the probes, and print after them. `--get-default-zone` fails when
-      // firewalld is not running, which then skips the listing.
-      `if command -v firewall-cmd >/dev/null 2>&1; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
+      // firewall-cmd is a Python client (about a second per call on a busy host): it runs only when
+      // firewalld does (its nftables table, or its process for the iptables backend), and its two
+      // calls run in the background beside the probes, printing after them.
+      `if command -v firewall-cmd >/dev/null 2>&1 && { nft list tables 2>/dev/null | grep -q ' firewalld$' || pgrep -f /usr/sbin/firewalld >/dev/null 2>&1; }; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
