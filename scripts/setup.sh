@@ -13,8 +13,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # ps, kill, unshare, flock; sudo/openssl: the lab's non-root users (real `sudo -n`, password hashes);
 # iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends);
 # dbus/ifupdown2/netplan.io: real network managers inside lab hosts (`lab up --manager ...`; systemd-networkd
-# comes with systemd). Installed with --no-install-recommends; they only configure lab hosts, never this machine.
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io)
+# comes with systemd). ufw/firewalld: real host firewalls inside lab hosts, each on the host's private /etc
+# (both stay disabled on this machine). Installed with --no-install-recommends; they only configure lab hosts.
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io ufw firewalld)
 # A machine whose own network is run by classic ifupdown keeps it: ifupdown2 would replace it, so the
 # lab's ifupdown2 hosts (and their tests) are then unavailable, with a message saying so.
 if dpkg-query -W -f='${Status}' ifupdown 2>/dev/null | grep -q "install ok installed"; then
@@ -32,6 +33,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # No service of these packages may start on this machine (dbus, ifupdown2's networking): they serve
   # lab hosts only. Debian's policy-rc.d convention (exit 101 = "do not start") holds while apt runs,
   # unless the machine already has a policy of its own.
+  # firewalld would firewall this machine itself once started: on a systemd machine its unit is masked
+  # first (systemd does not consult policy-rc.d everywhere), so installing it starts nothing.
+  if [[ " ${missing[*]} " == *" firewalld "* ]] && [ -d /run/systemd/system ]; then $SUDO systemctl mask firewalld.service; fi
   policy_made=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null

@@ -98,10 +98,13 @@ describe('diagnose on recorded health rounds', () => {
     expect(f.evidence.find((e) => e.label === 'counters')?.value).toMatch(
       /^packets left a's eth0 \(tx \+\d+\) and reached b's eth0 \(rx \+\d+\), but b's vxlan100 received nothing \(rx \+0\)/,
     );
-    expect(f.fix?.hosts.map((h) => [h.hostId, ...h.steps.map((s) => argvToShell(s.argv))])).toEqual([
+    expect(
+      f.fix?.hosts.map((h) => [h.hostId, ...h.steps.map((s) => (s.kind === 'firewall-persist' ? s.kind : argvToShell(s.argv)))]),
+    ).toEqual([
       [
         'b',
         `nft insert rule inet vxlan_studio_lab input position 2 ip saddr '{ 10.99.1.2 }' udp dport 4789 accept comment '"vxlan-studio: VXLAN from segment peers"'`,
+        'firewall-persist',
       ],
     ]);
   });

@@ -14,7 +14,8 @@ import { linkMtu } from '../plan/commands';
 import { diffHost } from '../plan/diff';
 import type { DesiredHostState, ProtectOptions, Step } from '../plan/types';
 import { overheadFor, parseAddress, type IpFamily } from '../validate/ip';
-import { findVxlanDrops, type VxlanDrop } from './firewall';
+import type { VxlanDrop, VxlanDropQuery } from './firewall';
+import { hostVxlanDrops } from './firewall-host';
 import { firewallFixSteps } from './firewall-fix';
 import type { Evidence, Finding, HealthSnapshot, HostHealth, PairProbe } from './types';
 
@@ -301,17 +302,21 @@ function pairFindings(ctx: Ctx, out: Finding[], broken: Set<string>, snapshot: H
         [p.from, p.to],
       ] as const) {
         const addr = underlayAddress(ctx, peer);
-        for (const fw of ctx.health.get(host)?.firewalls ?? []) {
-          const q = { port: seg.port, ...(addr ? { peers: [addr.address] } : {}) };
-          const iif = underlayInterface(ctx, host);
-          for (const d of findVxlanDrops(fw, iif === undefined ? q : { ...q, iifname: iif })) {
-            found = true;
-            const key = `${host}|${d.backend}|${d.kind}|${d.where}|${d.text}`;
-            const hit = drops.get(key) ?? { hostId: host, drop: d, segmentId: seg.id, port: seg.port, pairs: [], probes: [] };
-            hit.pairs.push([p.from, p.to]);
-            hit.probes.push(p);
-            drops.set(key, hit);
-          }
+        const iif = underlayInterface(ctx, host);
+        const local = underlayAddress(ctx, host);
+        const q: VxlanDropQuery = {
+          port: seg.port,
+          ...(addr ? { peers: [addr.address] } : {}),
+          ...(iif === undefined ? {} : { iifname: iif }),
+          ...(local === undefined ? {} : { local: local.address }),
+        };
+        for (const d of hostVxlanDrops(ctx.health.get(host)?.firewalls ?? [], q)) {
+          found = true;
+          const key = `${host}|${d.backend}|${d.kind}|${d.where}|${d.text}`;
+          const hit = drops.get(key) ?? { hostId: host, drop: d, segmentId: seg.id, port: seg.port, pairs: [], probes: [] };
+          hit.pairs.push([p.from, p.to]);
+          hit.probes.push(p);
+          drops.set(key, hit);
         }
       }
       if (!found) {

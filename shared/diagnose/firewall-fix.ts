@@ -5,6 +5,7 @@
  */
 import type { StepKind } from '../plan/types';
 import { parseAddress } from '../validate/ip';
+import { iptablesPersistStep, nftPersistStep } from './firewall-persist';
 import type { VxlanDrop } from './firewall-types';
 
 /**
@@ -16,7 +17,12 @@ export interface FixStep {
   description: string;
   /** Commands that undo it (empty when they need a value only known after it ran, e.g. an nft handle). */
   inverse: string[][];
-  kind: StepKind | 'firewall-allow';
+  /**
+   * `firewall-allow`: changes the running firewall (or the manager's own configuration, which ufw
+   * and firewalld apply at once); `firewall-persist`: writes the file the distribution loads the
+   * rules from at boot (firewall-persist.ts).
+   */
+  kind: StepKind | 'firewall-allow' | 'firewall-persist';
   target: string;
 }
 
@@ -41,69 +47,84 @@ function nftSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixS
   const groups: Array<[string, string[]]> = [];
   if (v4.length > 0 && loc.family !== 'ip6') groups.push(['ip', v4]);
   if (v6.length > 0 && loc.family !== 'ip') groups.push(['ip6', v6]);
-  return groups.map(([proto, addrs]) => {
+  return groups.flatMap(([proto, addrs]) => {
     const head =
       drop.kind === 'rule' && loc.handle !== undefined
         ? ['nft', 'insert', 'rule', loc.family, loc.table, loc.chain, 'position', String(loc.handle)]
         : ['nft', 'add', 'rule', loc.family, loc.table, loc.chain];
-    return {
-      // `insert ... position H` puts the rule before the rule with handle H (nft(8) RULES).
-      argv: [
-        ...head,
-        proto,
-        'saddr',
-        `{ ${addrs.join(', ')} }`,
-        'udp',
-        'dport',
-        String(port),
-        'accept',
-        'comment',
-        `"${NFT_FIX_COMMENT}"`,
-      ],
-      description:
-        drop.kind === 'rule'
-          ? `accept UDP ${port} from ${addrs.join(', ')} before \`${drop.text}\` (${drop.where})`
-          : `accept UDP ${port} from ${addrs.join(', ')} in ${drop.where}, whose policy drops it`,
-      inverse: [],
-      kind: 'firewall-allow',
-      target: `${loc.family} ${loc.table} ${loc.chain}`,
-    };
+    const rule = [
+      proto,
+      'saddr',
+      `{ ${addrs.join(', ')} }`,
+      'udp',
+      'dport',
+      String(port),
+      'accept',
+      'comment',
+      `"${NFT_FIX_COMMENT}"`,
+    ];
+    return [
+      {
+        // `insert ... position H` puts the rule before the rule with handle H (nft(8) RULES).
+        argv: [...head, ...rule],
+        description:
+          drop.kind === 'rule'
+            ? `accept UDP ${port} from ${addrs.join(', ')} before \`${drop.text}\` (${drop.where})`
+            : `accept UDP ${port} from ${addrs.join(', ')} in ${drop.where}, whose policy drops it`,
+        inverse: [],
+        kind: 'firewall-allow',
+        target: `${loc.family} ${loc.table} ${loc.chain}`,
+      },
+      nftPersistStep(loc, rule.join(' ')),
+    ];
   });
 }
 
 function iptablesSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
   const loc = drop.iptables;
   if (!loc) return [];
-  const { v4 } = byFamily(peers);
-  if (v4.length === 0) return [];
+  const { v4, v6 } = byFamily(peers);
+  const addrs = loc.family === 6 ? v6 : v4;
+  if (addrs.length === 0) return [];
+  const tool = loc.family === 6 ? 'ip6tables' : 'iptables';
   const table = loc.table === 'filter' ? [] : ['-t', loc.table];
-  const match = ['-s', v4.join(','), '-p', 'udp', '-m', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
+  const match = ['-s', addrs.join(','), '-p', 'udp', '-m', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
   const where = drop.kind === 'rule' && loc.position !== undefined ? ['-I', loc.chain, String(loc.position)] : ['-A', loc.chain];
   return [
     {
-      argv: ['iptables', ...table, ...where, ...match],
+      argv: [tool, ...table, ...where, ...match],
       description:
         drop.kind === 'rule'
-          ? `accept UDP ${port} from ${v4.join(', ')} before rule ${loc.position ?? ''} of ${loc.chain} (\`${drop.text}\`)`
-          : `accept UDP ${port} from ${v4.join(', ')} at the end of ${loc.chain}, whose policy is DROP`,
-      inverse: [['iptables', ...table, '-D', loc.chain, ...match]],
+          ? `accept UDP ${port} from ${addrs.join(', ')} before rule ${loc.position ?? ''} of ${loc.chain} (\`${drop.text}\`)`
+          : `accept UDP ${port} from ${addrs.join(', ')} at the end of ${loc.chain}, whose policy is DROP`,
+      inverse: [[tool, ...table, '-D', loc.chain, ...match]],
       kind: 'firewall-allow',
       target: loc.chain,
     },
+    iptablesPersistStep(loc.family, loc.chain),
   ];
 }
 
 function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
-  const n = drop.kind === 'rule' ? drop.ufw?.number : undefined;
+  const ruleNumber = drop.kind === 'rule' ? drop.ufw?.number : undefined;
   return peers.map((peer) => {
-    const rule = ['allow', 'proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
+    const rule = ['proto', 'udp', 'from', peer, 'to', 'any', 'port', String(port)];
+    // ufw keeps its rules itself (/etc/ufw/user.rules, user6.rules): the fix survives `ufw reload`
+    // and reboots. First match wins, so against a deny rule the allow goes first among the rules of
+    // its IP version (`prepend`, ufw 0.36), which no OUT or IPv6 rule before it can misplace as a
+    // number would; but an allow with the very tuple of the deny is taken as an update of that rule
+    // (`prepend` would skip it as "existing"), so that one is a plain `ufw allow`, undone by the deny.
+    const sameTuple = drop.ufw?.sameTupleFrom === peer && drop.ufw.action !== undefined;
+    const argv = ruleNumber === undefined || sameTuple ? ['ufw', 'allow', ...rule] : ['ufw', 'prepend', 'allow', ...rule];
     return {
-      argv: n === undefined ? ['ufw', ...rule] : ['ufw', 'insert', String(n), ...rule],
+      argv,
       description:
-        n === undefined
-          ? `allow UDP ${port} from ${peer} (ufw's default denies it)`
-          : `allow UDP ${port} from ${peer} before ufw rule ${n} (\`${drop.text}\`)`,
-      inverse: [['ufw', 'delete', ...rule]],
+        ruleNumber === undefined
+          ? `ufw allow UDP ${port} from ${peer} (\`${drop.text}\` denies it)`
+          : sameTuple
+            ? `ufw: turn rule ${ruleNumber} (\`${drop.text}\`) into an allow of UDP ${port} from ${peer}`
+            : `ufw allow UDP ${port} from ${peer}, first, before ufw rule ${ruleNumber} (\`${drop.text}\`)`,
+      inverse: [sameTuple ? ['ufw', drop.ufw?.action ?? 'deny', ...rule] : ['ufw', 'delete', 'allow', ...rule]],
       kind: 'firewall-allow',
       target: 'ufw',
     };
@@ -112,25 +133,32 @@ function ufwSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixS
 
 function firewalldSteps(drop: VxlanDrop, peers: readonly string[], port: number): FixStep[] {
   const zone = drop.firewalld?.zone;
-  if (zone === undefined) return [];
+  if (zone === undefined || peers.length === 0) return [];
   // A rich rule that denies wins over an allow of the same priority, so go one below it.
   const priority = drop.kind === 'rule' ? (drop.firewalld?.priority ?? 0) - 1 : undefined;
+  const reload = ['firewall-cmd', '--reload'];
   const steps: FixStep[] = [];
   for (const peer of peers) {
     const a = parseAddress(peer);
     if (typeof a === 'string') throw new Error(`peer address ${JSON.stringify(peer)} is not an IP address: ${a}`);
     const rich = `rule${priority === undefined ? '' : ` priority="${priority}"`} family="${a.family === 4 ? 'ipv4' : 'ipv6'}" source address="${a.normalized}" port port="${port}" protocol="udp" accept`;
-    for (const permanent of [false, true]) {
-      const base = ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone}`];
-      steps.push({
-        argv: [...base, `--add-rich-rule=${rich}`],
-        description: `${permanent ? 'keep across reloads: ' : ''}accept UDP ${port} from ${a.normalized} in zone ${zone}`,
-        inverse: [[...base, `--remove-rich-rule=${rich}`]],
-        kind: 'firewall-allow',
-        target: zone,
-      });
-    }
+    const base = ['firewall-cmd', '--permanent', `--zone=${zone}`];
+    steps.push({
+      argv: [...base, `--add-rich-rule=${rich}`],
+      description: `firewalld: accept UDP ${port} from ${a.normalized} in zone ${zone} (permanent configuration)`,
+      inverse: [[...base, `--remove-rich-rule=${rich}`], reload],
+      kind: 'firewall-allow',
+      target: zone,
+    });
   }
+  // The permanent configuration is what survives a reload or reboot; the reload makes it the runtime one.
+  steps.push({
+    argv: reload,
+    description: `firewalld: load the permanent configuration (zone ${zone} now accepts UDP ${port} from the peers)`,
+    inverse: [reload],
+    kind: 'firewall-allow',
+    target: zone,
+  });
   return steps;
 }
 

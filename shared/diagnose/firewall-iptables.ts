@@ -26,6 +26,19 @@ function ipPortRanges(spec: string): Array<[number, number]> | undefined {
   return out;
 }
 
+/**
+ * `-d`: the host's own address when known; without it only multicast and broadcast destinations are
+ * known not to match (a peer's VXLAN to a VTEP is unicast).
+ */
+function destinationIn(pkt: Packet, items: string[]): Tri {
+  if (pkt.daddr !== undefined) return addrIn(pkt.daddr, pkt.family, items);
+  const groupOnly = items.every((item) => {
+    const a = item.split('/')[0] ?? '';
+    return pkt.family === 4 ? /^(22[4-9]|23\d|255)\./.test(a) : /^ff/i.test(a);
+  });
+  return groupOnly ? false : 'unknown';
+}
+
 /** Options whose value we skip without judging (they do not filter). */
 const IPT_NEUTRAL = new Set(['--comment']);
 
@@ -61,7 +74,12 @@ function iptRule(rule: IptablesRule, pkt: Packet): { match: Tri; target?: string
         break;
       case '-s':
       case '--source':
-        apply(pkt.family !== 4 ? false : addrIn(pkt.saddr, 4, (val ?? '').split(',')));
+        apply(addrIn(pkt.saddr, pkt.family, (val ?? '').split(',')));
+        i++;
+        break;
+      case '-d':
+      case '--destination':
+        apply(destinationIn(pkt, (val ?? '').split(',')));
         i++;
         break;
       case '-i':
@@ -99,7 +117,8 @@ function iptRule(rule: IptablesRule, pkt: Packet): { match: Tri; target?: string
         i++;
         break;
       case '--dst-type':
-        apply(val === 'LOCAL' ? true : 'unknown');
+        // The packet is unicast to one of the host's own addresses (see firewall.ts).
+        apply((val ?? '').split(',').some((t) => t === 'LOCAL' || t === 'UNICAST'));
         i++;
         break;
       default:
@@ -140,8 +159,9 @@ function iptWalk(rs: IptablesRuleset, table: string, chain: string, pkt: Packet,
 }
 
 export function iptDrops(rs: IptablesRuleset, pkt: Packet): VxlanDrop[] {
-  if (pkt.family !== 4) return [];
+  if (pkt.family !== rs.family) return [];
   const out: VxlanDrop[] = [];
+  const tool = rs.family === 6 ? 'ip6tables' : 'iptables';
   const path: Array<[string, string]> = [
     ['raw', 'PREROUTING'],
     ['mangle', 'PREROUTING'],
@@ -157,21 +177,23 @@ export function iptDrops(rs: IptablesRuleset, pkt: Packet): VxlanDrop[] {
         backend: 'iptables',
         kind: 'rule',
         text: rule.text,
-        where: `iptables table ${rule.table}, chain ${rule.chain}, rule ${rule.position}`,
+        where: `${tool} table ${rule.table}, chain ${rule.chain}, rule ${rule.position}`,
         certain,
         peers: [],
-        iptables: { table: rule.table, chain: rule.chain, position: rule.position },
+        iptables: { family: rs.family, table: rule.table, chain: rule.chain, position: rule.position },
       });
     if (hit.verdict === 'fallthrough' && c.policy === 'DROP')
       out.push({
         backend: 'iptables',
         kind: 'policy',
         text: `:${chain} DROP`,
-        where: `iptables table ${table}, chain ${chain} (policy)`,
+        where: `${tool} table ${table}, chain ${chain} (policy)`,
         certain: hit.certain,
         peers: [],
-        iptables: { table, chain },
+        iptables: { family: rs.family, table, chain },
       });
+    // A certain drop here ends the packet's way: later tables never see it.
+    if (hit.verdict === 'drop' ? hit.certain : hit.verdict === 'fallthrough' && c.policy === 'DROP' && hit.certain) break;
   }
   return out;
 }

@@ -23,6 +23,8 @@ export function not(a: Tri): Tri {
 export interface Packet {
   family: IpFamily;
   saddr?: string;
+  /** The receiving host's own (unicast) underlay address, when known. */
+  daddr?: string;
   port: number;
   iifname?: string;
 }

@@ -38,6 +38,8 @@ function nftLeft(left: unknown, pkt: Packet): NftValue {
       // A payload match implies its protocol (nft adds `meta nfproto` as a dependency).
       if ((proto === 'ip') !== (pkt.family === 4)) return { kind: 'absent' };
       if (p.field === 'saddr') return { kind: 'addr', addr: pkt.saddr, family: pkt.family };
+      if (p.field === 'daddr')
+        return pkt.daddr === undefined ? { kind: 'unknown' } : { kind: 'addr', addr: pkt.daddr, family: pkt.family };
       if (p.field === 'protocol' || p.field === 'nexthdr') return { kind: 'words', words: ['udp', '17'] };
       return { kind: 'unknown' };
     }
@@ -55,10 +57,19 @@ function nftLeft(left: unknown, pkt: Packet): NftValue {
       return pkt.iifname !== undefined ? { kind: 'words', words: [pkt.iifname] } : { kind: 'iface' };
     return { kind: 'unknown' };
   }
+  if ('fib' in o) {
+    // `fib daddr type local`: the packet is unicast to one of the host's own addresses (firewall.ts).
+    const f = o['fib'] as { result?: string; flags?: unknown };
+    const flags = Array.isArray(f.flags) ? f.flags : [f.flags];
+    if (f.result === 'type' && flags.length === 1 && flags[0] === 'daddr') return { kind: 'words', words: ['local'] };
+    return { kind: 'unknown' };
+  }
   if ('ct' in o) {
     const key = (o['ct'] as { key?: string }).key;
     if (key === 'state') return { kind: 'words', words: ['new'] };
     if (key === 'direction') return { kind: 'words', words: ['original'] };
+    // A new flow to the host itself: no NAT, not yet seen in both directions.
+    if (key === 'status') return { kind: 'words', words: [] };
     return { kind: 'unknown' };
   }
   return { kind: 'unknown' };
@@ -155,6 +166,11 @@ function verdictOf(stmt: Record<string, unknown>): NftVerdict | undefined {
       return { kind: k, target: String((stmt[k] as { target?: unknown }).target) };
     case 'queue':
       return { kind: 'unknown' };
+    case 'xt': {
+      // iptables-nft's targets that nft cannot translate: REJECT decides, LOG, MARK and the like do not.
+      const x = stmt[k] as { type?: string; name?: string };
+      return x.type === 'target' && x.name === 'REJECT' ? { kind: 'drop' } : undefined;
+    }
     default:
       return undefined;
   }
@@ -170,7 +186,6 @@ const NFT_PASSIVE = new Set([
   'ct timeout',
   'set',
   'meta',
-  'xt',
   'nat',
   'snat',
   'dnat',
@@ -205,6 +220,14 @@ function nftRule(rule: NftRule, pkt: Packet, rs: NftRuleset): { match: Tri; verd
     }
     const v = verdictOf(stmt);
     if (v) return { match, verdict: v };
+    // An iptables-nft match nft shows only as opaque `xt` (`-m conntrack`, `-m multiport`...):
+    // its test is unknown here (iptables-save spells it out; see firewall-host.ts).
+    const xt = k === 'xt' ? (stmt[k] as { type?: string; name?: string }) : undefined;
+    if (xt?.type === 'match' && xt.name !== 'comment') {
+      match = and(match, 'unknown');
+      continue;
+    }
+    if (k === 'xt') continue;
     // A rate limit or quota only matches some packets.
     if (k === 'limit' || k === 'quota' || k === 'numgen') match = and(match, 'unknown');
     else if (!NFT_PASSIVE.has(k)) match = and(match, 'unknown');

@@ -18,6 +18,8 @@ export interface VxlanDropQuery {
   port: number;
   /** Underlay addresses of the peers that send to this host; omitted = any source (judged "unknown"). */
   peers?: string[];
+  /** The receiving host's own underlay address, when known (for destination matches such as `-d`). */
+  local?: string;
   /** The underlay interface packets arrive on, when known (for `iifname` matches). */
   iifname?: string;
   /** Address family of the packets when no peers are given (default IPv4). */
@@ -39,10 +41,14 @@ export interface VxlanDrop {
   peers: string[];
   /** nftables: the chain holding the rule (for a policy, the base chain) and the rule's handle. */
   nft?: { family: string; table: string; chain: string; handle?: number };
-  /** iptables: table, chain and 1-based rule number. */
-  iptables?: { table: string; chain: string; position?: number };
-  /** ufw: the rule number. */
-  ufw?: { number?: number };
+  /** iptables: address family (iptables or ip6tables), table, chain and 1-based rule number. */
+  iptables?: { family: 4 | 6; table: string; chain: string; position?: number };
+  /**
+   * ufw: the rule number; for a rule on exactly `<port>/udp` from one address (`deny proto udp from A
+   * to any port 4789`), that address and the rule's action: ufw takes an allow for the same address
+   * and port as an update of that rule, never as a new rule before it.
+   */
+  ufw?: { number?: number; sameTupleFrom?: string; action?: 'deny' | 'reject' };
   /** firewalld: the zone and, for a rich rule, its priority. */
   firewalld?: { zone: string; priority?: number };
 }

@@ -23,7 +23,10 @@ const firewalld = (): FirewallRuleset => parseFirewalldListAll(read('firewalld-h
 function judge(rs: FirewallRuleset, q: VxlanDropQuery): Array<{ drop: [string, string, boolean]; fix: string[] }> {
   return findVxlanDrops(rs, q).map((d) => ({
     drop: [d.kind, d.text, d.certain],
-    fix: firewallFixSteps(d, q.peers ?? [], q.port).map((s) => argvToShell(s.argv)),
+    // The runtime change; the step that keeps it across reboots is checked on its own below.
+    fix: firewallFixSteps(d, q.peers ?? [], q.port)
+      .filter((s) => s.kind !== 'firewall-persist')
+      .map((s) => argvToShell(s.argv)),
   }));
 }
 
@@ -151,7 +154,7 @@ describe('findVxlanDrops on ufw status (hand-written fixture)', () => {
     expect(judge(ufw(), { port: 4789, peers: ['10.99.5.9'] })).toEqual([
       {
         drop: ['rule', '4789/udp                   DENY IN     10.99.5.0/24', true],
-        fix: ['ufw insert 2 allow proto udp from 10.99.5.9 to any port 4789'],
+        fix: ['ufw prepend allow proto udp from 10.99.5.9 to any port 4789'],
       },
     ]);
   });
@@ -162,7 +165,7 @@ describe('findVxlanDrops on ufw status (hand-written fixture)', () => {
 
   it('names a REJECT on a port range', () => {
     expect(judge(ufw(), { port: 4500, peers: ['10.99.6.6'] }).map((j) => j.fix)).toEqual([
-      ['ufw insert 4 allow proto udp from 10.99.6.6 to any port 4500'],
+      ['ufw prepend allow proto udp from 10.99.6.6 to any port 4500'],
     ]);
   });
 
@@ -182,10 +185,7 @@ describe('findVxlanDrops on firewalld (hand-written fixture)', () => {
     expect(judge(firewalld(), { port: 4789, peers: ['10.99.5.9'], iifname: 'eth0' })).toEqual([
       {
         drop: ['rule', 'rule family="ipv4" source address="10.99.5.0/24" port port="4789" protocol="udp" reject', true],
-        fix: [
-          `firewall-cmd '--zone=public' '--add-rich-rule=${rich}'`,
-          `firewall-cmd --permanent '--zone=public' '--add-rich-rule=${rich}'`,
-        ],
+        fix: [`firewall-cmd --permanent '--zone=public' '--add-rich-rule=${rich}'`, 'firewall-cmd --reload'],
       },
     ]);
   });

@@ -27,6 +27,10 @@ function packetsFor(q: VxlanDropQuery): Packet[] {
   const base = (p: Partial<Packet>): Packet => {
     const out: Packet = { family: q.family ?? 4, port: q.port, ...p };
     if (q.iifname !== undefined) out.iifname = q.iifname;
+    if (q.local !== undefined) {
+      const l = parseAddress(q.local);
+      if (typeof l !== 'string' && l.family === out.family) out.daddr = l.normalized;
+    }
     return out;
   };
   if (q.peers === undefined || q.peers.length === 0) return [base({})];

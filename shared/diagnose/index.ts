@@ -4,6 +4,8 @@
  */
 export * from './types';
 export * from './firewall';
+export * from './firewall-host';
 export * from './firewall-fix';
+export * from './firewall-persist';
 export * from './path-mtu';
 export * from './diagnose';

@@ -47,10 +47,20 @@ describe('parseFirewalldListAll', () => {
 
   it('refuses output without a zone, naming host and command', () => {
     expect(() => parseFirewalldListAll('  target: default\n', 'web-1')).toThrow(
-      'host web-1: output of `firewall-cmd --list-all` line 1 "target: default" comes before any zone name',
+      'host web-1: output of `firewall-cmd --list-all-zones` line 1 "target: default" comes before any zone name',
     );
     expect(() => parseFirewalldListAll('FirewallD is not running\n', 'web-1')).toThrow(
       /zone FirewallD has no "target:" line|FirewallD/,
     );
+  });
+});
+
+describe('parseFirewalldListAll with the default zone', () => {
+  it('marks the zone `firewall-cmd --get-default-zone` named, since --list-all-zones marks none', () => {
+    const st = parseFirewalldListAll('block\n  target: %%REJECT%%\n\npublic\n  target: default\n', 'h2', undefined, 'public\n');
+    expect(st.zones.map((z) => [z.name, z.isDefault])).toEqual([
+      ['block', false],
+      ['public', true],
+    ]);
   });
 });

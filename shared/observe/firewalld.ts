@@ -1,7 +1,5 @@
 /**
- * `firewall-cmd --list-all` / `--list-all-zones` text (firewall-cmd(1)). firewalld is not installed on
- * the build machine, so this parser follows the documented output and the tests use hand-written
- * fixtures marked as such:
+ * `firewall-cmd --list-all` / `--list-all-zones` text (firewall-cmd(1), firewalld 1.3):
  *
  * ```
  * public (active)
@@ -15,7 +13,12 @@
  */
 import { ObserveParseError } from './parse';
 
-export const FIREWALLD_COMMAND = ['firewall-cmd', '--list-all'] as const;
+/**
+ * Every zone, since the underlay interface or a peer's address may sit in a zone that is not the
+ * default one; firewall-cmd 1.3 marks no zone "(default)" in this listing, hence the second command.
+ */
+export const FIREWALLD_COMMAND = ['firewall-cmd', '--list-all-zones'] as const;
+export const FIREWALLD_DEFAULT_ZONE_COMMAND = ['firewall-cmd', '--get-default-zone'] as const;
 
 /** A rich rule (firewalld.richlanguage(5)), the parts that decide UDP traffic. */
 export interface FirewalldRichRule {
@@ -91,7 +94,12 @@ export function parseRichRule(line: string): FirewalldRichRule {
  * @throws ObserveParseError naming `host` and the command when no zone header is found or a zone
  *   has no `target:` line.
  */
-export function parseFirewalldListAll(text: string, host: string, command: string = FIREWALLD_COMMAND.join(' ')): FirewalldState {
+export function parseFirewalldListAll(
+  text: string,
+  host: string,
+  command: string = FIREWALLD_COMMAND.join(' '),
+  defaultZone?: string,
+): FirewalldState {
   const zones: FirewalldZone[] = [];
   let zone: FirewalldZone | undefined;
   let inRich = false;
@@ -165,5 +173,7 @@ export function parseFirewalldListAll(text: string, host: string, command: strin
   });
   finish();
   if (zones.length === 0) throw new ObserveParseError(host, command, 'has no zone (expected a line such as "public (active)")');
+  const dz = defaultZone?.trim();
+  if (dz !== undefined && dz !== '') for (const z of zones) z.isDefault = z.name === dz;
   return { backend: 'firewalld', zones };
 }

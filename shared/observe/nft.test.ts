@@ -90,3 +90,14 @@ describe('parseNftRuleset on bad output', () => {
     expect(() => parseNftText(cut, 'web-1')).toThrow(/host web-1: output of `nft -a list ruleset` ends inside a table/);
   });
 });
+
+describe("nft's warnings around a listing", () => {
+  it('skips `# Warning: table ip filter is managed by iptables-nft` lines, as nft prints them over SSH with 2>&1', () => {
+    const json = '{"nftables": [{"table": {"family": "ip", "name": "filter", "handle": 1}}]}';
+    const text = 'table ip filter { # handle 1\n}\n';
+    const warn = '# Warning: table ip filter is managed by iptables-nft, do not touch!\n';
+    expect(parseNftRuleset({ json: warn + json, text: warn + text }, 'h2').tables).toEqual([
+      { family: 'ip', name: 'filter', handle: 1 },
+    ]);
+  });
+});

@@ -182,6 +182,14 @@ export function summarizeNftExpr(expr: readonly unknown[]): string {
     .join(' ');
 }
 
+/** The output without nft's `# Warning: ...` lines (printed with `2>&1` around the listing). */
+export function withoutNftWarnings(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !l.startsWith('# Warning: '))
+    .join('\n');
+}
+
 /**
  * Parses `nft -j list ruleset`.
  *
@@ -191,7 +199,7 @@ export function parseNftJson(text: string, host: string): NftRuleset {
   const command = NFT_COMMANDS.json.join(' ');
   let raw: unknown;
   try {
-    raw = JSON.parse(text.trim());
+    raw = JSON.parse(withoutNftWarnings(text).trim());
   } catch (err) {
     const head = text
       .trim()
@@ -285,7 +293,8 @@ export function parseNftText(text: string, host: string): NftText {
   const lines = text.split('\n');
   lines.forEach((rawLine, i) => {
     const line = rawLine.trim();
-    if (line === '') return;
+    // nft's own notes, e.g. `# Warning: table ip filter is managed by iptables-nft, do not touch!`.
+    if (line === '' || line.startsWith('#')) return;
     const opens = (line.match(/\{/g) ?? []).length;
     const closes = (line.match(/\}/g) ?? []).length;
     if (otherDepth > 0) {

@@ -1,6 +1,5 @@
 /**
- * `ufw status verbose` text (ufw(8)). ufw is not installed on the build machine, so this parser
- * follows ufw's documented output and the tests use hand-written fixtures marked as such:
+ * `ufw status verbose` text (ufw(8); the columns as ufw 0.36's `get_status` prints them):
  *
  * ```
  * Status: active
@@ -71,22 +70,40 @@ function parsePorts(spec: string): { ports: Array<[number, number]>; protocol?: 
   return out;
 }
 
+/**
+ * One column of a rule as ufw's `get_status` prints it: `[address] [ports[/proto]] [(App)]`, or
+ * `Anywhere`, then ` (v6)` for IPv6 (inside the application's parentheses in verbose output:
+ * `22/tcp (OpenSSH (v6))`), then ` on <iface>`, and after the From column the rule's attributes
+ * (`(log)`, `(log-all)`, `(out)`).
+ */
 function parseEndpoint(raw: string): { endpoint: UfwEndpoint; v6: boolean } {
-  let s = raw.trim();
+  let s = raw.trim().replace(/\s+\((?:log|log-all|out)(?:, (?:log|log-all|out))*\)$/, '');
   let v6 = false;
-  if (s.endsWith('(v6)')) {
-    v6 = true;
-    s = s.slice(0, -4).trim();
-  }
   const endpoint: UfwEndpoint = {};
   const on = /\s+on\s+(\S+)$/.exec(s);
   if (on) {
     endpoint.iface = on[1];
     s = s.slice(0, on.index).trim();
   }
+  if (s.endsWith('(v6)')) {
+    v6 = true;
+    s = s.slice(0, -4).trim();
+  }
+  // Verbose output names the application profile after its ports: `22/tcp (OpenSSH)`.
+  const app = /\s+\((.+?)(\s+\(v6\))?\)$/.exec(s);
+  let appName: string | undefined;
+  if (app) {
+    appName = app[1];
+    if (app[2] !== undefined) v6 = true;
+    s = s.slice(0, app.index).trim();
+  }
   const words = s.split(/\s+/).filter((w) => w !== '');
   for (const w of words) {
-    if (w === 'Anywhere') continue;
+    if (w === 'Anywhere' || w === 'Anywhere/udp' || w === 'Anywhere/tcp') {
+      const proto = w.split('/')[1];
+      if (proto === 'udp' || proto === 'tcp') endpoint.protocol = proto;
+      continue;
+    }
     const p = parsePorts(w);
     if (p) {
       endpoint.ports = p.ports;
@@ -96,6 +113,8 @@ function parseEndpoint(raw: string): { endpoint: UfwEndpoint; v6: boolean } {
       if (w.includes(':')) v6 = true;
     } else endpoint.app = endpoint.app === undefined ? w : `${endpoint.app} ${w}`;
   }
+  // With its ports printed the profile is known; only a bare profile name (plain `ufw status`) is not.
+  if (appName !== undefined && endpoint.ports === undefined) endpoint.app = appName;
   return { endpoint, v6 };
 }
 
@@ -124,7 +143,8 @@ export function parseUfwStatus(text: string, host: string): UfwStatus {
     const line = raw.trimEnd();
     if (line.trim() === '' || /^--\s+------\s+----/.test(line.trim())) return;
     // Columns are padded with spaces; the action column is one of a fixed set of words.
-    const m = /^(.*?)\s{2,}(ALLOW|DENY|REJECT|LIMIT)(?:\s+(IN|OUT|FWD))?\s{2,}(.*?)(?:\s+#.*)?$/.exec(line);
+    // ufw pads To to 26 characters and the action to 12 ("%-26s %-12s%-26s"): a longer To leaves one space.
+    const m = /^(.*?)\s+(ALLOW|DENY|REJECT|LIMIT)(?:\s(IN|OUT|FWD))?\s{2,}(.*?)(?:\s+#.*)?$/.exec(line);
     if (!m)
       throw new ObserveParseError(
         host,

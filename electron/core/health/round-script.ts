@@ -1,8 +1,8 @@
 /**
  * One health round on one host as ONE script over the host's persistent shell: link state and VXLAN
  * parameters (`ip -j -d link`), addresses, FDB, the route to a peer (underlay facts), every
- * firewall present (nftables; iptables-save only for the legacy backend, since iptables-nft rules
- * already show in `nft list ruleset`; ufw and firewalld when installed and running), counters
+ * firewall present (nftables, iptables-save and ip6tables-save; ufw and firewalld when installed and
+ * running), counters
  * (`ip -j -s link`) before and after the probes, and the probes themselves run concurrently on the
  * host as background jobs (`ping -c 1 -W 1 ... &` then `wait`): underlay ping per peer VTEP, and per
  * segment per peer an overlay ping and the two don't-fragment probes that catch an overlay MTU too
@@ -15,9 +15,9 @@
 import { deviceName, type Topology } from '../../../shared/model';
 import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
 import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
-import { FIREWALLD_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
-import { IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
-import { NFT_COMMANDS, parseNftRuleset } from '../../../shared/observe/nft';
+import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
+import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
+import { NFT_COMMANDS, parseNftRuleset, withoutNftWarnings } from '../../../shared/observe/nft';
 import { parsePing, pingArgv, type PingResult } from '../../../shared/observe/ping';
 import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
 import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
@@ -163,15 +163,23 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
     if (plan.routeTo !== undefined) lines.push(tag('ROUTE'), `ip -j route get ${quoteShellArg(plan.routeTo)} 2>/dev/null`);
     lines.push(
       `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; ${argvToShell(NFT_COMMANDS.text)} 2>&1; fi`,
-      // iptables-nft rules are nftables tables already read above; only the legacy backend is separate.
-      `if command -v iptables-save >/dev/null 2>&1 && ! iptables-save --version 2>/dev/null | grep -q nf_tables; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
+      // iptables-nft's tables are in the nft listing too, but only iptables-save spells out matches
+      // such as `-m conntrack` (nft's JSON has them as opaque `xt`): read both, judge those tables
+      // from iptables-save (shared/diagnose/firewall-host.ts). With iptables-legacy they are separate rules.
+      `if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
+      `if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; ${argvToShell(IP6TABLES_COMMAND)} 2>&1; fi`,
       `if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi`,
-      `if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then ${tag('FWD')}; ${argvToShell(FIREWALLD_COMMAND)} 2>&1; fi`,
+      // firewall-cmd is a Python client (about a second per call on a busy host): it runs only when
+      // firewalld does (its nftables table, or its process for the iptables backend), and its two
+      // calls run in the background beside the probes, printing after them.
+      `if command -v firewall-cmd >/dev/null 2>&1 && { nft list tables 2>/dev/null | grep -q ' firewalld$' || pgrep -f /usr/sbin/firewalld >/dev/null 2>&1; }; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   lines.push(...probeLines(plan));
   lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (opts.overlayOnly !== true)
+    lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
   if (plan.probes.length > 0) {
@@ -254,8 +262,10 @@ export function parseHealthRound(
   let nftJson: string | undefined;
   let nftText: string | undefined;
   let ipt: string | undefined;
+  let ipt6: string | undefined;
   let ufw: string | undefined;
   let fwd: string | undefined;
+  let fwdZone: string | undefined;
   let ctr0: string | undefined;
   let ctr1: string | undefined;
   let ssh: HostRound['ssh'];
@@ -276,11 +286,17 @@ export function parseHealthRound(
       case 'IPT':
         ipt = s.body;
         break;
+      case 'IPT6':
+        ipt6 = s.body;
+        break;
       case 'UFW':
         ufw = s.body;
         break;
       case 'FWD':
         fwd = s.body;
+        break;
+      case 'FWDZ':
+        fwdZone = s.body;
         break;
       case 'CTR0':
         ctr0 = s.body;
@@ -318,6 +334,7 @@ export function parseHealthRound(
     if (r?.prefsrc !== undefined) facts.underlayAddress = r.prefsrc;
     if (Object.keys(facts).length > 0) health.facts = facts;
     const firewalls: FirewallRuleset[] = [];
+    if (nftJson !== undefined) nftJson = withoutNftWarnings(nftJson);
     if (nftJson !== undefined && nftJson.trim().startsWith('{')) {
       const j = nftJson;
       const fw = guard(problems, () =>
@@ -328,9 +345,12 @@ export function parseHealthRound(
       if (fw) firewalls.push(fw);
     } else if (nftJson !== undefined && nftJson.trim() !== '')
       problems.push(`${host}: \`nft -j list ruleset\` failed: ${nftJson.trim().split('\n')[0] ?? ''}`);
-    if (ipt !== undefined) {
-      const text = ipt;
-      const fw = guard(problems, () => cached(cache, 'iptables', text, () => parseIptablesSave(text, host)));
+    for (const [key, text, command] of [
+      ['iptables', ipt, IPTABLES_COMMAND],
+      ['ip6tables', ipt6, IP6TABLES_COMMAND],
+    ] as const) {
+      if (text === undefined || text.trim() === '') continue;
+      const fw = guard(problems, () => cached(cache, key, text, () => parseIptablesSave(text, host, command.join(' '))));
       if (fw) firewalls.push(fw);
     }
     if (ufw !== undefined) {
@@ -340,7 +360,12 @@ export function parseHealthRound(
     }
     if (fwd !== undefined) {
       const text = fwd;
-      const fw = guard(problems, () => cached(cache, 'firewalld', text, () => parseFirewalldListAll(text, host)));
+      const zone = fwdZone ?? '';
+      const fw = guard(problems, () =>
+        cached(cache, 'firewalld', `${zone}\0${text}`, () =>
+          parseFirewalldListAll(text, host, FIREWALLD_COMMAND.join(' '), zone),
+        ),
+      );
       if (fw) firewalls.push(fw);
     }
     health.firewalls = firewalls;

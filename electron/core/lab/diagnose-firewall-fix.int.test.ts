@@ -88,6 +88,15 @@ async function overlayAnswers(): Promise<boolean> {
   return parsePing(`${r.stdout}${r.stderr}`, { host: 'a', command: argvToShell(argv) }).received > 0;
 }
 
+/**
+ * The steps that change the running firewall. These scratch namespaces share this machine's /etc, so
+ * the steps that write the boot-time rules file (/etc/nftables.conf, /etc/iptables/rules.v4) never
+ * run here; firewalls-persist.int.test.ts runs them on lab hosts with a private /etc.
+ */
+function runtimeSteps<S extends { kind: string }>(steps: S[]): S[] {
+  return steps.filter((s) => s.kind !== 'firewall-persist');
+}
+
 async function loadFixture(name: string): Promise<void> {
   await nsRunOk(B, ['nft', 'flush', 'ruleset']);
   await nsRunOk(B, ['nft', '-f', path.join(FIXTURES, `nft-${name}.txt`)]);
@@ -96,7 +105,7 @@ async function loadFixture(name: string): Promise<void> {
 async function applyFix(query: VxlanDropQuery): Promise<string[]> {
   const lines: string[] = [];
   for (const drop of findVxlanDrops(await readRuleset(B), query))
-    for (const step of firewallFixSteps(drop, query.peers ?? [], query.port)) {
+    for (const step of runtimeSteps(firewallFixSteps(drop, query.peers ?? [], query.port))) {
       const line = argvToShell(step.argv);
       const r = await nsShell(B, line);
       expect({ line, code: r.code, stderr: r.stderr }).toEqual({ line, code: 0, stderr: '' });
@@ -215,7 +224,7 @@ suite('nftables fixes offered by the diagnosis, on a real kernel', () => {
           ['rule', '-A INPUT -p udp -m comment --comment "legacy overlay ports" -m udp --dport 4000:4799 -j DROP'],
         ]);
         expect(await overlayAnswers()).toBe(false);
-        const steps = drops.flatMap((d) => firewallFixSteps(d, fromA.peers ?? [], fromA.port));
+        const steps = runtimeSteps(drops.flatMap((d) => firewallFixSteps(d, fromA.peers ?? [], fromA.port)));
         expect(steps.map((st) => argvToShell(st.argv))).toEqual([
           'iptables -I INPUT 2 -s 10.99.6.2 -p udp -m udp --dport 4789 -j ACCEPT',
         ]);
