@@ -242,7 +242,9 @@ async function fault(args: ParsedArgs, io: CliIo, lab: LabState): Promise<number
       return EXIT_OK;
     }
     default:
-      throw new UsageError(`unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, cut-ssh, restore-ssh, reboot)`);
+      throw new UsageError(
+        `unknown fault "${kind ?? ''}" (block, unblock, mtu, mtu-restore, freeze, thaw, cut-ssh, restore-ssh, reboot)`,
+      );
   }
 }
 
