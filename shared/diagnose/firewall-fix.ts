@@ -3,28 +3,11 @@
  * <port> from exactly those peers, placed before the rule that drops it (or, for a default-drop
  * policy, at the end of the chain), in the tool that owns the rule.
  */
-import type { StepKind } from '../plan/types';
 import { parseAddress } from '../validate/ip';
 import { iptablesPersistStep, nftPersistStep } from './firewall-persist';
-import type { VxlanDrop } from './firewall-types';
+import type { FixStep, VxlanDrop } from './firewall-types';
 
-/**
- * A fix step: like shared/plan's `Step` (argv, description, inverse, target), with one more kind
- * for firewall changes, which the plan compiler never makes.
- */
-export interface FixStep {
-  argv: string[];
-  description: string;
-  /** Commands that undo it (empty when they need a value only known after it ran, e.g. an nft handle). */
-  inverse: string[][];
-  /**
-   * `firewall-allow`: changes the running firewall (or the manager's own configuration, which ufw
-   * and firewalld apply at once); `firewall-persist`: writes the file the distribution loads the
-   * rules from at boot (firewall-persist.ts).
-   */
-  kind: StepKind | 'firewall-allow' | 'firewall-persist';
-  target: string;
-}
+export type { FixStep } from './firewall-types';
 
 /** Comment put on nftables rules we add, so people (and a later teardown) can tell them apart. */
 export const NFT_FIX_COMMENT = 'vxlan-studio: VXLAN from segment peers';

@@ -14,7 +14,7 @@
  * step says so on stderr and succeeds: the accept then lasts until reboot, as the review says.
  */
 import { quoteShellArg } from '../plan/shell';
-import type { FixStep } from './firewall-fix';
+import type { FixStep } from './firewall-types';
 
 /** Our nftables include file. */
 export const NFT_PERSIST_FILE = '/etc/nftables.d/vxlan-studio.nft';

@@ -6,6 +6,7 @@ import type { FirewalldState } from '../observe/firewalld';
 import type { IptablesRuleset } from '../observe/iptables';
 import type { NftRuleset } from '../observe/nft';
 import type { UfwStatus } from '../observe/ufw';
+import type { StepKind } from '../plan/types';
 import type { IpFamily } from '../validate/ip';
 
 /** Any firewall we read. */
@@ -51,4 +52,22 @@ export interface VxlanDrop {
   ufw?: { number?: number; sameTupleFrom?: string; action?: 'deny' | 'reject' };
   /** firewalld: the zone and, for a rich rule, its priority. */
   firewalld?: { zone: string; priority?: number };
+}
+
+/**
+ * A fix step: like shared/plan's `Step` (argv, description, inverse, target), with one more kind
+ * for firewall changes, which the plan compiler never makes.
+ */
+export interface FixStep {
+  argv: string[];
+  description: string;
+  /** Commands that undo it (empty when they need a value only known after it ran, e.g. an nft handle). */
+  inverse: string[][];
+  /**
+   * `firewall-allow`: changes the running firewall (or the manager's own configuration, which ufw
+   * and firewalld apply at once); `firewall-persist`: writes the file the distribution loads the
+   * rules from at boot (firewall-persist.ts).
+   */
+  kind: StepKind | 'firewall-allow' | 'firewall-persist';
+  target: string;
 }
