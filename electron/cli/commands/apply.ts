@@ -270,19 +270,33 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
       await ssh.close();
     }
   } catch (err) {
-    const bad = err instanceof UsageError || (err instanceof AppError && err.data.code === 'TOPOLOGY_INVALID');
-    if (!json) {
-      if (err instanceof UsageError) throw err;
-      throw bad && err instanceof AppError ? new UsageError(err.message) : err;
-    }
-    const code = bad ? EXIT_BAD_INPUT : EXIT_FAILED;
-    const error =
-      err instanceof AppError
-        ? err.data
-        : { code: bad ? 'BAD_INPUT' : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-    io.out(JSON.stringify(deployJson(action, undefined, code, error)));
-    return code;
+    return failedRun(err, json, io, (code, error) => deployJson(action, undefined, code, error));
   }
+}
+
+/**
+ * How a host verb ends on an error before any result: without --json a bad input is a usage error
+ * (exit 2, message on stderr) and anything else is thrown on; with --json one JSON object (built by
+ * `body` from the exit code and the error) on stdout and the exit code.
+ */
+export function failedRun(
+  err: unknown,
+  json: boolean,
+  io: CliIo,
+  body: (code: number, error: { code: string; message: string }) => unknown,
+): number {
+  const bad = err instanceof UsageError || (err instanceof AppError && err.data.code === 'TOPOLOGY_INVALID');
+  if (!json) {
+    if (err instanceof UsageError) throw err;
+    throw bad && err instanceof AppError ? new UsageError(err.message) : err;
+  }
+  const code = bad ? EXIT_BAD_INPUT : EXIT_FAILED;
+  const error =
+    err instanceof AppError
+      ? err.data
+      : { code: bad ? 'BAD_INPUT' : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  io.out(JSON.stringify(body(code, error)));
+  return code;
 }
 
 /** Builds `apply`, `destroy` or `status`: one code path over the deploy runner. */

@@ -4,12 +4,11 @@
  * machine: each host knows the runs of the topology it has armed (see core/deploy/confirm.ts).
  */
 import path from 'node:path';
-import { AppError } from '../../../shared/errors/catalogue';
 import { formatConfirm, runConfirm, type ConfirmAction, type ConfirmResult } from '../../core/deploy';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
 import { readTopologyFile } from '../inputs';
-import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
-import { CONNECTION_SPEC, deploySshFromArgs } from './apply';
+import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
+import { CONNECTION_SPEC, deploySshFromArgs, failedRun } from './apply';
 
 /** Version of the `--json` shape; bump on any incompatible change. */
 const CONFIRM_JSON_VERSION = 1;
@@ -96,18 +95,7 @@ async function runAction(action: ConfirmAction, argv: readonly string[], io: Cli
       await ssh.close();
     }
   } catch (err) {
-    const bad = err instanceof UsageError || (err instanceof AppError && err.data.code === 'TOPOLOGY_INVALID');
-    if (!json) {
-      if (err instanceof UsageError) throw err;
-      throw bad && err instanceof AppError ? new UsageError(err.message) : err;
-    }
-    const code = bad ? EXIT_BAD_INPUT : EXIT_FAILED;
-    const error =
-      err instanceof AppError
-        ? err.data
-        : { code: bad ? 'BAD_INPUT' : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-    io.out(JSON.stringify(confirmJson(action, undefined, code, error)));
-    return code;
+    return failedRun(err, json, io, (code, error) => confirmJson(action, undefined, code, error));
   }
 }
 
