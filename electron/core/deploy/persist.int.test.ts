@@ -198,6 +198,8 @@ interface ManagerCase {
   dirs: string[];
   /** The reload the deploy runs after writing them. */
   reload: string[];
+  /** The file of ours holding the devices, for drawing `id`. */
+  main: (id: string) => string;
   /**
    * After a reboot: 'unchanged' when the manager's own files set the alias mark at boot, 'marks'
    * when only udev would (networkd's `.link` files), so the first deploy after it marks the devices.
@@ -211,6 +213,7 @@ const MANAGER_CASES: ManagerCase[] = [
     detected: 'ifupdown2',
     dirs: ['/etc/network/interfaces.d'],
     reload: ['ifreload -a'],
+    main: (id) => `/etc/network/interfaces.d/vxlan-studio-${id}`,
     afterReboot: 'unchanged',
   },
   {
@@ -218,6 +221,7 @@ const MANAGER_CASES: ManagerCase[] = [
     detected: 'netplan',
     dirs: ['/etc/netplan', NETWORKD_DIR],
     reload: ['netplan generate', 'networkctl reload'],
+    main: (id) => `/etc/netplan/60-vxlan-studio-${id}.yaml`,
     afterReboot: 'marks',
   },
 ];
@@ -256,7 +260,7 @@ for (const c of MANAGER_CASES) {
       expect(await overlayPingFailures(lab, topology)).toEqual([]);
     }, 180_000);
 
-    it(`brings the overlay back by itself after every host reboots; the next deploy ${c.afterReboot === 'marks' ? 'only marks what our files made' : 'has nothing to change'}, and so does the one after`, async () => {
+    it(`brings the overlay back by itself after every host reboots; the next deploy ${c.afterReboot === 'marks' ? 'only marks what our files made, the one after has nothing to change' : 'has nothing to change'}`, async () => {
       const tools = preflight();
       for (const h of lab.hosts) {
         // The reboot deletes the overlay's devices: whatever brings them back is the manager, from our files.
@@ -280,6 +284,21 @@ for (const c of MANAGER_CASES) {
       );
       expect(await overlayPingFailures(lab, topology)).toEqual([]);
     }, 240_000);
+
+    it('reports a changed file of ours as drift in status, and the next deploy writes it back and reloads', async () => {
+      const host = lab.hosts[0]?.name ?? '';
+      const before = await ourFiles(lab, host, c.dirs);
+      const file = c.main(topology.id);
+      await hostShell(lab, host, 'printf "# edited by hand\\n" >> "$1"', [file]);
+      const status = await runDeploy({ action: 'status', topology, connect: ssh.connect, hostIds: [host] });
+      expect(status.hosts[0]?.outcome).toBe('pending');
+      expect(status.hosts[0]?.persist?.files.map((f) => [f.path, f.change])).toEqual([[file, 'update']]);
+      const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+      expect(fix.hosts[0]?.outcome).toBe('applied');
+      expect(fix.hosts[0]?.steps.filter((s) => s.kind === 'persist-reload').map((s) => s.argv.join(' '))).toEqual(c.reload);
+      expect(await ourFiles(lab, host, c.dirs)).toEqual(before);
+      expect(await overlayPingFailures(lab, topology)).toEqual([]);
+    }, 120_000);
 
     it('destroy removes our files and devices, and the manager keeps the underlay', async () => {
       const r = await runDeploy({ action: 'destroy', topology, connect: ssh.connect });
