@@ -1,10 +1,10 @@
 /**
  * Persistent configuration against real hosts: lab namespaces reached over SSH, each with its own
- * /etc and /run and, where asked, a real systemd-networkd managing its underlay (../lab/managers.ts).
- * A deploy writes networkd's files with the links; a reboot (the manager stopped, every link it
- * made deleted, the manager started again from /etc) brings the overlay back by itself; destroy
- * removes the files; a file without our mark is never touched; a host with no manager gets the
- * overlay at runtime only, with the warning. Root only.
+ * /etc and /run and, where asked, a real systemd-networkd, ifupdown2 or netplan managing its
+ * underlay (../lab/managers.ts). A deploy writes the detected manager's files with the links; a
+ * reboot (the manager stopped, every link but the underlay deleted, the manager started again from
+ * /etc) brings the overlay back by itself; destroy removes the files; a file without our mark is
+ * never touched; a host with no manager gets the overlay at runtime only, with the warning. Root only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
@@ -56,19 +56,23 @@ suite('a host whose underlay no network manager configures', () => {
 
 const NETWORKD_DIR = '/etc/systemd/network';
 
-/** Our files (name, mode, content digest) under the host's networkd directory, drop-in folders included. */
-async function ourFiles(lab: LabState, host: string): Promise<string[]> {
+/**
+ * Our files (name, mode, content digest) under the host's networkd directory, drop-in folders
+ * included; given `dirs`, under those, by full path.
+ */
+async function ourFiles(lab: LabState, host: string, dirs?: readonly string[]): Promise<string[]> {
   const out = await hostRunOk(lab, host, [
     'sh',
     '-c',
-    'cd "$1" && for f in * */*; do [ -f "$f" ] && head -n 1 "$f" | grep -q "^# Written by VXLAN Studio" && echo "$f $(stat -c %a "$f") $(md5sum <"$f" | cut -c1-8)"; done; true',
+    'for d in "$@"; do [ -d "$d" ] || continue; cd "$d" && for f in * */*; do [ -f "$f" ] && head -n 1 "$f" | grep -q "^# Written by VXLAN Studio" && echo "$d/$f $(stat -c %a "$f") $(md5sum <"$f" | cut -c1-8)"; done; done; true',
     'sh',
-    NETWORKD_DIR,
+    ...(dirs ?? [NETWORKD_DIR]),
   ]);
   return out
     .trim()
     .split('\n')
     .filter((l) => l !== '')
+    .map((l) => (dirs === undefined ? l.slice(NETWORKD_DIR.length + 1) : l))
     .sort();
 }
 
@@ -80,6 +84,14 @@ async function overlayComesBack(lab: LabState, topology: Topology): Promise<stri
     if (failures.length === 0 || Date.now() > deadline) return failures;
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * Real hosts each have their own machine id, from which networkd derives the MAC addresses of the
+ * devices it makes; lab hosts share this machine's, so two bridges would get one MAC.
+ */
+async function ownMachineIds(lab: LabState): Promise<void> {
+  for (const h of lab.hosts) await hostShell(lab, h.name, 'od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
 }
 
 suite('hosts whose underlay systemd-networkd manages', () => {
@@ -96,9 +108,7 @@ suite('hosts whose underlay systemd-networkd manages', () => {
     ssh = createDeploySsh(labSshOptions(lab));
     // The admin's own file in the drop-in directory: never ours to touch.
     for (const h of lab.hosts) await hostShell(lab, h.name, 'printf "%s" "$1" > "$2"', [adminText, admin]);
-    // Real hosts each have their own machine id, from which networkd derives the MAC addresses of the
-    // devices it makes; lab hosts share this machine's, so two bridges would get one MAC.
-    for (const h of lab.hosts) await hostShell(lab, h.name, 'od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
+    await ownMachineIds(lab);
   }, 180_000);
   afterAll(async () => {
     await ssh?.close();
@@ -179,3 +189,129 @@ suite('hosts whose underlay systemd-networkd manages', () => {
     );
   }, 120_000);
 });
+
+/** The same story on the other managers a lab host can run: what differs per manager. */
+interface ManagerCase {
+  lab: 'ifupdown2' | 'netplan';
+  detected: 'ifupdown2' | 'netplan';
+  /** Where its files go (the manager's and, for netplan, networkd's drop-ins). */
+  dirs: string[];
+  /** The reload the deploy runs after writing them. */
+  reload: string[];
+  /** The file of ours holding the devices, for drawing `id`. */
+  main: (id: string) => string;
+  /**
+   * After a reboot: 'unchanged' when the manager's own files set the alias mark at boot, 'marks'
+   * when only udev would (networkd's `.link` files), so the first deploy after it marks the devices.
+   */
+  afterReboot: 'unchanged' | 'marks';
+}
+
+const MANAGER_CASES: ManagerCase[] = [
+  {
+    lab: 'ifupdown2',
+    detected: 'ifupdown2',
+    dirs: ['/etc/network/interfaces.d'],
+    reload: ['ifreload -a'],
+    main: (id) => `/etc/network/interfaces.d/vxlan-studio-${id}`,
+    afterReboot: 'unchanged',
+  },
+  {
+    lab: 'netplan',
+    detected: 'netplan',
+    dirs: ['/etc/netplan', NETWORKD_DIR],
+    reload: ['netplan generate', 'networkctl reload'],
+    main: (id) => `/etc/netplan/60-vxlan-studio-${id}.yaml`,
+    afterReboot: 'marks',
+  },
+];
+
+for (const c of MANAGER_CASES) {
+  suite(`hosts whose underlay ${c.lab} configures`, () => {
+    const name = randomLabName(c.lab === 'netplan' ? 'pnp' : 'pif');
+    let lab: LabState;
+    let topology: Topology;
+    let ssh: DeploySsh;
+
+    beforeAll(async () => {
+      lab = (await labUp({ name, hosts: 3, manager: c.lab })).state;
+      topology = labTopology(lab);
+      ssh = createDeploySsh(labSshOptions(lab));
+      await ownMachineIds(lab);
+    }, 180_000);
+    afterAll(async () => {
+      await ssh?.close();
+      await labDown(name);
+      await removeLockFiles([topology?.id ?? '']);
+    }, 120_000);
+
+    it(`deploys persistently via the detected ${c.detected}: its files in each host /etc, reloaded, and the overlay pings`, async () => {
+      const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+      expect(r.hosts.map((h) => [h.hostName, h.outcome, h.diagnostics.filter((d) => d.severity === 'error')])).toEqual(
+        lab.hosts.map((h) => [h.name, 'applied', []]),
+      );
+      for (const h of r.hosts) {
+        expect([h.persist?.detected, h.persist?.manager, h.persist?.runtimeOnly]).toEqual([c.detected, c.detected, undefined]);
+        expect(h.persist?.files.every((f) => f.change === 'create' && f.diff.startsWith('--- /dev/null\n'))).toBe(true);
+        expect(h.steps.filter((s) => s.kind === 'persist-reload').map((s) => s.argv.join(' '))).toEqual(c.reload);
+        const files = await ourFiles(lab, h.hostName, c.dirs);
+        expect(files.map((f) => f.split(' ')[0])).toEqual(h.persist?.files.map((f) => f.path).sort());
+      }
+      expect(await overlayPingFailures(lab, topology)).toEqual([]);
+    }, 180_000);
+
+    it(`brings the overlay back by itself after every host reboots; the next deploy ${c.afterReboot === 'marks' ? 'only marks what our files made, the one after has nothing to change' : 'has nothing to change'}`, async () => {
+      const tools = preflight();
+      for (const h of lab.hosts) {
+        // The reboot deletes the overlay's devices: whatever brings them back is the manager, from our files.
+        const reboot = await rebootManagedHost(tools, labHost(lab, h.name), c.lab);
+        expect(reboot.deleted.sort()).toEqual(['br100', 'vxlan100']);
+      }
+      expect(await overlayComesBack(lab, topology)).toEqual([]);
+      const again = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+      if (c.afterReboot === 'marks') {
+        // networkd (netplan's renderer) sets the alias mark from a .link file only through udev.
+        expect(again.hosts.map((h) => [h.hostName, h.outcome])).toEqual(lab.hosts.map((h) => [h.name, 'applied']));
+        expect(again.hosts.flatMap((h) => h.steps.map((s) => s.kind)).every((k) => k === 'link-alias')).toBe(true);
+      } else {
+        expect(again.hosts.map((h) => [h.hostName, h.outcome, h.steps.map((s) => s.description)])).toEqual(
+          lab.hosts.map((h) => [h.name, 'unchanged', []]),
+        );
+      }
+      const third = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
+      expect(third.hosts.map((h) => [h.hostName, h.outcome, h.steps.map((s) => s.description)])).toEqual(
+        lab.hosts.map((h) => [h.name, 'unchanged', []]),
+      );
+      expect(await overlayPingFailures(lab, topology)).toEqual([]);
+    }, 240_000);
+
+    it('reports a changed file of ours as drift in status, and the next deploy writes it back and reloads', async () => {
+      const host = lab.hosts[0]?.name ?? '';
+      const before = await ourFiles(lab, host, c.dirs);
+      const file = c.main(topology.id);
+      await hostShell(lab, host, 'printf "# edited by hand\\n" >> "$1"', [file]);
+      const status = await runDeploy({ action: 'status', topology, connect: ssh.connect, hostIds: [host] });
+      expect(status.hosts[0]?.outcome).toBe('pending');
+      expect(status.hosts[0]?.persist?.files.map((f) => [f.path, f.change])).toEqual([[file, 'update']]);
+      const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+      expect(fix.hosts[0]?.outcome).toBe('applied');
+      expect(fix.hosts[0]?.steps.filter((s) => s.kind === 'persist-reload').map((s) => s.argv.join(' '))).toEqual(c.reload);
+      expect(await ourFiles(lab, host, c.dirs)).toEqual(before);
+      expect(await overlayPingFailures(lab, topology)).toEqual([]);
+    }, 120_000);
+
+    it('destroy removes our files and devices, and the manager keeps the underlay', async () => {
+      const r = await runDeploy({ action: 'destroy', topology, connect: ssh.connect });
+      expect(r.hosts.map((h) => h.outcome)).toEqual(lab.hosts.map(() => 'applied'));
+      for (const h of lab.hosts) {
+        expect(await ourFiles(lab, h.name, c.dirs)).toEqual([]);
+        expect(await hostRunOk(lab, h.name, ['ip', '-br', 'link', 'show', 'type', 'vxlan'])).toBe('');
+      }
+      // A reboot after destroy brings nothing of ours back, and the underlay still comes up.
+      const tools = preflight();
+      const h1 = lab.hosts[0]?.name ?? '';
+      await rebootManagedHost(tools, labHost(lab, h1), c.lab);
+      expect(await hostRunOk(lab, h1, ['ip', '-br', 'link', 'show', 'type', 'bridge'])).toBe('');
+    }, 180_000);
+  });
+}

@@ -143,6 +143,28 @@ describe('planPersist', () => {
     expect(p.steps.map((s) => s.kind)).toEqual([...each('file-remove'), 'persist-reload']);
     expect(p.stepsFor([])).toEqual([]);
   });
+
+  it('destroy on a netplan host reloads netplan only: generate first, so networkd does not re-make our devices', () => {
+    const yaml = 'network:\n  version: 2\n  renderer: networkd\n  ethernets:\n    eth0:\n      dhcp4: true\n';
+    const netplanEth0 = 'ADMIN_STATE=configured\nNETWORK_FILE=/run/systemd/network/10-netplan-eth0.network\n';
+    const files = render(desired, 'netplan', {}).files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+    const onHost = read(
+      {
+        networkdRunning: true,
+        networkdLinks: { '2': netplanEth0 },
+        netplan: [{ path: '/etc/netplan/01-eth0.yaml', text: yaml }],
+      },
+      files,
+    );
+    // Both of netplan's directories hold files of ours: the YAML and networkd drop-ins beside it.
+    expect(new Set(files.map((f) => f.path.split('/')[2]))).toEqual(new Set(['netplan', 'systemd']));
+    const p = plan(onHost, { action: 'destroy' });
+    expect(p.report.detected).toBe('netplan');
+    expect(p.steps.filter((s) => s.kind === 'persist-reload').map((s) => s.argv.join(' '))).toEqual([
+      'netplan generate',
+      'networkctl reload',
+    ]);
+  });
 });
 
 describe('fileOwnedBy', () => {

@@ -316,8 +316,17 @@ function chooseManager(
   };
 }
 
-/** Which manager reads a file we wrote earlier, by its directory (ifupdown's flavour from the probe). */
-function managerOfPath(path: string, read: PersistRead): PersistManager | undefined {
+/**
+ * Which manager reads a file we wrote earlier, by its directory (ifupdown's flavour from the probe).
+ * A directory two managers read (netplan's networkd drop-ins are in networkd's directory) is the
+ * `owner`'s (the manager detected on the host) when it reads it: removing a netplan host's files
+ * must run netplan's reload, whose `netplan generate` drops the networkd files netplan generated
+ * from our YAML before networkd reloads; reloading networkd alone would re-create our devices from
+ * them.
+ */
+function managerOfPath(path: string, read: PersistRead, owner: PersistManager | undefined): PersistManager | undefined {
+  if (owner !== undefined && PERSIST_DIRS[owner].some((dir) => path.startsWith(dir)))
+    return owner === 'ifupdown2' || owner === 'ifupdown' ? (read.probe.ifup ?? owner) : owner;
   for (const [m, dirs] of Object.entries(PERSIST_DIRS) as Array<[PersistManager, readonly string[]]>) {
     if (!dirs.some((dir) => path.startsWith(dir))) continue;
     if (m === 'ifupdown2' || m === 'ifupdown') return read.probe.ifup ?? 'ifupdown';
@@ -416,7 +425,7 @@ export function planPersist(input: PersistPlanInput): PersistPlan {
       });
     }
     for (const f of removals) {
-      const m = managerOfPath(f.path, read);
+      const m = managerOfPath(f.path, read, detection?.manager);
       if (m !== undefined) touched.add(m);
       steps.push({
         argv: removeFileArgv(f.path, topologyId),
