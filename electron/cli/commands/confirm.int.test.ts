@@ -144,7 +144,7 @@ suite('apply --confirm-within: hosts revert by themselves unless confirmed', () 
     for (const h of ['h1', 'h2', 'h3'])
       expect(s.stdout).toMatch(
         new RegExp(
-          `^${h} +unchanged.*\\n\\s+reverted on its own at \\d\\d:\\d\\d:\\d\\d \\(run [0-9a-f-]+\\): undid \\d+ commands, back to the snapshot`,
+          `^${h} +unchanged.*\\n(?: +.*\\n)*? +reverted on its own at \\d\\d:\\d\\d:\\d\\d \\(run [0-9a-f-]+\\): undid \\d+ commands, back to the snapshot`,
           'm',
         ),
       );
