@@ -11,18 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTopology, TopologySchema, type Topology } from '../../../shared/model';
 import { CONFIRM_DIR, type DeployJson } from '../../core/deploy';
 import { overlayPingFailures, removeLockFiles } from '../../core/lab/lab-check';
-import {
-  cutSsh,
-  isRoot,
-  labDown,
-  labHost,
-  labUp,
-  nsRunOk,
-  randomLabName,
-  restoreSsh,
-  writeLabTopology,
-  type LabState,
-} from '../../core/lab/index';
+import { cutSsh, isRoot, labDown, labUp, randomLabName, restoreSsh, writeLabTopology, type LabState } from '../../core/lab/index';
+import { allStates, hostState, settledStates, until } from '../../core/lab/host-state.testing';
 import { runBin, type BinResult } from './run-bin.testing';
 
 const root = isRoot();
@@ -76,67 +66,6 @@ function changed(base: Topology): Topology {
       })),
     ],
   });
-}
-
-/**
- * Drops what the kernel changes by itself: bridge timers, address lifetimes, an IPv6 address's
- * `tentative` flag while duplicate address detection runs (RFC 4862), learned FDB entries.
- */
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>))
-    if (!k.endsWith('_timer') && !k.endsWith('_life_time') && k !== 'tentative') out[k] = stable(v);
-  return out;
-}
-
-/** A host's links, addresses and static FDB entries, read with iproute2 inside its namespace. */
-async function hostState(lab: LabState, host: string): Promise<unknown> {
-  const ns = labHost(lab, host).namespace;
-  const json = async (argv: string[]): Promise<unknown> => JSON.parse(await nsRunOk(ns, argv)) as unknown;
-  const fdb = (await json(['bridge', '-j', 'fdb', 'show'])) as Array<{ state?: string; dst?: string }>;
-  return stable({
-    links: await json(['ip', '-d', '-j', 'link', 'show']),
-    addresses: await json(['ip', '-j', 'addr', 'show']),
-    fdb: fdb.filter((e) => e.state === 'permanent' || e.dst !== undefined),
-  });
-}
-
-async function allStates(lab: LabState): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const h of lab.hosts) out[h.name] = await hostState(lab, h.name);
-  return out;
-}
-
-/**
- * The hosts' states once the kernel has settled after a change: IPv6 link-local addresses come (and
- * their solicited-node groups show in the bridge's FDB) only once a link has carrier, and leave
- * duplicate address detection a moment later, so a snapshot waits until two reads agree.
- */
-async function settledStates(lab: LabState): Promise<Record<string, unknown>> {
-  let last = await allStates(lab);
-  await until(async () => {
-    await new Promise((r) => setTimeout(r, 1500));
-    const now = await allStates(lab);
-    const tentative = await Promise.all(
-      lab.hosts.map(async (h) => (await nsRunOk(h.namespace, ['ip', '-j', 'addr', 'show'])).includes('"tentative"')),
-    );
-    const same = JSON.stringify(now) === JSON.stringify(last);
-    last = now;
-    return same && !tentative.includes(true);
-  }, 30_000);
-  return last;
-}
-
-/** Polls `check` every half second until it holds (`limitMs` at most); returns whether it did. */
-async function until(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Live processes (not zombies) whose command line names this topology's confirm directories. */
@@ -215,7 +144,7 @@ suite('apply --confirm-within: hosts revert by themselves unless confirmed', () 
     for (const h of ['h1', 'h2', 'h3'])
       expect(s.stdout).toMatch(
         new RegExp(
-          `^${h} +unchanged.*\\n\\s+reverted on its own at \\d\\d:\\d\\d:\\d\\d \\(run [0-9a-f-]+\\): undid \\d+ commands, back to the snapshot`,
+          `^${h} +unchanged.*\\n(?: +.*\\n)*? +reverted on its own at \\d\\d:\\d\\d:\\d\\d \\(run [0-9a-f-]+\\): undid \\d+ commands, back to the snapshot`,
           'm',
         ),
       );

@@ -23,11 +23,10 @@
  * KillUserProcesses cannot end it with the login session. Both run the same timer.sh.
  */
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
-import type { ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, type Step } from '../../../shared/plan';
 import { newNonce, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import { LOCK_DIR, NETNS_INODE, parseSteps, stepsScript } from './scripts';
-import { inverseSteps, sessionError, stateKey, type StepHost } from './steps';
+import { filesKey, inverseSteps, sessionError, stateKey, type StepHost } from './steps';
 import type { ConfirmWindow, HostExecutor, RevertRecord } from './types';
 
 /** Where armed runs live on a host: inside the deploy lock directory (root only, checked by every apply's lock). */
@@ -100,10 +99,10 @@ export function armScript(opts: ArmOptions, m: string): string {
     `[ ! -e "$vxs_d" ] || { printf '%s ARMERR %s\\n' ${m} "$vxs_d exists"; exit 0; }`,
     `mkdir -p "$vxs_d" 2>/dev/null || vxs_fail "cannot create $vxs_d"`,
     `printf '%s\\n' ${quoteShellArg(inner)} >"$vxs_d/nonce"`,
-    `printf '%s' ${quoteShellArg(stepsScript(revert, { sudo: false, stopOnError: false, readBack: true }, inner))} >"$vxs_d/revert.sh"`,
+    `printf '%s' ${quoteShellArg(stepsScript(revert, { sudo: false, stopOnError: false, readBack: true, readFiles: true }, inner))} >"$vxs_d/revert.sh"`,
     `printf '%s' ${quoteShellArg(revert.map((s) => `${s.description}\n`).join(''))} >"$vxs_d/what"`,
     `printf '%s' ${quoteShellArg(TIMER_SCRIPT)} >"$vxs_d/timer.sh"`,
-    `sh -c ${quoteShellArg(stepsScript([], { sudo: false, stopOnError: false, readBack: true }, inner))} >"$vxs_d/snapshot.out" 2>/dev/null`,
+    `sh -c ${quoteShellArg(stepsScript([], { sudo: false, stopOnError: false, readBack: true, readFiles: true }, inner))} >"$vxs_d/snapshot.out" 2>/dev/null`,
     `vxs_deadline=$(( $(date +%s) + ${Math.trunc(opts.seconds)} ))`,
     'echo "$vxs_deadline" >"$vxs_d/deadline"',
     // systemd as PID 1: a unit of its own outlives the login session whatever logind's KillUserProcesses says.
@@ -189,9 +188,15 @@ export interface ControlReport {
   complete: boolean;
 }
 
-function observedOf(text: string, nonce: string, host: string): ObservedHostState | undefined {
+/**
+ * A read-back (snapshot or after the revert) as one comparable string: the links, addresses and
+ * FDB entries (`stateKey`), then the manager's files when it read them (`filesKey`).
+ */
+function readBackKey(text: string, nonce: string, host: string): string | undefined {
   try {
-    return parseSteps(text, '', nonce, host).observed;
+    const r = parseSteps(text, '', nonce, host);
+    if (r.observed === undefined) return undefined;
+    return r.files === undefined ? stateKey(r.observed) : `${stateKey(r.observed)}\n${filesKey(r.files, r.foreign ?? [])}`;
   } catch {
     return undefined;
   }
@@ -203,11 +208,12 @@ export function parseControl(stdout: string, m: string, host: string): ControlRe
   let rec: { record: RevertRecord; nonce: string; out: string; snap: string } | undefined;
   const flush = (): void => {
     if (rec === undefined) return;
-    const after = observedOf(rec.out, rec.nonce, host);
-    const before = observedOf(rec.snap, rec.nonce, host);
+    // A snapshot taken with the files counts them: the host is back only when they are too.
+    const after = readBackKey(rec.out, rec.nonce, host);
+    const before = readBackKey(rec.snap, rec.nonce, host);
     const run = rec.nonce === '' ? undefined : parseSteps(rec.out, '', rec.nonce, host);
     rec.record.failed = run === undefined ? rec.record.undone.length : [...run.status.values()].filter((c) => c !== 0).length;
-    rec.record.restored = after !== undefined && before !== undefined && stateKey(after) === stateKey(before);
+    rec.record.restored = after !== undefined && before !== undefined && after === before;
     out.reverted.push(rec.record);
     rec = undefined;
   };

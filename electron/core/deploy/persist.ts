@@ -178,13 +178,21 @@ const WRITE_SCRIPT = [
   'rm -f "$t"; exit 6',
 ].join('\n');
 
-/** Removes a file of ours, as root; a file already gone is fine, one without our mark is refused (exit 3). */
+/**
+ * Removes a file of ours, as root; a file already gone is fine, one without our mark is refused
+ * (exit 3). A drop-in directory left empty goes too: the write makes it when missing, so undoing the
+ * write (a rollback, a commit-confirmed revert) or a destroy leaves the manager's directory as it was
+ * before (an empty drop-in directory configures nothing, so one an admin made empty is no loss).
+ */
 const REMOVE_SCRIPT = [
   'p=$1; prefix=$2; owner=$3',
   OURS_FUNCTION,
+  'd=${p%/*}',
   '[ -e "$p" ] || [ -L "$p" ] || exit 0',
   `if [ -L "$p" ] || ! ours "$p"; then echo "refusing to remove $p: it was not written by VXLAN Studio for $owner" >&2; exit 3; fi`,
-  'rm -f -- "$p"',
+  'rm -f -- "$p" || exit 1',
+  'case $d in *.d) rmdir -- "$d" 2>/dev/null;; esac',
+  'exit 0',
 ].join('\n');
 
 /** The command that writes `content` to `path` atomically with `mode` (see WRITE_SCRIPT). */

@@ -302,6 +302,8 @@ export interface StepsOutcome {
   observed?: ObservedHostState;
   /** Our network manager files as read back (`readFiles`). */
   files?: PersistRead['marked'];
+  /** With `files`: the paths of the files there without the mark (never ours). */
+  foreign?: PersistRead['foreign'];
   complete: boolean;
 }
 
@@ -309,7 +311,11 @@ export function parseSteps(stdout: string, stderr: string, m: string, host: stri
   const out: StepsOutcome = { status: new Map(), stderrOf: new Map(), done: false, complete: false };
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
   const all: Section[] = sections(stdout, m);
-  if (all.some((s) => s.tag === 'PERSIST_FILES')) out.files = parsePersistSections(all).marked;
+  if (all.some((s) => s.tag === 'PERSIST_FILES')) {
+    const read = parsePersistSections(all);
+    out.files = read.marked;
+    out.foreign = read.foreign;
+  }
   for (const s of all) {
     if (s.tag === 'R') {
       const [i, code] = s.args.split(' ').map(Number);

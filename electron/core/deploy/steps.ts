@@ -170,10 +170,22 @@ export async function runSteps(exec: HostExecutor, steps: readonly Step[], opts:
   return out;
 }
 
-/** The commands that undo `applied`: the newest step first, each step's own inverse commands in order. */
+/** Steps on the network manager's files (persist.ts), as opposed to the runtime state. */
+function isFileStep(s: Step): boolean {
+  return s.kind === 'file-write' || s.kind === 'file-remove' || s.kind === 'persist-reload';
+}
+
+/**
+ * The commands that undo `applied`: the newest step first, each step's own inverse commands in
+ * order, except that the manager's files are given back after the runtime state, so that the
+ * manager's reload (part of the file inverses, at the very end) finds the links as they were. Reloaded
+ * first, systemd-networkd drops the addresses of links whose files are gone, and the runtime
+ * inverses after it fail with nothing left to undo.
+ */
 export function inverseSteps(applied: readonly Step[]): Step[] {
   const inverse: Step[] = [];
-  for (const s of [...applied].reverse())
+  const newestFirst = [...applied].reverse();
+  for (const s of [...newestFirst.filter((x) => !isFileStep(x)), ...newestFirst.filter(isFileStep)])
     for (const argv of s.inverse)
       inverse.push({ argv, description: `undo: ${s.description}`, inverse: [], kind: s.kind, target: s.target });
   return inverse;
@@ -199,6 +211,18 @@ export function stateKey(state: ObservedHostState): string {
     .sort()
     .join(',');
   return `${links}\n${addrs}\n${fdb}`;
+}
+
+/**
+ * The network manager's files as one comparable string: ours (and other drawings') by path, mode and
+ * content, the others there (an admin's) by path, as `persistFilesArgv` reads them.
+ */
+export function filesKey(marked: readonly HostFile[], foreign: readonly string[]): string {
+  const files = marked
+    .map((f) => `${f.path}|${f.mode.toString(8)}|${f.content}`)
+    .sort()
+    .join('\0');
+  return `${files}\n${[...foreign].sort().join('\0')}`;
 }
 
 export interface UndoStepsOptions {
