@@ -191,9 +191,14 @@ suite("importing the primer's recipe typed by hand on two hosts (no marks)", () 
       expect(observed.addresses.filter((a) => a.ifname === 'br-overlay' && a.scope !== 'link').map((a) => a.cidr)).toEqual([
         hosts[i]?.overlay,
       ]);
-      // Unmarked, they are the admin's devices today: named, never changed; marked, nothing to do.
+      // Unmarked, they are the admin's devices and match the drawing exactly: adopted (marked ours, no
+      // other step, no clash); marked, nothing to do.
       const today = diffHost(desired, observed);
-      expect([today.steps, today.diagnostics.map((d) => d.code)]).toEqual([[], ['PLAN_NAME_CLASH', 'PLAN_NAME_CLASH']]);
+      expect(today.steps.map((st) => [st.kind, st.target])).toEqual([
+        ['link-adopt', 'br-overlay'],
+        ['link-adopt', 'vxlan100'],
+      ]);
+      expect(today.diagnostics.filter((d) => d.code === 'PLAN_NAME_CLASH')).toEqual([]);
       expect(diffHost(desired, markedAs(t, h.id, observed)).steps).toEqual([]);
     }
   }, 240_000);
