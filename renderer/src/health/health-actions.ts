@@ -6,6 +6,7 @@
 import type { HealthView } from '../../../shared/api/contract';
 import { serializeTopology, type Topology } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
+import { confirmBeforeNextRun } from '../deploy/confirm-actions';
 import { setSegmentMtu } from '../editor/topology-ops';
 import { useStore } from '../store/store';
 
@@ -139,6 +140,9 @@ export async function applyConfirmedFix(): Promise<void> {
   state().setHealthFix({ stage: 'applying', findingId });
   const name = (id: string): string => state().topology.hosts.find((h) => h.id === id)?.name ?? id;
   try {
+    // A fix is a new change: like a new Deploy, it keeps (confirms) a pending confirm window first,
+    // else every host of that run refuses it (CONFIRM_PENDING).
+    await confirmBeforeNextRun();
     const result = await call('health.applyFix', { findingId });
     const lines = result.hosts.map((h) => {
       const why = h.failure
