@@ -28,7 +28,12 @@ export async function hostState(lab: LabState, host: string): Promise<unknown> {
   return stable({
     links: await json(['ip', '-d', '-j', 'link', 'show']),
     addresses: await json(['ip', '-j', 'addr', 'show']),
-    fdb: fdb.filter((e) => e.state === 'permanent' || e.dst !== undefined),
+    // The kernel lists a device's FDB in hash order, which changes when an entry leaves and comes
+    // back (an IPv6 solicited-node group after a link flaps), so entries are compared as a set.
+    fdb: fdb
+      .filter((e) => e.state === 'permanent' || e.dst !== undefined)
+      .map((e) => stable(e))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
   });
 }
 
