@@ -81,6 +81,7 @@ function hostileStrings(): string[] {
   ];
 }
 
+// The property tests spawn hundreds of real shells: on a loaded 2-core machine that takes minutes.
 describe('argvToShell with hostile strings', () => {
   it('delivers every hostile string to a real sh as exactly one identical argv token', () => {
     const values = hostileStrings();
@@ -117,7 +118,7 @@ describe('argvToShell with hostile strings', () => {
       { numRuns: 150 },
     );
     expect(readdirSync(dir)).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('interface names through validation and the compiled script', () => {
@@ -198,5 +199,5 @@ describe('interface names through validation and the compiled script', () => {
       execFileSync('sh', ['-c', script], { cwd: dir });
       expect(readdirSync(dir)).toEqual([]);
     }
-  });
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import {
   addrAdd,
   addrDel,
   compilePlan,
+  fdbAppend,
   linkDel,
   linkMaster,
   linkMtu,
@@ -21,7 +22,7 @@ import type { ObservedHostState } from '../../../shared/observe';
 import { unsafeStep } from './runner';
 import { stepChunks } from './steps';
 import { removeLockFiles } from '../lab/lab-check';
-import { LOCK_DIR, parseSteps, prepareScript, stepsScript } from './scripts';
+import { LOCK_DIR, parseSteps, prepareScript, stepBatches, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh';
 import { parseTopologyText } from '../../../shared/model';
 
@@ -39,7 +40,14 @@ describe('deploy scripts', () => {
     const m = 'VXSTEST';
     const steps: Step[] = [linkUp('a0'), linkUp('b0'), linkUp('c0')];
     const script = stepsScript(steps, { sudo: false, stopOnError: true, readBack: false }, m);
-    const fake = `ip() { if [ "$4" = b0 ] || [ "$3" = b0 ]; then echo "Cannot find device b0" >&2; return 1; fi; }\n`;
+    // Consecutive `ip` steps go through one `ip -batch -`: this stand-in reads its lines and fails
+    // the b0 one the way iproute2 does (its error, then `Command failed -:<line>`, exit 1, nothing
+    // after it run); steps-batch.int.test.ts holds the real iproute2 to that format.
+    const fake = [
+      'ip() { [ "$1" = -batch ] || return 9; n=0',
+      '  while read -r l; do n=$((n+1)); case $l in *" b0 "*) echo "Cannot find device b0" >&2; echo "Command failed -:$n" >&2; return 1;; esac; done; }',
+      '',
+    ].join('\n');
     const r = spawnSync('sh', ['-c', fake + script], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const out = parseSteps(r.stdout, r.stderr, m, 'h1');
@@ -49,6 +57,47 @@ describe('deploy scripts', () => {
     ]);
     expect(out.done).toBe(false);
     expect(out.stderrOf.get(1)?.trim()).toBe('Cannot find device b0');
+  });
+
+  it('runs consecutive ip or bridge steps through one -batch process, and alone what batch mode could misread', () => {
+    const plan = compilePlan(
+      (() => {
+        const r = parseTopologyText(readFileSync('examples/textbook.vxlan.json', 'utf8'));
+        if (!r.ok) throw new Error('textbook example does not parse');
+        return r.topology;
+      })(),
+    );
+    const steps = plan.hosts[0]?.steps ?? [];
+    const batches = stepBatches(steps);
+    // Every step is in exactly one batch, in order.
+    expect(batches.flatMap((b) => Array.from({ length: b.to - b.from + 1 }, (_, k) => b.from + k))).toEqual(
+      steps.map((_, i) => i),
+    );
+    expect(batches.length).toBeLessThan(steps.length);
+    const many = Array.from({ length: 99 }, (_, i) => fdbAppend('vxlan100', `172.30.${i}.1`));
+    expect(stepBatches(many)).toEqual([{ from: 0, to: 98, tool: 'bridge' }]);
+    const script = stepsScript(many, { sudo: true, stopOnError: true, readBack: false }, 'M');
+    expect(script.match(/sudo -n bridge -batch -/g)).toHaveLength(1);
+    expect(stepsScript(many, { sudo: false, stopOnError: false, readBack: false }, 'M')).toContain('bridge -force -batch -');
+    // A guard, a word batch mode would split or read as a comment, a global option, or a deleted
+    // link each end a batch.
+    const guarded: Step = { ...linkUp('a0'), guards: [{ kind: 'owned', ifname: 'a0', alias: 'vxlan-studio:t' }] };
+    expect(stepBatches([linkUp('a0'), guarded, linkUp('b0')]).map((b) => [b.from, b.to, b.tool])).toEqual([
+      [0, 0, undefined],
+      [1, 1, undefined],
+      [2, 2, undefined],
+    ]);
+    expect(stepBatches([linkUp('a0'), linkUp('#x'), linkUp('b0'), linkUp('c0')]).map((b) => [b.from, b.to])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 3],
+    ]);
+    const v6: Step = { ...addrAdd('fd00::1/64', 'br0'), argv: ['ip', '-6', 'addr', 'add', 'fd00::1/64', 'dev', 'br0'] };
+    expect(stepBatches([linkUp('a0'), v6, linkUp('b0')]).map((b) => b.tool)).toEqual([undefined, undefined, undefined]);
+    expect(stepBatches([linkUp('a0'), linkDel('a0', 'gone'), linkUp('a0'), linkUp('b0')]).map((b) => [b.from, b.to])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('takes the lock in the prepare script only for changing runs, and quotes peer addresses', () => {

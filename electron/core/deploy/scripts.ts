@@ -272,26 +272,119 @@ export interface StepsScriptOptions {
 }
 
 /**
+ * Words iproute2's batch reader passes on as they are: its line splitter knows quotes, backslashes
+ * and `#` comments, which our steps never need (names, addresses, numbers, our mark).
+ */
+const BATCH_WORD = /^[A-Za-z0-9_.:/@+,=-]+$/;
+
+/** The tool (`ip` or `bridge`) whose `-batch` can run `step`, or undefined when it must run on its own. */
+function batchTool(step: Step): 'ip' | 'bridge' | undefined {
+  const [tool, object, ...rest] = step.argv;
+  if (tool !== 'ip' && tool !== 'bridge') return undefined;
+  if (step.guards !== undefined && step.guards.length > 0) return undefined;
+  // A leading option (`ip -6 ...`) is global to the process, not part of a batch line.
+  if (object === undefined || object.startsWith('-')) return undefined;
+  return [object, ...rest].every((w) => BATCH_WORD.test(w)) ? tool : undefined;
+}
+
+/**
+ * Runs of two or more consecutive steps that one `ip -batch` / `bridge -batch` process can run: one
+ * process instead of one per command (a 100-host mesh has 99 `bridge fdb append` per host). A run
+ * ends after a link is deleted, so a later line never meets a name an older iproute2 may have cached
+ * with the deleted link's index.
+ */
+export function stepBatches(steps: readonly Step[]): Array<{ from: number; to: number; tool?: 'ip' | 'bridge' }> {
+  const out: Array<{ from: number; to: number; tool?: 'ip' | 'bridge' }> = [];
+  let i = 0;
+  while (i < steps.length) {
+    const tool = batchTool(steps[i] as Step);
+    let j = i;
+    if (tool !== undefined)
+      while (j + 1 < steps.length && steps[j]?.kind !== 'link-del' && batchTool(steps[j + 1] as Step) === tool) j++;
+    out.push(j > i ? { from: i, to: j, tool } : { from: i, to: i });
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
  * A script that runs `steps` in order, reporting each one's exit status on stdout
  * (`<m> R <index> <status>`) and marking where each one's stderr starts (`<m> S <index>` on stderr),
- * so a failure names its step, exit code and stderr tail.
+ * so a failure names its step, exit code and stderr tail. A run of `ip`/`bridge` steps goes through
+ * one `-batch` process (`stepBatches`): its section `<m> B <from> <to> <status> <force>` carries the
+ * batch's stderr, where iproute2 names each failed line (`Command failed -:<line>`); `-force` (when
+ * not stopping on errors) runs the lines after a failed one too.
  */
 export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m: string): string {
   const lines: string[] = [SBIN_PATH_LINE];
   const release = opts.releasePid === undefined ? [] : [`kill ${opts.releasePid} 2>/dev/null`];
-  steps.forEach((step, i) => {
-    lines.push(`printf '%s S ${i}\\n' ${m} >&2`);
-    lines.push(stepLine(step, { sudo: opts.sudo }));
-    lines.push(`vxs_s=$?; printf '%s R ${i} %d\\n' ${m} "$vxs_s"`);
+  const sudo = opts.sudo ? ['sudo', '-n'] : [];
+  for (const b of stepBatches(steps)) {
+    lines.push(`printf '%s S ${b.from}\\n' ${m} >&2`);
+    if (b.tool === undefined) {
+      lines.push(stepLine(steps[b.from] as Step, { sudo: opts.sudo }));
+      lines.push(`vxs_s=$?; printf '%s R ${b.from} %d\\n' ${m} "$vxs_s"`);
+    } else {
+      const input = steps.slice(b.from, b.to + 1).map((s) => quoteShellArg(s.argv.slice(1).join(' ')));
+      const tool = argvToShell([...sudo, b.tool, ...(opts.stopOnError ? [] : ['-force']), '-batch', '-']);
+      lines.push(`vxs_e=$(printf '%s\\n' ${input.join(' ')} | ${tool} 2>&1 >/dev/null); vxs_s=$?`);
+      lines.push(
+        `printf '%s B ${b.from} ${b.to} %d ${opts.stopOnError ? 0 : 1}\\n' ${m} "$vxs_s"; [ -z "$vxs_e" ] || printf '%s\\n' "$vxs_e"`,
+      );
+    }
     if (opts.stopOnError) lines.push(`[ "$vxs_s" -eq 0 ] || exit 0`);
-  });
+  }
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
-  if (opts.readBack && opts.readFiles === true)
-    lines.push(argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), ...persistFilesArgv(m)]));
+  if (opts.readBack && opts.readFiles === true) lines.push(argvToShell([...sudo, ...persistFilesArgv(m)]));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The line of a batch that failed without iproute2 naming it: a malformed argument makes iproute2
+ * exit at once (`invarg`), quoting the argument (`any valid prefix is expected rather than "X"`).
+ * The one line holding every quoted word is it; when that is not clear, the first line is blamed,
+ * and the rollback's read-back (compared with the state before) shows what the host holds.
+ */
+function unnamedFailure(stderr: string, lines: readonly string[][], from: number, to: number): number {
+  const quoted = [...stderr.matchAll(/"([^"\n]+)"/g)].map((q) => q[1] as string);
+  if (quoted.length === 0) return from;
+  const holders: number[] = [];
+  for (let i = from; i <= to; i++) if (quoted.every((w) => lines[i]?.includes(w) === true)) holders.push(i);
+  return holders.length === 1 ? (holders[0] as number) : from;
+}
+
+/**
+ * The exit status (and stderr, for a failed one) of each line of a `-batch` section (`stepsScript`):
+ * iproute2 prints a failed line's own error, then `Command failed -:<line>`. Without `-force` the
+ * lines after the failed one did not run; a failure iproute2 did not name (sudo refused, the tool
+ * crashed) is the first line's.
+ */
+function batchOutcome(section: Section, out: StepsOutcome, batchLines: readonly string[][]): void {
+  const [from, to, status, force] = section.args.split(' ').map(Number);
+  if (from === undefined || to === undefined || status === undefined || Number.isNaN(status)) return;
+  if (status === 0) {
+    for (let i = from; i <= to; i++) out.status.set(i, 0);
+    return;
+  }
+  const failed = new Map<number, string>();
+  let text: string[] = [];
+  for (const line of section.body.split('\n')) {
+    const named = /^Command failed -:(\d+)$/.exec(line);
+    if (named !== null) {
+      failed.set(from + Number(named[1]) - 1, text.join('\n'));
+      text = [];
+    } else text.push(line);
+  }
+  if (failed.size === 0) failed.set(unnamedFailure(section.body, batchLines, from, to), section.body);
+  const last = force === 1 ? to : Math.min(...failed.keys());
+  for (let i = from; i <= last; i++) {
+    const err = failed.get(i);
+    out.status.set(i, err === undefined ? 0 : status);
+    if (err !== undefined) out.stderrOf.set(i, err);
+  }
 }
 
 export interface StepsOutcome {
@@ -307,7 +400,14 @@ export interface StepsOutcome {
   complete: boolean;
 }
 
-export function parseSteps(stdout: string, stderr: string, m: string, host: string): StepsOutcome {
+export function parseSteps(
+  stdout: string,
+  stderr: string,
+  m: string,
+  host: string,
+  /** The steps the script ran (to tell which batch line an unnamed failure was); optional. */
+  steps: readonly Step[] = [],
+): StepsOutcome {
   const out: StepsOutcome = { status: new Map(), stderrOf: new Map(), done: false, complete: false };
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
   const all: Section[] = sections(stdout, m);
@@ -320,11 +420,19 @@ export function parseSteps(stdout: string, stderr: string, m: string, host: stri
     if (s.tag === 'R') {
       const [i, code] = s.args.split(' ').map(Number);
       if (i !== undefined && code !== undefined) out.status.set(i, code);
-    } else if (s.tag === 'DONE') out.done = true;
+    } else if (s.tag === 'B')
+      batchOutcome(
+        s,
+        out,
+        steps.map((x) => x.argv),
+      );
+    else if (s.tag === 'DONE') out.done = true;
     else if (s.tag === 'OBS') obs[s.args as keyof typeof OBSERVE_COMMANDS] = s.body;
     else if (s.tag === 'END') out.complete = true;
   }
-  for (const s of sections(stderr, m)) if (s.tag === 'S') out.stderrOf.set(Number(s.args), s.body);
+  // A batch's stderr came back in its `B` section, already split by line.
+  for (const s of sections(stderr, m))
+    if (s.tag === 'S' && !out.stderrOf.has(Number(s.args))) out.stderrOf.set(Number(s.args), s.body);
   if (out.done && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
     out.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
   }

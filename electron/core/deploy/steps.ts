@@ -145,7 +145,7 @@ export async function runSteps(exec: HostExecutor, steps: readonly Step[], opts:
       out.error = sessionError(err, host.name);
       return out;
     }
-    const parsed = parseSteps(r.stdout, r.stderr, m, host.name);
+    const parsed = parseSteps(r.stdout, r.stderr, m, host.name, round.steps);
     round.steps.forEach((_, k) => {
       if (parsed.status.get(k) === 0) out.applied = round.from + k + 1;
     });
@@ -272,7 +272,7 @@ export async function undoSteps(exec: HostExecutor, applied: readonly Step[], op
       ),
       { timeoutMs: opts.timeoutMs, ...(opts.interrupt === undefined ? {} : { signal: opts.interrupt }) },
     );
-    const out = parseSteps(r.stdout, r.stderr, m, opts.host.name);
+    const out = parseSteps(r.stdout, r.stderr, m, opts.host.name, inverse);
     const failures: StepFailure[] = [];
     inverse.forEach((s, i) => {
       const code = out.status.get(i);
