@@ -68,9 +68,12 @@ const PROBE_SCRIPT = [
   'm=$1; prefix=$2',
   // A networkd in this network namespace: lab hosts and containers share the process table with
   // the machine, and only the networkd of the host's own namespace configures its links.
-  'ns=$(readlink /proc/self/ns/net); run=0',
   // The kernel cuts a process name (comm) to 15 characters: systemd-networkd reads `systemd-network`.
-  'for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; case $c in systemd-network|systemd-networkd) ;; *) continue;; esac; [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && { run=1; break; }; done',
+  // `-ef` (same device and inode) compares namespaces without a readlink process per networkd found:
+  // a lab or container machine runs one networkd per namespace. (procps' pgrep --ns costs more CPU
+  // than this loop of shell builtins.)
+  'run=0',
+  'for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; case $c in systemd-network|systemd-networkd) ;; *) continue;; esac; [ "$p/ns/net" -ef /proc/self/ns/net ] && { run=1; break; }; done',
   `printf '%s PERSIST_NETWORKD %s\\n' "$m" "$run"`,
   `for f in /run/systemd/netif/links/*; do [ -f "$f" ] || continue; printf '%s PERSIST_NETIF %s\\n' "$m" "\${f##*/}"; cat "$f"; echo; done`,
   // Our own files are left out of detection: they configure the overlay, not the underlay.
