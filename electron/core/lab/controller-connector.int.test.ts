@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConnector } from './controller-connector';
+import { cutSsh, restoreSsh } from './faults';
+import { nsArgv } from './netns-exec';
 import { runOk } from './exec';
 import { labDown, labUp } from './lab';
 import { isRoot } from './preflight';
@@ -97,5 +99,39 @@ suite('the lab connector (dials from the controller namespace)', () => {
     // The dialer sees its channel close when the process ends; give it a moment to exit.
     for (let i = 0; i < 50 && (await controllerPids(lab)).length > before.length; i++) await sleep(100);
     expect(await controllerPids(lab)).toEqual(before);
+  });
+  it('ends a dial the caller gave up on, so a host that drops SYNs does not hold the process for the SYN retries', async () => {
+    const host = lab.hosts[1];
+    if (!host) throw new Error('the lab has no second host');
+    await cutSsh(lab, host.name);
+    try {
+      // Both connectors, each in a process of its own that gives up after half a second and must
+      // then exit by itself: before, each lived on until the kernel's SYN retries ran out (~127 s).
+      const connectors = {
+        lab: [
+          fileURLToPath(new URL('./controller-connector.ts', import.meta.url)),
+          'namespaceConnector',
+          lab.controller.namespace,
+        ],
+        tcp: [fileURLToPath(new URL('../ssh/connector.ts', import.meta.url)), 'tcpConnector', ''],
+      } as const;
+      for (const [kind, [module, exported, ns]] of Object.entries(connectors)) {
+        const connector = kind === 'lab' ? `${exported}(${JSON.stringify(ns)})` : exported;
+        const script = [
+          `import { ${exported} } from ${JSON.stringify(module)};`,
+          `await ${connector}(${JSON.stringify(host.address)}, 22, AbortSignal.timeout(500)).then(`,
+          "  (s) => { console.log('connected'); s.destroy(); },",
+          '  (e) => console.log(e.code),',
+          ');',
+        ].join('\n');
+        const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
+        // The tcp connector dials from where it runs: inside the controller, the lab's only way in.
+        const argv = kind === 'lab' ? node : nsArgv(lab.controller.namespace, node);
+        const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
+        expect([kind, r.signal, r.status, r.stdout.trim(), r.stderr]).toEqual([kind, null, 0, 'ETIMEDOUT', '']);
+      }
+    } finally {
+      await restoreSsh(lab, host.name);
+    }
   });
 });

@@ -21,20 +21,21 @@ import type { LabState } from './state';
  */
 const DIALER = [
   "const net = require('net');",
+  'const dialing = new Map();',
   "process.on('message', (m) => {",
+  // The caller gave up on this dial (its connect deadline): a SYN nobody answers must not keep
+  // retrying here, holding the caller's process alive for minutes.
+  '  if (m.cancel) { dialing.get(m.id)?.destroy(); dialing.delete(m.id); return; }',
   '  const s = net.connect(m.port, m.host);',
+  '  dialing.set(m.id, s);',
   '  s.pause();',
-  "  s.on('connect', () => { s.setNoDelay(true); process.send({ id: m.id }, s); });",
-  "  s.on('error', (e) => process.send({ id: m.id, error: e.code || e.message }));",
+  "  s.on('connect', () => { dialing.delete(m.id); s.setNoDelay(true); process.send({ id: m.id }, s); });",
+  "  s.on('error', (e) => { dialing.delete(m.id); process.send({ id: m.id, error: e.code || e.message }); });",
   '});',
   "process.on('disconnect', () => process.exit(0));",
 ].join('\n');
 
-interface DialRequest {
-  id: number;
-  host: string;
-  port: number;
-}
+type DialRequest = { id: number; host: string; port: number } | { id: number; cancel: true };
 
 interface DialReply {
   id: number;
@@ -63,20 +64,40 @@ class Dialer {
     this.idle();
   }
 
-  dial(host: string, port: number): Promise<Socket> {
+  dial(host: string, port: number, signal?: AbortSignal): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const request: DialRequest = { id: this.nextId++, host, port };
-      this.pending.set(request.id, { resolve, reject, host, port });
+      const id = this.nextId++;
+      const abandon = (): void => {
+        if (!this.pending.delete(id)) return;
+        if (!this.exited) this.child.send({ id, cancel: true } satisfies DialRequest);
+        if (this.pending.size === 0) this.idle();
+        reject(Object.assign(new Error(`connecting to ${host}:${port} was abandoned`), { code: 'ETIMEDOUT' }));
+      };
+      if (signal?.aborted === true) return reject(new Error(`connecting to ${host}:${port} was abandoned`));
+      this.pending.set(id, {
+        resolve: (s) => {
+          signal?.removeEventListener('abort', abandon);
+          resolve(s);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', abandon);
+          reject(e);
+        },
+        host,
+        port,
+      });
+      signal?.addEventListener('abort', abandon, { once: true });
       // While a dial is under way the channel keeps this process alive; idle, it must not (a CLI run exits when done).
       this.child.ref();
       this.child.channel?.ref();
-      this.child.send(request);
+      this.child.send({ id, host, port } satisfies DialRequest);
     });
   }
 
   private settle(reply: DialReply, socket: Socket | undefined): void {
     const p = this.pending.get(reply.id);
-    if (!p) return;
+    // Connected just as the caller gave up: nobody will use this socket.
+    if (!p) return void socket?.destroy();
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.idle();
     if (socket !== undefined) p.resolve(socket);
@@ -111,9 +132,9 @@ class Dialer {
  */
 export function namespaceConnector(namespace: string): Connector {
   let dialer = new Dialer(namespace);
-  return (host, port) => {
+  return (host, port, signal) => {
     if (dialer.exited) dialer = new Dialer(namespace);
-    return dialer.dial(host, port);
+    return dialer.dial(host, port, signal);
   };
 }
 

@@ -187,6 +187,8 @@ export class SshPool {
     let settled = false;
     let hostKeyError: AppError | undefined;
     let timedOut = false;
+    /** Ends a dial still under way once the attempt has failed (see `Connector`). */
+    const dialing = new AbortController();
     /** What authentication was offered, for the error message (never the secret itself). */
     let authTried: string | undefined;
 
@@ -195,6 +197,7 @@ export class SshPool {
         if (settled) return;
         settled = true;
         deadline.clear();
+        dialing.abort();
         client.removeAllListeners('ready');
         client.end();
         sock?.destroy();
@@ -255,7 +258,7 @@ export class SshPool {
         try {
           const algorithms = await this.auth.hostKeyAlgorithms(ep);
           this.dials++;
-          sock = via ? await forwardOut(via, ep) : await (this.opts.connector ?? tcpConnector)(ep.host, ep.port);
+          sock = via ? await forwardOut(via, ep) : await (this.opts.connector ?? tcpConnector)(ep.host, ep.port, dialing.signal);
           if (settled) {
             sock.destroy();
             return;
