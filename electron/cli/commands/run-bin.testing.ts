@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(REPO_ROOT, 'bin', 'vxlan-studio.mjs');
@@ -37,4 +38,11 @@ export function runBin(args: readonly string[], cwd: string = REPO_ROOT): Promis
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The CLI's `--json` answer: exactly one line of JSON on stdout (stderr shown when not). */
+export function onlyJson<T>(r: BinResult): T {
+  const lines = r.stdout.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as T;
 }
