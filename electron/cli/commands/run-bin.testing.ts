@@ -46,3 +46,34 @@ export function onlyJson<T>(r: BinResult): T {
   expect(lines, r.stderr).toHaveLength(1);
   return JSON.parse(lines[0] ?? '') as T;
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (`script`), as a person at a terminal does: the first time
+ * `prompt` shows in its output, `answer()` says what to type (the test may act first); the
+ * terminal's whole output and the exit status come back.
+ */
+export function runBinOnTerminal(
+  args: readonly string[],
+  prompt: string,
+  answer: () => Promise<string>,
+): Promise<{ status: number | null; out: string }> {
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let answered = false;
+    child.stdin.on('error', () => undefined);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!answered && out.includes(prompt)) {
+        answered = true;
+        answer().then(
+          (typed) => child.stdin.write(typed),
+          (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+        );
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
