@@ -23,7 +23,7 @@ import {
   randomLabName,
   type LabState,
 } from '../../core/lab/index';
-import { runBin, type BinResult } from './run-bin.testing';
+import { onlyJson, runBin, type BinResult } from './run-bin.testing';
 
 const root = isRoot();
 if (!root)
@@ -33,12 +33,6 @@ if (!root)
 const suite = root ? describe : describe.skip;
 
 const cli = (...args: string[]): Promise<BinResult> => runBin(args);
-
-function onlyJson(r: BinResult): DeployJson {
-  const lines = r.stdout.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  return JSON.parse(lines[0] ?? '') as DeployJson;
-}
 
 /** `device -> alias` of every link carrying a VXLAN Studio mark on a lab host. */
 async function marks(lab: LabState, host: string): Promise<Record<string, string>> {
@@ -107,7 +101,7 @@ suite('two drawings deployed to the same hosts', () => {
     expect((await cli('apply', fileA, '--lab', name, '--yes', '--json')).status).toBe(0);
     const rb = await cli('apply', fileB, '--lab', name, '--yes', '--json');
     expect(rb.status, rb.stdout).toBe(0);
-    const out = onlyJson(rb);
+    const out = onlyJson<DeployJson>(rb);
     expect(out.hosts.map((h) => h.outcome)).toEqual(['applied', 'applied']);
     expect(out.hosts.flatMap((h) => h.steps.map((s) => s.shell)).filter((s) => /\b(br100|vxlan100)\b/.test(s))).toEqual([]);
     expect(out.hosts[0]?.diagnostics.filter((d) => d.code === 'PLAN_OTHER_DRAWING').map((d) => [d.severity, d.message])).toEqual([
@@ -126,7 +120,7 @@ suite('two drawings deployed to the same hosts', () => {
     expect(await overlayPingFailures(lab, a)).toEqual([]);
     expect(await overlayPingFailures(lab, b)).toEqual([]);
     // And A's re-apply has nothing to do: B's devices are not A's stale ones.
-    const again = onlyJson(await cli('apply', fileA, '--lab', name, '--yes', '--json'));
+    const again = onlyJson<DeployJson>(await cli('apply', fileA, '--lab', name, '--yes', '--json'));
     expect(again.hosts.map((h) => [h.outcome, h.stale])).toEqual([
       ['unchanged', []],
       ['unchanged', []],
@@ -149,7 +143,7 @@ suite('two drawings deployed to the same hosts', () => {
 
     const pruned = await cli('apply', fileB, '--lab', name, '--yes', '--prune', '--json');
     expect(pruned.status, pruned.stdout).toBe(0);
-    const out = onlyJson(pruned);
+    const out = onlyJson<DeployJson>(pruned);
     expect(out.prune).toBe(true);
     expect(out.hosts.map((h) => [h.outcome, h.stale, h.steps.map((s) => [s.shell, s.prune])])).toEqual([
       ['applied', ['vxlan300'], [['ip link del vxlan300', true]]],

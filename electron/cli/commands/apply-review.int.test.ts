@@ -2,29 +2,20 @@
  * `vxlan-studio apply` holds to what the user confirmed, and `--replace-foreign`: the real bin
  * script in a child process, over SSH to a lab through its controller namespace. Root only.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceName, type Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
 import { addForeignLink, overlayPingFailures, removeLockFiles } from '../../core/lab/lab-check';
 import { isRoot, labDown, labHost, labUp, randomLabName, writeLabTopology, type LabState } from '../../core/lab/index';
 import { nsRunOk } from '../../core/lab/netns-exec';
-import { runBin } from './run-bin.testing';
+import { onlyJson, runBin, runBinOnTerminal } from './run-bin.testing';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
 if (!root) console.log('apply-review.int.test.ts skipped: the lab (network namespaces, sshd) needs root');
 const suite = root ? describe : describe.skip;
-
-function onlyJson(stdout: string): DeployJson {
-  const lines = stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0] ?? '') as DeployJson;
-}
 
 suite('vxlan-studio apply: what was confirmed, and devices made by hand', () => {
   const name = randomLabName('cliadopt');
@@ -45,25 +36,10 @@ suite('vxlan-studio apply: what was confirmed, and devices made by hand', () => 
   }, 120_000);
 
   it('on a terminal, a host changed between the printed diff and "y" is not touched and is reported with its new plan', async () => {
-    // `script` gives the CLI a pseudo-terminal; while the prompt waits, an admin adds a device on h2.
-    const cmd = [process.execPath, 'bin/vxlan-studio.mjs', 'apply', file, '--lab', name].map((a) => `'${a}'`).join(' ');
-    const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let answered = false;
-      child.stdin.on('error', () => undefined);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (!answered && out.includes('[y/N]')) {
-          answered = true;
-          addForeignLink(lab, 'h2', 'admin0').then(
-            () => child.stdin.write('y\n'),
-            (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
-          );
-        }
-      });
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, out }));
+    // On a pseudo-terminal; while the prompt waits, an admin adds a device on h2.
+    const r = await runBinOnTerminal(['apply', file, '--lab', name], '[y/N]', async () => {
+      await addForeignLink(lab, 'h2', 'admin0');
+      return 'y\n';
     });
     expect(r.out).toMatch(/Apply \d+ changes on 2 host\(s\)\? \[y\/N\]/);
     expect(r.out).toMatch(/h1\s+applied \d+ steps/);
@@ -71,7 +47,7 @@ suite('vxlan-studio apply: what was confirmed, and devices made by hand', () => 
     expect(r.out).toContain('CHANGED_SINCE_REVIEW: h2 changed since the review');
     expect(r.out).toContain('now planned: ip link add br100 type bridge');
     expect(r.status).toBe(1);
-    const s = onlyJson((await runBin(['status', file, '--lab', name, '--json'])).stdout);
+    const s = onlyJson<DeployJson>(await runBin(['status', file, '--lab', name, '--json']));
     expect(s.hosts.map((h) => [h.name, h.outcome])).toEqual([
       ['h1', 'unchanged'],
       ['h2', 'pending'],
@@ -87,7 +63,7 @@ suite('vxlan-studio apply: what was confirmed, and devices made by hand', () => 
 
     const refused = await runBin(['apply', file, '--lab', name, '--yes', '--json']);
     expect(refused.status).toBe(1);
-    const h2 = onlyJson(refused.stdout).hosts.find((h) => h.name === 'h2');
+    const h2 = onlyJson<DeployJson>(refused).hosts.find((h) => h.name === 'h2');
     expect(h2?.outcome).toBe('failed');
     expect(h2?.diagnostics.find((d) => d.code === 'PLAN_NAME_CLASH')?.message).toContain(
       `VNI ${segment.vni + 1} on the host, ${segment.vni} drawn`,
@@ -95,7 +71,7 @@ suite('vxlan-studio apply: what was confirmed, and devices made by hand', () => 
 
     const replaced = await runBin(['apply', file, '--lab', name, '--yes', '--json', '--replace-foreign']);
     expect(replaced.status).toBe(0);
-    const out = onlyJson(replaced.stdout);
+    const out = onlyJson<DeployJson>(replaced);
     expect(out.hosts.map((h) => [h.name, h.outcome])).toEqual([
       ['h1', 'unchanged'],
       ['h2', 'applied'],

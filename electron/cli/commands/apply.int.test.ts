@@ -2,12 +2,10 @@
  * `vxlan-studio apply|status|destroy --lab NAME --yes --json` as a user runs it: the real bin script
  * in a child process, deploying over SSH to a lab through its controller namespace. Root only.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runBin, type BinResult } from './run-bin.testing';
+import { onlyJson, runBin, runBinOnTerminal, type BinResult } from './run-bin.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import type { DeployJson } from '../../core/deploy';
@@ -23,19 +21,12 @@ import {
   type LabState,
 } from '../../core/lab/index';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = isRoot();
 if (!root)
   console.log('apply.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run the integration tests with sudo');
 const suite = root ? describe : describe.skip;
 
 const cli = (...args: string[]): Promise<BinResult> => runBin(args);
-
-function onlyJson(stdout: string): DeployJson {
-  const lines = stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0] ?? '') as DeployJson;
-}
 
 suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
   const name = randomLabName('cli');
@@ -55,36 +46,21 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
   }, 120_000);
 
   it('on a terminal, apply shows the per-host diff and asks first; answering "n" changes nothing', async () => {
-    // `script` gives the CLI a pseudo-terminal, as when a person runs it; "n" is typed at the prompt.
-    const cmd = [process.execPath, 'bin/vxlan-studio.mjs', 'apply', file, '--lab', name].map((a) => `'${a}'`).join(' ');
-    const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let answered = false;
-      child.stdin.on('error', () => undefined);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (!answered && out.includes('[y/N]')) {
-          answered = true;
-          child.stdin.write('n\n');
-        }
-      });
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, out }));
-    });
+    // On a pseudo-terminal, as when a person runs it; "n" is typed at the prompt.
+    const r = await runBinOnTerminal(['apply', file, '--lab', name], '[y/N]', () => Promise.resolve('n\n'));
     expect(r.out).toContain('h1: 11 changes');
     expect(r.out).toContain('+ ip link add br100 type bridge');
     expect(r.out).toContain('Apply 33 changes on 3 host(s)? [y/N]');
     expect(r.out).toContain('cancelled, nothing was changed');
     expect(r.status).toBe(1);
     const s = await cli('status', file, '--lab', name, '--json');
-    expect(onlyJson(s.stdout).hosts.map((h) => h.outcome)).toEqual(['pending', 'pending', 'pending']);
+    expect(onlyJson<DeployJson>(s).hosts.map((h) => h.outcome)).toEqual(['pending', 'pending', 'pending']);
   }, 120_000);
 
   it('apply --yes --json converges every host (exit 0, one JSON object) and the overlay pings', async () => {
     const r = await cli('apply', file, '--lab', name, '--yes', '--json');
     expect(r.status).toBe(0);
-    const out = onlyJson(r.stdout);
+    const out = onlyJson<DeployJson>(r);
     expect(out).toMatchObject({ version: 1, action: 'apply', topology: topology.id, ok: true, exitCode: 0, error: null });
     expect(out.hosts.map((h) => [h.name, h.outcome])).toEqual([
       ['h1', 'applied'],
@@ -98,7 +74,7 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
   it('status --json then reports every host converged with nothing pending (exit 0)', async () => {
     const r = await cli('status', file, '--lab', name, '--json');
     expect(r.status).toBe(0);
-    expect(onlyJson(r.stdout).hosts.map((h) => [h.outcome, h.steps.length])).toEqual([
+    expect(onlyJson<DeployJson>(r).hosts.map((h) => [h.outcome, h.steps.length])).toEqual([
       ['unchanged', 0],
       ['unchanged', 0],
       ['unchanged', 0],
@@ -124,7 +100,7 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
   it('destroy --yes removes it all, after which status shows the changes pending (exit 1)', async () => {
     const d = await cli('destroy', file, '--lab', name, '--yes', '--json');
     expect(d.status).toBe(0);
-    expect(onlyJson(d.stdout).hosts.map((h) => h.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(onlyJson<DeployJson>(d).hosts.map((h) => h.outcome)).toEqual(['applied', 'applied', 'applied']);
     const s = await cli('status', file, '--lab', name);
     expect(s.status).toBe(1);
     expect(s.stdout).toContain('h1: 11 changes');
@@ -135,15 +111,15 @@ suite('vxlan-studio apply/status/destroy against a lab over SSH', () => {
     const known = path.join(scratch, 'empty_known_hosts');
     const refused = await cli('status', file, '--lab', name, '--json', '--known-hosts', known);
     expect(refused.status).toBe(1);
-    const out = onlyJson(refused.stdout);
+    const out = onlyJson<DeployJson>(refused);
     expect(out.hosts.map((h) => [h.outcome, h.error?.code])).toEqual([
       ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
       ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
       ['unreachable', 'SSH_HOST_KEY_UNKNOWN'],
     ]);
     const accepted = await cli('status', file, '--lab', name, '--json', '--known-hosts', known, '--accept-new-host-keys');
-    expect(onlyJson(accepted.stdout).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
+    expect(onlyJson<DeployJson>(accepted).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
     const again = await cli('status', file, '--lab', name, '--json', '--known-hosts', known);
-    expect(onlyJson(again.stdout).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
+    expect(onlyJson<DeployJson>(again).hosts.map((h) => h.error?.code ?? null)).toEqual([null, null, null]);
   }, 120_000);
 });

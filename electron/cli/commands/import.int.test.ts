@@ -29,7 +29,7 @@ import {
   type LabState,
 } from '../../core/lab/index';
 import { meshTemplate, textbookTemplate } from '../../../renderer/src/files/templates';
-import { REPO_ROOT, runBin, type BinResult } from './run-bin.testing';
+import { onlyJson, REPO_ROOT, runBin, type BinResult } from './run-bin.testing';
 
 const root = isRoot();
 if (!root)
@@ -43,12 +43,6 @@ interface ImportJson {
   out: string | null;
   report: ImportReport | null;
   unreachable: unknown[];
-}
-
-function onlyJson<T>(r: BinResult): T {
-  const lines = r.stdout.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  return JSON.parse(lines[0] ?? '') as T;
 }
 
 function readDrawing(file: string): Topology {

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(REPO_ROOT, 'bin', 'vxlan-studio.mjs');
@@ -36,5 +37,43 @@ export function runBin(args: readonly string[], cwd: string = REPO_ROOT): Promis
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** The CLI's `--json` answer: exactly one line of JSON on stdout (stderr shown when not). */
+export function onlyJson<T>(r: BinResult): T {
+  const lines = r.stdout.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as T;
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (`script`), as a person at a terminal does: the first time
+ * `prompt` shows in its output, `answer()` says what to type (the test may act first); the
+ * terminal's whole output and the exit status come back.
+ */
+export function runBinOnTerminal(
+  args: readonly string[],
+  prompt: string,
+  answer: () => Promise<string>,
+): Promise<{ status: number | null; out: string }> {
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let answered = false;
+    child.stdin.on('error', () => undefined);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!answered && out.includes(prompt)) {
+        answered = true;
+        answer().then(
+          (typed) => child.stdin.write(typed),
+          (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+        );
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out }));
   });
 }

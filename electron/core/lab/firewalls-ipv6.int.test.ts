@@ -8,24 +8,16 @@
  * drops the IPv6 VXLAN as the tool prints it, and the offered fix, applied through the product's fix
  * path, must bring every tunnel back. Root only.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/diagnose/types';
-import { TopologySchema, type Topology } from '../../../shared/model';
-import { argvToShell } from '../../../shared/plan';
-import { runDeploy } from '../deploy/runner';
-import { createDeploySsh, type DeploySsh } from '../deploy/ssh-setup';
-import { applyFindingFix } from '../health/fix';
-import { HealthPoller, type HealthRoundResult } from '../health/poller';
-import { sshHealthTransport } from '../health/transport';
+import { TopologySchema } from '../../../shared/model';
+import type { HealthRoundResult } from '../health/poller';
 import { resetUfw, ufw } from './firewalls';
-import { labDown, labUp } from './lab';
-import { removeLockFiles } from './lab-check';
+import { useHealthLab } from './health-lab.testing';
 import { hostRunOk, nsRunOk } from './netns-exec';
 import { findExecutable, isRoot } from './preflight';
-import { labSshOptions } from './ssh-options';
 import type { LabState } from './state';
 import { labTopology } from './topology';
-import { randomLabName } from './with-lab';
 
 const root = isRoot();
 const hasUfw = findExecutable('ufw') !== undefined;
@@ -57,24 +49,23 @@ async function addIpv6Underlay(lab: LabState): Promise<Map<string, string>> {
 }
 
 suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagnose, fixed', () => {
-  const name = randomLabName('fw6');
-  let lab: LabState;
-  let topology: Topology;
-  let ssh: DeploySsh;
-  let poller: HealthPoller;
   let v6: Map<string, string>;
   const addr6 = (h: string): string => v6.get(h) ?? '';
-
-  /** Rounds (at most 2) until h2's firewall finding shows, with every other firewall finding. */
-  const firewallFindings = async (): Promise<{ findings: Finding[]; last: HealthRoundResult }> => {
-    let last: HealthRoundResult | undefined;
-    for (let i = 0; i < 2; i++) {
-      last = await poller.runRound();
-      const findings = last.findings.filter((f) => f.code === 'FIREWALL_BLOCKS_VXLAN');
-      if (findings.length > 0) return { findings, last };
-    }
-    return { findings: [], last: last as HealthRoundResult };
-  };
+  const hl = useHealthLab({
+    tag: 'fw6',
+    hosts: 2,
+    pollTimeoutMs: 20_000,
+    topology: async (lab) => {
+      v6 = await addIpv6Underlay(lab);
+      const v4 = labTopology(lab, { mtu: 1430 });
+      // VXLAN over IPv6 costs 70 bytes (outer IPv6 40 + UDP 8 + VXLAN 8 + inner Ethernet 14): 1430.
+      return TopologySchema.parse({
+        ...v4,
+        hosts: v4.hosts.map((h) => ({ ...h, underlay: { ...h.underlay, address: addr6(h.id) } })),
+      });
+    },
+  });
+  const { firewallFindings, fixAndCheck, fixLines } = hl;
 
   const brokenPairs = (r: HealthRoundResult): string[][] =>
     r.view.pairs
@@ -82,52 +73,22 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
       .map((p) => [p.from, p.to])
       .sort();
 
-  /** The finding's fix through the product's fix path, then one round: every tunnel up, no firewall finding. */
-  const fixAndCheck = async (f: Finding): Promise<void> => {
-    const fixed = await applyFindingFix(topology, f, ssh.connect);
-    expect(fixed.ok, JSON.stringify(fixed.hosts)).toBe(true);
-    const after = await poller.runRound();
-    expect(brokenPairs(after)).toEqual([]);
-    expect(after.findings.filter((x) => x.code === 'FIREWALL_BLOCKS_VXLAN')).toEqual([]);
-  };
-
-  const fixLines = (f: Finding): string[] => (f.fix?.hosts ?? []).flatMap((h) => h.steps.map((s) => argvToShell(s.argv)));
-
   beforeAll(async () => {
-    lab = (await labUp({ name, hosts: 2 })).state;
-    v6 = await addIpv6Underlay(lab);
-    const v4 = labTopology(lab, { mtu: 1430 });
-    // VXLAN over IPv6 costs 70 bytes (outer IPv6 40 + UDP 8 + VXLAN 8 + inner Ethernet 14): 1430.
-    topology = TopologySchema.parse({
-      ...v4,
-      hosts: v4.hosts.map((h) => ({ ...h, underlay: { ...h.underlay, address: addr6(h.id) } })),
-    });
-    ssh = createDeploySsh(labSshOptions(lab));
-    const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
-    if (!r.ok) throw new Error(`the deploy failed: ${JSON.stringify(r.hosts.map((h) => [h.hostName, h.outcome]))}`);
     // The tunnels really run over IPv6: each VXLAN device binds its IPv6 underlay address.
-    expect(await hostRunOk(lab, 'h2', ['ip', '-d', 'link', 'show', 'vxlan100'])).toContain(`local ${addr6('h2')}`);
-    poller = new HealthPoller({ topology, transport: sshHealthTransport(ssh.pool), pollTimeoutMs: 20_000, adaptive: false });
-    const first = await poller.runRound();
+    expect(await hostRunOk(hl.lab, 'h2', ['ip', '-d', 'link', 'show', 'vxlan100'])).toContain(`local ${addr6('h2')}`);
+    const first = await hl.poller.runRound();
     expect(brokenPairs(first)).toEqual([]);
   }, 180_000);
 
   afterEach(async () => {
-    await resetUfw(lab, 'h2');
-    await hostRunOk(lab, 'h2', ['nft', 'flush', 'ruleset']);
+    await resetUfw(hl.lab, 'h2');
+    await hostRunOk(hl.lab, 'h2', ['nft', 'flush', 'ruleset']);
   }, 60_000);
 
-  afterAll(async () => {
-    await poller?.stop();
-    await ssh?.close();
-    await labDown(name);
-    await removeLockFiles([`lab-${name}`]);
-  }, 120_000);
-
   it("names ufw's default incoming deny (its ip6tables rules) after the usual server setup, and `ufw allow` from the IPv6 peer fixes it", async () => {
-    await ufw(lab, 'h2', ['default', 'deny', 'incoming'], ['allow', 'OpenSSH'], ['enable']);
+    await ufw(hl.lab, 'h2', ['default', 'deny', 'incoming'], ['allow', 'OpenSSH'], ['enable']);
     // ufw's IPV6=yes default: the same policy in ip6tables, where VXLAN over IPv6 meets it.
-    expect(await hostRunOk(lab, 'h2', ['ip6tables-save'])).toContain(':ufw6-user-input - [0:0]');
+    expect(await hostRunOk(hl.lab, 'h2', ['ip6tables-save'])).toContain(':ufw6-user-input - [0:0]');
     const { findings, last } = await firewallFindings();
     expect(brokenPairs(last)).toEqual([
       ['h1', 'h2'],
@@ -147,20 +108,20 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
     expect(fixLines(f)).toEqual([`ufw allow proto udp from ${addr6('h1')} to any port 4789`]);
     await fixAndCheck(f);
     // ufw keeps the IPv6 allow itself, in h2's own /etc/ufw/user6.rules.
-    expect(await hostRunOk(lab, 'h2', ['cat', '/etc/ufw/user6.rules'])).toContain(
+    expect(await hostRunOk(hl.lab, 'h2', ['cat', '/etc/ufw/user6.rules'])).toContain(
       `-A ufw6-user-input -p udp --dport 4789 -s ${addr6('h1')} -j ACCEPT`,
     );
   }, 120_000);
 
   it('names a `ufw deny` of the IPv6 peer as `ufw status` prints it, and its allow fixes it', async () => {
     await ufw(
-      lab,
+      hl.lab,
       'h2',
       ['default', 'allow', 'incoming'],
       ['deny', 'proto', 'udp', 'from', addr6('h1'), 'to', 'any', 'port', '4789'],
       ['enable'],
     );
-    const status = await hostRunOk(lab, 'h2', ['ufw', 'status', 'verbose']);
+    const status = await hostRunOk(hl.lab, 'h2', ['ufw', 'status', 'verbose']);
     const { findings } = await firewallFindings();
     const quoted = findings[0]?.evidence[0]?.value ?? '';
     expect(findings.map((f) => [f.hosts, f.severity])).toEqual([[['h2'], 'error']]);
@@ -173,7 +134,7 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   }, 120_000);
 
   it('names a raw ip6tables DROP as ip6tables-save prints it, and the ip6tables accept inserted before it fixes it', async () => {
-    await hostRunOk(lab, 'h2', ['ip6tables', '-I', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
+    await hostRunOk(hl.lab, 'h2', ['ip6tables', '-I', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
     const { findings } = await firewallFindings();
     expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]?.value])).toEqual([
       [['h2'], 'error', '-A INPUT -p udp -m udp --dport 4789 -j DROP'],
@@ -190,10 +151,10 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   ] as const) {
     it(`names ${what} in a raw nftables inet table as \`nft list ruleset\` prints it, and its accept fixes it`, async () => {
       const rule = [...match.map((m) => (m === '<h1>' ? addr6('h1') : m)), 'udp', 'dport', '4789', 'drop'];
-      await hostRunOk(lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
-      await hostRunOk(lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
-      await hostRunOk(lab, 'h2', ['nft', 'add', 'rule', 'inet', 't', 'input', ...rule]);
-      const printed = await hostRunOk(lab, 'h2', ['nft', 'list', 'ruleset']);
+      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
+      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
+      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'rule', 'inet', 't', 'input', ...rule]);
+      const printed = await hostRunOk(hl.lab, 'h2', ['nft', 'list', 'ruleset']);
       expect(printed).toContain(`\t\t${rule.join(' ')}\n`);
       const { findings, last } = await firewallFindings();
       expect(brokenPairs(last)).toEqual([
@@ -210,9 +171,9 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   }
 
   it('leaves an IPv4-only VXLAN drop unnamed: the IPv6 underlay never meets it', async () => {
-    await hostRunOk(lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
-    await hostRunOk(lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
-    await hostRunOk(lab, 'h2', [
+    await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
+    await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
+    await hostRunOk(hl.lab, 'h2', [
       'nft',
       'add',
       'rule',
@@ -227,7 +188,7 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
       '4789',
       'drop',
     ]);
-    const round = await poller.runRound();
+    const round = await hl.poller.runRound();
     expect(brokenPairs(round)).toEqual([]);
     expect(round.findings.filter((f) => f.code === 'FIREWALL_BLOCKS_VXLAN')).toEqual([]);
   }, 120_000);
