@@ -3,13 +3,17 @@
  * removals with which inverses, and the files that are never ours to touch. The files are the real
  * renderers' (shared/plan/persist).
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PersistProbe } from '../../../shared/observe';
 import { TopologySchema, type Host, type Topology } from '../../../shared/model';
 import { desiredFromIndex, indexTopology, type DesiredHostState } from '../../../shared/plan';
 import { markLine, PERSIST_MARK_PREFIX, renderPersist } from '../../../shared/plan/persist';
 import {
+  MARKED_FUNCTION,
   claimByFiles,
   fileOwnedBy,
   planPersist,
@@ -196,5 +200,40 @@ describe('claimByFiles', () => {
     const others = written().map((f) => ({ ...f, content: f.content.replace(`(${desired.mark})`, `(${desired.mark}-2)`) }));
     expect(claimByFiles(state(), desired, others, topology.id).steps).toEqual([]);
     expect(claimByFiles(state("admin's"), desired, written(), topology.id).steps).toEqual([]);
+  });
+});
+
+describe('the mark test the probe runs on each file (shell builtins only)', () => {
+  it('says a file is ours exactly when one of its first five lines holds the mark prefix, as head | grep -F did', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vxs-marked-'));
+    try {
+      const files: Record<string, string> = {
+        first: `# ${PERSIST_MARK_PREFIX} demo\n[NetDev]\n`,
+        fifth: `a\nb\nc\nd\n  # ${PERSIST_MARK_PREFIX} demo\n`,
+        sixth: `a\nb\nc\nd\ne\n# ${PERSIST_MARK_PREFIX} demo\n`,
+        'no-newline': `#!/bin/sh\n# ${PERSIST_MARK_PREFIX} demo`,
+        glob: `# vxlan-studio*\n`,
+        empty: '',
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+      const verdicts = [...Object.keys(files), 'missing'].map((name) => {
+        const script = `prefix=$1; ${MARKED_FUNCTION}\nmarked "$2" && echo yes || echo no`;
+        return [
+          name,
+          execFileSync('sh', ['-c', script, 'sh', PERSIST_MARK_PREFIX, path.join(dir, name)], { encoding: 'utf8' }).trim(),
+        ];
+      });
+      expect(verdicts).toEqual([
+        ['first', 'yes'],
+        ['fifth', 'yes'],
+        ['sixth', 'no'],
+        ['no-newline', 'yes'],
+        ['glob', 'no'],
+        ['empty', 'no'],
+        ['missing', 'no'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

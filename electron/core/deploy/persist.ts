@@ -59,13 +59,20 @@ const SCAN_DIRS = [...new Set(Object.values(PERSIST_DIRS).flat())].map((d) => d.
  * there that are not ours. Symlinks count as not ours: writing through one would change a file
  * elsewhere. `$m` is the nonce, `$prefix` the mark prefix.
  */
+/**
+ * `marked FILE`: one of the first MARK_LINES lines holds `$prefix` (as `head | grep -qF` would say,
+ * with shell builtins only: no two processes per file looked at, every round trip 1). Exported for its test.
+ */
+export const MARKED_FUNCTION = `marked() { vxs_n=0; vxs_l=; while [ $vxs_n -lt ${MARK_LINES} ] && { IFS= read -r vxs_l || [ -n "$vxs_l" ]; }; do case $vxs_l in *"$prefix"*) return 0;; esac; vxs_n=$((vxs_n+1)); vxs_l=; done <"$1" 2>/dev/null; return 1; }`;
+
 const FILES_LOOP = [
   "nl='\n'",
-  `for d in ${SCAN_DIRS.join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && head -n ${MARK_LINES} "$f" 2>/dev/null | grep -qF -- "$prefix"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
+  `for d in ${SCAN_DIRS.join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && marked "$f"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
 ];
 
 const PROBE_SCRIPT = [
   'm=$1; prefix=$2',
+  MARKED_FUNCTION,
   // A networkd in this network namespace: lab hosts and containers share the process table with
   // the machine, and only the networkd of the host's own namespace configures its links.
   // The kernel cuts a process name (comm) to 15 characters: systemd-networkd reads `systemd-network`.
@@ -77,8 +84,8 @@ const PROBE_SCRIPT = [
   `printf '%s PERSIST_NETWORKD %s\\n' "$m" "$run"`,
   `for f in /run/systemd/netif/links/*; do [ -f "$f" ] || continue; printf '%s PERSIST_NETIF %s\\n' "$m" "\${f##*/}"; cat "$f"; echo; done`,
   // Our own files are left out of detection: they configure the overlay, not the underlay.
-  `for f in /etc/netplan/*.yaml; do [ -f "$f" ] || continue; head -n ${MARK_LINES} "$f" | grep -qF -- "$prefix" && continue; printf '%s PERSIST_NETPLAN %s\\n' "$m" "$f"; cat "$f"; echo; done`,
-  `for f in /etc/network/interfaces /etc/network/interfaces.d/*; do [ -f "$f" ] || continue; head -n ${MARK_LINES} "$f" | grep -qF -- "$prefix" && continue; printf '%s PERSIST_IFACES %s\\n' "$m" "$f"; cat "$f"; echo; done`,
+  `for f in /etc/netplan/*.yaml; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_NETPLAN %s\\n' "$m" "$f"; cat "$f"; echo; done`,
+  `for f in /etc/network/interfaces /etc/network/interfaces.d/*; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_IFACES %s\\n' "$m" "$f"; cat "$f"; echo; done`,
   // ifupdown2's ifup is a Python program; classic ifupdown's is an ELF binary.
   `u=$(command -v ifup 2>/dev/null); if [ -n "$u" ]; then u=$(readlink -f "$u"); case $u in *ifupdown2*) f=ifupdown2;; *) if head -c 300 "$u" 2>/dev/null | grep -qa -e python -e ifupdown2; then f=ifupdown2; else f=ifupdown; fi;; esac; printf '%s PERSIST_IFUP %s\\n' "$m" "$f"; fi`,
   `for c in networkctl netplan ifreload ifup nmcli; do command -v "$c" >/dev/null 2>&1 && printf '%s PERSIST_TOOL %s\\n' "$m" "$c"; done`,
@@ -97,7 +104,7 @@ export function persistProbeArgv(m: string): string[] {
 
 /** The read-back of our files after the steps (as root), opened by a `PERSIST_FILES` section. */
 export function persistFilesArgv(m: string): string[] {
-  const script = ['m=$1; prefix=$2', `printf '%s PERSIST_FILES\\n' "$m"`, ...FILES_LOOP].join('\n');
+  const script = ['m=$1; prefix=$2', MARKED_FUNCTION, `printf '%s PERSIST_FILES\\n' "$m"`, ...FILES_LOOP].join('\n');
   return ['sh', '-c', script, 'vxlan-studio-files', m, PERSIST_MARK_PREFIX];
 }
 
