@@ -29,7 +29,7 @@ import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
 import { applyFindingFix } from './fix';
 import { HealthPoller, type HealthRoundResult } from './poller';
-import { sshHealthTransport } from './transport';
+import { sshHealthTransport, type HealthTransport } from './transport';
 
 const root = isRoot();
 if (!root)
@@ -140,6 +140,31 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
       const h3Pairs = r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3');
       expect(h3Pairs.map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`)).toEqual(h3Pairs.map((p) => `${p.from}-${p.to} 1400`));
       expect(r.snapshot.pairs.filter((p) => p.pathMtu !== undefined).every((p) => p.pathMtu === 1400)).toBe(true);
+    } finally {
+      await fresh.stop();
+      await restoreUnderlayMtu(lab, 'h3');
+    }
+  }, 120_000);
+
+  it('over the same black hole, one round sends each host ONE script: the path-MTU sweep runs inside the round', async () => {
+    await setUnderlayMtu(lab, 'h3', 1400, 'router');
+    // Counts the scripts (round trips) each host gets through the real pooled transport.
+    const inner = sshHealthTransport(ssh.pool);
+    const scripts: Record<string, number> = {};
+    const counting: HealthTransport = {
+      run: (host, script, timeoutMs) => {
+        scripts[host.id] = (scripts[host.id] ?? 0) + 1;
+        return inner.run(host, script, timeoutMs);
+      },
+      reset: (host) => inner.reset(host),
+    };
+    const fresh = new HealthPoller({ topology, transport: counting, pollTimeoutMs: POLL_TIMEOUT_MS, adaptive: false });
+    try {
+      const r = await fresh.runRound();
+      expect(r.findings.map((f) => f.code)).toContain('MTU_EXCEEDS_PATH');
+      const h3Pairs = r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3');
+      expect(h3Pairs.map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`)).toEqual(h3Pairs.map((p) => `${p.from}-${p.to} 1400`));
+      expect(scripts).toEqual({ h1: 1, h2: 1, h3: 1 });
     } finally {
       await fresh.stop();
       await restoreUnderlayMtu(lab, 'h3');
