@@ -68,6 +68,16 @@ describe('healthRoundScript', () => {
     expect(script).toContain('-W "$vxs_w" -M do -s $(($vxs_mtu_0-27)) 10.100.0.2');
   });
 
+  it("keeps the mesh check's script to its pings: no facts, no counters, no DF probes", () => {
+    const script = healthRoundScript(probePlan(mesh(), 'h1', { overlayOnly: true }), M, { overlayOnly: true });
+    expect(script).not.toContain('ip -j');
+    expect(script).not.toContain('-M do');
+    expect(script.split('\n').filter((l) => l.includes('ping -n'))).toEqual([
+      'ping -n -c 1 -W 1 10.100.0.2 >"$vxs_d/p0" 2>&1 &',
+      'ping -n -c 1 -W 1 10.100.0.3 >"$vxs_d/p1" 2>&1 &',
+    ]);
+  });
+
   it('starts the path-MTU sweep toward a peer in the same script when its DF probe fails while the overlay answers', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
     const lines = script.split('\n');

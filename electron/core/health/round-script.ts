@@ -274,9 +274,12 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
       `if command -v firewall-cmd >/dev/null 2>&1 && { nft list tables 2>/dev/null | grep -q ' firewalld$' || pgrep -f /usr/sbin/firewalld >/dev/null 2>&1; }; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
-  lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
+  // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
+  const counters = opts.overlayOnly !== true;
+  if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   lines.push(...probeLines(plan));
-  lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
     lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
