@@ -22,7 +22,8 @@ import { nsRun } from '../lab/netns-exec';
 import { observeNamespace, pingFrom } from '../lab/plan-exec';
 import { isRoot } from '../lab/preflight';
 import { applyFindingFix } from './fix';
-import type { HealthRoundResult } from './poller';
+import { HealthPoller, type HealthRoundResult } from './poller';
+import { sshHealthTransport, type HealthTransport } from './transport';
 
 const root = isRoot();
 if (!root)
@@ -93,6 +94,36 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
       const h3Pairs = r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3');
       expect(h3Pairs.map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`)).toEqual(h3Pairs.map((p) => `${p.from}-${p.to} 1400`));
       expect(r.snapshot.pairs.filter((p) => p.pathMtu !== undefined).every((p) => p.pathMtu === 1400)).toBe(true);
+    } finally {
+      await fresh.stop();
+      await restoreUnderlayMtu(hl.lab, 'h3');
+    }
+  }, 120_000);
+
+  it('over the same black hole, one round sends each host ONE script: the path-MTU sweep runs inside the round', async () => {
+    await setUnderlayMtu(hl.lab, 'h3', 1400, 'router');
+    // Counts the scripts (round trips) each host gets through the real pooled transport.
+    const inner = sshHealthTransport(hl.ssh.pool);
+    const scripts: Record<string, number> = {};
+    const counting: HealthTransport = {
+      run: (host, script, timeoutMs) => {
+        scripts[host.id] = (scripts[host.id] ?? 0) + 1;
+        return inner.run(host, script, timeoutMs);
+      },
+      reset: (host) => inner.reset(host),
+    };
+    const fresh = new HealthPoller({
+      topology: hl.topology,
+      transport: counting,
+      pollTimeoutMs: POLL_TIMEOUT_MS,
+      adaptive: false,
+    });
+    try {
+      const r = await fresh.runRound();
+      expect(r.findings.map((f) => f.code)).toContain('MTU_EXCEEDS_PATH');
+      const h3Pairs = r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3');
+      expect(h3Pairs.map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`)).toEqual(h3Pairs.map((p) => `${p.from}-${p.to} 1400`));
+      expect(scripts).toEqual({ h1: 1, h2: 1, h3: 1 });
     } finally {
       await fresh.stop();
       await restoreUnderlayMtu(hl.lab, 'h3');

@@ -1,15 +1,21 @@
 /**
- * Underlay path-MTU discovery from one host toward several peers at once, as a parallel sweep
- * (shared/diagnose `pathMtuSweepSizes`): stage 1 sends a DF ping (`ping -M do -s <payload>`) of
- * every 96th size from the interface MTU down to the floor, stage 2 every 10th size between the
- * largest that passed and the next that failed, stage 3 every size left between them; each stage is
- * ONE script with every probe a background job (about 10 per peer, few enough for a busy host). So
- * a host's search costs three short probe waits whatever the number of peers, where a binary search
- * waited a full second per lost probe (about ten over a black hole). The poller runs it only
- * for pairs whose DF probe at the segment MTU failed.
+ * Underlay path-MTU discovery as a parallel sweep (shared/diagnose `pathMtuSweepSizes`), run ON the
+ * host by shell functions: stage 1 sends a DF ping (`ping -M do -s <payload>`) of every 96th size
+ * from the interface MTU down to the floor, stage 2 every 10th size between the largest that passed
+ * and the next that failed, stage 3 every size left between them; every probe of a stage is a
+ * background job and the next stage's sizes are worked out by the shell, so the whole search costs
+ * three short probe waits and no extra round trip. The round script (round-script.ts) starts it for
+ * a peer as soon as that peer's DF probe at the segment MTU fails while its overlay ping answers;
+ * `searchPathMtus` runs the same functions in one script of its own for pairs the round could not
+ * sweep (a peer whose underlay address was learnt only in this round).
+ *
+ * Waits: every DF and sweep probe waits twice the underlay round trip measured by a ping to the same
+ * peer just before, plus `PROBE_WAIT_MARGIN_MS` (at most `PROBE_WAIT_MAX_MS`), instead of a fixed
+ * second: a black hole costs a few short waits. The result stays conservative: the largest size
+ * seen passing, never one that was not (a probe lost to a too-short wait can only lower it).
  */
 import type { Host } from '../../../shared/model';
-import { pathMtuSweepResult, pathMtuSweepSizes, pingHeaderBytes, SWEEP_STEPS } from '../../../shared/diagnose/path-mtu';
+import { minPathMtu, pathMtuSweepResult, pingHeaderBytes, SWEEP_STEPS } from '../../../shared/diagnose/path-mtu';
 import { parsePing } from '../../../shared/observe/ping';
 import { quoteShellArg } from '../../../shared/plan';
 import { parseAddress, type IpFamily } from '../../../shared/validate/ip';
@@ -23,13 +29,112 @@ export interface PathMtuTarget {
   address: string;
 }
 
-/** Seconds a sweep probe waits for its answer (fractional waits need iputils 20190709 or later; older ones wait 1 s). */
-export const SWEEP_WAIT_SECONDS = 0.3;
+/** What a DF or sweep probe waits on top of twice the measured underlay round trip. */
+export const PROBE_WAIT_MARGIN_MS = 50;
+/** The longest a DF or sweep probe waits (the old fixed wait). */
+export const PROBE_WAIT_MAX_MS = 1000;
 
 /**
- * Path MTU from `host` to each target (by peer id): the largest size that passed (see
- * `pathMtuSweepSizes`), in at most three stages of one script each. A target none of whose sizes
- * passed (even the floor failed, or the host stopped answering) is left out.
+ * Shell lines that set `vxs_w` to 0.2 when ping takes fractional waits (iputils 20190709 or later),
+ * else to 1; every probe wait falls back to whole seconds with it.
+ */
+export const FRACTIONAL_WAIT_LINE = 'vxs_w=0.2; ping -n -c 1 -W 0.2 127.0.0.1 >/dev/null 2>&1 || vxs_w=1';
+
+/**
+ * The shell functions of the sweep (POSIX sh, builtins only but `ping`). They expect `$vxs_d` (the
+ * answer directory), `$vxs_w` (FRACTIONAL_WAIT_LINE) and, for `vxs_sweep`, `$vxs_umtu` (the local
+ * underlay interface's MTU, the sweep's upper bound).
+ *
+ * - `vxs_ok FILE`: the single ping in FILE was answered.
+ * - `vxs_done FILE`: the ping in FILE has ended (printed its statistics).
+ * - `vxs_toolong FILE`: it was refused locally ("message too long").
+ * - `vxs_rtt_wait FILE`: sets `vxs_wt`, the wait of the probes that follow, from the reply time in FILE.
+ * - `vxs_sweep KEY ADDRESS HEADER FLOOR`: the three stages toward ADDRESS, each answer in `$vxs_d/KEY_<size>`.
+ */
+export function pathMtuShellFunctions(): string[] {
+  const [first, ...rest] = SWEEP_STEPS;
+  return [
+    "vxs_ok() { while IFS= read -r vxs_l; do case $vxs_l in '1 packets transmitted, 1 received'*|'1 packets transmitted, 1 packets received'*) return 0 ;; esac; done 2>/dev/null <\"$1\"; return 1; }",
+    'vxs_done() { while IFS= read -r vxs_l; do case $vxs_l in *\' packets transmitted, \'*) return 0 ;; esac; done 2>/dev/null <"$1"; return 1; }',
+    'vxs_toolong() { while IFS= read -r vxs_l; do case $vxs_l in *\'essage too long\'*) return 0 ;; esac; done 2>/dev/null <"$1"; return 1; }',
+    // `time=0.045 ms` -> 2 x 1 + margin ms; no reply (the peer is down): the margin alone.
+    'vxs_rtt_wait() {',
+    `  vxs_ms=${PROBE_WAIT_MARGIN_MS}`,
+    '  while IFS= read -r vxs_l; do',
+    '    case $vxs_l in *" time="*) vxs_t=${vxs_l##* time=}; vxs_t=${vxs_t%%[!0-9]*}',
+    `      [ -n "$vxs_t" ] && vxs_ms=$((2 * vxs_t + 2 + ${PROBE_WAIT_MARGIN_MS})); break ;; esac`,
+    '  done 2>/dev/null <"$1"',
+    `  [ $vxs_ms -gt ${PROBE_WAIT_MAX_MS} ] && vxs_ms=${PROBE_WAIT_MAX_MS}`,
+    // Seconds with three decimals for ping -W: 52 -> 0.052 (1052 minus its leading 1).
+    '  vxs_f=$((vxs_ms % 1000 + 1000)); vxs_wt=$((vxs_ms / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_wt=1; return 0',
+    '}',
+    // Mirrors pathMtuSweepSizes / pathMtuSweepResult (shared/diagnose/path-mtu.ts): lo = the largest
+    // size that passed (0: none), hi = the smallest larger size that failed.
+    'vxs_sweep() {',
+    '  [ "${vxs_umtu:-0}" -ge "$4" ] 2>/dev/null || return 0',
+    '  vxs_lo=0; vxs_hi=$((vxs_umtu + 1)); vxs_st=',
+    `  for vxs_step in ${first} ${rest.join(' ')}; do`,
+    '    vxs_sz=',
+    '    if [ -z "$vxs_st" ]; then',
+    '      vxs_s=$vxs_umtu; while [ $vxs_s -gt $4 ]; do vxs_sz="$vxs_sz $vxs_s"; vxs_s=$((vxs_s - vxs_step)); done; vxs_sz="$vxs_sz $4"',
+    '    else',
+    '      [ $vxs_lo = 0 ] && return 0',
+    '      vxs_s=$((vxs_hi - 1)); while [ $vxs_s -gt $vxs_lo ]; do vxs_sz="$vxs_sz $vxs_s"; vxs_s=$((vxs_s - vxs_step)); done',
+    '    fi',
+    '    vxs_st=$vxs_step; [ -z "$vxs_sz" ] && return 0',
+    '    for vxs_s in $vxs_sz; do',
+    '      ping -n -c 1 -W "$vxs_wt" -M do -s $((vxs_s - $3)) "$2" >"$vxs_d/${1}_$vxs_s" 2>&1 &',
+    '    done',
+    '    wait',
+    '    for vxs_s in $vxs_sz; do vxs_ok "$vxs_d/${1}_$vxs_s" && [ $vxs_s -gt $vxs_lo ] && vxs_lo=$vxs_s; done',
+    '    [ $vxs_lo -gt 0 ] && [ $vxs_hi -le $vxs_lo ] && vxs_hi=$((vxs_umtu + 1))',
+    '    for vxs_s in $vxs_sz; do [ $vxs_s -gt $vxs_lo ] && [ $vxs_s -lt $vxs_hi ] && ! vxs_ok "$vxs_d/${1}_$vxs_s" && vxs_hi=$vxs_s; done',
+    '  done',
+    '  return 0',
+    '}',
+  ];
+}
+
+/** The `vxs_sweep` call toward one peer: answers in `$vxs_d/<key>_<size>`. */
+export function sweepCall(key: string, address: string, family: IpFamily): string {
+  return `vxs_sweep ${key} ${quoteShellArg(address)} ${pingHeaderBytes(family)} ${minPathMtu(family)}`;
+}
+
+/**
+ * The awk line printing every answer file of `$vxs_d` matching `glob` under its own section
+ * `<m> PING <file name>`, without the lines no parser reads (one `cat` per file would double the processes).
+ */
+export function printAnswersLine(m: string, glob: string): string {
+  return `awk -v m=${m} 'FNR == 1 { n = split(FILENAME, a, "/"); print m " PING " a[n] } !/^PING / && !/^$/ && !/^--- /' "$vxs_d"/${glob} 2>/dev/null`;
+}
+
+/**
+ * The path MTU a sweep found from its answers (`answers` by file name, `<key>_<size>`): the largest
+ * size seen passing, or undefined when none did (or no sweep ran).
+ */
+export function sweptPathMtu(answers: ReadonlyMap<string, string>, key: string, hostName: string): number | undefined {
+  const outcomes: Array<{ mtu: number; ok: boolean }> = [];
+  for (const [name, body] of answers) {
+    if (!name.startsWith(`${key}_`)) continue;
+    const mtu = Number(name.slice(key.length + 1));
+    if (!Number.isInteger(mtu)) continue;
+    let ok = false;
+    try {
+      ok = parsePing(body, { host: hostName, command: `ping -M do (${mtu} bytes)` }).ok;
+    } catch {
+      ok = false;
+    }
+    outcomes.push({ mtu, ok });
+  }
+  if (outcomes.length === 0) return undefined;
+  return pathMtuSweepResult(outcomes, Math.max(...outcomes.map((o) => o.mtu))).passed;
+}
+
+/**
+ * Path MTU from `host` to each target (by peer id) in ONE script: per target a ping for the round
+ * trip, then the sweep (`vxs_sweep`), all targets at once. For pairs the round itself could not
+ * sweep. A target none of whose sizes passed (even the floor failed, or the host stopped
+ * answering) is left out.
  */
 export async function searchPathMtus(
   transport: HealthTransport,
@@ -38,58 +143,36 @@ export async function searchPathMtus(
   targets: readonly PathMtuTarget[],
   opts: { timeoutMs?: number } = {},
 ): Promise<Map<string, number>> {
-  const searches: Array<{ t: PathMtuTarget; family: IpFamily; known?: { passed: number | undefined; failed: number } }> = [];
+  const searches: Array<{ t: PathMtuTarget; family: IpFamily; key: string }> = [];
   for (const t of targets) {
     const a = parseAddress(t.address);
-    if (typeof a !== 'string') searches.push({ t, family: a.family });
-  }
-  for (const step of SWEEP_STEPS) {
-    const probes = searches.flatMap((e) =>
-      pathMtuSweepSizes(underlayMtu, e.family, e.known, step).map((mtu) => ({
-        e,
-        mtu,
-        payload: mtu - pingHeaderBytes(e.family),
-      })),
-    );
-    if (probes.length === 0) break;
-    const m = newNonce();
-    const lines = [
-      'vxs_d=$(mktemp -d /tmp/vxs-pmtu.XXXXXX) || exit 3',
-      `vxs_w=${SWEEP_WAIT_SECONDS}; ping -n -c 1 -W ${SWEEP_WAIT_SECONDS} 127.0.0.1 >/dev/null 2>&1 || vxs_w=1`,
-    ];
-    probes.forEach((p, k) =>
-      lines.push(`ping -n -c 1 -W "$vxs_w" -M do -s ${p.payload} ${quoteShellArg(p.e.t.address)} >"$vxs_d/${k}" 2>&1 &`),
-    );
-    lines.push('wait');
-    // One awk prints every answer under its own section (one `cat` per probe would double the processes).
-    lines.push(
-      `awk -v m=${m} 'FNR == 1 { n = split(FILENAME, a, "/"); print m " P " a[n] } !/^PING / && !/^$/ && !/^--- /' "$vxs_d"/* 2>/dev/null`,
-    );
-    lines.push('rm -rf "$vxs_d"', `printf '%s END\\n' ${m}`);
-    const r = await runWithin(transport, host, `${lines.join('\n')}\n`, opts.timeoutMs ?? 10_000);
-    const bodies = new Map(
-      sections(r.stdout, m)
-        .filter((s) => s.tag === 'P')
-        .map((s) => [Number(s.args), s.body]),
-    );
-    for (const e of searches) {
-      const outcomes = probes
-        .map((p, k) => ({ p, k }))
-        .filter(({ p }) => p.e === e)
-        .map(({ p, k }) => {
-          let ok = false;
-          try {
-            ok = parsePing(bodies.get(k) ?? '', { host: host.name, command: `ping -M do -s ${p.payload} ${e.t.address}` }).ok;
-          } catch {
-            ok = false;
-          }
-          return { mtu: p.mtu, ok };
-        });
-      if (outcomes.length === 0) continue;
-      e.known = pathMtuSweepResult(outcomes, underlayMtu, e.known);
-    }
+    if (typeof a !== 'string') searches.push({ t, family: a.family, key: `s${searches.length}` });
   }
   const out = new Map<string, number>();
-  for (const e of searches) if (e.known?.passed !== undefined) out.set(e.t.to, e.known.passed);
+  if (searches.length === 0) return out;
+  const m = newNonce();
+  const lines = [
+    'vxs_d=$(mktemp -d /tmp/vxs-pmtu.XXXXXX) || exit 3',
+    FRACTIONAL_WAIT_LINE,
+    `vxs_umtu=${underlayMtu}`,
+    ...pathMtuShellFunctions(),
+  ];
+  for (const s of searches) {
+    const addr = quoteShellArg(s.t.address);
+    lines.push(
+      `( ping -n -c 1 -W 1 ${addr} >"$vxs_d/r${s.key}" 2>&1; vxs_rtt_wait "$vxs_d/r${s.key}"; ${sweepCall(s.key, s.t.address, s.family)} ) &`,
+    );
+  }
+  lines.push('wait', printAnswersLine(m, 's*'), 'rm -rf "$vxs_d"', `printf '%s END\\n' ${m}`);
+  const r = await runWithin(transport, host, `${lines.join('\n')}\n`, opts.timeoutMs ?? 10_000);
+  const answers = new Map(
+    sections(r.stdout, m)
+      .filter((s) => s.tag === 'PING')
+      .map((s) => [s.args, s.body]),
+  );
+  for (const s of searches) {
+    const v = sweptPathMtu(answers, s.key, host.name);
+    if (v !== undefined) out.set(s.t.to, v);
+  }
   return out;
 }

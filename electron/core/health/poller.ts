@@ -238,7 +238,7 @@ export class HealthPoller {
     host: Host,
     facts: Record<string, HostFacts | undefined>,
     now: number,
-  ): Promise<{ health: HostHealth; pairs: PairProbe[]; problems: string[] }> {
+  ): Promise<{ health: HostHealth; pairs: PairProbe[]; problems: string[]; swept: string[] }> {
     const tr = this.track(host.id);
     if (tr.busy || now < tr.nextAttempt) {
       // Backing off (or a previous round still hangs): keep the last answer, which is a failure.
@@ -249,9 +249,14 @@ export class HealthPoller {
         },
         pairs: [],
         problems: [],
+        swept: [],
       };
     }
-    const plan = probePlan(this.topology, host.id, { facts });
+    // Peers whose path MTU is cached (their DF probe kept failing) are not swept again.
+    const pathMtuKnown = new Set(
+      [...this.pathMtus.keys()].filter((k) => k.startsWith(`${host.id}>`)).map((k) => k.slice(host.id.length + 1)),
+    );
+    const plan = probePlan(this.topology, host.id, { facts, pathMtu: this.o.pathMtu, pathMtuKnown });
     const m = newNonce();
     tr.busy = true;
     try {
@@ -263,14 +268,14 @@ export class HealthPoller {
       tr.lastSeen = new Date().toISOString();
       if (parsed.host.facts) tr.facts = parsed.host.facts;
       if (parsed.ssh) tr.protect = { addresses: [parsed.ssh.client, parsed.ssh.server] };
-      return { health: parsed.host, pairs: parsed.pairs, problems: parsed.problems };
+      return { health: parsed.host, pairs: parsed.pairs, problems: parsed.problems, swept: parsed.swept };
     } catch (err) {
       tr.failures += 1;
       const backoff = Math.min(this.o.maxBackoffMs, this.o.intervalMs * 2 ** (tr.failures - 1));
       tr.nextAttempt = performance.now() + backoff;
       const health: HostHealth = { hostId: host.id, ssh: sshStatusOf(err) };
       tr.last = health;
-      return { health, pairs: [], problems: [] };
+      return { health, pairs: [], problems: [], swept: [] };
     } finally {
       tr.busy = false;
     }
@@ -285,7 +290,10 @@ export class HealthPoller {
     const now = performance.now();
     const answers = await Promise.all(t.hosts.map((h) => this.pollHost(h, facts, now)));
     const pairs = answers.flatMap((a) => a.pairs);
-    if (this.o.pathMtu) await this.measurePathMtus(t, pairs);
+    if (this.o.pathMtu) {
+      const swept = new Set(answers.flatMap((a, i) => a.swept.map((to) => `${t.hosts[i]?.id ?? ''}>${to}`)));
+      await this.measurePathMtus(t, pairs, swept);
+    }
     const snapshot: HealthSnapshot = { takenAt, hosts: answers.map((a) => a.health), pairs };
     const hostFacts: Record<string, HostFacts> = {};
     for (const h of t.hosts) {
@@ -339,16 +347,26 @@ export class HealthPoller {
     return result;
   }
 
-  /** Path MTU for every pair whose DF probe at the segment MTU failed (not refused locally), cached while it keeps failing. */
-  private async measurePathMtus(t: Topology, pairs: PairProbe[]): Promise<void> {
+  /**
+   * Path MTU for every pair whose DF probe at the segment MTU failed (not refused locally): the one
+   * the round's own sweep found (`swept`: pairs it swept), else the cached one, else a search of its
+   * own (a peer the round could not sweep); cached while the DF probe keeps failing.
+   */
+  private async measurePathMtus(t: Topology, pairs: PairProbe[], swept: ReadonlySet<string>): Promise<void> {
     const need = new Map<string, Array<{ to: string; address: string }>>();
     for (const p of pairs) {
       const k = pairKey(p);
       const failed = p.dfAtMtu !== undefined && !p.dfAtMtu.ok && p.dfAtMtu.messageTooLong === undefined && p.overlay?.ok === true;
       if (!failed) {
         this.pathMtus.delete(k);
+        delete p.pathMtu;
         continue;
       }
+      if (p.pathMtu !== undefined) {
+        this.pathMtus.set(k, p.pathMtu);
+        continue;
+      }
+      if (swept.has(k)) continue;
       const cached = this.pathMtus.get(k);
       if (cached !== undefined) {
         p.pathMtu = cached;

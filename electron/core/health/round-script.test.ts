@@ -58,15 +58,44 @@ describe('probePlan', () => {
 });
 
 describe('healthRoundScript', () => {
-  it('runs every ping as a background job and waits once, sizing DF probes from the device MTU in sysfs', () => {
+  it('runs every ping as a background job at once, sizing DF probes from the device MTU in sysfs', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
-    const pings = script.split('\n').filter((l) => l.includes('ping -n') && !l.includes('127.0.0.1'));
+    const pings = script.split('\n').filter((l) => /ping -n .* (10|172)\.\d+\.\d+\.\d+ /.test(l));
     expect(pings).toHaveLength(8);
-    expect(pings.every((l) => l.trimEnd().endsWith('&'))).toBe(true);
-    expect(script.split('\n').filter((l) => l === 'wait')).toHaveLength(1);
+    expect(pings.every((l) => /&( vxs_p\d+=\$!; fi)?$/.test(l.trimEnd()))).toBe(true);
     expect(script).toContain('vxs_mtu_0=$(cat /sys/class/net/vxlan100/mtu 2>/dev/null || echo 0)');
-    expect(script).toContain('-M do -s $(($vxs_mtu_0-28)) 10.100.0.2');
+    expect(script).toContain('-W 1 -M do -s $(($vxs_mtu_0-28)) 10.100.0.2');
     expect(script).toContain('-W "$vxs_w" -M do -s $(($vxs_mtu_0-27)) 10.100.0.2');
+  });
+
+  it("keeps the mesh check's script to its pings: no facts, no counters, no DF probes", () => {
+    const script = healthRoundScript(probePlan(mesh(), 'h1', { overlayOnly: true }), M, { overlayOnly: true });
+    expect(script).not.toContain('ip -j');
+    expect(script).not.toContain('-M do');
+    expect(script.split('\n').filter((l) => l.includes('ping -n'))).toEqual([
+      'ping -n -c 1 -W 1 10.100.0.2 >"$vxs_d/p0" 2>&1 &',
+      'ping -n -c 1 -W 1 10.100.0.3 >"$vxs_d/p1" 2>&1 &',
+    ]);
+  });
+
+  it('starts the path-MTU sweep toward a peer in the same script when its DF probe fails while the overlay answers', () => {
+    const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
+    const lines = script.split('\n');
+    // Once the underlay ping answered: a DF probe not answered within twice its round trip (plus a margin)...
+    const rtt = lines.indexOf('vxs_rtt_wait "$vxs_d/p0"');
+    expect(lines[rtt - 1]).toBe('wait $vxs_u');
+    expect(lines[rtt + 1]).toBe('vxs_done "$vxs_d/p2" || sleep "$vxs_wt" 2>/dev/null || sleep 1');
+    // ... or failed, while the overlay ping answered, starts the sweep; a DF probe the path cannot carry is stopped.
+    expect(lines[rtt + 2]).toBe(
+      'vxs_lo=; if { [ "$vxs_mtu_0" -gt 100 ] && vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2" && ! vxs_toolong "$vxs_d/p2"; }; then vxs_sweep s0 172.30.1.12 28 576; fi',
+    );
+    expect(lines[rtt + 3]).toBe('[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($vxs_mtu_0+50)) ] && kill -INT $vxs_p2 2>/dev/null');
+    expect(script).toContain('vxs_sweep s1 172.30.1.13 28 576');
+    // The sweep's upper bound: the MTU of the device the route to the peers leaves by.
+    expect(script).toContain('read -r vxs_umtu 2>/dev/null <"/sys/class/net/$vxs_dev/mtu"');
+    // No sweep toward a peer whose path MTU is known already, none when path MTU is off.
+    expect(probePlan(mesh(), 'h1', { pathMtuKnown: new Set(['h2']) }).sweeps.map((w) => w.to)).toEqual(['h3']);
+    expect(healthRoundScript(probePlan(mesh(), 'h1', { pathMtu: false }), M)).not.toContain('vxs_sweep s');
   });
 });
 
@@ -115,6 +144,20 @@ describe('parseHealthRound', () => {
     const p = r.pairs[0];
     expect([p?.underlay?.ok, p?.overlay?.ok, p?.dfAtMtu?.ok, p?.dfOverMtu?.ok]).toEqual([true, false, true, false]);
     expect(p?.dfOverMtu?.messageTooLong).toBeDefined();
+  });
+
+  it("reads a sweep's answers as the pair's path MTU: the largest size seen passing", () => {
+    const plan = probePlan(mesh(), 'h1');
+    const sweep = [1500, 1404, 1308, 1403, 1393, 1401, 1400].map((size) =>
+      [`${M} PING s0_${size}`, fixture(size <= 1400 ? 'ping-ok.txt' : 'ping-loss.txt').trimEnd()].join('\n'),
+    );
+    const text = output().replace(`${M} END`, [...sweep, `${M} END`].join('\n'));
+    const r = parseHealthRound(plan, text, M);
+    expect(r.swept).toEqual(['h2']);
+    expect(r.pairs.map((p) => [p.to, p.pathMtu])).toEqual([
+      ['h2', 1400],
+      ['h3', undefined],
+    ]);
   });
 
   it('refuses output cut short before its END marker', () => {

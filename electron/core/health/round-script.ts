@@ -24,6 +24,9 @@ import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
 import type { HostHealth, PairProbe } from '../../../shared/diagnose/types';
 import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan';
 import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
+import type { IpFamily } from '../../../shared/validate/ip';
+import { overheadFor, parseAddress } from '../../../shared/validate/ip';
+import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
 export interface ProbeSpec {
@@ -40,6 +43,17 @@ export interface ProbeSpec {
   device?: string;
 }
 
+/** A path-MTU sweep the round starts toward a peer when its DF probe at the segment MTU fails. */
+export interface SweepSpec {
+  /** Prefix of the answer files (`s<n>`). */
+  key: string;
+  /** Peer host id. */
+  to: string;
+  /** Peer underlay address. */
+  target: string;
+  family: IpFamily;
+}
+
 /** What one host probes in a round. */
 export interface HostProbePlan {
   hostId: string;
@@ -48,6 +62,8 @@ export interface HostProbePlan {
   /** A peer's underlay address: `ip -j route get` it for the underlay interface and source address. */
   routeTo?: string;
   probes: ProbeSpec[];
+  /** Path-MTU sweeps started inside the round when a peer's DF probe fails (see path-mtu-probe.ts). */
+  sweeps: SweepSpec[];
   /** Segment memberships of this host: (segment id, peer host ids), for building `PairProbe`s. */
   segments: Array<{ segmentId: string; peers: string[] }>;
 }
@@ -60,6 +76,10 @@ export interface ProbePlanOptions {
   overlayOnly?: boolean;
   /** Leave out the DF probes (e.g. on a segment under path-MTU search). Default false. */
   skipDf?: boolean;
+  /** Sweep the underlay path MTU in the round when a DF probe fails. Default true. */
+  pathMtu?: boolean;
+  /** Peers whose path MTU is known already (cached by the poller): no sweep toward them. */
+  pathMtuKnown?: ReadonlySet<string>;
 }
 
 function addressOnly(cidr: string): string {
@@ -111,9 +131,26 @@ export function probePlan(t: Topology, hostId: string, opts: ProbePlanOptions = 
       }
     }
   }
+  const sweeps: SweepSpec[] = [];
+  if (opts.pathMtu !== false) {
+    for (const p of probes) {
+      if (p.kind !== 'underlay' || opts.pathMtuKnown?.has(p.to) === true) continue;
+      if (!probes.some((q) => q.kind === 'dfAtMtu' && q.to === p.to)) continue;
+      const a = parseAddress(p.target);
+      if (typeof a !== 'string') sweeps.push({ key: `s${sweeps.length}`, to: p.to, target: p.target, family: a.family });
+    }
+  }
   const firstPeer = segments.flatMap((s) => s.peers)[0];
   const routeTo = firstPeer === undefined ? undefined : underlayAddressOf(t, firstPeer, facts);
-  return { hostId, hostName: host.name, sudo: host.sudo, ...(routeTo === undefined ? {} : { routeTo }), probes, segments };
+  return {
+    hostId,
+    hostName: host.name,
+    sudo: host.sudo,
+    ...(routeTo === undefined ? {} : { routeTo }),
+    probes,
+    sweeps,
+    segments,
+  };
 }
 
 /** Shell variable holding a device's MTU (`vxs_mtu_<n>`), one per device. */
@@ -126,27 +163,81 @@ function mtuVar(devices: Map<string, string>, dev: string): string {
   return v;
 }
 
-/** The probe lines: every ping in the background writing to `$vxs_d/<key>`, then `wait`. */
+/**
+ * The probe lines: every ping in the background writing to `$vxs_d/<key>`, then `wait`. A peer with
+ * an underlay ping and DF probes gets a background group of its own: its underlay, overlay and DF
+ * pings start at once as before; once the underlay ping answered, a DF probe at the MTU that has
+ * not answered within twice that round trip plus a margin (`vxs_rtt_wait`) while the overlay ping
+ * of its segment did, or that failed, starts the path-MTU sweep toward that peer right there
+ * (`vxs_sweep`, see path-mtu-probe.ts): a black hole costs a few short waits in the same round
+ * trip. A DF probe still waiting when the sweep has shown the path too small for it is stopped
+ * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
+ * never turns a good path into an MTU finding.
+ */
 function probeLines(plan: HostProbePlan): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
   for (const [dev, v] of devices) lines.push(`${v}=$(cat ${quoteShellArg(`/sys/class/net/${dev}/mtu`)} 2>/dev/null || echo 0)`);
   // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
-  if (devices.size > 0) lines.push('vxs_w=0.2; ping -n -c 1 -W 0.2 127.0.0.1 >/dev/null 2>&1 || vxs_w=1');
-  for (const p of plan.probes) {
-    const out = `>"$vxs_d/${p.key}" 2>&1`;
-    if (p.kind === 'underlay' || p.kind === 'overlay') {
-      lines.push(`${argvToShell(pingArgv(p.target))} ${out} &`);
-      continue;
-    }
+  if (devices.size > 0) lines.push(FRACTIONAL_WAIT_LINE, ...pathMtuShellFunctions());
+  const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
+  const ping = (p: ProbeSpec): string => `${argvToShell(pingArgv(p.target))} >${file(p)} 2>&1`;
+  const df = (p: ProbeSpec, wait: string): string => {
     const v = mtuVar(devices, p.device ?? '');
     // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
     const size = p.kind === 'dfAtMtu' ? `$(($${v}-28))` : `$(($${v}-27))`;
-    // The over-MTU probe is refused by the local stack at once, but ping still lingers for -W after
-    // the error: a short wait keeps it from costing the whole round a second.
-    const wait = p.kind === 'dfOverMtu' ? '"$vxs_w"' : '1';
-    lines.push(`[ "$${v}" -gt 100 ] && ping -n -c 1 -W ${wait} -M do -s ${size} ${quoteShellArg(p.target)} ${out} &`);
+    return `ping -n -c 1 -W ${wait} -M do -s ${size} ${quoteShellArg(p.target)} >${file(p)} 2>&1`;
+  };
+  const mtuKnown = (p: ProbeSpec): string => `[ "$${mtuVar(devices, p.device ?? '')}" -gt 100 ]`;
+  const grouped = new Set(
+    plan.probes
+      .filter((p) => p.kind === 'dfAtMtu' && plan.probes.some((u) => u.kind === 'underlay' && u.to === p.to))
+      .map((p) => p.to),
+  );
+  const started = new Set<string>();
+  for (const p of plan.probes) {
+    if (p.kind === 'dfOverMtu') {
+      // Refused by the local stack at once, but ping still lingers for -W after the error: a short
+      // wait keeps it from costing the whole round a second.
+      lines.push(`${mtuKnown(p)} && ${df(p, '"$vxs_w"')} &`);
+      continue;
+    }
+    if (!grouped.has(p.to)) {
+      lines.push(p.kind === 'underlay' || p.kind === 'overlay' ? `${ping(p)} &` : `${mtuKnown(p)} && ${df(p, '1')} &`);
+      continue;
+    }
+    if (started.has(p.to)) continue;
+    started.add(p.to);
+    const mine = plan.probes.filter((q) => q.to === p.to);
+    const under = mine.find((q) => q.kind === 'underlay') as ProbeSpec;
+    const overlays = mine.filter((q) => q.kind === 'overlay');
+    const dfs = mine.filter((q) => q.kind === 'dfAtMtu');
+    const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
+    lines.push('(', `${ping(under)} &`, 'vxs_u=$!', ...overlays.map((q) => `${ping(q)} &`));
+    for (const q of dfs) lines.push(`if ${mtuKnown(q)}; then ${df(q, '1')} & ${pid(q)}=$!; fi`);
+    // Give the DF probes twice the underlay round trip (plus the margin) once the underlay answered.
+    lines.push(
+      'wait $vxs_u',
+      `vxs_rtt_wait ${file(under)}`,
+      `${dfs.map((q) => `vxs_done ${file(q)}`).join(' && ')} || sleep "$vxs_wt" 2>/dev/null || sleep 1`,
+    );
+    const sweep = plan.sweeps.find((w) => w.to === p.to);
+    const failing = dfs
+      .map((d) => [overlays.find((o) => o.segmentId === d.segmentId), d] as const)
+      .filter((x): x is readonly [ProbeSpec, ProbeSpec] => x[0] !== undefined)
+      .map(([o, d]) => `{ ${mtuKnown(d)} && vxs_ok ${file(o)} && ! vxs_ok ${file(d)} && ! vxs_toolong ${file(d)}; }`);
+    if (sweep && failing.length > 0) {
+      const overhead = overheadFor(sweep.family);
+      lines.push(
+        `vxs_lo=; if ${failing.join(' || ')}; then ${sweepCall(sweep.key, sweep.target, sweep.family)}; fi`,
+        ...dfs.map(
+          (q) =>
+            `[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($${mtuVar(devices, q.device ?? '')}+${overhead})) ] && kill -INT $${pid(q)} 2>/dev/null`,
+        ),
+      );
+    }
+    lines.push('wait', ') &');
   }
   lines.push('wait');
   return lines;
@@ -160,7 +251,15 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
-    if (plan.routeTo !== undefined) lines.push(tag('ROUTE'), `ip -j route get ${quoteShellArg(plan.routeTo)} 2>/dev/null`);
+    if (plan.routeTo !== undefined) {
+      lines.push(tag('ROUTE'), `vxs_rt=$(ip -j route get ${quoteShellArg(plan.routeTo)} 2>/dev/null); printf '%s\\n' "$vxs_rt"`);
+      // The MTU of the route's device bounds the path-MTU sweeps (`vxs_umtu`).
+      if (plan.sweeps.length > 0)
+        lines.push(
+          `vxs_umtu=0; vxs_dev=\${vxs_rt#*'"dev":"'}; vxs_dev=\${vxs_dev%%'"'*}`,
+          `case $vxs_dev in ''|*[!A-Za-z0-9._@-]*) ;; *) read -r vxs_umtu 2>/dev/null <"/sys/class/net/$vxs_dev/mtu" || vxs_umtu=0 ;; esac`,
+        );
+    }
     lines.push(
       `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; ${argvToShell(NFT_COMMANDS.text)} 2>&1; fi`,
       // iptables-nft's tables are in the nft listing too, but only iptables-save spells out matches
@@ -175,18 +274,17 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
       `if command -v firewall-cmd >/dev/null 2>&1 && { nft list tables 2>/dev/null | grep -q ' firewalld$' || pgrep -f /usr/sbin/firewalld >/dev/null 2>&1; }; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
-  lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
+  // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
+  const counters = opts.overlayOnly !== true;
+  if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   lines.push(...probeLines(plan));
-  lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
     lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
-  if (plan.probes.length > 0) {
-    lines.push(
-      `awk -v m=${m} 'FNR == 1 { n = split(FILENAME, a, "/"); print m " PING " a[n] } !/^PING / && !/^$/ && !/^--- /' "$vxs_d"/p* 2>/dev/null`,
-    );
-  }
+  if (plan.probes.length > 0) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
   lines.push('rm -rf "$vxs_d"', tag('END'));
   return `${lines.join('\n')}\n`;
 }
@@ -200,6 +298,8 @@ export interface HostRound {
   problems: string[];
   /** The SSH session's ends (`$SSH_CONNECTION`): client address and this host's address. */
   ssh?: { client: string; server: string };
+  /** Peers whose path MTU the round swept (their pairs carry `pathMtu` when a size passed). */
+  swept: string[];
 }
 
 /**
@@ -393,6 +493,9 @@ export function parseHealthRound(
     const r = results.get(p.key);
     if (p.kind === 'underlay' && r) underlayByPeer.set(p.to, r);
   }
+  const swept = new Map<string, number | undefined>();
+  for (const w of plan.sweeps)
+    if ([...pings.keys()].some((k) => k.startsWith(`${w.key}_`))) swept.set(w.to, sweptPathMtu(pings, w.key, host));
   const pairs: PairProbe[] = [];
   for (const s of plan.segments) {
     for (const peer of s.peers) {
@@ -404,8 +507,10 @@ export function parseHealthRound(
         const r = results.get(p.key);
         if (r) probe[p.kind] = r;
       }
+      const pathMtu = swept.get(peer);
+      if (pathMtu !== undefined) probe.pathMtu = pathMtu;
       pairs.push(probe);
     }
   }
-  return { host: health, pairs, problems, ...(ssh ? { ssh } : {}) };
+  return { host: health, pairs, problems, ...(ssh ? { ssh } : {}), swept: [...swept.keys()] };
 }
