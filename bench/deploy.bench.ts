@@ -21,6 +21,13 @@
  * down between runs so each starts from scratch, and each run is verified by a full overlay ping
  * mesh. Targets (reported, not asserted): CLI cold <= 1.0x parallel OpenSSH, in-app cold <= 0.7x,
  * in-app warm no-op < 0.25 s (< 0.5 s at 100 hosts), >= 6x faster than Ansible as usually written.
+ *
+ * The bench's own harness is timed too and printed per size: the lab build, every overlay ping mesh
+ * check, every reset between runs (a `destroy` of the topology through a shell in each host's
+ * namespace: the hosts are back to no overlay at all, as before a user's first apply, without
+ * rebuilding the lab) and the lab teardown. Target: build + one mesh check + teardown < 3 minutes at
+ * 100 hosts. `--harness-only` runs just that (build, one apply through the namespaces, the mesh
+ * check, a reset, teardown), to measure the harness without the clients.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,15 +37,16 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serializeTopology, type Topology } from '../shared/model';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../electron/cli/args';
-import { compilePlan, hostScript } from '../shared/plan';
-import { runDeploy } from '../electron/core/deploy';
-import { netnsConnector } from '../electron/core/lab/netns-executor';
-import { overlayPingFailures, removeLockFiles } from '../electron/core/lab/lab-check';
+import { compilePlan, compileTeardown, hostScript } from '../shared/plan';
+import { overlayPingMesh, removeLockFiles } from '../electron/core/lab/lab-check';
 import {
+  applyHostPlan,
   controllerArgv,
   isRoot,
   labFacts,
+  labHost,
   labTopology,
+  mapLimit,
   MAX_HOSTS,
   run,
   sshArgv,
@@ -49,14 +57,14 @@ import {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function parseCli(argv: string[]): { sizes: number[]; json: boolean } {
-  const args = parseArgs(argv, { hosts: 'string', json: 'boolean' });
+function parseCli(argv: string[]): { sizes: number[]; json: boolean; harnessOnly: boolean } {
+  const args = parseArgs(argv, { hosts: 'string', json: 'boolean', 'harness-only': 'boolean' });
   if (args.positionals.length > 0)
     throw new UsageError(
-      `unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N[,N...] [--json])`,
+      `unexpected argument "${args.positionals[0] ?? ''}" (usage: npm run bench -- --hosts N[,N...] [--harness-only] [--json])`,
     );
   const sizes = (stringFlag(args, 'hosts') ?? '20').split(',').map((n) => intArg(n.trim(), '--hosts', 2, MAX_HOSTS));
-  return { sizes, json: boolFlag(args, 'json') };
+  return { sizes, json: boolFlag(args, 'json'), harnessOnly: boolFlag(args, 'harness-only') };
 }
 
 /** The built CLI the user runs (`npx vxlan-studio`); built here first when the sources changed. */
@@ -122,16 +130,56 @@ class Worker {
   }
 }
 
-async function teardown(lab: LabState, t: Topology): Promise<void> {
-  const r = await runDeploy({ action: 'destroy', topology: t, connect: netnsConnector(lab), concurrency: 20 });
-  if (!r.ok)
-    throw new Error(`teardown failed: ${r.hosts.map((h) => `${h.hostName} ${h.outcome} ${h.error?.message ?? ''}`).join('; ')}`);
+/** The bench's own costs at one size, in seconds: not part of any run's figure. */
+interface HarnessTimes {
+  build: number;
+  /** Each overlay ping mesh check, by the run it verified, with how many first pings went unanswered. */
+  meshChecks: Array<{ run: string; seconds: number; firstPingLost: number }>;
+  /** Each reset of the hosts between runs (a destroy of the topology). */
+  resets: number[];
+  /** Null when the run failed before the lab came down. */
+  teardown: number | null;
 }
 
-async function verify(lab: LabState, t: Topology, what: string): Promise<void> {
-  const failures = await overlayPingFailures(lab, t, 16);
-  if (failures.length > 0)
-    throw new Error(`${what}: the overlay ping mesh failed for ${failures.length} pair(s): ${failures.slice(0, 5).join(', ')}`);
+const since = (started: number): number => (performance.now() - started) / 1000;
+
+/** `withLab` with the lab build and teardown timed into `harness`. */
+async function timedLab<T>(hosts: number, harness: HarnessTimes, fn: (lab: LabState) => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let left = 0;
+  const result = await withLab({ hosts, tag: 'bench' }, async (lab) => {
+    harness.build = since(started);
+    try {
+      return await fn(lab);
+    } finally {
+      left = performance.now();
+    }
+  });
+  harness.teardown = since(left);
+  return result;
+}
+
+/**
+ * Takes the topology off every host: its guarded teardown script (`compileTeardown`, the devices the
+ * topology names, only while they carry our mark) run in each host's namespace, a few hosts at a
+ * time. The hosts are back to no overlay device, FDB or neighbour entry of ours, as before a user's
+ * first apply, without rebuilding the lab (a `destroy` run through the deploy runner would observe
+ * every host first: 20-30 s at 20 hosts on a busy machine, for the same end state).
+ */
+async function reset(lab: LabState, t: Topology, harness: HarnessTimes): Promise<void> {
+  const started = performance.now();
+  await mapLimit(compileTeardown(t).hosts, 8, (hp) => applyHostPlan(labHost(lab, hp.hostName).namespace, hp));
+  harness.resets.push(since(started));
+}
+
+async function verify(lab: LabState, t: Topology, what: string, harness: HarnessTimes): Promise<void> {
+  const started = performance.now();
+  const mesh = await overlayPingMesh(lab, t);
+  harness.meshChecks.push({ run: what, seconds: since(started), firstPingLost: mesh.firstPingLost.length });
+  if (mesh.failures.length > 0)
+    throw new Error(
+      `${what}: the overlay ping mesh failed for ${mesh.failures.length} pair(s): ${mesh.failures.slice(0, 5).join(', ')}`,
+    );
 }
 
 /** The per-host scripts of `vxlan-studio plan`, written to `dir`. */
@@ -259,13 +307,24 @@ interface SizeResult {
   ansible: number | null;
   ansibleRaw: number | null;
   slowestMs: { connect: number; observe: number; apply: number } | undefined;
+  harness: HarnessTimes;
   load: number[];
 }
+
+/** The harness alone at one size (`--harness-only`). */
+interface HarnessResult {
+  hosts: number;
+  harness: HarnessTimes;
+  load: number[];
+}
+
+const newHarness = (): HarnessTimes => ({ build: 0, meshChecks: [], resets: [], teardown: null });
 
 /** Every run on a fresh `hosts`-host lab, each verified by the full ping mesh. */
 async function benchSize(hosts: number, log: (line: string) => void, ansibleMissing: string | null): Promise<SizeResult> {
   log(`bench: building a ${hosts}-host lab...`);
-  return withLab({ hosts, tag: 'bench' }, async (lab) => {
+  const harness = newHarness();
+  const result = await timedLab(hosts, harness, async (lab) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vxs-bench-'));
     const worker = new Worker(lab);
     try {
@@ -278,10 +337,9 @@ async function benchSize(hosts: number, log: (line: string) => void, ansibleMiss
       const base = { op: 'apply', knownHosts: lab.keys.knownHosts, concurrency: hosts };
 
       log('bench: in-app cold (new connections)...');
-      await teardown(lab, t);
       const cold = await worker.ask({ ...base, file, fresh: true });
       if (!cold.ok) throw new Error(`cold apply failed: ${cold.error ?? cold.errors.join('; ')}`);
-      await verify(lab, t, 'in-app cold');
+      await verify(lab, t, 'in-app cold', harness);
 
       log('bench: in-app warm no-op re-apply...');
       const noop = await worker.ask({ ...base, file });
@@ -290,38 +348,37 @@ async function benchSize(hosts: number, log: (line: string) => void, ansibleMiss
       log('bench: in-app warm change (overlay MTU 1450 -> 1400)...');
       const change = await worker.ask({ ...base, file: changedFile });
       if (!change.ok || change.counts.applied !== hosts) throw new Error(`warm change failed: ${JSON.stringify(change)}`);
-      await verify(lab, changed, 'in-app warm change');
+      await verify(lab, changed, 'in-app warm change', harness);
       await worker.close();
 
       log('bench: CLI cold, `vxlan-studio apply` inside the controller namespace, from process start...');
-      await teardown(lab, t);
+      await reset(lab, t, harness);
       const cliCold = await cliApply(lab, file, false);
-      await verify(lab, t, 'CLI cold');
+      await verify(lab, t, 'CLI cold', harness);
 
       log('bench: CLI cold through --lab from the host, from process start...');
-      await teardown(lab, t);
+      await reset(lab, t, harness);
       const cliLab = await cliApply(lab, file, true);
-      await verify(lab, t, 'CLI cold --lab');
+      await verify(lab, t, 'CLI cold --lab', harness);
 
       log('bench: parallel OpenSSH (one ssh ... sh -s < script per host, all at once)...');
-      await teardown(lab, t);
+      await reset(lab, t, harness);
       const scripts = writeScripts(lab, t, dir);
       const opensshS = await openssh(lab, scripts);
-      await verify(lab, t, 'parallel OpenSSH');
+      await verify(lab, t, 'parallel OpenSSH', harness);
 
       let ansibleS: number | null = null;
       let ansibleRawS: number | null = null;
       if (ansibleMissing === null) {
         log(`bench: Ansible as usually written (forks=${hosts}, default fact gathering, script module, same script)...`);
-        await teardown(lab, t);
+        await reset(lab, t, harness);
         ansibleS = await ansible(lab, scripts, dir, 'defaults');
-        await verify(lab, t, 'Ansible (defaults)');
+        await verify(lab, t, 'Ansible (defaults)', harness);
         log(`bench: Ansible at its fastest (forks=${hosts}, no facts, raw module, same script)...`);
-        await teardown(lab, t);
+        await reset(lab, t, harness);
         ansibleRawS = await ansible(lab, scripts, dir, 'raw');
-        await verify(lab, t, 'Ansible (raw)');
+        await verify(lab, t, 'Ansible (raw)', harness);
       }
-      await teardown(lab, t);
       return {
         hosts,
         cold: cold.seconds,
@@ -333,6 +390,7 @@ async function benchSize(hosts: number, log: (line: string) => void, ansibleMiss
         ansible: ansibleS,
         ansibleRaw: ansibleRawS,
         slowestMs: cold.slowestMs,
+        harness,
         load: loadavg(),
       };
     } finally {
@@ -341,6 +399,31 @@ async function benchSize(hosts: number, log: (line: string) => void, ansibleMiss
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  return { ...result, load: loadavg() };
+}
+
+/**
+ * The harness alone: build the lab, apply the topology's plan script in each host's namespace (no
+ * SSH: not a figure of this bench), check the ping mesh, reset the hosts, tear the lab down.
+ */
+async function benchHarness(hosts: number, log: (line: string) => void): Promise<HarnessResult> {
+  log(`bench: building a ${hosts}-host lab...`);
+  const harness = newHarness();
+  await timedLab(hosts, harness, async (lab) => {
+    try {
+      const t = labTopology(lab);
+      const plan = compilePlan(t, { facts: labFacts(lab, t) });
+      await mapLimit(plan.hosts, 8, (hp) => applyHostPlan(labHost(lab, hp.hostName).namespace, hp));
+      log('bench: overlay ping mesh check...');
+      await verify(lab, t, 'apply', harness);
+      log('bench: resetting the hosts...');
+      await reset(lab, t, harness);
+      log('bench: tearing the lab down...');
+    } finally {
+      await removeLockFiles([`lab-${lab.name}`]);
+    }
+  });
+  return { hosts, harness, load: loadavg() };
 }
 
 const secs = (s: number | null): string => (s === null ? 'n/a' : `${s.toFixed(3)} s`);
@@ -384,6 +467,41 @@ function sizeReport(r: SizeResult, ansibleMissing: string | null): string[] {
   ];
 }
 
+/**
+ * The bench's own harness, one row per size: lab build, the slowest and the total of the mesh checks
+ * (with first pings lost), the resets between runs, the lab teardown, and build + slowest mesh check
+ * + teardown against the 3-minute target at 100 hosts.
+ */
+function harnessReport(results: readonly HarnessResult[]): string[] {
+  const rows = [
+    ['hosts', 'lab build', 'mesh check', 'checks', 'all checks', 'first pings lost', 'reset', 'teardown', 'harness', 'load avg'],
+    ...results.map(({ hosts, harness: h, load }) => {
+      const slowest = Math.max(...h.meshChecks.map((m) => m.seconds));
+      const total = h.meshChecks.reduce((n, m) => n + m.seconds, 0);
+      const resets = h.resets.length === 0 ? 0 : Math.max(...h.resets);
+      return [
+        String(hosts),
+        secs(h.build),
+        secs(slowest),
+        String(h.meshChecks.length),
+        secs(total),
+        String(h.meshChecks.reduce((n, m) => n + m.firstPingLost, 0)),
+        secs(resets),
+        secs(h.teardown),
+        secs(h.build + slowest + (h.teardown ?? 0)),
+        loadText(load),
+      ];
+    }),
+  ];
+  return [
+    '',
+    "The bench's own harness (not in any figure above): mesh check = the slowest overlay ping mesh check (one ping per",
+    'directed pair, first contact), reset = the slowest destroy between runs; harness = lab build + mesh check + teardown',
+    '(target < 180 s at 100 hosts).',
+    ...table(rows, 'lrrrrrrrrl'),
+  ];
+}
+
 /** One row per size, so a reader sees how each cost grows with the host count. */
 function scaleReport(results: SizeResult[]): string[] {
   const rows = [
@@ -424,7 +542,7 @@ function scaleReport(results: SizeResult[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const { sizes, json } = parseCli(process.argv.slice(2));
+  const { sizes, json, harnessOnly } = parseCli(process.argv.slice(2));
   if (!isRoot()) {
     console.error('bench: the lab needs root (network namespaces, sshd); run `sudo npm run bench -- --hosts 20`');
     process.exit(2);
@@ -433,6 +551,13 @@ async function main(): Promise<void> {
     if (!json) console.log(line);
     else console.error(line);
   };
+  if (harnessOnly) {
+    const harnesses: HarnessResult[] = [];
+    for (const hosts of sizes) harnesses.push(await benchHarness(hosts, log));
+    for (const line of harnessReport(harnesses)) log(line);
+    if (json) console.log(JSON.stringify(harnesses.map((r) => ({ hosts: r.hosts, harness: r.harness, load_average: r.load }))));
+    return;
+  }
   buildCliIfStale();
   const ansibleMissing = await ensureAnsible(log);
   if (ansibleMissing !== null) log(`bench: no Ansible rows: ${ansibleMissing}`);
@@ -443,6 +568,7 @@ async function main(): Promise<void> {
     for (const line of sizeReport(r, ansibleMissing)) log(line);
   }
   if (results.length > 1) for (const line of scaleReport(results)) log(line);
+  for (const line of harnessReport(results)) log(line);
   if (json) {
     const round = (s: number | null): number | null => (s === null ? null : Number(s.toFixed(3)));
     console.log(
@@ -457,6 +583,7 @@ async function main(): Promise<void> {
           openssh_parallel_s: round(r.openssh),
           ansible_s: round(r.ansible),
           ansible_raw_s: round(r.ansibleRaw),
+          harness: r.harness,
           load_average: r.load.map((l) => Number(l.toFixed(2))),
         })),
       ),

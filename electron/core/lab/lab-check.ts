@@ -5,10 +5,11 @@
  */
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { deviceName, type Topology } from '../../../shared/model';
-import { isStudioMark } from '../../../shared/plan';
-import { mapLimit, run } from './exec';
+import { isStudioMark, quoteShellArg } from '../../../shared/plan';
+import { run } from './exec';
 import { labHost } from './lab';
-import { nsRunOk, nsShell } from './netns-exec';
+import { nsRunOk } from './netns-exec';
+import { NetnsShell } from './netns-executor';
 import { observeNamespace } from './plan-exec';
 import type { LabState } from './state';
 import { LOCK_DIR } from '../deploy/scripts';
@@ -34,31 +35,32 @@ export interface MeshSource {
   targets: Array<{ host: string; address: string }>;
 }
 
+/** One directed pair of the mesh: `from` pings `to` at `address`. */
+export interface MeshPair {
+  from: string;
+  to: string;
+  address: string;
+}
+
 /**
- * Splits the sources into waves that each create at most `budget` neighbour entries (a ping to a
- * new peer makes two: the source's entry for the peer, and the peer's for the source when it
- * answers the ARP request) and have at most `maxSources` sources. Every source is in exactly one
- * wave, in order; a source over the budget on its own gets a wave of its own.
+ * Splits directed pairs into waves that each create at most `budget` neighbour entries: a first
+ * ping makes two (the source's entry for the peer, and the peer's for the source when it answers
+ * the ARP request). `order` ranks the hosts: pairs going up the order come first, then those going
+ * down, never both in one wave, so the two directions of a pair never share a wave and each one's
+ * first ping starts with no entry on either side (the waves are flushed in between). Every pair is
+ * in exactly one wave.
  */
-export function meshWaves<T extends { targets: readonly unknown[] }>(
-  sources: readonly T[],
+export function meshWaves<P extends { from: string; to: string }>(
+  pairs: readonly P[],
   budget: number,
-  maxSources: number,
-): T[][] {
-  const waves: T[][] = [];
-  let wave: T[] = [];
-  let used = 0;
-  for (const s of sources) {
-    const cost = 2 * s.targets.length;
-    if (wave.length > 0 && (used + cost > budget || wave.length >= maxSources)) {
-      waves.push(wave);
-      wave = [];
-      used = 0;
-    }
-    wave.push(s);
-    used += cost;
-  }
-  if (wave.length > 0) waves.push(wave);
+  order: readonly string[],
+): P[][] {
+  const rank = new Map(order.map((h, i) => [h, i]));
+  const up = (p: P): boolean => (rank.get(p.from) ?? 0) < (rank.get(p.to) ?? 0);
+  const perWave = Math.max(1, Math.floor(budget / 2));
+  const waves: P[][] = [];
+  for (const half of [pairs.filter(up), pairs.filter((p) => !up(p))])
+    for (let i = 0; i < half.length; i += perWave) waves.push(half.slice(i, i + perWave));
   return waves;
 }
 
@@ -96,68 +98,82 @@ export interface OverlayMeshResult {
   failures: string[];
 }
 
-/** Pings each target once, all at once, from one shell in the namespace; the addresses that answered. */
-async function pingAll(namespace: string, addresses: readonly string[], count: number): Promise<Set<string>> {
-  const script = [
-    'for a in "$@"; do',
-    `  ( ping -n -c ${count} -i 0.2 -W 2 "$a" >/dev/null 2>&1 && echo "ok $a" ) &`,
+/** A script pinging each address `count` times, all at once; prints `ok <address>` for each that answered. */
+function pingScript(addresses: readonly string[], count: number): string {
+  return [
+    `for a in ${addresses.map(quoteShellArg).join(' ')}; do`,
+    `  ( ping -n -q -c ${count} -i 0.2 -W 2 "$a" >/dev/null 2>&1 && echo "ok $a" ) &`,
     'done',
     'wait',
   ].join('\n');
-  const r = await nsShell(namespace, script, addresses, { timeoutMs: 60_000 });
-  return new Set(
-    r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('ok '))
-      .map((l) => l.slice(3)),
-  );
 }
 
-/** Deletes the dynamic neighbour entries on these lab hosts' overlay devices (permanent ones stay). */
-async function flushOverlayNeighbours(sources: readonly MeshSource[]): Promise<void> {
-  await mapLimit(sources, 16, (s) =>
-    run('ip', ['-n', s.namespace, '-batch', '-'], { input: s.devices.map((d) => `neigh flush dev ${d}\n`).join('') }),
-  );
+/** A script deleting the dynamic neighbour entries on these devices (permanent ones stay): one `ip`. */
+function flushScript(devices: readonly string[]): string {
+  return `ip -batch - <<'EOF'\n${devices.map((d) => `neigh flush dev ${quoteShellArg(d)}`).join('\n')}\nEOF`;
 }
 
 /**
- * The overlay ping mesh on a lab: every member pings every peer of its segments with ONE ping (the
- * first contact, ARP included), source hosts in waves that fit the machine's neighbour table (see
- * the lab README: every namespace shares it, and a full 50-host mesh needs 2,450 overlay entries
- * against a limit of 1,024), the entries flushed after each wave. Pairs whose first ping got no
- * answer are pinged again (3 pings); only those that still fail are `failures`.
+ * The overlay ping mesh on a lab: every member pings every peer of its segments with ONE ping, and
+ * each directed pair's ping is a first contact: neither side has a neighbour entry for the other,
+ * so it takes an ARP request through head-end flooding (replicated to every peer's VTEP), the ARP
+ * reply and the echo request and reply over the learned unicast path. The pairs go in waves that
+ * fit the machine's neighbour table (see the lab README: every namespace shares it, and a 100-host
+ * mesh needs 19,800 overlay entries against a limit of 1,024), the entries flushed after each
+ * wave; the two directions of a pair are never in the same wave. Each host's pings and flushes go
+ * through one long-lived shell in its namespace (a process per ping, none per host and wave).
+ * Pairs whose first ping got no answer are pinged again (3 pings); only those that still fail are
+ * `failures`.
  */
-export async function overlayPingMesh(lab: LabState, topology: Topology, concurrency = 8): Promise<OverlayMeshResult> {
+export async function overlayPingMesh(lab: LabState, topology: Topology): Promise<OverlayMeshResult> {
   const sources = meshSources(lab, topology);
   const budget = await neighbourBudget();
-  const label = (s: MeshSource, t: { host: string; address: string }): string => `${s.host} -> ${t.host} (${t.address})`;
-  /** Pings every target of every source `count` times, in waves; the sources with the targets that did not answer. */
-  const sweep = async (list: readonly MeshSource[], count: number): Promise<MeshSource[]> => {
-    const missed: MeshSource[] = [];
-    for (const wave of meshWaves(list, budget, concurrency)) {
+  const devices = new Map(sources.map((s) => [s.host, s.devices]));
+  const pairs: MeshPair[] = [];
+  for (const s of sources)
+    for (const address of new Set(s.targets.map((t) => t.address)))
+      pairs.push({ from: s.host, to: s.targets.find((t) => t.address === address)?.host ?? '', address });
+  const label = (p: MeshPair): string => `${p.from} -> ${p.to} (${p.address})`;
+  const shells = new Map(sources.map((s) => [s.host, new NetnsShell(s.namespace)]));
+  const inShell = async (host: string, script: string): Promise<string> => {
+    const r = await (shells.get(host) as NetnsShell).run(script, { timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`the mesh check failed on ${host}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  /** Deletes the dynamic overlay neighbour entries on these hosts. */
+  const flush = (hosts: Iterable<string>): Promise<unknown> =>
+    Promise.all([...hosts].filter((h) => devices.has(h)).map((h) => inShell(h, flushScript(devices.get(h) ?? []))));
+  /** Pings every pair `count` times, wave by wave; the pairs that did not answer. */
+  const sweep = async (list: readonly MeshPair[], count: number): Promise<MeshPair[]> => {
+    const missed: MeshPair[] = [];
+    for (const wave of meshWaves(list, budget, [...devices.keys()])) {
+      const bySource = new Map<string, MeshPair[]>();
+      for (const p of wave) bySource.set(p.from, [...(bySource.get(p.from) ?? []), p]);
       await Promise.all(
-        wave.map(async (s) => {
-          const answered = await pingAll(s.namespace, [...new Set(s.targets.map((t) => t.address))], count);
-          const targets = s.targets.filter((t) => !answered.has(t.address));
-          if (targets.length > 0) missed.push({ ...s, targets });
+        [...bySource].map(async ([from, ps]) => {
+          const out = await inShell(from, pingScript([...new Set(ps.map((p) => p.address))], count));
+          const answered = new Set(out.split('\n').flatMap((l) => (l.startsWith('ok ') ? [l.slice(3)] : [])));
+          missed.push(...ps.filter((p) => !answered.has(p.address)));
         }),
       );
-      await flushOverlayNeighbours(sources);
+      await flush(new Set(wave.flatMap((p) => [p.from, p.to])));
     }
     return missed;
   };
-  const lost = await sweep(sources, 1);
-  const failed = lost.length === 0 ? [] : await sweep(lost, 3);
-  return {
-    pairs: sources.reduce((n, s) => n + s.targets.length, 0),
-    firstPingLost: lost.flatMap((s) => s.targets.map((t) => label(s, t))),
-    failures: failed.flatMap((s) => s.targets.map((t) => label(s, t))),
-  };
+  try {
+    // From an empty neighbour table: whatever an earlier ping left would make a pair's ping no first contact.
+    await flush(devices.keys());
+    const lost = await sweep(pairs, 1);
+    const failed = lost.length === 0 ? [] : await sweep(lost, 3);
+    return { pairs: pairs.length, firstPingLost: lost.map(label), failures: failed.map(label) };
+  } finally {
+    await Promise.all([...shells.values()].map((sh) => sh.release()));
+  }
 }
 
 /** Every (from, to) overlay pair of the topology that does not answer a ping; empty when the mesh works. */
-export async function overlayPingFailures(lab: LabState, topology: Topology, concurrency = 8): Promise<string[]> {
-  return (await overlayPingMesh(lab, topology, concurrency)).failures;
+export async function overlayPingFailures(lab: LabState, topology: Topology): Promise<string[]> {
+  return (await overlayPingMesh(lab, topology)).failures;
 }
 
 /** `name -> ifindex` of every link carrying a VXLAN Studio mark on a lab host. */

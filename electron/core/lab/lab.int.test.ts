@@ -113,6 +113,59 @@ suite('the netns lab (3 hosts on two routed subnets)', () => {
     }
   });
 
+  it('makes each directed pair of the mesh check a first contact: every host sends an ARP request for every peer', async () => {
+    const topology = labTopology(lab, { id: 'labarp' });
+    const plan = compilePlan(topology, { facts: labFacts(lab, topology) });
+    const overlay = new Map(topology.memberships.map((m) => [m.hostId, (m.address ?? '').split('/')[0] ?? '']));
+    // A counter per peer on the ARP requests each host sends (nftables' arp family, our own table).
+    const counters = (h: string): string[] =>
+      lab.hosts.filter((p) => p.name !== h).map((p) => `arp operation request arp daddr ip ${overlay.get(p.name) ?? ''} counter`);
+    for (const hp of plan.hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    try {
+      for (const h of lab.hosts)
+        await runOk('ip', ['netns', 'exec', h.namespace, 'nft', '-f', '-'], {
+          input: `table arp vxs_meshtest {\n chain out {\n  type filter hook output priority 0;\n${counters(h.name).join('\n')}\n }\n}\n`,
+        });
+      expect(await overlayPingMesh(lab, topology)).toEqual({ pairs: 6, firstPingLost: [], failures: [] });
+      for (const h of lab.hosts) {
+        const rules = (await nsRunOk(h.namespace, ['nft', 'list', 'chain', 'arp', 'vxs_meshtest', 'out']))
+          .split('\n')
+          .filter((l) => l.includes('counter'));
+        const sent = rules.map((l) => ({
+          to: /daddr ip (\S+)/.exec(l)?.[1],
+          requests: Number(/packets (\d+)/.exec(l)?.[1]) > 0,
+        }));
+        expect(sent).toEqual(
+          lab.hosts.filter((p) => p.name !== h.name).map((p) => ({ to: overlay.get(p.name), requests: true })),
+        );
+      }
+    } finally {
+      for (const h of lab.hosts) await nsRun(h.namespace, ['nft', 'delete', 'table', 'arp', 'vxs_meshtest']);
+      for (const hp of compileTeardown(topology).hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    }
+  });
+
+  it('names exactly the pairs of a host that drops VXLAN in the mesh check, pinged again and still silent', async () => {
+    const topology = labTopology(lab, { id: 'labblock' });
+    const plan = compilePlan(topology, { facts: labFacts(lab, topology) });
+    const overlay = new Map(topology.memberships.map((m) => [m.hostId, (m.address ?? '').split('/')[0] ?? '']));
+    const pair = (from: string, to: string): string => `${from} -> ${to} (${overlay.get(to) ?? ''})`;
+    for (const hp of plan.hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    await blockUdp(lab, 'h2');
+    try {
+      const mesh = await overlayPingMesh(lab, topology);
+      const broken = [pair('h1', 'h2'), pair('h2', 'h1'), pair('h2', 'h3'), pair('h3', 'h2')].sort();
+      expect({ ...mesh, firstPingLost: [...mesh.firstPingLost].sort(), failures: [...mesh.failures].sort() }).toEqual({
+        pairs: 6,
+        firstPingLost: broken,
+        failures: broken,
+      });
+    } finally {
+      await unblockUdp(lab, 'h2');
+      for (const hp of compileTeardown(topology).hosts) await applyHostPlan(host(hp.hostName).namespace, hp);
+    }
+  });
+
   it('gives the controller no way out of the lab: its only exit is the router, which has no default route', async () => {
     const ctlRoutes = JSON.parse(await nsRunOk(lab.controller.namespace, ['ip', '-j', 'route', 'show'])) as Array<
       Record<string, unknown>

@@ -22,10 +22,10 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit, runOk } from './exec';
 import {
-  addNamespace,
-  deleteNamespace,
+  addNamespaces,
+  deleteNamespaces,
   listNamespaces,
-  pidsInNamespace,
+  pidsInNamespaces,
   processesMentioning,
   selfAndAncestors,
   terminatePids,
@@ -186,9 +186,11 @@ async function build(tools: ToolPaths, plan: LabPlan, state: LabState, log: (lin
   await writeLabState(state);
 
   log(`creating ${plan.hosts.length + 2} namespaces with prefix ${plan.prefix}`);
-  for (const ns of [plan.routerNamespace, plan.controller.namespace, ...plan.hosts.map((h) => h.namespace)]) {
-    await addNamespace(tools['ip'] ?? 'ip', ns);
-  }
+  await addNamespaces(tools['ip'] ?? 'ip', [
+    plan.routerNamespace,
+    plan.controller.namespace,
+    ...plan.hosts.map((h) => h.namespace),
+  ]);
 
   log('wiring the router, bridges and veths');
   const rt: string[] = ['link set lo up'];
@@ -312,8 +314,7 @@ export async function labDown(name: string, options: LabOptions = {}): Promise<L
   const stateDir = labStateDir(name, options.stateRoot ?? LAB_STATE_ROOT);
   const namespaces = (await listNamespaces()).filter((n) => n.startsWith(prefix));
 
-  const pids = new Set<number>();
-  for (const ns of namespaces) for (const pid of await pidsInNamespace(ns)) pids.add(pid);
+  const pids = new Set<number>([...(await pidsInNamespaces(namespaces)).values()].flat());
   // An sshd whose namespace was already deleted still names its config in the state dir.
   for (const p of await processesMentioning(`${stateDir}/`)) pids.add(p.pid);
   // A test runner started inside the lab's controller namespace must survive tearing that lab down.
@@ -321,10 +322,8 @@ export async function labDown(name: string, options: LabOptions = {}): Promise<L
   if (pids.size > 0) log(`stopping ${pids.size} processes of lab "${name}"`);
   await terminatePids([...pids]);
 
-  for (const ns of namespaces) {
-    log(`deleting namespace ${ns}`);
-    await deleteNamespace(tools['ip'] ?? 'ip', ns);
-  }
+  for (const ns of namespaces) log(`deleting namespace ${ns}`);
+  await deleteNamespaces(tools['ip'] ?? 'ip', namespaces);
   let stateDirRemoved = false;
   try {
     await rm(stateDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * processes living in them, read straight from /proc so teardown works without any state file.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { runOk } from './exec';
+import { run, runOk } from './exec';
 
 export const NETNS_DIR = '/run/netns';
 
@@ -40,13 +40,33 @@ async function allPids(): Promise<number[]> {
  * /proc/<pid>/ns/net.
  */
 export async function pidsInNamespace(name: string): Promise<number[]> {
-  const target = await nsIdentity(`${NETNS_DIR}/${name}`);
-  if (target === undefined) return [];
-  const pids: number[] = [];
-  for (const pid of await allPids()) {
-    if ((await nsIdentity(`/proc/${pid}/ns/net`)) === target) pids.push(pid);
+  return (await pidsInNamespaces([name])).get(name) ?? [];
+}
+
+/**
+ * Pids per named network namespace, from ONE pass over /proc (a lab of 100 hosts has 102
+ * namespaces: one pass each would read every process's namespace 102 times). A name that does
+ * not exist maps to no pids.
+ */
+export async function pidsInNamespaces(names: readonly string[]): Promise<Map<string, number[]>> {
+  const byIdentity = new Map<string, string>();
+  for (const name of names) {
+    const id = await nsIdentity(`${NETNS_DIR}/${name}`);
+    if (id !== undefined) byIdentity.set(id, name);
   }
-  return pids;
+  const out = new Map<string, number[]>(names.map((n) => [n, []]));
+  if (byIdentity.size === 0) return out;
+  for (const pid of await allPids()) {
+    const name = byIdentity.get((await nsIdentity(`/proc/${pid}/ns/net`)) ?? '');
+    if (name !== undefined) out.get(name)?.push(pid);
+  }
+  return out;
+}
+
+/** True when `pid` lives in the named network namespace. */
+export async function pidInNamespace(pid: number, name: string): Promise<boolean> {
+  const target = await nsIdentity(`${NETNS_DIR}/${name}`);
+  return target !== undefined && (await nsIdentity(`/proc/${pid}/ns/net`)) === target;
 }
 
 export interface ProcessInfo {
@@ -146,8 +166,27 @@ export async function addNamespace(ipPath: string, name: string): Promise<void> 
   await runOk(ipPath, ['netns', 'add', name]);
 }
 
+/** `ip netns add` of each name through one `ip -batch` (one process, not one per namespace); fails if one exists. */
+export async function addNamespaces(ipPath: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await runOk(ipPath, ['-batch', '-'], { input: names.map((n) => `netns add ${n}\n`).join('') });
+}
+
 /** `ip netns del`; a namespace that is already gone is fine. */
 export async function deleteNamespace(ipPath: string, name: string): Promise<void> {
   if (!(await namespaceExists(name))) return;
   await runOk(ipPath, ['netns', 'del', name]);
+}
+
+/**
+ * `ip netns del` of each name through one `ip -force -batch` (one process; -force goes on past a
+ * name that is already gone); fails naming those still there afterwards.
+ */
+export async function deleteNamespaces(ipPath: string, names: readonly string[]): Promise<void> {
+  const there = new Set(await listNamespaces());
+  const wanted = names.filter((n) => there.has(n));
+  if (wanted.length === 0) return;
+  await run(ipPath, ['-force', '-batch', '-'], { input: wanted.map((n) => `netns del ${n}\n`).join('') });
+  const left = (await listNamespaces()).filter((n) => wanted.includes(n));
+  if (left.length > 0) throw new Error(`could not delete the network namespace(s) ${left.join(', ')}`);
 }

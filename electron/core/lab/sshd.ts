@@ -8,7 +8,7 @@
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run, runOk } from './exec';
-import { pidsInNamespace, processInfo, signalPids, terminatePids } from './netns';
+import { pidInNamespace, pidsInNamespace, processInfo, signalPids, terminatePids } from './netns';
 import { LabError, type ToolPaths } from './preflight';
 import type { LabEtcState, LabHostState, LabState, LabUserState } from './state';
 import { etcBindMounts, PATH_WITHOUT_SUDO } from './users';
@@ -147,7 +147,9 @@ export async function listenerPid(host: LabHostState): Promise<number | undefine
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 1) return undefined;
-  return (await sshdPids(host)).includes(pid) ? pid : undefined;
+  // That one pid, not every process's namespace: sshd start polls this while many hosts start.
+  const info = await processInfo(pid);
+  return info?.comm === 'sshd' && info.state !== 'Z' && (await pidInNamespace(pid, host.namespace)) ? pid : undefined;
 }
 
 export type SshdStatus = 'running' | 'frozen' | 'stopped';
