@@ -8,7 +8,7 @@ import { StudioPage } from './pages/studio-page';
 test.setTimeout(240_000);
 const SLOW = { timeout: 120_000 };
 
-test('a 1,000-host drawing opens fitted whole, as simplified cards without edge labels, shows details zoomed in, and Fit shows it whole again', async ({
+test('a 1,000-host drawing opens fitted whole, as simplified cards without edge labels or handles, shows details zoomed in, and Fit shows it whole again', async ({
   page,
   server,
 }) => {
@@ -35,6 +35,8 @@ test('a 1,000-host drawing opens fitted whole, as simplified cards without edge 
   await expect(page.getByTestId('edge-label')).toHaveCount(0);
   await expect(page.getByTestId('host-underlay')).toHaveCount(0);
   await expect(studio.node('h0')).toContainText('host-0');
+  // Handles too small to use are hidden (kept in place for React Flow to measure).
+  await expect(studio.node('h0').locator('.react-flow__handle')).toBeHidden();
 
   // Zoomed in on a host: its details and its edges' labels are back.
   const box = await studio.node('h0').boundingBox();
@@ -44,6 +46,7 @@ test('a 1,000-host drawing opens fitted whole, as simplified cards without edge 
   await expect(page.getByTestId('canvas')).toHaveAttribute('data-detail', 'full', SLOW);
   await expect(studio.node('h0').getByTestId('host-underlay')).toHaveText(/172\.16\.0\.1/, SLOW);
   await expect(page.locator('[data-testid="edge-label"][data-edge-id="m0-a"]')).toHaveText('10.0.0.1/24', SLOW);
+  await expect(studio.node('h0').locator('.react-flow__handle')).toBeVisible();
 
   // The toolbar's Fit shows the whole drawing again, zoomed out.
   await page.getByTitle('Fit view (Shift+F)').click();
