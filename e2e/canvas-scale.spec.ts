@@ -56,3 +56,36 @@ test('a 1,000-host drawing opens fitted whole, as simplified cards without edge 
   await expect(page.getByTestId('edge-label')).toHaveCount(0);
   expect(studio.consoleErrors).toEqual([]);
 });
+
+test('a 500-host drawing mounts in stages of at most 100 cards a frame, then fits whole', async ({ page, server }) => {
+  const studio = new StudioPage(page);
+  await studio.open(server.url);
+  await writeFile(join(server.workDir, 'stages.vxlan.json'), canvasTopologyFile(500));
+  // Every frame, the number of cards on the canvas once the title names the opened file.
+  await page.evaluate(() => {
+    const w = window as unknown as { cardCounts: number[] };
+    w.cardCounts = [];
+    const sample = (): void => {
+      if ((document.querySelector('[data-testid="doc-title"]')?.textContent ?? '').includes('stages.vxlan.json'))
+        w.cardCounts.push(document.querySelectorAll('.react-flow__node').length);
+      requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
+  await studio.openFile('stages.vxlan.json');
+  await expect(studio.allNodes).toHaveCount(550, SLOW);
+  const counts = await page.evaluate(() => (window as unknown as { cardCounts: number[] }).cardCounts);
+  const distinct = [...new Set(counts)];
+  expect(distinct[distinct.length - 1]).toBe(550);
+  // No frame added more than one stage of cards (the old canvas went from 0 to 550 in one commit).
+  const steps = distinct.slice(1).map((c, i) => c - (distinct[i] as number));
+  expect(Math.max(distinct[0] as number, ...steps)).toBeLessThanOrEqual(100);
+  const outside = await page.evaluate(() => {
+    const flow = (document.querySelector('.react-flow') as HTMLElement).getBoundingClientRect();
+    return Array.from(document.querySelectorAll('.react-flow__node'))
+      .map((n) => n.getBoundingClientRect())
+      .filter((r) => r.left < flow.left || r.right > flow.right || r.top < flow.top || r.bottom > flow.bottom).length;
+  });
+  expect(outside).toBe(0);
+  expect(studio.consoleErrors).toEqual([]);
+});

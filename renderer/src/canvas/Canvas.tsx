@@ -29,6 +29,7 @@ import { HostNode } from './HostNode';
 import { DEFAULT_SIZE } from './layout';
 import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
 import { SegmentNode } from './SegmentNode';
+import { useStagedMount } from './staged';
 
 /** Module scope: a new object per render would make React Flow remount every node. */
 const nodeTypes = { host: HostNode, segment: SegmentNode, bridge: BridgeNode } satisfies NodeTypes;
@@ -86,6 +87,9 @@ export function Canvas() {
   // the view does not jump when the first node is dropped.
   const documentSeq = useStore((s) => s.documentSeq);
   const nodesInitialized = useNodesInitialized();
+  // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in.
+  const staged = useStagedMount(nodes, edges, documentSeq);
+  const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
   const fittedSeq = useRef(-1);
   // Before React Flow mounts an opened document's nodes (its store takes them in a passive effect),
   // move the view to where Fit will put it, estimated from the stored positions: the cards then
@@ -101,10 +105,10 @@ export function Canvas() {
   }, [documentSeq, nodes, flowStore, setViewport]);
   useEffect(() => {
     if (fittedSeq.current === documentSeq) return;
-    if (nodes.length > 0 && !nodesInitialized) return;
+    if (staged.staging || flowNodeCount !== nodes.length || (nodes.length > 0 && !nodesInitialized)) return;
     fittedSeq.current = documentSeq;
     if (nodes.length > 0) void fitView(FIT);
-  }, [documentSeq, nodesInitialized, nodes.length, fitView]);
+  }, [documentSeq, nodesInitialized, nodes.length, fitView, staged.staging, flowNodeCount]);
 
   useEffect(() => {
     if (!focusRequest) return;
@@ -194,8 +198,8 @@ export function Canvas() {
     >
       <OverviewContext value={overview}>
         <ReactFlow<StudioNode, StudioEdge>
-          nodes={nodes}
-          edges={edges}
+          nodes={staged.nodes}
+          edges={staged.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={applyNodeChanges}
