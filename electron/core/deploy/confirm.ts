@@ -27,6 +27,8 @@ import { argvToShell, quoteShellArg, type Step } from '../../../shared/plan';
 import { newNonce, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import { LOCK_DIR, NETNS_INODE, parseSteps, stepsScript } from './scripts';
 import { filesKey, inverseSteps, sessionError, stateKey, type StepHost } from './steps';
+import type { ObservedHostState } from '../../../shared/observe';
+import type { HostFile } from './persist';
 import type { ConfirmWindow, HostExecutor, RevertRecord } from './types';
 
 /** Where armed runs live on a host: inside the deploy lock directory (root only, checked by every apply's lock). */
@@ -186,6 +188,8 @@ export interface ControlReport {
   reverting: string[];
   /** The script ran to its end. */
   complete: boolean;
+  /** Each reported revert's snapshot (`readBackKey`), by run id: what `settleRestored` compares with. */
+  snapshots: Map<string, string>;
 }
 
 /**
@@ -204,7 +208,7 @@ function readBackKey(text: string, nonce: string, host: string): string | undefi
 
 /** Parses a control script's answer (sections under `m`; the record's own outputs under their nonce). */
 export function parseControl(stdout: string, m: string, host: string): ControlReport {
-  const out: ControlReport = { armed: [], confirmed: [], reverted: [], reverting: [], complete: false };
+  const out: ControlReport = { armed: [], confirmed: [], reverted: [], reverting: [], complete: false, snapshots: new Map() };
   let rec: { record: RevertRecord; nonce: string; out: string; snap: string } | undefined;
   const flush = (): void => {
     if (rec === undefined) return;
@@ -214,6 +218,7 @@ export function parseControl(stdout: string, m: string, host: string): ControlRe
     const run = rec.nonce === '' ? undefined : parseSteps(rec.out, '', rec.nonce, host);
     rec.record.failed = run === undefined ? rec.record.undone.length : [...run.status.values()].filter((c) => c !== 0).length;
     rec.record.restored = after !== undefined && before !== undefined && after === before;
+    if (before !== undefined) out.snapshots.set(rec.record.runId, before);
     out.reverted.push(rec.record);
     rec = undefined;
   };
@@ -266,6 +271,28 @@ export function parseControl(stdout: string, m: string, host: string): ControlRe
   }
   flush();
   return out;
+}
+
+/**
+ * A revert the timer ran reads the host back right after its last command, and a network manager
+ * it reloaded may still be reconfiguring then (systemd-networkd's reload returns before it has
+ * re-applied its files), so that read-back can differ from the snapshot for a moment. At the next
+ * contact the host as found now (`observed`, and the manager's files as round trip 1 read them) is
+ * compared with the snapshot too: a revert is `restored` when either equals it.
+ */
+export function settleRestored(
+  report: ControlReport,
+  observed: ObservedHostState | undefined,
+  files: { marked: readonly HostFile[]; foreign: readonly string[] },
+): void {
+  if (observed === undefined) return;
+  for (const rec of report.reverted) {
+    const snapshot = report.snapshots.get(rec.runId);
+    if (rec.restored || snapshot === undefined) continue;
+    // The snapshot has the files when the run wrote some (`readBackKey`): compare in its form.
+    const state = stateKey(observed);
+    if (snapshot === state || snapshot === `${state}\n${filesKey(files.marked, files.foreign)}`) rec.restored = true;
+  }
 }
 
 /** The arm script as the shell line the executor runs (as root). */

@@ -33,7 +33,7 @@ import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
-import { armHost, controlHost, controlLine, parseControl } from './confirm';
+import { armHost, controlHost, controlLine, parseControl, settleRestored } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
 import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
@@ -381,6 +381,7 @@ async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefi
   if (prep.lock.kind === 'held') run.lockPid = prep.lock.pid;
   run.res.timings.observeMs = Math.round(performance.now() - started);
   const confirm = parseControl(r.stdout, m, host.name);
+  settleRestored(confirm, prep.observed, prep.persist);
   if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
   if (confirm.armed[0] !== undefined) run.res.confirm = confirm.armed[0];
   const early =
