@@ -18,7 +18,7 @@ import {
   type DeployResult,
 } from '../../core/deploy';
 import { boolFlag, intArg, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { readTopologyFile } from '../inputs';
+import { concurrencyOption, topologyArgument } from '../inputs';
 import { loadLabOption } from '../lab-option';
 import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
@@ -183,14 +183,8 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
   try {
     const args = parseArgs(argv, SPEC);
     json = boolFlag(args, 'json');
-    if (args.positionals.length !== 1)
-      throw new UsageError(
-        args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
-      );
-    const file = path.resolve(io.cwd, args.positionals[0] as string);
-    const topology = readTopologyFile(file);
-    const concurrencyText = stringFlag(args, 'concurrency');
-    const concurrency = concurrencyText === undefined ? undefined : intArg(concurrencyText, '--concurrency', 1, 256);
+    const topology = topologyArgument(args, io.cwd);
+    const concurrency = concurrencyOption(args);
     const windowText = stringFlag(args, 'confirm-within');
     if (windowText !== undefined && action !== 'apply')
       throw new UsageError(`--confirm-within is an option of apply only (${action} arms no revert)`);

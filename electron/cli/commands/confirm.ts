@@ -3,10 +3,9 @@
  * host (disarm each host's revert) or undo it now. The hosts are asked, not a record on this
  * machine: each host knows the runs of the topology it has armed (see core/deploy/confirm.ts).
  */
-import path from 'node:path';
 import { formatConfirm, runConfirm, type ConfirmAction, type ConfirmResult } from '../../core/deploy';
-import { boolFlag, intArg, parseArgs, stringFlag, UsageError } from '../args';
-import { readTopologyFile } from '../inputs';
+import { boolFlag, parseArgs } from '../args';
+import { concurrencyOption, topologyArgument } from '../inputs';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { CONNECTION_SPEC, deploySshFromArgs, failedRun } from './apply';
 
@@ -78,13 +77,8 @@ async function runAction(action: ConfirmAction, argv: readonly string[], io: Cli
   try {
     const args = parseArgs(argv, SPEC);
     json = boolFlag(args, 'json');
-    if (args.positionals.length !== 1)
-      throw new UsageError(
-        args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
-      );
-    const topology = readTopologyFile(path.resolve(io.cwd, args.positionals[0] as string));
-    const concurrencyText = stringFlag(args, 'concurrency');
-    const concurrency = concurrencyText === undefined ? 32 : intArg(concurrencyText, '--concurrency', 1, 256);
+    const topology = topologyArgument(args, io.cwd);
+    const concurrency = concurrencyOption(args) ?? 32;
     const { ssh } = await deploySshFromArgs(args, io, false);
     try {
       const result = await runConfirm({ action, topology, connect: ssh.connect, concurrency });

@@ -10,7 +10,7 @@ import { createDeploySsh } from '../../core/deploy/ssh-setup';
 import { HealthPoller, sshHealthTransport, type HealthRoundResult } from '../../core/health';
 import type { SshPool } from '../../core/ssh';
 import { boolFlag, parseArgs, stringFlag, UsageError } from '../args';
-import { readTopologyFile } from '../inputs';
+import { topologyArgument } from '../inputs';
 import { loadLabOption } from '../lab-option';
 import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
@@ -137,11 +137,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const args = parseArgs(argv, SPEC);
     json = boolFlag(args, 'json');
-    if (args.positionals.length !== 1)
-      throw new UsageError(
-        args.positionals.length === 0 ? 'missing the topology file' : `unexpected argument "${args.positionals[1] ?? ''}"`,
-      );
-    topology = readTopologyFile(path.resolve(io.cwd, args.positionals[0] as string));
+    topology = topologyArgument(args, io.cwd);
     const timeout = parseTimeout(stringFlag(args, 'timeout'));
     const identityFlag = stringFlag(args, 'identity');
     const identity = identityFlag === undefined ? undefined : path.resolve(io.cwd, identityFlag);
