@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { Connector } from '../ssh/connector';
+import { abandonedDial, type Connector } from '../ssh/connector';
 import { nsArgv } from './netns-exec';
 import type { LabState } from './state';
 
@@ -71,9 +71,9 @@ class Dialer {
         if (!this.pending.delete(id)) return;
         if (!this.exited) this.child.send({ id, cancel: true } satisfies DialRequest);
         if (this.pending.size === 0) this.idle();
-        reject(Object.assign(new Error(`connecting to ${host}:${port} was abandoned`), { code: 'ETIMEDOUT' }));
+        reject(abandonedDial(host, port));
       };
-      if (signal?.aborted === true) return reject(new Error(`connecting to ${host}:${port} was abandoned`));
+      if (signal?.aborted === true) return reject(abandonedDial(host, port));
       this.pending.set(id, {
         resolve: (s) => {
           signal?.removeEventListener('abort', abandon);

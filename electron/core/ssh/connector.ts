@@ -14,13 +14,18 @@ import type { Duplex } from 'node:stream';
  */
 export type Connector = (host: string, port: number, signal?: AbortSignal) => Promise<Duplex>;
 
+/** The rejection of a dial its caller gave up on (`signal` fired), coded as a connect timeout. */
+export function abandonedDial(host: string, port: number): Error {
+  return Object.assign(new Error(`connecting to ${host}:${port} was abandoned`), { code: 'ETIMEDOUT' });
+}
+
 /** Plain TCP from this process (node:net), resolved once connected. */
 export const tcpConnector: Connector = (host, port, signal) =>
   new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const onAbort = (): void => {
       socket.destroy();
-      reject(Object.assign(new Error(`connecting to ${host}:${port} was abandoned`), { code: 'ETIMEDOUT' }));
+      reject(abandonedDial(host, port));
     };
     const onError = (err: Error): void => {
       signal?.removeEventListener('abort', onAbort);
