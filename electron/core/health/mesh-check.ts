@@ -5,7 +5,7 @@
 import type { Topology } from '../../../shared/model';
 import { newNonce } from '../ssh/remote-script';
 import { healthRoundScript, parseHealthRound, probePlan } from './round-script';
-import { runWithin, type HealthTransport } from './transport';
+import { probeBudgetMs, runWithin, type HealthTransport } from './transport';
 
 export interface MeshCheckResult {
   /** Directed (from, to, segment) pairs probed. */
@@ -32,10 +32,14 @@ export async function overlayMeshCheck(
       if (n === 0) return;
       const m = newNonce();
       try {
-        const r = await runWithin(transport, host, healthRoundScript(plan, m, { overlayOnly: true }), opts.timeoutMs ?? 10_000);
+        const timeoutMs = opts.timeoutMs ?? 10_000;
+        const script = healthRoundScript(plan, m, { overlayOnly: true, budgetMs: probeBudgetMs(timeoutMs) });
+        const r = await runWithin(transport, host, script, timeoutMs);
         const round = parseHealthRound(plan, r.stdout, m, { overlayOnly: true });
         for (const p of round.pairs) {
           if (p.overlay?.ok === true) res.ok += 1;
+          else if (round.unmeasured.includes(p.to))
+            res.failures.push(`${p.from} -> ${p.to} (${p.segmentId}): not probed, no time left`);
           else res.failures.push(`${p.from} -> ${p.to} (${p.segmentId})`);
         }
       } catch (err) {

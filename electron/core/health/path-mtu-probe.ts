@@ -20,6 +20,7 @@ import { parsePing } from '../../../shared/observe/ping';
 import { quoteShellArg } from '../../../shared/plan';
 import { parseAddress, type IpFamily } from '../../../shared/validate/ip';
 import { newNonce, sections } from '../ssh/remote-script';
+import { roundDirLines } from './round-dir';
 import { runWithin, type HealthTransport } from './transport';
 
 export interface PathMtuTarget {
@@ -48,7 +49,8 @@ export const FRACTIONAL_WAIT_LINE = 'vxs_w=0.2; ping -n -c 1 -W 0.2 127.0.0.1 >/
  * - `vxs_ok FILE`: the single ping in FILE was answered.
  * - `vxs_done FILE`: the ping in FILE has ended (printed its statistics).
  * - `vxs_toolong FILE`: it was refused locally ("message too long").
- * - `vxs_rtt_wait FILE`: sets `vxs_wt`, the wait of the probes that follow, from the reply time in FILE.
+ * - `vxs_rtt_wait FILE...`: sets `vxs_wt` (seconds) and `vxs_wms` (ms), the wait of the probes that
+ *   follow, from the slowest reply time in the FILEs.
  * - `vxs_sweep KEY ADDRESS HEADER FLOOR`: the three stages toward ADDRESS, each answer in `$vxs_d/KEY_<size>`.
  */
 export function pathMtuShellFunctions(): string[] {
@@ -57,16 +59,19 @@ export function pathMtuShellFunctions(): string[] {
     "vxs_ok() { while IFS= read -r vxs_l; do case $vxs_l in '1 packets transmitted, 1 received'*|'1 packets transmitted, 1 packets received'*) return 0 ;; esac; done 2>/dev/null <\"$1\"; return 1; }",
     'vxs_done() { while IFS= read -r vxs_l; do case $vxs_l in *\' packets transmitted, \'*) return 0 ;; esac; done 2>/dev/null <"$1"; return 1; }',
     'vxs_toolong() { while IFS= read -r vxs_l; do case $vxs_l in *\'essage too long\'*) return 0 ;; esac; done 2>/dev/null <"$1"; return 1; }',
-    // `time=0.045 ms` -> 2 x 1 + margin ms; no reply (the peer is down): the margin alone.
+    // `time=0.045 ms` -> 2 x 1 + margin ms, from the slowest of the files; no reply at all (the peers
+    // are down): the margin alone. `vxs_wms` keeps the wait in ms.
     'vxs_rtt_wait() {',
     `  vxs_ms=${PROBE_WAIT_MARGIN_MS}`,
-    '  while IFS= read -r vxs_l; do',
-    '    case $vxs_l in *" time="*) vxs_t=${vxs_l##* time=}; vxs_t=${vxs_t%%[!0-9]*}',
-    `      [ -n "$vxs_t" ] && vxs_ms=$((2 * vxs_t + 2 + ${PROBE_WAIT_MARGIN_MS})); break ;; esac`,
-    '  done 2>/dev/null <"$1"',
+    '  for vxs_rf in "$@"; do',
+    '    while IFS= read -r vxs_l; do',
+    '      case $vxs_l in *" time="*) vxs_t=${vxs_l##* time=}; vxs_t=${vxs_t%%[!0-9]*}',
+    `        [ -n "$vxs_t" ] && [ $((2 * vxs_t + 2 + ${PROBE_WAIT_MARGIN_MS})) -gt $vxs_ms ] && vxs_ms=$((2 * vxs_t + 2 + ${PROBE_WAIT_MARGIN_MS})); break ;; esac`,
+    '    done 2>/dev/null <"$vxs_rf"',
+    '  done',
     `  [ $vxs_ms -gt ${PROBE_WAIT_MAX_MS} ] && vxs_ms=${PROBE_WAIT_MAX_MS}`,
     // Seconds with three decimals for ping -W: 52 -> 0.052 (1052 minus its leading 1).
-    '  vxs_f=$((vxs_ms % 1000 + 1000)); vxs_wt=$((vxs_ms / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_wt=1; return 0',
+    '  vxs_wms=$vxs_ms; vxs_f=$((vxs_ms % 1000 + 1000)); vxs_wt=$((vxs_ms / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_wt=1 && vxs_wms=1000; return 0',
     '}',
     // Mirrors pathMtuSweepSizes / pathMtuSweepResult (shared/diagnose/path-mtu.ts): lo = the largest
     // size that passed (0: none), hi = the smallest larger size that failed.
@@ -151,19 +156,14 @@ export async function searchPathMtus(
   const out = new Map<string, number>();
   if (searches.length === 0) return out;
   const m = newNonce();
-  const lines = [
-    'vxs_d=$(mktemp -d /tmp/vxs-pmtu.XXXXXX) || exit 3',
-    FRACTIONAL_WAIT_LINE,
-    `vxs_umtu=${underlayMtu}`,
-    ...pathMtuShellFunctions(),
-  ];
+  const lines = [...roundDirLines('vxs-pmtu'), FRACTIONAL_WAIT_LINE, `vxs_umtu=${underlayMtu}`, ...pathMtuShellFunctions()];
   for (const s of searches) {
     const addr = quoteShellArg(s.t.address);
     lines.push(
       `( ping -n -c 1 -W 1 ${addr} >"$vxs_d/r${s.key}" 2>&1; vxs_rtt_wait "$vxs_d/r${s.key}"; ${sweepCall(s.key, s.t.address, s.family)} ) &`,
     );
   }
-  lines.push('wait', printAnswersLine(m, 's*'), 'rm -rf "$vxs_d"', `printf '%s END\\n' ${m}`);
+  lines.push('wait', printAnswersLine(m, 's*'), `printf '%s END\\n' ${m}`);
   const r = await runWithin(transport, host, `${lines.join('\n')}\n`, opts.timeoutMs ?? 10_000);
   const answers = new Map(
     sections(r.stdout, m)

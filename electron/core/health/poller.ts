@@ -27,12 +27,13 @@ import { searchPathMtus } from './path-mtu-probe';
 import {
   healthRoundScript,
   parseHealthRound,
+  planPeers,
   probePlan,
   underlayAddressOf,
   type HostRound,
   type ParseCache,
 } from './round-script';
-import { runWithin, type HealthTransport } from './transport';
+import { probeBudgetMs, runWithin, type HealthTransport } from './transport';
 import { buildHealthView, viewKey } from './view';
 
 export interface HealthPollerOptions {
@@ -76,6 +77,8 @@ interface HostTrack {
   facts?: HostFacts;
   protect?: ProtectOptions;
   cache: ParseCache;
+  /** Index of the peer the next round probes first: after a round cut short, the peers it left out. */
+  firstPeer: number;
 }
 
 function sshStatusOf(err: unknown): SshStatus {
@@ -228,7 +231,7 @@ export class HealthPoller {
   private track(id: string): HostTrack {
     let t = this.tracks.get(id);
     if (!t) {
-      t = { failures: 0, nextAttempt: 0, busy: false, cache: new Map() };
+      t = { failures: 0, nextAttempt: 0, busy: false, cache: new Map(), firstPeer: 0 };
       this.tracks.set(id, t);
     }
     return t;
@@ -260,8 +263,11 @@ export class HealthPoller {
     const m = newNonce();
     tr.busy = true;
     try {
-      const r = await runWithin(this.o.transport, host, healthRoundScript(plan, m), this.o.pollTimeoutMs);
+      const script = healthRoundScript(plan, m, { budgetMs: probeBudgetMs(this.o.pollTimeoutMs), firstPeer: tr.firstPeer });
+      const r = await runWithin(this.o.transport, host, script, this.o.pollTimeoutMs);
       const parsed: HostRound = parseHealthRound(plan, r.stdout, m, { cache: tr.cache });
+      const peers = planPeers(plan).length;
+      if (parsed.unmeasured.length > 0) tr.firstPeer = (tr.firstPeer + peers - parsed.unmeasured.length) % peers;
       tr.failures = 0;
       tr.nextAttempt = 0;
       tr.last = parsed.host;

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
-import { healthRoundScript, parseHealthRound, probePlan } from './round-script';
+import { healthRoundScript, parseHealthRound, PROBE_WINDOW, probePlan } from './round-script';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../../shared/observe/fixtures/${name}`, import.meta.url), 'utf8');
 
 /** Three hosts on one unicast-mesh segment, as the lab writes it. */
 function mesh(): Topology {
-  const hosts = [1, 2, 3].map((i) => ({
+  return wideMesh(3);
+}
+
+/** `n` hosts on one unicast-mesh segment. */
+function wideMesh(n: number): Topology {
+  const hosts = Array.from({ length: n }, (_, k) => k + 1).map((i) => ({
     id: `h${i}`,
     name: `h${i}`,
     ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } },
@@ -58,38 +63,65 @@ describe('probePlan', () => {
 });
 
 describe('healthRoundScript', () => {
-  it('runs every ping as a background job at once, sizing DF probes from the device MTU in sysfs', () => {
+  it('sends a healthy pair one DF probe at the MTU, sized from sysfs, and the DF probe over the MTU once per device', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
     const pings = script.split('\n').filter((l) => /ping -n .* (10|172)\.\d+\.\d+\.\d+ /.test(l));
-    expect(pings).toHaveLength(8);
-    expect(pings.every((l) => /&( vxs_p\d+=\$!; fi)?$/.test(l.trimEnd()))).toBe(true);
-    expect(script).toContain('vxs_mtu_0=$(cat /sys/class/net/vxlan100/mtu 2>/dev/null || echo 0)');
-    expect(script).toContain('-W 1 -M do -s $(($vxs_mtu_0-28)) 10.100.0.2');
+    expect(pings.filter((l) => l.includes('-M do -s $(($vxs_mtu_0-28))'))).toHaveLength(2);
+    expect(pings.filter((l) => l.includes('-M do -s $(($vxs_mtu_0-27))'))).toHaveLength(1);
+    expect(script).toContain('read -r vxs_mtu_0 2>/dev/null </sys/class/net/vxlan100/mtu || vxs_mtu_0=0');
+    expect(script).toContain('-W "$vxs_pw" -M do -s $(($vxs_mtu_0-28)) 10.100.0.2');
     expect(script).toContain('-W "$vxs_w" -M do -s $(($vxs_mtu_0-27)) 10.100.0.2');
+    // The window's first small overlay ping paces the DF probes; the other peers' small pings and
+    // the underlay pings run only when the DF probe, or the overlay, did not answer.
+    expect(script).toContain('ping -n -c 1 -W "$vxs_pw" 10.100.0.2 >"$vxs_d/p1" 2>&1 &\nvxs_pp=$!; vxs_ow=');
+    expect(script).toContain(
+      'vxs_ok "$vxs_d/p6" || { ping -n -c 1 -W "$vxs_pw" 10.100.0.3 >"$vxs_d/p5" 2>&1 & vxs_ow="$vxs_ow $!"; }',
+    );
+    expect(script).toContain(
+      'if { ! vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2"; } && vxs_room "$vxs_minw"; then ping -n -c 1 -W "$vxs_pw" 172.30.1.12 >"$vxs_d/p0" 2>&1 & fi',
+    );
   });
 
   it("keeps the mesh check's script to its pings: no facts, no counters, no DF probes", () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1', { overlayOnly: true }), M, { overlayOnly: true });
     expect(script).not.toContain('ip -j');
     expect(script).not.toContain('-M do');
-    expect(script.split('\n').filter((l) => l.includes('ping -n'))).toEqual([
-      'ping -n -c 1 -W 1 10.100.0.2 >"$vxs_d/p0" 2>&1 &',
-      'ping -n -c 1 -W 1 10.100.0.3 >"$vxs_d/p1" 2>&1 &',
+    expect(script.split('\n').filter((l) => l.includes('ping -n') && !l.includes('127.0.0.1'))).toEqual([
+      'ping -n -c 1 -W "$vxs_pw" 10.100.0.2 >"$vxs_d/p0" 2>&1 &',
+      'ping -n -c 1 -W "$vxs_pw" 10.100.0.3 >"$vxs_d/p1" 2>&1 &',
     ]);
+  });
+
+  it('probes a window of peers at a time, each window only while the budget has room, and names the peers left out', () => {
+    const plan = probePlan(wideMesh(20), 'h1', { overlayOnly: true });
+    const script = healthRoundScript(plan, M, { overlayOnly: true, budgetMs: 1234, firstPeer: 16 });
+    const lines = script.split('\n');
+    const windows = lines.filter((l) => l === 'if [ -z "$vxs_cut" ] && vxs_room "$vxs_minw"; then');
+    expect(windows).toHaveLength(Math.ceil(19 / PROBE_WINDOW));
+    expect(script).toContain('vxs_left=$((1234 - (');
+    // Rotated: the 17th peer (h18) first, then around.
+    expect(lines.filter((l) => l.startsWith('else vxs_cut='))).toEqual([
+      'else vxs_cut="$vxs_cut h18 h19 h20 h2 h3 h4 h5 h6"; fi',
+      'else vxs_cut="$vxs_cut h7 h8 h9 h10 h11 h12 h13 h14"; fi',
+      'else vxs_cut="$vxs_cut h15 h16 h17"; fi',
+    ]);
+    expect(script).toContain(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${M} "$vxs_cut"`);
   });
 
   it('starts the path-MTU sweep toward a peer in the same script when its DF probe fails while the overlay answers', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1'), M);
     const lines = script.split('\n');
-    // Once the underlay ping answered: a DF probe not answered within twice its round trip (plus a margin)...
-    const rtt = lines.indexOf('vxs_rtt_wait "$vxs_d/p0"');
-    expect(lines[rtt - 1]).toBe('wait $vxs_u');
-    expect(lines[rtt + 1]).toBe('vxs_done "$vxs_d/p2" || sleep "$vxs_wt" 2>/dev/null || sleep 1');
-    // ... or failed, while the overlay ping answered, starts the sweep; a DF probe the path cannot carry is stopped.
-    expect(lines[rtt + 2]).toBe(
-      'vxs_lo=; if { [ "$vxs_mtu_0" -gt 100 ] && vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2" && ! vxs_toolong "$vxs_d/p2"; }; then vxs_sweep s0 172.30.1.12 28 576; fi',
+    // Once the pacing overlay ping answered: a DF probe not answered within twice its round trip (plus a margin)...
+    const rtt = lines.indexOf('vxs_rtt_wait "$vxs_d/p1"');
+    expect(lines[rtt - 1]).toBe('wait $vxs_pp');
+    expect(lines[rtt + 1]).toBe('vxs_done "$vxs_d/p2" && vxs_done "$vxs_d/p6" || sleep "$vxs_wt" 2>/dev/null || sleep 1');
+    // ... or failed, while the overlay ping answered, starts the sweep when the budget has room for
+    // its three stages; a DF probe the path cannot carry is stopped.
+    const sweep = lines.indexOf('vxs_lo=; vxs_sweep s0 172.30.1.12 28 576');
+    expect(lines[sweep - 1]).toBe(
+      'if { { [ "$vxs_mtu_0" -gt 100 ] && vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2" && ! vxs_toolong "$vxs_d/p2"; }; } && vxs_room $((3 * vxs_wms)); then (',
     );
-    expect(lines[rtt + 3]).toBe('[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($vxs_mtu_0+50)) ] && kill -INT $vxs_p2 2>/dev/null');
+    expect(lines[sweep + 1]).toBe('[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($vxs_mtu_0+50)) ] && kill -INT $vxs_p2 2>/dev/null');
     expect(script).toContain('vxs_sweep s1 172.30.1.13 28 576');
     // The sweep's upper bound: the MTU of the device the route to the peers leaves by.
     expect(script).toContain('read -r vxs_umtu 2>/dev/null <"/sys/class/net/$vxs_dev/mtu"');
@@ -160,6 +192,37 @@ describe('parseHealthRound', () => {
     ]);
   });
 
+  it('reads the one DF probe over the MTU of a device for every pair on it', () => {
+    const plan = probePlan(mesh(), 'h1');
+    const over = plan.probes.filter((p) => p.kind === 'dfOverMtu').map((p) => p.key);
+    expect(over).toEqual(['p3', 'p7']);
+    const text = output().replace(/VXS0011223344556677 PING p7\n[\s\S]*?(?=\nVXS0011223344556677 )/, '');
+    const r = parseHealthRound(plan, text, M);
+    expect(r.pairs.map((p) => [p.to, p.dfOverMtu?.messageTooLong !== undefined])).toEqual([
+      ['h2', true],
+      ['h3', true],
+    ]);
+  });
+
+  it('names the peers a round had no time left to probe, and leaves their pairs without a probe', () => {
+    const plan = probePlan(mesh(), 'h1');
+    const keep = new Set(plan.probes.filter((p) => p.to === 'h2').map((p) => p.key));
+    const text = output()
+      .split(/\n(?=VXS0011223344556677 )/)
+      .filter((sec) => !/^VXS0011223344556677 PING (p\d+)/.test(sec) || keep.has(/PING (p\d+)/.exec(sec)?.[1] ?? ''))
+      .join('\n')
+      .replace(`${M} END`, `${M} CUT  h3\n${M} END`);
+    const r = parseHealthRound(plan, text, M);
+    expect(r.unmeasured).toEqual(['h3']);
+    expect(r.problems).toEqual([
+      "h1: the round's time for probes ran out: 1 of 2 peers probed; not probed this round (their tunnels are unknown, the next round starts with them): h3",
+    ]);
+    expect(r.pairs.map((p) => [p.to, p.overlay !== undefined, p.dfAtMtu !== undefined])).toEqual([
+      ['h2', true, true],
+      ['h3', false, false],
+    ]);
+  });
+
   it('refuses output cut short before its END marker', () => {
     const plan = probePlan(mesh(), 'h1');
     const cut = output().split(`${M} END`)[0] ?? '';
@@ -171,6 +234,7 @@ describe('parseHealthRound', () => {
     const text = output().replace(/(VXS0011223344556677 PING p1\n)[\s\S]*?(\nVXS0011223344556677 PING p2)/, '$1garbage$2');
     const r = parseHealthRound(plan, text, M);
     expect(r.problems.join('\n')).toMatch(/h1.*ping/);
-    expect(r.pairs[0]?.overlay).toBeUndefined();
+    // The small overlay ping's answer is unreadable; the DF probe at the MTU that answered stands for it.
+    expect(r.pairs[0]?.overlay).toBe(r.pairs[0]?.dfAtMtu);
   });
 });

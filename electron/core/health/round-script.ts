@@ -26,6 +26,7 @@ import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan
 import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import type { IpFamily } from '../../../shared/validate/ip';
 import { overheadFor, parseAddress } from '../../../shared/validate/ip';
+import { roundDirLines } from './round-dir';
 import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
@@ -164,25 +165,89 @@ function mtuVar(devices: Map<string, string>, dev: string): string {
 }
 
 /**
- * The probe lines: every ping in the background writing to `$vxs_d/<key>`, then `wait`. A peer with
- * an underlay ping and DF probes gets a background group of its own: its underlay, overlay and DF
- * pings start at once as before; once the underlay ping answered, a DF probe at the MTU that has
- * not answered within twice that round trip plus a margin (`vxs_rtt_wait`) while the overlay ping
- * of its segment did, or that failed, starts the path-MTU sweep toward that peer right there
- * (`vxs_sweep`, see path-mtu-probe.ts): a black hole costs a few short waits in the same round
+ * Peers a host probes at once. Every ping is a process of its own, and starting one costs the host
+ * milliseconds of CPU: at 20 hosts one round is ~1,500 processes across the mesh, so a round probes a
+ * small window of peers at a time, and a round short of time stops between windows (see `budgetMs`).
+ */
+export const PROBE_WINDOW = 8;
+/** The least time left (ms) in which a window of probes is still started. */
+export const MIN_WINDOW_MS = 200;
+/** The probe budget of a round script when its caller gives none (ms). */
+export const DEFAULT_PROBE_BUDGET_MS = 5000;
+
+/** The round's clock starts with the script: `vxs_t0`, centiseconds of /proc/uptime (a builtin read). */
+const CLOCK_START_LINE = 'read -r vxs_c _ </proc/uptime 2>/dev/null || vxs_c=0.00; vxs_t0=${vxs_c%.*}${vxs_c#*.}';
+
+/**
+ * Shell lines of the round's clock (`CLOCK_START_LINE` set `vxs_t0`):
+ * `vxs_room MS`, true when at least MS of the probe budget is left; it sets `vxs_pw`, the wait of
+ * the pings it lets start (the time left, at most 1 s; whole seconds when ping takes no fractions).
+ * Builtins only: reading the clock starts no process.
+ */
+function clockLines(budgetMs: number): string[] {
+  return [
+    'vxs_cut=',
+    // Whole-second waits (old iputils) need a whole second of budget per window.
+    `vxs_minw=${MIN_WINDOW_MS}; [ "$vxs_w" = 1 ] && vxs_minw=1000`,
+    'vxs_room() {',
+    '  read -r vxs_c _ </proc/uptime 2>/dev/null || vxs_c=0.00',
+    `  vxs_left=$((${budgetMs} - (\${vxs_c%.*}\${vxs_c#*.} - vxs_t0) * 10))`,
+    '  [ $vxs_left -ge "$1" ] || return 1',
+    '  [ $vxs_left -gt 1000 ] && vxs_left=1000',
+    '  vxs_f=$((vxs_left % 1000 + 1000)); vxs_pw=$((vxs_left / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_pw=1; return 0',
+    '}',
+  ];
+}
+
+/** Options of the probe lines and the round script. */
+export interface RoundScriptOptions {
+  /** Overlay pings only (the mesh check): no facts, counters or DF probes. */
+  overlayOnly?: boolean;
+  /**
+   * Time (ms, from the script's start) within which the probes must end: a window of peers starts
+   * only while `MIN_WINDOW_MS` of it is left (one whole second when ping takes no fractions), and
+   * its pings wait at most the time left. Peers left out are named in a `CUT` section. Default 5000.
+   */
+  budgetMs?: number;
+  /** Index (in the plan's peer order) of the peer probed first: rounds cut short rotate through the peers. */
+  firstPeer?: number;
+}
+
+/** The peers of a plan in probe order (each once). */
+export function planPeers(plan: HostProbePlan): string[] {
+  return [...new Set(plan.probes.map((p) => p.to))];
+}
+
+/** Per device, the key of the one `dfOverMtu` probe run for all its pairs (the local refusal depends on the device only). */
+function dfOverKeys(plan: HostProbePlan): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of plan.probes) if (p.kind === 'dfOverMtu' && !out.has(p.device ?? '')) out.set(p.device ?? '', p.key);
+  return out;
+}
+
+/**
+ * The probe lines, window by window (`PROBE_WINDOW` peers, starting at `firstPeer`): every ping of
+ * a window in the background writing to `$vxs_d/<key>`, waiting at most the budget left. Per peer
+ * an underlay ping, and per segment an overlay ping and a DF probe at the MTU; the DF probe one byte
+ * over (refused by the local stack) once per device. Once the window's underlay pings have
+ * answered, a DF probe at the MTU that has not answered within twice the slowest round trip plus a
+ * margin (`vxs_rtt_wait`), or that failed, while the overlay ping of its segment answered, starts
+ * the path-MTU sweep toward that peer right there (`vxs_sweep`, see path-mtu-probe.ts) when the
+ * budget leaves room for its three stages: a black hole costs a few short waits in the same round
  * trip. A DF probe still waiting when the sweep has shown the path too small for it is stopped
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
  */
-function probeLines(plan: HostProbePlan): string[] {
+function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
-  for (const [dev, v] of devices) lines.push(`${v}=$(cat ${quoteShellArg(`/sys/class/net/${dev}/mtu`)} 2>/dev/null || echo 0)`);
+  for (const [dev, v] of devices) lines.push(`read -r ${v} 2>/dev/null <${quoteShellArg(`/sys/class/net/${dev}/mtu`)} || ${v}=0`);
   // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
-  if (devices.size > 0) lines.push(FRACTIONAL_WAIT_LINE, ...pathMtuShellFunctions());
+  lines.push(FRACTIONAL_WAIT_LINE, ...clockLines(budgetMs));
+  if (devices.size > 0) lines.push(...pathMtuShellFunctions());
   const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
-  const ping = (p: ProbeSpec): string => `${argvToShell(pingArgv(p.target))} >${file(p)} 2>&1`;
+  const ping = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)} >${file(p)} 2>&1`;
   const df = (p: ProbeSpec, wait: string): string => {
     const v = mtuVar(devices, p.device ?? '');
     // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
@@ -190,64 +255,93 @@ function probeLines(plan: HostProbePlan): string[] {
     return `ping -n -c 1 -W ${wait} -M do -s ${size} ${quoteShellArg(p.target)} >${file(p)} 2>&1`;
   };
   const mtuKnown = (p: ProbeSpec): string => `[ "$${mtuVar(devices, p.device ?? '')}" -gt 100 ]`;
-  const grouped = new Set(
-    plan.probes
-      .filter((p) => p.kind === 'dfAtMtu' && plan.probes.some((u) => u.kind === 'underlay' && u.to === p.to))
-      .map((p) => p.to),
-  );
-  const started = new Set<string>();
-  for (const p of plan.probes) {
-    if (p.kind === 'dfOverMtu') {
-      // Refused by the local stack at once, but ping still lingers for -W after the error: a short
-      // wait keeps it from costing the whole round a second.
-      lines.push(`${mtuKnown(p)} && ${df(p, '"$vxs_w"')} &`);
-      continue;
+  const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
+  const peers = planPeers(plan);
+  const n = peers.length;
+  const order = peers.map((_, i) => peers[(i + (n === 0 ? 0 : firstPeer % n)) % n] as string);
+  const overKeys = new Set(dfOverKeys(plan).values());
+  let first = true;
+  for (let w = 0; w < order.length; w += PROBE_WINDOW) {
+    const window = order.slice(w, w + PROBE_WINDOW);
+    const body: string[] = [];
+    if (first)
+      for (const p of plan.probes)
+        // Refused by the local stack at once, but ping still lingers for -W after the error: a short wait.
+        if (p.kind === 'dfOverMtu' && overKeys.has(p.key)) body.push(`${mtuKnown(p)} && ${df(p, '"$vxs_w"')} &`);
+    first = false;
+    const groups: Array<{ under?: ProbeSpec; checked: Array<[ProbeSpec, ProbeSpec]> }> = [];
+    for (const to of window) {
+      const mine = plan.probes.filter((q) => q.to === to);
+      const under = mine.find((q) => q.kind === 'underlay');
+      const overlays = mine.filter((q) => q.kind === 'overlay');
+      const dfs = mine.filter((q) => q.kind === 'dfAtMtu');
+      // No overlay address to ping: the underlay ping is all there is to learn about the peer.
+      if (under && overlays.length === 0) body.push(`${ping(under)} &`);
+      const checked: Array<[ProbeSpec, ProbeSpec]> = [];
+      for (const o of overlays) {
+        const d = dfs.find((x) => x.segmentId === o.segmentId);
+        if (d === undefined) body.push(`${ping(o)} &`);
+        else checked.push([o, d]);
+      }
+      for (const [, d] of checked) body.push(`if ${mtuKnown(d)}; then ${df(d, '"$vxs_pw"')} & ${pid(d)}=$!; fi`);
+      if (checked.length > 0) groups.push({ ...(under ? { under } : {}), checked });
     }
-    if (!grouped.has(p.to)) {
-      lines.push(p.kind === 'underlay' || p.kind === 'overlay' ? `${ping(p)} &` : `${mtuKnown(p)} && ${df(p, '1')} &`);
-      continue;
-    }
-    if (started.has(p.to)) continue;
-    started.add(p.to);
-    const mine = plan.probes.filter((q) => q.to === p.to);
-    const under = mine.find((q) => q.kind === 'underlay') as ProbeSpec;
-    const overlays = mine.filter((q) => q.kind === 'overlay');
-    const dfs = mine.filter((q) => q.kind === 'dfAtMtu');
-    const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
-    lines.push('(', `${ping(under)} &`, 'vxs_u=$!', ...overlays.map((q) => `${ping(q)} &`));
-    for (const q of dfs) lines.push(`if ${mtuKnown(q)}; then ${df(q, '1')} & ${pid(q)}=$!; fi`);
-    // Give the DF probes twice the underlay round trip (plus the margin) once the underlay answered.
-    lines.push(
-      'wait $vxs_u',
-      `vxs_rtt_wait ${file(under)}`,
-      `${dfs.map((q) => `vxs_done ${file(q)}`).join(' && ')} || sleep "$vxs_wt" 2>/dev/null || sleep 1`,
-    );
-    const sweep = plan.sweeps.find((w) => w.to === p.to);
-    const failing = dfs
-      .map((d) => [overlays.find((o) => o.segmentId === d.segmentId), d] as const)
-      .filter((x): x is readonly [ProbeSpec, ProbeSpec] => x[0] !== undefined)
-      .map(([o, d]) => `{ ${mtuKnown(d)} && vxs_ok ${file(o)} && ! vxs_ok ${file(d)} && ! vxs_toolong ${file(d)}; }`);
-    if (sweep && failing.length > 0) {
-      const overhead = overheadFor(sweep.family);
-      lines.push(
-        `vxs_lo=; if ${failing.join(' || ')}; then ${sweepCall(sweep.key, sweep.target, sweep.family)}; fi`,
-        ...dfs.map(
-          (q) =>
-            `[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($${mtuVar(devices, q.device ?? '')}+${overhead})) ] && kill -INT $${pid(q)} 2>/dev/null`,
-        ),
+    const pacer = groups[0]?.checked[0]?.[0];
+    if (pacer) {
+      // A DF probe at the MTU that answers is an overlay ping that answered, big packets included: a
+      // healthy pair costs one ping. The window's first overlay ping (small) measures the round trip
+      // the DF probes get (twice it plus the margin); a pair whose DF probe has not answered by then
+      // gets its small overlay ping, which tells an MTU problem (small pings pass) from a dead overlay.
+      const checked = groups.flatMap((g) => g.checked);
+      body.push(
+        `${ping(pacer)} &`,
+        'vxs_pp=$!; vxs_ow=',
+        'wait $vxs_pp',
+        `vxs_rtt_wait ${file(pacer)}`,
+        `${checked.map(([, d]) => `vxs_done ${file(d)}`).join(' && ')} || sleep "$vxs_wt" 2>/dev/null || sleep 1`,
+        ...checked.filter(([o]) => o !== pacer).map(([o, d]) => `vxs_ok ${file(d)} || { ${ping(o)} & vxs_ow="$vxs_ow $!"; }`),
+        '[ -n "$vxs_ow" ] && wait $vxs_ow',
       );
+      for (const g of groups) {
+        // The underlay ping only tells a dead underlay from a dead overlay: it runs when the overlay failed.
+        if (g.under)
+          body.push(
+            `if { ${g.checked.map(([o, d]) => `! vxs_ok ${file(o)} && ! vxs_ok ${file(d)}`).join(' || ')}; } && vxs_room "$vxs_minw"; then ${ping(g.under)} & fi`,
+          );
+        const sweep = plan.sweeps.find((x) => x.to === g.under?.to);
+        if (!sweep) continue;
+        const failing = g.checked.map(
+          ([o, d]) => `{ ${mtuKnown(d)} && vxs_ok ${file(o)} && ! vxs_ok ${file(d)} && ! vxs_toolong ${file(d)}; }`,
+        );
+        const overhead = overheadFor(sweep.family);
+        // The sweep's three stages each wait vxs_wt: it starts only when the budget has room for them.
+        body.push(
+          `if { ${failing.join(' || ')}; } && vxs_room $((3 * vxs_wms)); then (`,
+          `vxs_lo=; ${sweepCall(sweep.key, sweep.target, sweep.family)}`,
+          ...g.checked.map(
+            ([, q]) =>
+              `[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($${mtuVar(devices, q.device ?? '')}+${overhead})) ] && kill -INT $${pid(q)} 2>/dev/null`,
+          ),
+          ') & fi',
+        );
+      }
     }
-    lines.push('wait', ') &');
+    body.push('wait');
+    lines.push(
+      `if [ -z "$vxs_cut" ] && vxs_room "$vxs_minw"; then`,
+      ...body,
+      `else vxs_cut="$vxs_cut ${window.map((to) => quoteShellArg(to)).join(' ')}"; fi`,
+    );
   }
   lines.push('wait');
   return lines;
 }
 
 /** The whole round script for one host; `marker` is a fresh random nonce (`newNonce`). */
-export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { overlayOnly?: boolean } = {}): string {
+export function healthRoundScript(plan: HostProbePlan, marker: string, opts: RoundScriptOptions = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
-  const lines: string[] = [SBIN_PATH_LINE, 'vxs_d=$(mktemp -d /tmp/vxs-health.XXXXXX) || exit 3'];
+  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...roundDirLines('vxs-health')];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
@@ -261,31 +355,35 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: { o
         );
     }
     lines.push(
-      `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; ${argvToShell(NFT_COMMANDS.text)} 2>&1; fi`,
+      // The text listing is kept in a variable: whether firewalld's table is there is read from it.
+      `vxs_nft=; if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; vxs_nft=$(${argvToShell(NFT_COMMANDS.text)} 2>&1); printf '%s\\n' "$vxs_nft"; fi`,
       // iptables-nft's tables are in the nft listing too, but only iptables-save spells out matches
       // such as `-m conntrack` (nft's JSON has them as opaque `xt`): read both, judge those tables
       // from iptables-save (shared/diagnose/firewall-host.ts). With iptables-legacy they are separate rules.
-      `if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; ${argvToShell(IPTABLES_COMMAND)} 2>&1; fi`,
-      `if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; ${argvToShell(IP6TABLES_COMMAND)} 2>&1; fi`,
-      `if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi`,
-      // firewall-cmd is a Python client (about a second per call on a busy host): it runs only when
-      // firewalld does (its nftables table, or its process for the iptables backend), and its two
-      // calls run in the background beside the probes, printing after them.
-      `if command -v firewall-cmd >/dev/null 2>&1 && { nft list tables 2>/dev/null | grep -q ' firewalld$' || pgrep -f /usr/sbin/firewalld >/dev/null 2>&1; }; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
+      `vxs_ipt=; if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; vxs_ipt=$(${argvToShell(IPTABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt"; fi`,
+      `vxs_ipt6=; if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; vxs_ipt6=$(${argvToShell(IP6TABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt6"; fi`,
+      // ufw is a Python client (~0.15 s of CPU per call); it says "inactive" unless its chains are
+      // loaded, which iptables-save has just listed: an inactive ufw is not asked.
+      `case "$vxs_ipt$vxs_ipt6" in *':ufw-user-input '*|*':ufw6-user-input '*) if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi ;; esac`,
+      // firewall-cmd is a Python client too (about a second per call on a busy host): it runs only when
+      // firewalld does (its nftables table, read from the listing above, or its process for the
+      // iptables backend), and its two calls run in the background beside the probes, printing after them.
+      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) pgrep -f /usr/sbin/firewalld >/dev/null 2>&1 ;; esac; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
   // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
   const counters = opts.overlayOnly !== true;
   if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
-  lines.push(...probeLines(plan));
+  lines.push(...probeLines(plan, opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS, opts.firstPeer ?? 0));
   if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
     lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
+  lines.push(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${m} "$vxs_cut"`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
   if (plan.probes.length > 0) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
-  lines.push('rm -rf "$vxs_d"', tag('END'));
+  lines.push(tag('END'));
   return `${lines.join('\n')}\n`;
 }
 
@@ -300,6 +398,8 @@ export interface HostRound {
   ssh?: { client: string; server: string };
   /** Peers whose path MTU the round swept (their pairs carry `pathMtu` when a size passed). */
   swept: string[];
+  /** Peers the round had no time left to probe (its `budgetMs` ran out): their pairs carry no probe. */
+  unmeasured: string[];
 }
 
 /**
@@ -369,6 +469,7 @@ export function parseHealthRound(
   let ctr0: string | undefined;
   let ctr1: string | undefined;
   let ssh: HostRound['ssh'];
+  let cut: string[] = [];
   for (const s of secs) {
     switch (s.tag) {
       case 'OBS':
@@ -406,6 +507,9 @@ export function parseHealthRound(
         break;
       case 'PING':
         pings.set(s.args, s.body);
+        break;
+      case 'CUT':
+        cut = s.args.split(/\s+/).filter((x) => x !== '');
         break;
       case 'SSH': {
         const [client, , server] = s.args.trim().split(/\s+/);
@@ -481,8 +585,10 @@ export function parseHealthRound(
   if (before && after) health.counters = { before, after };
 
   const results = new Map<string, PingResult>();
+  const overKeys = dfOverKeys(plan);
   for (const p of plan.probes) {
-    const text = pings.get(p.key);
+    // One DF probe over the MTU per device answers for every pair on it.
+    const text = pings.get(p.kind === 'dfOverMtu' ? (overKeys.get(p.device ?? '') ?? p.key) : p.key);
     if (text === undefined) continue;
     const cmd = p.kind === 'underlay' || p.kind === 'overlay' ? argvToShell(pingArgv(p.target)) : `ping -M do ${p.target}`;
     const parsed = guard(problems, () => parsePing(text, { host, command: cmd }));
@@ -507,10 +613,18 @@ export function parseHealthRound(
         const r = results.get(p.key);
         if (r) probe[p.kind] = r;
       }
+      // A DF probe at the MTU that answered crossed the overlay: the small ping was not needed.
+      if (probe.overlay === undefined && probe.dfAtMtu?.ok === true) probe.overlay = probe.dfAtMtu;
       const pathMtu = swept.get(peer);
       if (pathMtu !== undefined) probe.pathMtu = pathMtu;
       pairs.push(probe);
     }
   }
-  return { host: health, pairs, problems, ...(ssh ? { ssh } : {}), swept: [...swept.keys()] };
+  const peers = planPeers(plan);
+  const unmeasured = peers.filter((x) => cut.includes(x));
+  if (unmeasured.length > 0)
+    problems.push(
+      `${host}: the round's time for probes ran out: ${peers.length - unmeasured.length} of ${peers.length} peers probed; not probed this round (their tunnels are unknown, the next round starts with them): ${unmeasured.join(', ')}`,
+    );
+  return { host: health, pairs, problems, ...(ssh ? { ssh } : {}), swept: [...swept.keys()], unmeasured };
 }

@@ -62,3 +62,13 @@ export function runWithin(transport: HealthTransport, host: Host, script: string
     );
   });
 }
+
+/**
+ * The time a host's round script gets for its probes: half the poll timeout. The other half is for
+ * the connection (a first round connects too), the reads before the probes and the answer's way
+ * back, so a host whose probes ran out of time still answers, with what it measured, before its
+ * deadline: a slow round is never mistaken for a host that does not answer.
+ */
+export function probeBudgetMs(pollTimeoutMs: number): number {
+  return Math.round(pollTimeoutMs / 2);
+}
