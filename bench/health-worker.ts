@@ -4,7 +4,8 @@
  * run it is compared with.
  *
  * Protocol: one JSON request per stdin line, one JSON answer per stdout line, times measured here:
- * - `{"op":"open","file":...,"knownHosts":...}`: pool + poller; one untimed round connects every host.
+ * - `{"op":"open","file":...,"knownHosts":...}`: pool + poller; the first round (connects every host),
+ *   timed, with how many pairs it had no time to probe.
  * - `{"op":"round","forgetPathMtus":true}`: one full health round (all probes, diagnosis);
  *   `forgetPathMtus` drops the cached path MTUs first, so a failing DF probe is searched again.
  * - `{"op":"mesh"}`: one overlay mesh check (every member pings every peer).
@@ -55,9 +56,19 @@ async function handle(req: Request): Promise<unknown> {
       });
       transport = sshHealthTransport(pool);
       poller = new HealthPoller({ topology, transport, adaptive: false, pollTimeoutMs: 10_000 });
+      const started = performance.now();
       const r = await poller.runRound();
+      const seconds = (performance.now() - started) / 1000;
       const down = r.view.hosts.filter((h) => h.state !== 'ok');
-      return { ok: down.length === 0, error: down.map((h) => `${h.hostId}: ${h.message ?? h.state}`).join('; ') };
+      return {
+        ok: down.length === 0,
+        seconds,
+        pairs: r.view.pairs.length,
+        // Pairs the round had no time left to probe (named in its problems), not failures.
+        unprobed: r.view.pairs.filter((x) => x.status === 'unknown').length,
+        bad: r.view.pairs.filter((x) => x.status !== 'ok' && x.status !== 'unknown').length,
+        error: down.map((h) => `${h.hostId}: ${h.message ?? h.state}`).join('; '),
+      };
     }
     case 'round': {
       const { poller: p, topology: t } = ready();
@@ -65,12 +76,14 @@ async function handle(req: Request): Promise<unknown> {
       const started = performance.now();
       const r = await p.runRound();
       const seconds = (performance.now() - started) / 1000;
-      const bad = r.view.pairs.filter((x) => x.status !== 'ok').length;
+      // A pair the round had no time left to probe is unknown (named in the round's problems), not down.
+      const bad = r.view.pairs.filter((x) => x.status !== 'ok' && x.status !== 'unknown').length;
       return {
         ok: bad === 0 && r.findings.every((f) => f.severity !== 'error'),
         seconds,
         pairs: r.view.pairs.length,
         bad,
+        unprobed: r.view.pairs.filter((x) => x.status === 'unknown').length,
         findings: r.findings.map((f) => f.title),
         pathMtus: r.snapshot.pairs.filter((x) => x.pathMtu !== undefined).map((x) => `${x.from}>${x.to} ${String(x.pathMtu)}`),
       };

@@ -299,7 +299,10 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
         'wait $vxs_pp',
         `vxs_rtt_wait ${file(pacer)}`,
         `${checked.map(([, d]) => `vxs_done ${file(d)}`).join(' && ')} || sleep "$vxs_wt" 2>/dev/null || sleep 1`,
+        // Only with time left: a busy host can spend the budget on the window's own starts.
+        'if vxs_room "$vxs_minw"; then',
         ...checked.filter(([o]) => o !== pacer).map(([o, d]) => `vxs_ok ${file(d)} || { ${ping(o)} & vxs_ow="$vxs_ow $!"; }`),
+        'fi',
         '[ -n "$vxs_ow" ] && wait $vxs_ow',
       );
       for (const g of groups) {
