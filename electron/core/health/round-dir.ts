@@ -18,7 +18,7 @@ export function roundDirLines(prefix: string): string[] {
     'read -r vxs_c _ </proc/uptime 2>/dev/null || vxs_c=0.0; vxs_c=${vxs_c%.*}',
     `for vxs_o in "\${TMPDIR:-/tmp}"/${prefix}.*.*; do vxs_a=\${vxs_o##*/${prefix}.}; vxs_a=\${vxs_a%%.*}`,
     `  case $vxs_a in ''|*[!0-9]*) continue ;; esac`,
-    `  if [ "$vxs_a" -gt "$vxs_c" ] || [ $((vxs_a + ${STALE_ROUND_DIR_SECONDS})) -lt "$vxs_c" ]; then rm -rf "$vxs_o"; fi`,
+    `  if [ "$vxs_a" -gt "$vxs_c" ] || [ $((vxs_a + ${STALE_ROUND_DIR_SECONDS})) -lt "$vxs_c" ]; then rm -rf "$vxs_o" 2>/dev/null; fi`,
     'done',
     `vxs_d=$(mktemp -d "\${TMPDIR:-/tmp}/${prefix}.$vxs_c.XXXXXX") || exit 3`,
     `trap 'rm -rf "$vxs_d"' EXIT`,

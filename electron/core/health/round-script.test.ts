@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
@@ -106,6 +107,17 @@ describe('healthRoundScript', () => {
       'else vxs_cut="$vxs_cut h15 h16 h17"; fi',
     ]);
     expect(script).toContain(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${M} "$vxs_cut"`);
+  });
+
+  it('writes a script sh can parse for every mesh size, a window of one peer included', () => {
+    for (const n of [2, 3, 9, 10, 17, 20]) {
+      const t = wideMesh(n);
+      for (const overlayOnly of [false, true]) {
+        const script = healthRoundScript(probePlan(t, 'h1', { overlayOnly }), M, { overlayOnly });
+        const r = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
+        expect([n, overlayOnly, r.status, r.stderr]).toEqual([n, overlayOnly, 0, '']);
+      }
+    }
   });
 
   it('starts the path-MTU sweep toward a peer in the same script when its DF probe fails while the overlay answers', () => {

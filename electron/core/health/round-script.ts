@@ -293,6 +293,9 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
       // the DF probes get (twice it plus the margin); a pair whose DF probe has not answered by then
       // gets its small overlay ping, which tells an MTU problem (small pings pass) from a dead overlay.
       const checked = groups.flatMap((g) => g.checked);
+      const followUps = checked
+        .filter(([o]) => o !== pacer)
+        .map(([o, d]) => `vxs_ok ${file(d)} || { ${ping(o)} & vxs_ow="$vxs_ow $!"; }`);
       body.push(
         `${ping(pacer)} &`,
         'vxs_pp=$!; vxs_ow=',
@@ -300,9 +303,7 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
         `vxs_rtt_wait ${file(pacer)}`,
         `${checked.map(([, d]) => `vxs_done ${file(d)}`).join(' && ')} || sleep "$vxs_wt" 2>/dev/null || sleep 1`,
         // Only with time left: a busy host can spend the budget on the window's own starts.
-        'if vxs_room "$vxs_minw"; then',
-        ...checked.filter(([o]) => o !== pacer).map(([o, d]) => `vxs_ok ${file(d)} || { ${ping(o)} & vxs_ow="$vxs_ow $!"; }`),
-        'fi',
+        ...(followUps.length > 0 ? ['if vxs_room "$vxs_minw"; then', ...followUps, 'fi'] : []),
         '[ -n "$vxs_ow" ] && wait $vxs_ow',
       );
       for (const g of groups) {
