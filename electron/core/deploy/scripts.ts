@@ -7,7 +7,7 @@
  */
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import type { Host } from '../../../shared/model';
-import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
+import { completeObserveOutput, OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
 import { outputTail, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
 import { parsePersistSections, persistFilesArgv, persistProbeArgv, type PersistRead } from './persist';
@@ -211,9 +211,8 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
         break;
     }
   }
-  if (p.complete && p.observeError === undefined && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
-    p.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
-  }
+  const out = completeObserveOutput(obs);
+  if (p.complete && p.observeError === undefined && out !== undefined) p.observed = parseObserved(out, { host });
   return p;
 }
 
@@ -433,9 +432,8 @@ export function parseSteps(
   // A batch's stderr came back in its `B` section, already split by line.
   for (const s of sections(stderr, m))
     if (s.tag === 'S' && !out.stderrOf.has(Number(s.args))) out.stderrOf.set(Number(s.args), s.body);
-  if (out.done && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
-    out.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
-  }
+  const observed = completeObserveOutput(obs);
+  if (out.done && observed !== undefined) out.observed = parseObserved(observed, { host });
   return out;
 }
 
