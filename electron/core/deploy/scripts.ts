@@ -9,7 +9,7 @@ import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import type { Host } from '../../../shared/model';
 import { completeObserveOutput, OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-import { outputTail, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
+import { outputTail, rootShellLine, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
 import { parsePersistSections, persistFilesArgv, persistProbeArgv, type PersistRead } from './persist';
 
 /**
@@ -122,7 +122,7 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   const peer = opts.peers[0];
   if (peer !== undefined) lines.push(`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`);
   // Which network manager owns the underlay and our files in its drop-in places (persist.ts).
-  lines.push(argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), ...persistProbeArgv(m)]));
+  lines.push(rootShellLine(persistProbeArgv(m), opts.sudo));
   lines.push(...observeLines(m));
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
@@ -335,7 +335,7 @@ export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m:
   }
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
-  if (opts.readBack && opts.readFiles === true) lines.push(argvToShell([...sudo, ...persistFilesArgv(m)]));
+  if (opts.readBack && opts.readFiles === true) lines.push(rootShellLine(persistFilesArgv(m), opts.sudo));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
