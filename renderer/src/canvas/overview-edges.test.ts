@@ -4,7 +4,7 @@ import type { HealthView } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
 import { createStudioStore } from '../store/store';
 import type { StudioEdge, StudioNode } from './convert';
-import { edgeClassesSelector, overviewPaths, type CachedPath } from './overview-edges';
+import { edgeClassesSelector, overviewPaths, PATH_CHUNK, type CachedPath, type ChunkCache } from './overview-edges';
 
 /** An internal node as React Flow keeps it once measured: a source handle right, a target handle left. */
 function internal(id: string, x: number, y: number): InternalNode<StudioNode> {
@@ -92,6 +92,23 @@ describe('overview edge layer', () => {
     expect(path?.d.startsWith('M145,25 C')).toBe(true);
   });
 
+  it("splits a look in chunks of PATH_CHUNK edges, and a drag tick rebuilds only the chunk holding the moved card's edges", () => {
+    const count = 2 * PATH_CHUNK + 2;
+    const lookup = new Map(Array.from({ length: count + 1 }, (_, i) => [`n${i}`, internal(`n${i}`, 200 * i, 0)]));
+    const edges = Array.from({ length: count }, (_, i) => edge(`e${i}`, `n${i}`, `n${i + 1}`));
+    const classes = edges.map(() => 'plain');
+    const cache = new Map<string, CachedPath>();
+    const chunks: ChunkCache = new Map();
+    const before = overviewPaths(edges, classes, lookup, cache, chunks);
+    expect(before.map((p) => p.count)).toEqual([PATH_CHUNK, PATH_CHUNK, 2]);
+    const kept = [...chunks.values()];
+    lookup.set('n3', internal('n3', 640, 40));
+    const after = overviewPaths(edges, classes, lookup, cache, chunks);
+    expect(after.map((p) => p.key)).toEqual(before.map((p) => p.key));
+    expect([...chunks.values()].map((c, i) => c === kept[i])).toEqual([false, true, true]);
+    expect(after[0]?.d).not.toBe(before[0]?.d);
+  });
+
   it('gives each edge the classes its React Flow component would: selection, problems and tunnel health', () => {
     const store = createStudioStore();
     store.getState().loadDocument(meshTemplate(3), null);
@@ -105,6 +122,13 @@ describe('overview edge layer', () => {
     };
     expect(classesOf().get('m-1')).toBe('edge-membership');
     expect([...classesOf()].filter(([id]) => id.startsWith('attach:')).every(([, c]) => c === 'edge-attachment')).toBe(true);
+
+    // A drag tick changes no edge's look: the same array comes back, so the layer does not re-render for it.
+    const s0 = store.getState();
+    const select = edgeClassesSelector(s0.edges);
+    const first = select(s0);
+    store.getState().applyNodeChanges([{ type: 'position', id: 'host-1', position: { x: 96, y: 96 }, dragging: true }]);
+    expect(select(store.getState())).toBe(first);
 
     store.getState().setSelection([], ['m-2']);
     expect(classesOf().get('m-2')).toBe('edge-membership selected');

@@ -7,7 +7,7 @@
  * (selection, problem severity, health) becomes one subpath of one <path>.
  */
 import { getBezierPath, Position, type InternalNode } from '@xyflow/react';
-import { selectEdgeHealthView } from '../health/hooks';
+import { selectEdgeHealthView, type EdgeHealthView } from '../health/hooks';
 import { parseBadge, selectBadge } from '../problems/problems';
 import type { Store } from '../store/types';
 import type { StudioEdge, StudioNode } from './convert';
@@ -15,8 +15,10 @@ import { membershipEdgeClass } from './edges';
 
 /**
  * One class list per edge, in order: the classes the edge's React Flow component gives its path
- * (attachment edges have one look). Made once per edges array; each edge reads its health through
- * the cached health selector, so a store update that is not a health round costs a lookup per edge.
+ * (attachment edges have one look). Made once per edges array. Each edge reads its health through
+ * the cached health selector and rebuilds its class list only when its health view or problem
+ * badge changed; the previous array comes back while no edge's classes changed, so a store update
+ * that is not a health round, a problem or a selection (a drag tick) re-renders nothing.
  */
 export function edgeClassesSelector(edges: readonly StudioEdge[]): (s: Store) => string[] {
   const perEdge = edges.map((edge): ((s: Store) => string) => {
@@ -25,9 +27,21 @@ export function edgeClassesSelector(edges: readonly StudioEdge[]): (s: Store) =>
     const health = selectEdgeHealthView(edge.id, m.hostId, m.segmentId);
     const badge = selectBadge(edge.id);
     const selected = edge.selected ?? false;
-    return (s) => membershipEdgeClass(selected, parseBadge(badge(s)), health(s).className);
+    let last: { health: EdgeHealthView; badge: string; className: string } | null = null;
+    return (s) => {
+      const h = health(s);
+      const b = badge(s);
+      if (last?.health !== h || last.badge !== b)
+        last = { health: h, badge: b, className: membershipEdgeClass(selected, parseBadge(b), h.className) };
+      return last.className;
+    };
   });
-  return (s) => perEdge.map((f) => f(s));
+  let classes: string[] | null = null;
+  return (s) => {
+    const next = perEdge.map((f) => f(s));
+    if (classes?.length !== next.length || next.some((c, i) => c !== classes?.[i])) classes = next;
+    return classes;
+  };
 }
 
 type Node = InternalNode<StudioNode>;
@@ -61,6 +75,8 @@ export interface CachedPath {
 }
 
 export interface OverviewPath {
+  /** Stable React key: the look and the chunk's number within it. */
+  key: string;
   className: string;
   d: string;
   /** How many edges the path draws. */
@@ -68,16 +84,27 @@ export interface OverviewPath {
 }
 
 /**
- * The overview's paths: one per distinct class list, in the order the looks first occur. Edges
- * whose ends are not mounted and measured yet are left out (React Flow would not draw them either).
- * `cache` keeps each edge's path string while neither end node changed (a drag tick recomputes only
- * the dragged card's edges).
+ * Edges per path. A look's edges are split in chunks of this many, in edge order (a host's edges
+ * are next to each other): a drag tick changes the `d` of the one or two chunks holding the
+ * dragged card's edges, and Chromium re-parses those instead of every edge of the look.
+ */
+export const PATH_CHUNK = 64;
+
+/** The joined `d` of a chunk, kept while its edges' path strings are the same. */
+export type ChunkCache = Map<string, { parts: string[]; d: string }>;
+
+/**
+ * The overview's paths: for each distinct class list (in the order the looks first occur) one path
+ * per PATH_CHUNK edges. Edges whose ends are not mounted and measured yet are left out (React Flow
+ * would not draw them either). `cache` keeps each edge's path string while neither end node
+ * changed, `chunks` each chunk's joined string while none of its edges' strings changed.
  */
 export function overviewPaths(
   edges: readonly StudioEdge[],
   classes: readonly string[],
   lookup: ReadonlyMap<string, Node>,
   cache: Map<string, CachedPath>,
+  chunks: ChunkCache = new Map(),
 ): OverviewPath[] {
   const groups = new Map<string, string[]>();
   edges.forEach((edge, i) => {
@@ -105,5 +132,17 @@ export function overviewPaths(
     if (group) group.push(cached.d);
     else groups.set(className, [cached.d]);
   });
-  return [...groups].map(([className, ds]) => ({ className, d: ds.join(' '), count: ds.length }));
+  const paths: OverviewPath[] = [];
+  for (const [className, ds] of groups)
+    for (let k = 0; k * PATH_CHUNK < ds.length; k++) {
+      const key = `${className}#${k}`;
+      const parts = ds.slice(k * PATH_CHUNK, (k + 1) * PATH_CHUNK);
+      let chunk = chunks.get(key);
+      if (chunk?.parts.length !== parts.length || parts.some((p, j) => p !== chunk?.parts[j])) {
+        chunk = { parts, d: parts.join(' ') };
+        chunks.set(key, chunk);
+      }
+      paths.push({ key, className, d: chunk.d, count: parts.length });
+    }
+  return paths;
 }
