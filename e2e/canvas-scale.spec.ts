@@ -72,7 +72,7 @@ test('a 1,000-host drawing opens fitted whole, as simplified cards without edge 
   expect(studio.consoleErrors).toEqual([]);
 });
 
-test('a 500-host drawing mounts in stages of at most 100 cards a frame, then fits whole', async ({ page, server }) => {
+test('a 500-host drawing mounts in stages of at most 50 cards a frame, then fits whole', async ({ page, server }) => {
   const studio = new StudioPage(page);
   await studio.open(server.url);
   await writeFile(join(server.workDir, 'stages.vxlan.json'), canvasTopologyFile(500));
@@ -94,7 +94,7 @@ test('a 500-host drawing mounts in stages of at most 100 cards a frame, then fit
   expect(distinct[distinct.length - 1]).toBe(550);
   // No frame added more than one stage of cards (the old canvas went from 0 to 550 in one commit).
   const steps = distinct.slice(1).map((c, i) => c - (distinct[i] as number));
-  expect(Math.max(distinct[0] as number, ...steps)).toBeLessThanOrEqual(100);
+  expect(Math.max(distinct[0] as number, ...steps)).toBeLessThanOrEqual(50);
   const outside = await page.evaluate(() => {
     const flow = (document.querySelector('.react-flow') as HTMLElement).getBoundingClientRect();
     return Array.from(document.querySelectorAll('.react-flow__node'))
