@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseTopologyText } from '../shared/model';
 import { KnownHostsStore, SshPool } from '../electron/core/ssh';
 import { runDeploy } from '../electron/core/deploy/runner';
+import { DeployMemory } from '../electron/core/deploy/memory';
 import { sshConnector } from '../electron/core/deploy/ssh-executor';
 import { serveRequests } from './worker-loop';
 
@@ -24,6 +25,8 @@ interface Request {
 }
 
 let pool: SshPool | undefined;
+/** The app's memory of earlier runs lives as long as its pool: a fresh pool is a newly started app. */
+let memory = new DeployMemory();
 
 async function handle(req: Request): Promise<unknown> {
   if (req.op === 'exit') {
@@ -34,6 +37,7 @@ async function handle(req: Request): Promise<unknown> {
   if (!parsed.ok) return { ok: false, error: `bad topology: ${JSON.stringify(parsed.issues[0])}` };
   if (req.fresh === true || pool === undefined) {
     await pool?.closeAll();
+    memory = new DeployMemory();
     pool = new SshPool({
       knownHosts: new KnownHostsStore({ appFile: req.knownHosts ?? '', userFile: null }),
       hostKeyPolicy: 'refuse',
@@ -45,6 +49,7 @@ async function handle(req: Request): Promise<unknown> {
     action: 'apply',
     topology: parsed.topology,
     connect: sshConnector(pool),
+    memory,
     concurrency: req.concurrency ?? parsed.topology.hosts.length,
   });
   const seconds = (performance.now() - started) / 1000;

@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_OUTDIR, ENTRY, buildCli, staleReason } from '../scripts/build-cli.mjs';
 import path from 'node:path';
 
-const why = staleReason();
+// Only the sources of what this run loads: the entry and the command named first.
+const why = staleReason(DEFAULT_OUTDIR, process.argv[2] ?? '');
 let entry = path.join(DEFAULT_OUTDIR, ENTRY);
 if (why !== null) {
   try {

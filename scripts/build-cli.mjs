@@ -6,8 +6,9 @@
 // node_modules: ssh2 (optional native addons, loaded inside try/catch) and ws (optional native
 // bufferutil/utf-8-validate), which Node loads as installed.
 //
-// build.json beside the entry lists the source files that went in; bin/vxlan-studio.mjs compares
-// their modification times with the build's to tell a stale build (edited sources, a new checkout).
+// build.json beside the entry lists the source files that went in, all of them and those of each
+// command; bin/vxlan-studio.mjs compares the modification times of those the command it runs is
+// built from with the build's, to tell a stale build (edited sources, a new checkout).
 //
 // Usage: node scripts/build-cli.mjs [--outdir DIR] [--if-stale]
 // Run by `npm ci` (the prepare script), scripts/setup.sh, and bin/vxlan-studio.mjs when stale.
@@ -44,9 +45,13 @@ const zodEnglishOnly = {
 
 /**
  * Why the build in `outdir` cannot be used as is ('missing', or the first source newer than it),
- * or null when it is current. Costs one stat per source file (about 200), no esbuild.
+ * or null when it is current. Costs one stat per source file, no esbuild: all of them (about 200),
+ * or, given the `command` about to run (the first argument: `validate`, `--help`...), only those the
+ * entry and that command's chunks were built from (about 25 for `validate`). A stat is not cheap
+ * everywhere (a sandbox's system calls), and a quick command should not pay for the others' sources;
+ * a source only another command uses rebuilds the CLI when that command runs.
  */
-export function staleReason(outdir = DEFAULT_OUTDIR) {
+export function staleReason(outdir = DEFAULT_OUTDIR, command = undefined) {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(path.join(outdir, MANIFEST), 'utf8'));
@@ -54,7 +59,11 @@ export function staleReason(outdir = DEFAULT_OUTDIR) {
     return 'missing';
   }
   if (!existsSync(path.join(outdir, ENTRY))) return 'missing';
-  for (const input of manifest.inputs) {
+  const inputs =
+    command === undefined || manifest.startup === undefined
+      ? manifest.inputs
+      : [...manifest.startup, ...(Object.hasOwn(manifest.commands, command) ? manifest.commands[command] : [])];
+  for (const input of inputs) {
     let mtime;
     try {
       mtime = statSync(path.join(ROOT, input)).mtimeMs;
@@ -71,6 +80,45 @@ function writeAtomic(file, contents) {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, contents);
   renameSync(tmp, file);
+}
+
+/** Our source files among esbuild's inputs (not node_modules, nor the zod-en stand-in). */
+function ourInputs(inputs) {
+  return inputs.filter((i) => !i.includes('node_modules/'));
+}
+
+/**
+ * The sources each part of the build was made from: `startup`, the entry and the chunks it imports
+ * (this script too, since it decides how every part is built), and for each command (named by its
+ * file, commands/<name>.ts) those of its chunk and every chunk it loads, less the startup ones.
+ */
+function inputsByCommand(metafile) {
+  const closure = (start, followDynamic) => {
+    const seen = new Set();
+    const inputs = new Set();
+    const todo = [start];
+    while (todo.length > 0) {
+      const output = todo.pop();
+      if (seen.has(output)) continue;
+      seen.add(output);
+      for (const i of ourInputs(Object.keys(metafile.outputs[output].inputs))) inputs.add(i);
+      for (const imp of metafile.outputs[output].imports) {
+        if (!imp.external && (followDynamic || imp.kind === 'import-statement')) todo.push(imp.path);
+      }
+    }
+    return inputs;
+  };
+  const outputs = Object.entries(metafile.outputs);
+  const entry = outputs.find(([name]) => path.basename(name) === ENTRY)?.[0];
+  if (entry === undefined) throw new Error(`esbuild wrote no ${ENTRY}`);
+  const startup = closure(entry, false).add(SELF);
+  const commands = {};
+  for (const [name, output] of outputs) {
+    const source = output.entryPoint ?? '';
+    if (path.dirname(source) !== 'electron/cli/commands') continue;
+    commands[path.basename(source, '.ts')] = [...closure(name, true)].filter((i) => !startup.has(i)).sort();
+  }
+  return { startup: [...startup].sort(), commands };
 }
 
 /** Builds the CLI into `outdir`; resolves with the entry's path. Throws (esbuild's message) on failure. */
@@ -108,8 +156,11 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
     writeAtomic(f.path, f.contents);
     written.add(path.basename(f.path));
   }
-  const inputs = [...Object.keys(result.metafile.inputs).filter((i) => !i.includes('node_modules/')), SELF].sort();
-  writeAtomic(path.join(outdir, MANIFEST), `${JSON.stringify({ builtAtMs, inputs }, null, 1)}\n`);
+  const inputs = [...ourInputs(Object.keys(result.metafile.inputs)), SELF].sort();
+  writeAtomic(
+    path.join(outdir, MANIFEST),
+    `${JSON.stringify({ builtAtMs, inputs, ...inputsByCommand(result.metafile) }, null, 1)}\n`,
+  );
   for (const name of readdirSync(outdir)) {
     if (!written.has(name) && name.endsWith('.mjs')) rmSync(path.join(outdir, name), { force: true });
   }

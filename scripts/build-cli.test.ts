@@ -105,6 +105,19 @@ describe('the built CLI', () => {
     expect(second.status).toBe(0);
   });
 
+  it("checks only the sources of what it runs: a change to validate's rules rebuilds at validate, not at --help", () => {
+    const now = new Date();
+    utimesSync(path.join(dir, 'shared', 'validate', 'rules.ts'), now, now);
+    const help = cli('--help');
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
+    const validate = cli('validate', 'examples/textbook.vxlan.json');
+    expect(validate.stderr).toBe('vxlan-studio: rebuilding the CLI (shared/validate/rules.ts changed)\n');
+    expect(validate.stdout).toContain('examples/textbook.vxlan.json: ok');
+    expect(validate.status).toBe(0);
+    expect(cli('validate', 'examples/textbook.vxlan.json').stderr).toBe('');
+  });
+
   it('is built by the prepare script that npm ci runs', () => {
     rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
     const r = spawnSync('npm', ['run', '-s', 'prepare'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });

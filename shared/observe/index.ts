@@ -1,5 +1,5 @@
 /**
- * Observed host state: what `ip -j -d link show`, `ip -j addr show` and `bridge -j fdb show` report,
+ * Observed host state: what `ip -j -d addr show` (links and addresses) and `bridge -j fdb show` report,
  * parsed into typed objects for the plan diff.
  */
 export * from './state';

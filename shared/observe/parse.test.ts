@@ -126,7 +126,7 @@ describe('parseObserved on bad output', () => {
 
   it('names the field when the JSON has the wrong shape', () => {
     expect(() => parseObserved({ ...good, link: '[{"ifindex":1,"ifname":7,"mtu":1500}]' }, { host: 'h' })).toThrow(
-      /^host h: output of `ip -j -d link show` has an unexpected shape at \[0\]\.ifname: /,
+      /^host h: output of `ip -j -d addr show` has an unexpected shape at \[0\]\.ifname: /,
     );
     expect(() => parseObserved({ ...good, link: '{"not":"an array"}' }, { host: 'h' })).toThrow(
       /unexpected shape at \(top level\)/,
@@ -144,10 +144,6 @@ describe('parseObserved on bad output', () => {
   });
 
   it('documents the exact read-only commands it parses', () => {
-    expect(Object.values(OBSERVE_COMMANDS).map((c) => c.join(' '))).toEqual([
-      'ip -j -d link show',
-      'ip -j addr show',
-      'bridge -j fdb show',
-    ]);
+    expect(Object.values(OBSERVE_COMMANDS).map((c) => c.join(' '))).toEqual(['ip -j -d addr show', 'bridge -j fdb show']);
   });
 });

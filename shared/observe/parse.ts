@@ -8,18 +8,32 @@ import type { ObservedAddress, ObservedFdbEntry, ObservedHostState, ObservedLink
 
 /**
  * The read-only commands whose output `parseObserved` reads, as argv (run them with `argvToShell`
- * from shared/plan when a shell is in the way). `-d` adds `linkinfo` (kind, VXLAN parameters).
+ * from shared/plan when a shell is in the way). `ip -d addr show` lists every link with its details
+ * (`-d` adds `linkinfo`: kind, VXLAN parameters) AND its addresses, so one process reads what
+ * `ip -d link show` and `ip addr show` read in two (every observe of every host runs it).
  */
 export const OBSERVE_COMMANDS = {
-  link: ['ip', '-j', '-d', 'link', 'show'],
-  addr: ['ip', '-j', 'addr', 'show'],
+  link: ['ip', '-j', '-d', 'addr', 'show'],
   fdb: ['bridge', '-j', 'fdb', 'show'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ObserveCommand = keyof typeof OBSERVE_COMMANDS;
 
-/** Raw stdout of each `OBSERVE_COMMANDS` entry. */
-export type ObserveOutput = Record<ObserveCommand, string>;
+/**
+ * Raw stdout of each `OBSERVE_COMMANDS` entry. `addr`: the output of a separate `ip -j addr show`
+ * (outputs recorded that way); absent, the addresses are read from `link`.
+ */
+export type ObserveOutput = Record<ObserveCommand, string> & { addr?: string };
+
+/** The outputs gathered by command name, once every `OBSERVE_COMMANDS` entry is there; else undefined. */
+export function completeObserveOutput(parts: Partial<Record<string, string>>): ObserveOutput | undefined {
+  const { link, fdb, addr } = parts;
+  if (link === undefined || fdb === undefined) return undefined;
+  return addr === undefined ? { link, fdb } : { link, fdb, addr };
+}
+
+/** The separate address command of recorded outputs (`ObserveOutput.addr`). */
+const ADDR_COMMAND = 'ip -j addr show';
 
 /** Bad or unexpected output from a host command. */
 export class ObserveParseError extends Error {
@@ -101,8 +115,8 @@ const FdbSchema = z
   })
   .passthrough();
 
-function commandText(which: ObserveCommand): string {
-  return OBSERVE_COMMANDS[which].join(' ');
+function commandText(which: ObserveCommand | 'addr'): string {
+  return which === 'addr' ? ADDR_COMMAND : OBSERVE_COMMANDS[which].join(' ');
 }
 
 function zodPath(path: ReadonlyArray<PropertyKey>): string {
@@ -110,7 +124,12 @@ function zodPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Parses one command's stdout as a JSON array of `schema` items, or throws naming host, command and field. */
-function parseArray<S extends z.ZodType>(host: string, which: ObserveCommand, text: string, schema: S): Array<z.infer<S>> {
+function parseArray<S extends z.ZodType>(
+  host: string,
+  which: ObserveCommand | 'addr',
+  text: string,
+  schema: S,
+): Array<z.infer<S>> {
   const command = commandText(which);
   const trimmed = text.trim();
   if (trimmed === '') throw new ObserveParseError(host, command, 'is empty (expected a JSON array; is iproute2 too old for -j?)');
@@ -162,7 +181,7 @@ function toVxlan(host: string, ifname: string, data: unknown): ObservedVxlan {
 /** Device kinds whose traffic leaves through their parent (`ip link add link PARENT ... type KIND`). */
 const STACKED_KINDS = new Set(['vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap']);
 
-/** Parses `ip -j -d link show` output. */
+/** Parses the links of `ip -j -d addr show` (or `ip -j -d link show`) output. */
 export function parseLinks(text: string, host: string): ObservedLink[] {
   return parseArray(host, 'link', text, LinkSchema).map((l) => {
     const link: ObservedLink = { name: l.ifname, ifindex: l.ifindex, mtu: l.mtu, up: l.flags.includes('UP') };
@@ -180,10 +199,13 @@ export function parseLinks(text: string, host: string): ObservedLink[] {
   });
 }
 
-/** Parses `ip -j addr show` output; entries without an address (e.g. a bare `inet6` stub) are skipped. */
-export function parseAddresses(text: string, host: string): ObservedAddress[] {
+/**
+ * Parses the addresses of `ip -j [-d] addr show` output (`which`: the command it came from, for
+ * errors); entries without an address (e.g. a bare `inet6` stub) are skipped.
+ */
+export function parseAddresses(text: string, host: string, which: 'link' | 'addr' = 'addr'): ObservedAddress[] {
   const out: ObservedAddress[] = [];
-  for (const l of parseArray(host, 'addr', text, AddrLinkSchema)) {
+  for (const l of parseArray(host, which, text, AddrLinkSchema)) {
     for (const a of l.addr_info) {
       if ((a.family !== 'inet' && a.family !== 'inet6') || a.local === undefined || a.prefixlen === undefined) continue;
       const addr: ObservedAddress = { ifname: l.ifname, cidr: `${a.local}/${a.prefixlen}`, family: a.family };
@@ -214,7 +236,7 @@ export function parseFdb(text: string, host: string): ObservedFdbEntry[] {
 export function parseObserved(out: ObserveOutput, ctx: { host: string }): ObservedHostState {
   return {
     links: parseLinks(out.link, ctx.host),
-    addresses: parseAddresses(out.addr, ctx.host),
+    addresses: out.addr === undefined ? parseAddresses(out.link, ctx.host, 'link') : parseAddresses(out.addr, ctx.host),
     fdb: parseFdb(out.fdb, ctx.host),
   };
 }

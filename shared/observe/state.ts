@@ -1,6 +1,6 @@
 /**
  * Typed view of what a host's kernel reports, read back with iproute2's JSON output
- * (`ip -j -d link show`, `ip -j addr show`, `bridge -j fdb show`). The plan diff
+ * (`ip -j -d addr show`, `bridge -j fdb show`). The plan diff
  * (`shared/plan` `diffHost`) compares this with the desired state.
  *
  * Only the fields the diff needs are typed; the parsers keep going when iproute2 adds fields.

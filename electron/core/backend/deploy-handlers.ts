@@ -12,6 +12,7 @@ import { formatIssues, parseTopologyText, type Topology } from '../../../shared/
 import {
   runConfirm,
   runDeploy,
+  DeployMemory,
   type ConfirmAction,
   type ConfirmResult,
   type DeploySsh,
@@ -69,6 +70,8 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
   // Shared with the health service when given (one pool for the app); else this service's own.
   const ssh = options.ssh ?? createSshService(options);
   const connection = (): DeploySsh => ssh.connection();
+  // Which hosts each drawing was last left converged with: an unchanged re-apply then takes no lock.
+  const memory = new DeployMemory();
 
   async function run(
     action: DeployAction,
@@ -100,6 +103,7 @@ export function createDeployService(options: DeployHandlerOptions = {}): { handl
         // and a cancel that stops before the very next step.
         stepByStep: true,
         connect: connection().connect,
+        memory,
         signal: controller.signal,
         onProgress: (p) => emit('deploy.progress', p),
         ...(request.hostIds === undefined ? {} : { hostIds: request.hostIds }),

@@ -9,23 +9,27 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
 import { allStates, settledStates, until } from '../lab/host-state.testing';
-import { labDown, labUp } from '../lab/lab';
-import { removeLockFiles } from '../lab/lab-check';
 import { hostRunOk, hostShell } from '../lab/netns-exec';
 import { isRoot } from '../lab/preflight';
-import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
-import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
 import { runConfirm } from './confirm-run';
+import {
+  ADMIN_NETDEV,
+  ADMIN_NETDEV_TEXT,
+  NETWORKD_DIR,
+  ownMachineIds,
+  persistLabDown,
+  persistLabUp,
+  writeAdminNetdev,
+} from './persist-lab.testing';
 import { runDeploy } from './runner';
-import { createDeploySsh, type DeploySsh } from './ssh-setup';
+import type { DeploySsh } from './ssh-setup';
 
 const root = isRoot();
 if (!root) console.log('confirm-persist.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run it with sudo');
 const suite = root ? describe : describe.skip;
 
-const NETWORKD_DIR = '/etc/systemd/network';
 /**
  * The window of the runs the tests wait out: it must outlast the deploy, the test's look at the change
  * and a confirm (7.4 s measured at load 50 on 2 cores), and no more, since each such test waits it out.
@@ -65,30 +69,21 @@ suite('commit-confirmed apply with persistent files (systemd-networkd)', () => {
   let lab: LabState;
   let topology: Topology;
   let ssh: DeploySsh;
-  const admin = `${NETWORKD_DIR}/70-admin-dummy.netdev`;
-  const adminText = '[NetDev]\nName=admin0\nKind=dummy\n';
   let before: Record<string, unknown>;
   let beforeFiles: Record<string, string>;
   let beforeNetworkd: Record<string, string[]>;
 
   beforeAll(async () => {
-    lab = (await labUp({ name, hosts: 2, manager: 'networkd' })).state;
-    topology = labTopology(lab);
-    ssh = createDeploySsh(labSshOptions(lab));
-    // The admin's own file in the drop-in directory: never ours to touch, in the change or its revert.
-    for (const h of lab.hosts) await hostShell(lab, h.name, 'printf "%s" "$1" > "$2"', [adminText, admin]);
-    // Each host its own machine id, from which networkd derives the MACs of the devices it makes (persist.int.test.ts).
-    for (const h of lab.hosts) await hostShell(lab, h.name, 'od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
+    ({ lab, topology, ssh } = await persistLabUp({ name, hosts: 2, manager: 'networkd' }));
+    // The admin's own file: never ours to touch, in the change or its revert.
+    await writeAdminNetdev(lab);
+    await ownMachineIds(lab);
     before = await settledStates(lab);
     beforeFiles = await allEtcFiles(lab);
     beforeNetworkd = {};
     for (const h of lab.hosts) beforeNetworkd[h.name] = await networkdLinks(lab, h.name);
   }, 180_000);
-  afterAll(async () => {
-    await ssh?.close();
-    await labDown(name);
-    await removeLockFiles([topology?.id ?? '']);
-  }, 120_000);
+  afterAll(() => persistLabDown(name, ssh, [topology?.id ?? '']), 120_000);
 
   // A test that fails with a run armed leaves the next one nothing to refuse.
   afterEach(async () => {
@@ -106,7 +101,7 @@ suite('commit-confirmed apply with persistent files (systemd-networkd)', () => {
       expect(written.length).toBeGreaterThan(0);
       const present = await hostShell(lab, h.hostName, 'for f in "$@"; do [ -f "$f" ] || echo "$f"; done', written);
       expect(present.stdout).toBe('');
-      expect(await hostRunOk(lab, h.hostName, ['cat', admin])).toBe(adminText);
+      expect(await hostRunOk(lab, h.hostName, ['cat', ADMIN_NETDEV])).toBe(ADMIN_NETDEV_TEXT);
     }
     return r;
   };

@@ -4,6 +4,7 @@ export * from './scripts';
 export * from './steps';
 export * from './confirm';
 export * from './runner';
+export * from './memory';
 export * from './review';
 export * from './ssh-executor';
 export * from './report';

@@ -18,6 +18,7 @@ import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
 import { hostSshdPids, ownedIfindexes, removeLockFiles } from '../lab/lab-check';
+import { DeployMemory } from './memory';
 import { runDeploy } from './runner';
 import { LOCK_DIR } from './scripts';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
@@ -172,4 +173,64 @@ suite('the deploy lock on a real lab host', () => {
     }
     expect(await ownedIfindexes(lab, 'h1')).toEqual(before);
   });
+
+  it("with the app's memory, an unchanged re-apply takes no lock, while a host changed by hand or a changed drawing still waits for it", async () => {
+    const memory = new DeployMemory();
+    const apply = (t: Topology = topology) =>
+      runDeploy({ action: 'apply', topology: t, connect: ssh.connect, hostIds: ['h1'], memory });
+    const first = await apply();
+    expect(first.hosts[0]?.error).toBeUndefined();
+    expect(['applied', 'unchanged']).toContain(first.hosts[0]?.outcome);
+    // Another deploy (here: a plain flock on the same file, and its sleep) holds h1's lock.
+    const holdLock = (): (() => void) => {
+      const holder = spawn('flock', [`${LOCK_DIR}/${lockName}`, 'sleep', '120'], { stdio: 'ignore', detached: true });
+      return () => process.kill(-(holder.pid ?? 0), 'SIGKILL');
+    };
+    const letGo = holdLock();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(execFileSync('sh', ['-c', `flock -n '${LOCK_DIR}/${lockName}' true; echo $?`], { encoding: 'utf8' }).trim()).toBe(
+        '1',
+      );
+
+      // Remembered converged and found converged: unchanged, without waiting for the lock.
+      const again = await apply();
+      expect(again.hosts[0]?.error).toBeUndefined();
+      expect(again.hosts[0]?.outcome).toBe('unchanged');
+      // Without the memory the same re-apply waits for the lock and gives up.
+      const forgetful = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: ['h1'] });
+      expect(forgetful.hosts[0]?.error?.code).toBe('LOCKED');
+
+      // A drawing the host was not left converged with locks first.
+      const mtu = await apply(labTopology(lab, { id, mtu: 1400 }));
+      expect(mtu.hosts[0]?.error?.code).toBe('LOCKED');
+      // That failed run is remembered too: the original drawing is no longer expected converged.
+      expect((await apply()).hosts[0]?.error?.code).toBe('LOCKED');
+    } finally {
+      letGo();
+    }
+    // Converged again once the lock is free, and remembered so.
+    expect((await apply()).hosts[0]?.outcome).toBe('unchanged');
+
+    // The host changed by hand since: the look without the lock sees it, and the run goes the locked way.
+    const vxlan = JSON.parse(
+      await nsRunOk(labHost(lab, 'h1').namespace, ['ip', '-j', 'link', 'show', 'type', 'vxlan']),
+    ) as Array<{
+      ifname: string;
+    }>;
+    const dev = vxlan[0]?.ifname;
+    if (dev === undefined) throw new Error('h1 has no VXLAN device after apply');
+    await nsRunOk(labHost(lab, 'h1').namespace, ['ip', 'link', 'del', dev]);
+    const letGo2 = holdLock();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await apply()).hosts[0]?.error?.code).toBe('LOCKED');
+    } finally {
+      letGo2();
+    }
+    const fixed = await apply();
+    expect(fixed.hosts[0]?.error).toBeUndefined();
+    expect(fixed.hosts[0]?.outcome).toBe('applied');
+    expect(fixed.hosts[0]?.steps.some((s) => s.target === dev)).toBe(true);
+  }, 120_000);
 });

@@ -8,17 +8,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../shared/model';
-import { labDown, labHost, labUp } from '../lab/lab';
-import { overlayPingFailures, removeLockFiles } from '../lab/lab-check';
+import { labHost } from '../lab/lab';
+import { overlayPingFailures } from '../lab/lab-check';
 import { rebootManagedHost } from '../lab/managers';
 import { hostRunOk, hostShell } from '../lab/netns-exec';
 import { isRoot, preflight } from '../lab/preflight';
-import { labSshOptions } from '../lab/ssh-options';
 import type { LabState } from '../lab/state';
 import { labTopology } from '../lab/topology';
 import { randomLabName } from '../lab/with-lab';
+import {
+  ADMIN_NETDEV,
+  ADMIN_NETDEV_TEXT,
+  NETWORKD_DIR,
+  ownMachineIds,
+  persistLabDown,
+  persistLabUp,
+  writeAdminNetdev,
+} from './persist-lab.testing';
 import { runDeploy } from './runner';
-import { createDeploySsh, type DeploySsh } from './ssh-setup';
+import type { DeploySsh } from './ssh-setup';
 
 const root = isRoot();
 if (!root)
@@ -27,20 +35,13 @@ const suite = root ? describe : describe.skip;
 
 suite('a host whose underlay no network manager configures', () => {
   const name = randomLabName('prt');
-  let lab: LabState;
   let topology: Topology;
   let ssh: DeploySsh;
 
   beforeAll(async () => {
-    lab = (await labUp({ name, hosts: 2 })).state;
-    topology = labTopology(lab);
-    ssh = createDeploySsh(labSshOptions(lab));
+    ({ topology, ssh } = await persistLabUp({ name, hosts: 2 }));
   }, 120_000);
-  afterAll(async () => {
-    await ssh?.close();
-    await labDown(name);
-    await removeLockFiles([topology?.id ?? '']);
-  }, 120_000);
+  afterAll(() => persistLabDown(name, ssh, [topology?.id ?? '']), 120_000);
 
   it('gets the overlay at runtime only, with a warning saying why, and no file is planned', async () => {
     const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
@@ -53,8 +54,6 @@ suite('a host whose underlay no network manager configures', () => {
     }
   }, 120_000);
 });
-
-const NETWORKD_DIR = '/etc/systemd/network';
 
 /**
  * Our files (name, mode, content digest) under the host's networkd directory, drop-in folders
@@ -86,35 +85,18 @@ async function overlayComesBack(lab: LabState, topology: Topology): Promise<stri
   }
 }
 
-/**
- * Real hosts each have their own machine id, from which networkd derives the MAC addresses of the
- * devices it makes; lab hosts share this machine's, so two bridges would get one MAC.
- */
-async function ownMachineIds(lab: LabState): Promise<void> {
-  for (const h of lab.hosts) await hostShell(lab, h.name, 'od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
-}
-
 suite('hosts whose underlay systemd-networkd manages', () => {
   const name = randomLabName('pnd');
   let lab: LabState;
   let topology: Topology;
   let ssh: DeploySsh;
-  const admin = `${NETWORKD_DIR}/70-admin-dummy.netdev`;
-  const adminText = '[NetDev]\nName=admin0\nKind=dummy\n';
 
   beforeAll(async () => {
-    lab = (await labUp({ name, hosts: 3, manager: 'networkd' })).state;
-    topology = labTopology(lab);
-    ssh = createDeploySsh(labSshOptions(lab));
-    // The admin's own file in the drop-in directory: never ours to touch.
-    for (const h of lab.hosts) await hostShell(lab, h.name, 'printf "%s" "$1" > "$2"', [adminText, admin]);
+    ({ lab, topology, ssh } = await persistLabUp({ name, hosts: 3, manager: 'networkd' }));
+    await writeAdminNetdev(lab);
     await ownMachineIds(lab);
   }, 180_000);
-  afterAll(async () => {
-    await ssh?.close();
-    await labDown(name);
-    await removeLockFiles([topology?.id ?? '', `${topology?.id ?? ''}-b`]);
-  }, 120_000);
+  afterAll(() => persistLabDown(name, ssh, [topology?.id ?? '', `${topology?.id ?? ''}-b`]), 120_000);
 
   it('deploys persistently via the detected systemd-networkd: its files in each host /etc, written with the links', async () => {
     const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });
@@ -181,7 +163,7 @@ suite('hosts whose underlay systemd-networkd manages', () => {
     expect(r.hosts.map((h) => h.outcome)).toEqual(lab.hosts.map(() => 'applied'));
     for (const h of lab.hosts) {
       expect(await ourFiles(lab, h.name)).toEqual([]);
-      expect(await hostRunOk(lab, h.name, ['cat', admin])).toBe(adminText);
+      expect(await hostRunOk(lab, h.name, ['cat', ADMIN_NETDEV])).toBe(ADMIN_NETDEV_TEXT);
     }
     // The file without our mark from the refused deploy is not ours either.
     expect(await hostRunOk(lab, lab.hosts[0]?.name ?? '', ['cat', `${NETWORKD_DIR}/60-vxlan-studio-br300.netdev`])).toBe(
@@ -234,16 +216,10 @@ for (const c of MANAGER_CASES) {
     let ssh: DeploySsh;
 
     beforeAll(async () => {
-      lab = (await labUp({ name, hosts: 3, manager: c.lab })).state;
-      topology = labTopology(lab);
-      ssh = createDeploySsh(labSshOptions(lab));
+      ({ lab, topology, ssh } = await persistLabUp({ name, hosts: 3, manager: c.lab }));
       await ownMachineIds(lab);
     }, 180_000);
-    afterAll(async () => {
-      await ssh?.close();
-      await labDown(name);
-      await removeLockFiles([topology?.id ?? '']);
-    }, 120_000);
+    afterAll(() => persistLabDown(name, ssh, [topology?.id ?? '']), 120_000);
 
     it(`deploys persistently via the detected ${c.detected}: its files in each host /etc, reloaded, and the overlay pings`, async () => {
       const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect });

@@ -33,8 +33,9 @@ import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
-import { armHost, controlHost, controlLine, parseControl, settleRestored } from './confirm';
+import { armHost, controlHost, controlLine, parseControl, settleRestored, type ControlReport } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
+import { drawingDigest, type DeployMemory } from './memory';
 import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
@@ -131,6 +132,12 @@ export interface DeployOptions {
   beforeStep?: (hostId: string, index: number, step: Step) => Promise<void> | void;
   /** apply: arm a revert on each host that runs by itself unless confirmed within this many seconds (confirm.ts). */
   confirmWithin?: number;
+  /**
+   * The app's memory of earlier runs (memory.ts): hosts it last left converged with this drawing are
+   * looked at without the lock first, so a re-apply that changes nothing takes no lock. Updated with
+   * this run's outcomes. Absent (the CLI: one run per process): every changing run locks first.
+   */
+  memory?: DeployMemory;
 }
 
 function planned(steps: readonly Step[]): PlannedStep[] {
@@ -199,13 +206,18 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   // the connections opened at the same moment through the connector).
   const workers = autoHosts.length > 0 ? hosts.length : Math.min(limit, hosts.length);
   const grace = cancelGrace(opts.signal, CANCEL_GRACE_MS);
+  const digest = opts.memory === undefined ? '' : drawingDigest(t);
   const worker = async (): Promise<void> => {
     while (next < hosts.length) {
       const i = next++;
       const host = hosts[i] as Host;
       const interrupt = grace.forHost();
       try {
-        results[i] = await runHost(new HostRun(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal));
+        const run = new HostRun(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal);
+        run.lookFirst = run.lock && opts.action === 'apply' && opts.memory?.expectsConverged(t.id, host.id, digest) === true;
+        const r = await runHost(run);
+        results[i] = r;
+        opts.memory?.record(t.id, host.id, digest, opts.action, r.outcome);
       } finally {
         interrupt.dispose();
       }
@@ -245,6 +257,8 @@ class HostRun {
   readonly lock: boolean;
   /** The lock holder while this run holds the host's lock: killed by the last script, else at the end. */
   lockPid: number | undefined;
+  /** A changing run that first looks without the lock (the app's memory expects the host converged). */
+  lookFirst = false;
 
   constructor(
     readonly host: Host,
@@ -316,10 +330,11 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
   const exec = await connect(run);
   if (exec === undefined) return run.res;
   try {
+    if (run.lookFirst && (await unchangedAtFirstLook(run, exec))) return run.res;
     const prep = await lock(run, exec);
     if (prep === undefined) return run.res;
     const hostPlan = await plan(run, observe(run, prep));
-    if (hostPlan === undefined) return run.res;
+    if (hostPlan === undefined || hostPlan === 'retry') return run.res;
     if (!(await armRevert(run, exec, hostPlan.steps))) return run.res;
     const applied = await apply(run, exec, hostPlan);
     if (applied === undefined) return run.res;
@@ -359,33 +374,20 @@ async function connect(run: HostRun): Promise<HostExecutor | undefined> {
  */
 async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefined> {
   const { host } = run;
-  const t = run.opts.topology;
   run.emit({ hostId: host.id, phase: run.lock ? 'lock' : 'observe', status: 'running' });
   const started = performance.now();
-  const m = newNonce();
-  // The confirm runs of this topology on the host come first: reverts it ran by itself are reported (and cleared).
-  const prepare = prepareScript({ topologyId: t.id, lock: run.lock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
-  const r = await exec.run(controlLine(t.id, 'read', host.sudo, m) + prepare, {
-    timeoutMs: SCRIPT_TIMEOUT_MS,
-    retryOnStaleConnection: true,
-    ...run.interruptible(),
-  });
-  let prep: Prepared;
-  try {
-    prep = parsePrepare(r.stdout, r.stderr, m, host.name);
-  } catch (err) {
+  const looked = await look(run, exec, run.lock);
+  if (!looked.ok) {
     run.board.set(host.id, undefined);
-    run.finish('failed', sessionError(err, host.name));
+    run.finish('failed', looked.error);
     return undefined;
   }
+  const { prep, confirm } = looked;
   if (prep.lock.kind === 'held') run.lockPid = prep.lock.pid;
   run.res.timings.observeMs = Math.round(performance.now() - started);
-  const confirm = parseControl(r.stdout, m, host.name);
-  settleRestored(confirm, prep.observed, prep.persist);
-  if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
   if (confirm.armed[0] !== undefined) run.res.confirm = confirm.armed[0];
   const early =
-    prepareError(prep, host, run.lock, r.stderr) ??
+    prepareError(prep, host, run.lock, looked.stderr) ??
     (run.lock && (confirm.armed.length > 0 || confirm.reverting.length > 0)
       ? appError(
           'CONFIRM_PENDING',
@@ -399,6 +401,53 @@ async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefi
     return undefined;
   }
   return prep;
+}
+
+/** What round trip 1 found, or why its answer could not be read. */
+type Looked = { ok: true; prep: Prepared; confirm: ControlReport; stderr: string } | { ok: false; error: AppErrorData };
+
+/**
+ * Round trip 1's script, with or without the lock, and its answer read. The confirm runs of this
+ * topology on the host come first: reverts they ran by themselves are reported once (the read
+ * clears their records), so they go on the host's result here, whichever pass reads them.
+ */
+async function look(run: HostRun, exec: HostExecutor, withLock: boolean): Promise<Looked> {
+  const { host } = run;
+  const t = run.opts.topology;
+  const m = newNonce();
+  const prepare = prepareScript({ topologyId: t.id, lock: withLock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
+  const r = await exec.run(controlLine(t.id, 'read', host.sudo, m) + prepare, {
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    retryOnStaleConnection: true,
+    ...run.interruptible(),
+  });
+  let prep: Prepared;
+  try {
+    prep = parsePrepare(r.stdout, r.stderr, m, host.name);
+  } catch (err) {
+    return { ok: false, error: sessionError(err, host.name) };
+  }
+  const confirm = parseControl(r.stdout, m, host.name);
+  settleRestored(confirm, prep.observed, prep.persist);
+  if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
+  return { ok: true, prep, confirm, stderr: r.stderr };
+}
+
+/**
+ * A host the app last left converged with this drawing (DeployOptions.memory) is first looked at
+ * without the lock. It ends `unchanged` right here, with no lock taken and no release sent, only
+ * when that look finds nothing to change, no error and no confirm run waiting; otherwise (false)
+ * the host goes the locked way from the start and everything this look found is read again.
+ */
+async function unchangedAtFirstLook(run: HostRun, exec: HostExecutor): Promise<boolean> {
+  const started = performance.now();
+  const looked = await look(run, exec, false);
+  if (!looked.ok) return false;
+  const { prep, confirm } = looked;
+  if (prepareError(prep, run.host, false, looked.stderr) !== undefined) return false;
+  if (confirm.armed.length > 0 || confirm.reverting.length > 0) return false;
+  run.res.timings.observeMs = Math.round(performance.now() - started);
+  return (await plan(run, observe(run, prep), true)) === undefined;
 }
 
 /** Observe: the host's state and facts from round trip 1; the facts go on the board for the peers' plans. */
@@ -415,7 +464,7 @@ function observe(run: HostRun, prep: Prepared): Seen {
  * would cut the session (`unsafeStep`); a status or dry run ends here (`unchanged` / `pending`), and
  * so does a converged host.
  */
-async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> {
+async function plan(run: HostRun, seen: Seen, tentative = false): Promise<HostPlanned | undefined | 'retry'> {
   const { host, opts, res } = run;
   const t = opts.topology;
   const { observed, facts } = seen;
@@ -470,11 +519,13 @@ async function plan(run: HostRun, seen: Seen): Promise<HostPlanned | undefined> 
   // Over the full plan, so the review's prune choice does not count as a change.
   res.digest = reviewDigest(observed, first.all);
   const moved = reviewMismatch(opts.reviewed, host, res.digest);
+  const errors = first.diagnostics.filter((d) => d.severity === 'error');
+  // A first look without the lock (`unchangedAtFirstLook`) decides nothing but "unchanged".
+  if (tentative && (moved !== undefined || errors.length > 0 || first.steps.length > 0)) return 'retry';
   if (moved !== undefined) {
     run.finish('failed', moved);
     return undefined;
   }
-  const errors = first.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     run.finish(
       'failed',

@@ -7,9 +7,9 @@
  */
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import type { Host } from '../../../shared/model';
-import { OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
+import { completeObserveOutput, OBSERVE_COMMANDS, parseObserved, type ObservedHostState } from '../../../shared/observe';
 import { argvToShell, quoteShellArg, stepLine, type HostFacts, type Step } from '../../../shared/plan';
-import { outputTail, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
+import { outputTail, rootShellLine, SBIN_PATH_LINE, sections, type Section } from '../ssh/remote-script';
 import { parsePersistSections, persistFilesArgv, persistProbeArgv, type PersistRead } from './persist';
 
 /**
@@ -122,7 +122,7 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
   const peer = opts.peers[0];
   if (peer !== undefined) lines.push(`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`);
   // Which network manager owns the underlay and our files in its drop-in places (persist.ts).
-  lines.push(argvToShell([...(opts.sudo ? ['sudo', '-n'] : []), ...persistProbeArgv(m)]));
+  lines.push(rootShellLine(persistProbeArgv(m), opts.sudo));
   lines.push(...observeLines(m));
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
@@ -211,9 +211,8 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
         break;
     }
   }
-  if (p.complete && p.observeError === undefined && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
-    p.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
-  }
+  const out = completeObserveOutput(obs);
+  if (p.complete && p.observeError === undefined && out !== undefined) p.observed = parseObserved(out, { host });
   return p;
 }
 
@@ -336,7 +335,7 @@ export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m:
   }
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
-  if (opts.readBack && opts.readFiles === true) lines.push(argvToShell([...sudo, ...persistFilesArgv(m)]));
+  if (opts.readBack && opts.readFiles === true) lines.push(rootShellLine(persistFilesArgv(m), opts.sudo));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
@@ -433,9 +432,8 @@ export function parseSteps(
   // A batch's stderr came back in its `B` section, already split by line.
   for (const s of sections(stderr, m))
     if (s.tag === 'S' && !out.stderrOf.has(Number(s.args))) out.stderrOf.set(Number(s.args), s.body);
-  if (out.done && obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
-    out.observed = parseObserved({ link: obs.link, addr: obs.addr, fdb: obs.fdb }, { host });
-  }
+  const observed = completeObserveOutput(obs);
+  if (out.done && observed !== undefined) out.observed = parseObserved(observed, { host });
   return out;
 }
 

@@ -13,7 +13,13 @@
  * Output sections start with `<nonce> <TAG> [key]` (`sections` in ../ssh/remote-script), so no command output can fake one.
  */
 import { deviceName, type Topology } from '../../../shared/model';
-import { OBSERVE_COMMANDS, parseObserved, ObserveParseError, type ObservedHostState } from '../../../shared/observe';
+import {
+  completeObserveOutput,
+  OBSERVE_COMMANDS,
+  parseObserved,
+  ObserveParseError,
+  type ObservedHostState,
+} from '../../../shared/observe';
 import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
 import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
 import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
@@ -525,11 +531,9 @@ export function parseHealthRound(
   const health: HostHealth = { hostId: plan.hostId, ssh: { state: 'ok' } };
   if (opts.overlayOnly !== true) {
     let observed: ObservedHostState | undefined;
-    if (obs.link !== undefined && obs.addr !== undefined && obs.fdb !== undefined) {
-      const o = { link: obs.link, addr: obs.addr, fdb: obs.fdb };
-      observed = guard(problems, () =>
-        cached(cache, 'observed', `${o.link}\0${o.addr}\0${o.fdb}`, () => parseObserved(o, { host })),
-      );
+    const o = completeObserveOutput(obs);
+    if (o !== undefined) {
+      observed = guard(problems, () => cached(cache, 'observed', `${o.link}\0${o.fdb}`, () => parseObserved(o, { host })));
     } else problems.push(`${host}: the round did not report links, addresses and FDB`);
     if (observed) health.observed = observed;
     const r = route === undefined ? undefined : firstRoute(route);

@@ -13,6 +13,7 @@ import type { Finding } from '../../../shared/diagnose/types';
 import { TopologySchema } from '../../../shared/model';
 import type { HealthRoundResult } from '../health/poller';
 import { resetUfw, ufw } from './firewalls';
+import { ufwDefaultDenyIsNamedAndFixed } from './firewalls.testing';
 import { useHealthLab } from './health-lab.testing';
 import { hostRunOk, nsRunOk } from './netns-exec';
 import { findExecutable, isRoot } from './preflight';
@@ -46,6 +47,13 @@ async function addIpv6Underlay(lab: LabState): Promise<Map<string, string>> {
     addresses.set(h.name, address);
   }
   return addresses;
+}
+
+/** A raw nftables `inet t` table on the host with an input chain holding `rule`. */
+async function nftInputRule(lab: LabState, host: string, rule: readonly string[]): Promise<void> {
+  await hostRunOk(lab, host, ['nft', 'add', 'table', 'inet', 't']);
+  await hostRunOk(lab, host, ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
+  await hostRunOk(lab, host, ['nft', 'add', 'rule', 'inet', 't', 'input', ...rule]);
 }
 
 suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagnose, fixed', () => {
@@ -86,31 +94,20 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   }, 60_000);
 
   it("names ufw's default incoming deny (its ip6tables rules) after the usual server setup, and `ufw allow` from the IPv6 peer fixes it", async () => {
-    await ufw(hl.lab, 'h2', ['default', 'deny', 'incoming'], ['allow', 'OpenSSH'], ['enable']);
-    // ufw's IPV6=yes default: the same policy in ip6tables, where VXLAN over IPv6 meets it.
-    expect(await hostRunOk(hl.lab, 'h2', ['ip6tables-save'])).toContain(':ufw6-user-input - [0:0]');
-    const { findings, last } = await firewallFindings();
-    expect(brokenPairs(last)).toEqual([
-      ['h1', 'h2'],
-      ['h2', 'h1'],
-    ]);
-    expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]])).toEqual([
-      [
-        ['h2'],
-        'error',
-        {
-          label: 'ufw default policy (ufw)',
-          value: 'Default: deny (incoming), allow (outgoing), disabled (routed)',
-        },
-      ],
-    ]);
-    const f = findings[0] as Finding;
-    expect(fixLines(f)).toEqual([`ufw allow proto udp from ${addr6('h1')} to any port 4789`]);
-    await fixAndCheck(f);
     // ufw keeps the IPv6 allow itself, in h2's own /etc/ufw/user6.rules.
-    expect(await hostRunOk(hl.lab, 'h2', ['cat', '/etc/ufw/user6.rules'])).toContain(
-      `-A ufw6-user-input -p udp --dport 4789 -s ${addr6('h1')} -j ACCEPT`,
-    );
+    await ufwDefaultDenyIsNamedAndFixed(hl, {
+      host: 'h2',
+      peers: [addr6('h1')],
+      rules: { file: '/etc/ufw/user6.rules', chain: 'ufw6-user-input' },
+      whileBlocked: async (last) => {
+        // ufw's IPV6=yes default: the same policy in ip6tables, where VXLAN over IPv6 meets it.
+        expect(await hostRunOk(hl.lab, 'h2', ['ip6tables-save'])).toContain(':ufw6-user-input - [0:0]');
+        expect(brokenPairs(last)).toEqual([
+          ['h1', 'h2'],
+          ['h2', 'h1'],
+        ]);
+      },
+    });
   }, 120_000);
 
   it('names a `ufw deny` of the IPv6 peer as `ufw status` prints it, and its allow fixes it', async () => {
@@ -151,9 +148,7 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   ] as const) {
     it(`names ${what} in a raw nftables inet table as \`nft list ruleset\` prints it, and its accept fixes it`, async () => {
       const rule = [...match.map((m) => (m === '<h1>' ? addr6('h1') : m)), 'udp', 'dport', '4789', 'drop'];
-      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
-      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
-      await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'rule', 'inet', 't', 'input', ...rule]);
+      await nftInputRule(hl.lab, 'h2', rule);
       const printed = await hostRunOk(hl.lab, 'h2', ['nft', 'list', 'ruleset']);
       expect(printed).toContain(`\t\t${rule.join(' ')}\n`);
       const { findings, last } = await firewallFindings();
@@ -171,23 +166,7 @@ suite('host firewalls on h2 against VXLAN over an IPv6 underlay: named by diagno
   }
 
   it('leaves an IPv4-only VXLAN drop unnamed: the IPv6 underlay never meets it', async () => {
-    await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'table', 'inet', 't']);
-    await hostRunOk(hl.lab, 'h2', ['nft', 'add', 'chain', 'inet', 't', 'input', '{ type filter hook input priority 0; }']);
-    await hostRunOk(hl.lab, 'h2', [
-      'nft',
-      'add',
-      'rule',
-      'inet',
-      't',
-      'input',
-      'meta',
-      'nfproto',
-      'ipv4',
-      'udp',
-      'dport',
-      '4789',
-      'drop',
-    ]);
+    await nftInputRule(hl.lab, 'h2', ['meta', 'nfproto', 'ipv4', 'udp', 'dport', '4789', 'drop']);
     const round = await hl.poller.runRound();
     expect(brokenPairs(round)).toEqual([]);
     expect(round.findings.filter((f) => f.code === 'FIREWALL_BLOCKS_VXLAN')).toEqual([]);

@@ -9,9 +9,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/diagnose/types';
 import { resetUfw, ufw } from './firewalls';
+import { ufwDefaultDenyIsNamedAndFixed } from './firewalls.testing';
 import { useHealthLab } from './health-lab.testing';
 import { labHost } from './lab';
-import { hostRunOk } from './netns-exec';
 import { findExecutable, isRoot } from './preflight';
 
 const root = isRoot();
@@ -35,28 +35,12 @@ suite('real ufw on h2 of a 3-host mesh: named by diagnose, fixed in ufw', () => 
   }, 60_000);
 
   it("names ufw's default incoming deny after the usual server setup (ssh allowed, VXLAN not), and `ufw allow` per peer fixes it", async () => {
-    await ufw(hl.lab, 'h2', ['default', 'deny', 'incoming'], ['allow', 'OpenSSH'], ['enable']);
-    const { findings } = await firewallFindings();
-    expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]])).toEqual([
-      [
-        ['h2'],
-        'error',
-        {
-          label: 'ufw default policy (ufw)',
-          value: 'Default: deny (incoming), allow (outgoing), disabled (routed)',
-        },
-      ],
-    ]);
-    const f = findings[0] as Finding;
-    expect(fixLines(f)).toEqual([
-      `ufw allow proto udp from ${addr('h1')} to any port 4789`,
-      `ufw allow proto udp from ${addr('h3')} to any port 4789`,
-    ]);
-    await fixAndCheck(f);
     // ufw keeps the fix itself: it is in h2's /etc/ufw/user.rules (h2's private /etc) for the next boot.
-    expect(await hostRunOk(hl.lab, 'h2', ['cat', '/etc/ufw/user.rules'])).toContain(
-      `-A ufw-user-input -p udp --dport 4789 -s ${addr('h1')} -j ACCEPT`,
-    );
+    await ufwDefaultDenyIsNamedAndFixed(hl, {
+      host: 'h2',
+      peers: [addr('h1'), addr('h3')],
+      rules: { file: '/etc/ufw/user.rules', chain: 'ufw-user-input' },
+    });
   }, 120_000);
 
   it('names an explicit `ufw deny 4789/udp` as ufw prints it, and prepends the allows before it', async () => {
@@ -73,35 +57,29 @@ suite('real ufw on h2 of a 3-host mesh: named by diagnose, fixed in ufw', () => 
     await fixAndCheck(f);
   }, 120_000);
 
-  it('names a `ufw reject` the same way (a reject stops VXLAN as surely as a deny)', async () => {
-    await ufw(
-      hl.lab,
-      'h2',
-      ['default', 'allow', 'incoming'],
-      ['reject', 'proto', 'udp', 'to', 'any', 'port', '4789'],
-      ['enable'],
+  for (const c of [
+    {
+      title: 'names a `ufw reject` the same way (a reject stops VXLAN as surely as a deny)',
+      rule: ['reject', 'proto', 'udp', 'to', 'any', 'port', '4789'],
+      printed: '4789/udp                   REJECT IN   Anywhere',
+    },
+    {
+      title: 'names a deny scoped to the underlay interface (`deny in on eth0`)',
+      rule: ['deny', 'in', 'on', 'eth0', 'proto', 'udp', 'to', 'any', 'port', '4789'],
+      printed: '4789/udp on eth0           DENY IN     Anywhere',
+    },
+  ]) {
+    it(
+      c.title,
+      async () => {
+        await ufw(hl.lab, 'h2', ['default', 'allow', 'incoming'], c.rule, ['enable']);
+        const { findings } = await firewallFindings();
+        expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]?.value])).toEqual([[['h2'], 'error', c.printed]]);
+        await fixAndCheck(findings[0] as Finding);
+      },
+      120_000,
     );
-    const { findings } = await firewallFindings();
-    expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]?.value])).toEqual([
-      [['h2'], 'error', '4789/udp                   REJECT IN   Anywhere'],
-    ]);
-    await fixAndCheck(findings[0] as Finding);
-  }, 120_000);
-
-  it('names a deny scoped to the underlay interface (`deny in on eth0`)', async () => {
-    await ufw(
-      hl.lab,
-      'h2',
-      ['default', 'allow', 'incoming'],
-      ['deny', 'in', 'on', 'eth0', 'proto', 'udp', 'to', 'any', 'port', '4789'],
-      ['enable'],
-    );
-    const { findings } = await firewallFindings();
-    expect(findings.map((f) => [f.hosts, f.severity, f.evidence[0]?.value])).toEqual([
-      [['h2'], 'error', '4789/udp on eth0           DENY IN     Anywhere'],
-    ]);
-    await fixAndCheck(findings[0] as Finding);
-  }, 120_000);
+  }
 
   it('names a deny of one peer only: h1 is cut off from h2, h3 is not', async () => {
     await ufw(

@@ -5,6 +5,8 @@
  * of one command's output. Both use the same random nonce (`newNonce`), so no command output (an
  * interface alias, an error message) can fake a frame or a section.
  */
+import { argvToShell, quoteShellArg } from '../../../shared/plan';
+
 export { newNonce } from './framing';
 
 /**
@@ -12,6 +14,19 @@ export { newNonce } from './framing';
  * a non-root login's PATH has no sbin (sudo's secure_path has, but observing runs as the login user).
  */
 export const SBIN_PATH_LINE = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"';
+
+/**
+ * An `sh -c SCRIPT NAME ARGS...` command that must run as root, as one line of a script. A sudo
+ * login needs it as its own process (`sudo -n sh -c ...`); a root login runs the same script with
+ * the same arguments in a subshell instead (`( set -- ARGS; eval SCRIPT )`): a fork, not a fork
+ * and an exec of a new sh, which is most of what a small script costs a host. The scripts given
+ * here assign every variable they read, so the caller's variables cannot leak into them.
+ */
+export function rootShellLine(argv: readonly string[], sudo: boolean): string {
+  const [sh, c, script, , ...args] = argv;
+  if (sudo || sh !== 'sh' || c !== '-c' || script === undefined) return argvToShell([...(sudo ? ['sudo', '-n'] : []), ...argv]);
+  return `( set -- ${args.map(quoteShellArg).join(' ')}; eval ${quoteShellArg(script)} )`;
+}
 
 /** One section of a script's output: the line `<nonce> TAG args`, then the text up to the next one. */
 export interface Section {

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store';
+import { Modal } from './Modal';
 import type { DialogRequest } from './types';
 
 /** Renders the one open in-app dialog (see app/dialogs.ts). */
@@ -7,12 +8,9 @@ export function DialogHost() {
   const dialog = useStore((s) => s.dialog);
   if (!dialog) return null;
   return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title" data-testid={`dialog-${dialog.kind}`}>
-        <h2 id="modal-title">{dialog.title}</h2>
-        <DialogBody dialog={dialog} />
-      </div>
-    </div>
+    <Modal titleId="modal-title" title={dialog.title} testId={`dialog-${dialog.kind}`}>
+      <DialogBody dialog={dialog} />
+    </Modal>
   );
 }
 

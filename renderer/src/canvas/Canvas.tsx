@@ -28,12 +28,16 @@ import { AttachmentEdge, MembershipEdge } from './edges';
 import { HostNode } from './HostNode';
 import { DEFAULT_SIZE } from './layout';
 import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
+import { OverviewEdges } from './OverviewEdges';
 import { SegmentNode } from './SegmentNode';
 import { useStagedMount } from './staged';
 
 /** Module scope: a new object per render would make React Flow remount every node. */
 const nodeTypes = { host: HostNode, segment: SegmentNode, bridge: BridgeNode } satisfies NodeTypes;
 const edgeTypes = { membership: MembershipEdge, attachment: AttachmentEdge } satisfies EdgeTypes;
+
+/** Zoomed out React Flow draws no edges: the canvas's overview layer does (OverviewEdges). */
+const NO_EDGES: StudioEdge[] = [];
 
 /** MIME type of palette drags, so that dropping text or files on the canvas does nothing. */
 export const PALETTE_MIME = 'application/x-vxlan-studio-element';
@@ -199,7 +203,7 @@ export function Canvas() {
       <OverviewContext value={overview}>
         <ReactFlow<StudioNode, StudioEdge>
           nodes={staged.nodes}
-          edges={staged.edges}
+          edges={overview ? NO_EDGES : staged.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={applyNodeChanges}
@@ -220,6 +224,7 @@ export function Canvas() {
           onlyRenderVisibleElements
           proOptions={{ hideAttribution: true }}
         >
+          {overview && <OverviewEdges edges={staged.edges} />}
           {/* Zoomed out, the grid's dots would be a few pixels apart: thousands to paint every frame. */}
           {!overview && <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />}
           <Controls showInteractive={false} />

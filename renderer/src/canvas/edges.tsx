@@ -23,6 +23,11 @@ export function pointOnBezier(path: string, t: number): { x: number; y: number }
   return { x: a * x0 + b * x1 + c * x2 + d * x3, y: a * y0 + b * y1 + c * y2 + d * y3 };
 }
 
+/** A membership edge path's classes: selection, its problems' severity, its health. */
+export function membershipEdgeClass(selected: boolean, badge: ReturnType<typeof parseBadge>, healthClass: string): string {
+  return `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}${healthClass}`;
+}
+
 function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
   const { id, data, selected } = props;
   const [path, midX, midY] = getBezierPath(props);
@@ -35,7 +40,7 @@ function MembershipEdgeView(props: EdgeProps<MembershipFlowEdge>) {
   const health = useEdgeHealth(id, m?.hostId ?? '', m?.segmentId ?? '');
   // Zoomed out the label is unreadable: the edge's colour carries its health and problems.
   const overview = useOverview();
-  const cls = `edge-membership${selected ? ' selected' : ''}${badge ? ` edge-${badge.severity}` : ''}${health.className}`;
+  const cls = membershipEdgeClass(selected ?? false, badge, health.className);
   return (
     <>
       <BaseEdge

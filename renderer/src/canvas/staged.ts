@@ -8,8 +8,12 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 
-/** Cards per stage: a batch and its edges mount in well under the 200 ms a task may take. */
-export const MOUNT_BATCH = 100;
+/**
+ * Cards per stage: a batch and its edges mount in well under the 200 ms a task may take. Each stage
+ * also re-syncs the cards already in (React Flow's node lookup, the minimap), so the later stages
+ * of a 500-host drawing cost more than their new cards: 50 keeps the last ones short.
+ */
+export const MOUNT_BATCH = 50;
 
 interface Stage {
   /** The document (`documentSeq`) the stage belongs to. */

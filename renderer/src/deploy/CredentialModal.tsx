@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useStore } from '../store/store';
+import { Modal } from '../app/Modal';
 import { answerCredential } from './deploy-actions';
 
 /**
@@ -35,78 +36,72 @@ export function CredentialModal() {
   const what = prompt.kind === 'password' ? 'Password' : prompt.kind === 'sudo-password' ? 'sudo password' : 'Passphrase';
   const who = prompt.kind === 'passphrase' ? prompt.host : `${prompt.user ?? ''}@${prompt.host}`;
   return (
-    <div className="modal-backdrop modal-top">
-      <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="credential-title"
-        data-testid="credential-prompt"
-        onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && void send(null)}
-      >
-        <h2 id="credential-title">
-          {what} needed{hostName === undefined ? '' : ` for ${hostName}`}
-        </h2>
-        {prompt.kind === 'password' ? (
-          <p>
-            <span className="mono">{who}</span> asks for the login password.
-          </p>
-        ) : prompt.kind === 'sudo-password' ? (
-          <p>
-            sudo on <span className="mono">{who}</span> asks for a password to run the network commands as root. It is sent to
-            sudo on the host, and kept only in memory unless you tick Remember.
-          </p>
-        ) : (
-          <p>
-            The identity file <span className="mono">{prompt.keyPath}</span> used for <span className="mono">{who}</span> is
-            encrypted: enter its passphrase.
-          </p>
-        )}
-        <label className="field">
-          {what}
+    <Modal
+      titleId="credential-title"
+      title={`${what} needed${hostName === undefined ? '' : ` for ${hostName}`}`}
+      testId="credential-prompt"
+      top
+      onEscape={() => void send(null)}
+      onSubmit={submit}
+    >
+      {prompt.kind === 'password' ? (
+        <p>
+          <span className="mono">{who}</span> asks for the login password.
+        </p>
+      ) : prompt.kind === 'sudo-password' ? (
+        <p>
+          sudo on <span className="mono">{who}</span> asks for a password to run the network commands as root. It is sent to sudo
+          on the host, and kept only in memory unless you tick Remember.
+        </p>
+      ) : (
+        <p>
+          The identity file <span className="mono">{prompt.keyPath}</span> used for <span className="mono">{who}</span> is
+          encrypted: enter its passphrase.
+        </p>
+      )}
+      <label className="field">
+        {what}
+        <input
+          ref={input}
+          className="wide"
+          type="password"
+          autoComplete="off"
+          value={secret}
+          onChange={(e) => setSecret(e.target.value)}
+          data-testid="credential-secret"
+        />
+      </label>
+      {prompt.canRemember && (
+        <label>
           <input
-            ref={input}
-            className="wide"
-            type="password"
-            autoComplete="off"
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-            data-testid="credential-secret"
-          />
+            type="checkbox"
+            checked={remember}
+            onChange={(e) => setRemember(e.target.checked)}
+            data-testid="credential-remember"
+          />{' '}
+          Remember (encrypted with the OS keychain)
         </label>
-        {prompt.canRemember && (
-          <label>
-            <input
-              type="checkbox"
-              checked={remember}
-              onChange={(e) => setRemember(e.target.checked)}
-              data-testid="credential-remember"
-            />{' '}
-            Remember (encrypted with the OS keychain)
-          </label>
-        )}
-        {prompt.kind === 'sudo-password' && (
-          <label>
-            <input
-              type="checkbox"
-              checked={forAllHosts}
-              onChange={(e) => setForAllHosts(e.target.checked)}
-              data-testid="credential-all-hosts"
-            />{' '}
-            Same for every host
-          </label>
-        )}
-        {waiting > 1 && <p className="muted">{waiting - 1} more waiting for an answer.</p>}
-        <div className="modal-buttons">
-          <button type="button" onClick={() => void send(null)} data-testid="credential-cancel">
-            Cancel
-          </button>
-          <button type="submit" className="primary" data-testid="credential-ok">
-            OK
-          </button>
-        </div>
-      </form>
-    </div>
+      )}
+      {prompt.kind === 'sudo-password' && (
+        <label>
+          <input
+            type="checkbox"
+            checked={forAllHosts}
+            onChange={(e) => setForAllHosts(e.target.checked)}
+            data-testid="credential-all-hosts"
+          />{' '}
+          Same for every host
+        </label>
+      )}
+      {waiting > 1 && <p className="muted">{waiting - 1} more waiting for an answer.</p>}
+      <div className="modal-buttons">
+        <button type="button" onClick={() => void send(null)} data-testid="credential-cancel">
+          Cancel
+        </button>
+        <button type="submit" className="primary" data-testid="credential-ok">
+          OK
+        </button>
+      </div>
+    </Modal>
   );
 }

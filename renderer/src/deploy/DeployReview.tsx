@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { DeployResultData } from '../../../shared/api/contract';
 import { groupSteps, stepsToRun, type ChangeKind } from '../../../shared/plan';
 import { noLongerDrawn } from './deploy-slice';
+import { Modal } from '../app/Modal';
 import { useStore } from '../store/store';
 import { applyReviewed, cancelDeploy } from './deploy-actions';
 import { ForeignReview } from './ForeignReview';
@@ -201,32 +202,28 @@ export function DeployReview() {
   if (phase === 'previewing' && askingKeys) return null;
   const destroy = action === 'destroy';
   return (
-    <div className="modal-backdrop">
-      <div
-        className={phase === 'reviewing' ? 'modal modal-wide' : 'modal'}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="review-title"
-        data-testid="deploy-review"
-        onKeyDown={(e) => e.key === 'Escape' && void cancelDeploy()}
-      >
-        <h2 id="review-title">{destroy ? 'Review destroy' : 'Review deploy'}</h2>
-        {phase === 'previewing' || !preview ? (
-          <>
-            <p data-testid="review-loading">
-              <span className="spinner" aria-hidden /> Connecting to {hostCount} host{hostCount === 1 ? '' : 's'} and reading
-              their state ({done} done). Nothing is changed yet.
-            </p>
-            <div className="modal-buttons">
-              <button type="button" onClick={() => void cancelDeploy()}>
-                Cancel
-              </button>
-            </div>
-          </>
-        ) : (
-          <ReviewBody preview={preview} />
-        )}
-      </div>
-    </div>
+    <Modal
+      titleId="review-title"
+      title={destroy ? 'Review destroy' : 'Review deploy'}
+      testId="deploy-review"
+      className={phase === 'reviewing' ? 'modal-wide' : undefined}
+      onEscape={() => void cancelDeploy()}
+    >
+      {phase === 'previewing' || !preview ? (
+        <>
+          <p data-testid="review-loading">
+            <span className="spinner" aria-hidden /> Connecting to {hostCount} host{hostCount === 1 ? '' : 's'} and reading their
+            state ({done} done). Nothing is changed yet.
+          </p>
+          <div className="modal-buttons">
+            <button type="button" onClick={() => void cancelDeploy()}>
+              Cancel
+            </button>
+          </div>
+        </>
+      ) : (
+        <ReviewBody preview={preview} />
+      )}
+    </Modal>
   );
 }

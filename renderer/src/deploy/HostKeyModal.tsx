@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useStore } from '../store/store';
+import { Modal } from '../app/Modal';
 import { answerHostKey } from './deploy-actions';
 
 /**
@@ -18,60 +19,57 @@ export function HostKeyModal() {
   if (!prompt) return null;
   const where = `${prompt.host}:${prompt.port}`;
   return (
-    <div className="modal-backdrop modal-top">
-      <div
-        className="modal"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="hostkey-title"
-        data-testid="host-key-prompt"
-        onKeyDown={(e) => e.key === 'Escape' && void answerHostKey(prompt.promptId, false)}
-      >
-        <h2 id="hostkey-title">Unknown host key{hostName === undefined ? '' : ` for ${hostName}`}</h2>
-        <p>
-          <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the
-          fingerprint with the one on the host (
-          <span className="mono">
-            ssh-keygen -lf /etc/ssh/ssh_host_{prompt.keyType.replace(/^ssh-/, '').replace(/^ecdsa-.*/, 'ecdsa')}_key.pub
-          </span>
-          ) before you trust it.
+    <Modal
+      titleId="hostkey-title"
+      title={`Unknown host key${hostName === undefined ? '' : ` for ${hostName}`}`}
+      testId="host-key-prompt"
+      role="alertdialog"
+      top
+      onEscape={() => void answerHostKey(prompt.promptId, false)}
+    >
+      <p>
+        <span className="mono">{where}</span> presented a host key that VXLAN Studio has not seen before. Compare the fingerprint
+        with the one on the host (
+        <span className="mono">
+          ssh-keygen -lf /etc/ssh/ssh_host_{prompt.keyType.replace(/^ssh-/, '').replace(/^ecdsa-.*/, 'ecdsa')}_key.pub
+        </span>
+        ) before you trust it.
+      </p>
+      <dl className="hostkey-facts">
+        <dt>Host</dt>
+        <dd className="mono" data-testid="host-key-host">
+          {where}
+        </dd>
+        <dt>Key type</dt>
+        <dd className="mono">{prompt.keyType}</dd>
+        <dt>Fingerprint</dt>
+        <dd className="mono fingerprint" data-testid="host-key-fingerprint">
+          {prompt.fingerprint}
+        </dd>
+      </dl>
+      {waiting > 1 && (
+        <p className="muted">
+          {waiting - 1} more host{waiting === 2 ? '' : 's'} waiting for an answer.
         </p>
-        <dl className="hostkey-facts">
-          <dt>Host</dt>
-          <dd className="mono" data-testid="host-key-host">
-            {where}
-          </dd>
-          <dt>Key type</dt>
-          <dd className="mono">{prompt.keyType}</dd>
-          <dt>Fingerprint</dt>
-          <dd className="mono fingerprint" data-testid="host-key-fingerprint">
-            {prompt.fingerprint}
-          </dd>
-        </dl>
-        {waiting > 1 && (
-          <p className="muted">
-            {waiting - 1} more host{waiting === 2 ? '' : 's'} waiting for an answer.
-          </p>
-        )}
-        <div className="modal-buttons">
-          <button
-            type="button"
-            ref={refuse}
-            onClick={() => void answerHostKey(prompt.promptId, false)}
-            data-testid="host-key-refuse"
-          >
-            Refuse
-          </button>
-          <button
-            type="button"
-            className="primary"
-            onClick={() => void answerHostKey(prompt.promptId, true)}
-            data-testid="host-key-trust"
-          >
-            Trust this key
-          </button>
-        </div>
+      )}
+      <div className="modal-buttons">
+        <button
+          type="button"
+          ref={refuse}
+          onClick={() => void answerHostKey(prompt.promptId, false)}
+          data-testid="host-key-refuse"
+        >
+          Refuse
+        </button>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void answerHostKey(prompt.promptId, true)}
+          data-testid="host-key-trust"
+        >
+          Trust this key
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { validateTopology } from '../../../shared/validate';
+import { validateTopology, type Diagnostic } from '../../../shared/validate';
 import type { Position, Topology } from '../../../shared/model';
 import { deleteElements, emptyTopology, extractSelection, GRID, pasteFragment, setPositions } from './topology-ops';
 import type { Store } from '../store/types';
@@ -9,6 +9,22 @@ import { buildView } from '../canvas/view';
 
 /** Undo depth: snapshots share unchanged parts, so 200 steps cost little memory. */
 export const HISTORY_LIMIT = 200;
+
+/**
+ * Diagnostics per topology object. Open validates a drawing in a task of its own before loading it
+ * (file-actions.ts), so that parsing, validating and mounting a large drawing never make one long
+ * task; loading then finds the diagnostics here instead of validating again.
+ */
+const validated = new WeakMap<Topology, Diagnostic[]>();
+
+export function diagnosticsOf(topology: Topology): Diagnostic[] {
+  let diagnostics = validated.get(topology);
+  if (diagnostics === undefined) {
+    diagnostics = validateTopology(topology);
+    validated.set(topology, diagnostics);
+  }
+  return diagnostics;
+}
 
 function fieldKey(elementId: string, field: string): string {
   return `${elementId}|${field}`;
@@ -46,7 +62,7 @@ function derive(
     prev.name === topology.name;
   return {
     topology,
-    diagnostics: sameNetwork ? s.diagnostics : validateTopology(topology),
+    diagnostics: sameNetwork ? s.diagnostics : diagnosticsOf(topology),
     nodes: view.nodes,
     edges: view.edges,
     // Selection may point at elements that no longer exist (after undo or delete): drop those.
@@ -77,7 +93,7 @@ export const createTopologySlice: StateCreator<Store, [], [], TopologySlice> = (
     filePath: null,
     past: [],
     future: [],
-    diagnostics: validateTopology(initial),
+    diagnostics: diagnosticsOf(initial),
     fieldErrors: {},
     nodes: initialView.nodes,
     edges: initialView.edges,

@@ -8,6 +8,7 @@ import type { ResponseOf } from '../../../shared/api/contract';
 import { addTargetHosts } from '../../../shared/import';
 import { parseTopologyText } from '../../../shared/model';
 import { call, describeError } from '../api/backend';
+import { Modal } from '../app/Modal';
 import { useStore } from '../store/store';
 import { openImportedDrawing } from './file-actions';
 import styles from './ImportDialogs.module.css';
@@ -127,58 +128,49 @@ function ImportHostsDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal modal-wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="import-hosts-title"
-        data-testid="dialog-import-hosts"
-      >
-        <h2 id="import-hosts-title">Import from hosts</h2>
-        {result === null ? (
-          <>
-            <p>
-              Reads the VXLAN devices, bridges, addresses and flood entries these hosts already have, over SSH, and changes
-              nothing. One <span className="mono">[USER@]HOST[:PORT]</span> per line.
-            </p>
-            <textarea
-              className={styles.text}
-              rows={5}
-              value={targets}
-              onChange={(e) => setTargets(e.target.value)}
-              placeholder={'192.168.1.10\nadmin@192.168.1.20:2222'}
-              data-testid="import-targets"
-              autoFocus
-            />
-            <LoginFields user={user} identity={identity} setUser={setUser} setIdentity={setIdentity} />
-          </>
-        ) : (
-          <ImportReportView result={result} />
-        )}
-        {error !== null && (
-          <p className={styles.error} role="alert" data-testid="import-error">
-            {error}
+    <Modal titleId="import-hosts-title" title="Import from hosts" testId="dialog-import-hosts" className="modal-wide">
+      {result === null ? (
+        <>
+          <p>
+            Reads the VXLAN devices, bridges, addresses and flood entries these hosts already have, over SSH, and changes nothing.
+            One <span className="mono">[USER@]HOST[:PORT]</span> per line.
           </p>
-        )}
-        <div className="modal-buttons">
-          {result === null ? (
-            <button type="button" className="primary" disabled={busy} onClick={() => void run()} data-testid="import-run">
-              {busy ? 'Reading hosts…' : 'Import'}
-            </button>
-          ) : (
-            result.topology !== null && (
-              <button type="button" className="primary" onClick={() => void openDrawing()} data-testid="import-open">
-                Open drawing
-              </button>
-            )
-          )}
-          <button type="button" onClick={onClose} disabled={busy}>
-            {result === null ? 'Cancel' : 'Close'}
+          <textarea
+            className={styles.text}
+            rows={5}
+            value={targets}
+            onChange={(e) => setTargets(e.target.value)}
+            placeholder={'192.168.1.10\nadmin@192.168.1.20:2222'}
+            data-testid="import-targets"
+            autoFocus
+          />
+          <LoginFields user={user} identity={identity} setUser={setUser} setIdentity={setIdentity} />
+        </>
+      ) : (
+        <ImportReportView result={result} />
+      )}
+      {error !== null && (
+        <p className={styles.error} role="alert" data-testid="import-error">
+          {error}
+        </p>
+      )}
+      <div className="modal-buttons">
+        {result === null ? (
+          <button type="button" className="primary" disabled={busy} onClick={() => void run()} data-testid="import-run">
+            {busy ? 'Reading hosts…' : 'Import'}
           </button>
-        </div>
+        ) : (
+          result.topology !== null && (
+            <button type="button" className="primary" onClick={() => void openDrawing()} data-testid="import-open">
+              Open drawing
+            </button>
+          )
+        )}
+        <button type="button" onClick={onClose} disabled={busy}>
+          {result === null ? 'Cancel' : 'Close'}
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 
@@ -272,67 +264,58 @@ function InventoryDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal modal-wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="inventory-title"
-        data-testid="dialog-inventory"
-      >
-        <h2 id="inventory-title">Add hosts from an Ansible inventory</h2>
-        <p>
-          INI or YAML; <span className="mono">ansible_host</span>, <span className="mono">ansible_user</span>,{' '}
-          <span className="mono">ansible_port</span> and <span className="mono">ansible_ssh_private_key_file</span> become each
-          host&apos;s SSH settings. The hosts are placed on the canvas; connect them to segments yourself.
-        </p>
-        <div className={styles.row}>
-          <label className={styles.grow}>
-            Inventory file
-            <input
-              value={path}
-              onChange={(e) => setPath(e.target.value)}
-              placeholder="inventory/hosts.ini"
-              data-testid="inventory-path"
-            />
-          </label>
-          {nativeDialogs && (
-            <button type="button" onClick={() => void browse()}>
-              Browse…
-            </button>
-          )}
-        </div>
-        <label>
-          …or paste it
-          <textarea
-            className={styles.text}
-            rows={6}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            data-testid="inventory-text"
+    <Modal titleId="inventory-title" title="Add hosts from an Ansible inventory" testId="dialog-inventory" className="modal-wide">
+      <p>
+        INI or YAML; <span className="mono">ansible_host</span>, <span className="mono">ansible_user</span>,{' '}
+        <span className="mono">ansible_port</span> and <span className="mono">ansible_ssh_private_key_file</span> become each
+        host&apos;s SSH settings. The hosts are placed on the canvas; connect them to segments yourself.
+      </p>
+      <div className={styles.row}>
+        <label className={styles.grow}>
+          Inventory file
+          <input
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="inventory/hosts.ini"
+            data-testid="inventory-path"
           />
         </label>
-        <div className={styles.row}>
-          <label>
-            Group (optional)
-            <input value={group} onChange={(e) => setGroup(e.target.value)} placeholder="all" data-testid="inventory-group" />
-          </label>
-        </div>
-        <LoginFields user={user} identity={identity} setUser={setUser} setIdentity={setIdentity} />
-        {error !== null && (
-          <p className={styles.error} role="alert" data-testid="inventory-error">
-            {error}
-          </p>
+        {nativeDialogs && (
+          <button type="button" onClick={() => void browse()}>
+            Browse…
+          </button>
         )}
-        <div className="modal-buttons">
-          <button type="button" className="primary" disabled={busy} onClick={() => void add()} data-testid="inventory-add">
-            Add hosts
-          </button>
-          <button type="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-        </div>
       </div>
-    </div>
+      <label>
+        …or paste it
+        <textarea
+          className={styles.text}
+          rows={6}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          data-testid="inventory-text"
+        />
+      </label>
+      <div className={styles.row}>
+        <label>
+          Group (optional)
+          <input value={group} onChange={(e) => setGroup(e.target.value)} placeholder="all" data-testid="inventory-group" />
+        </label>
+      </div>
+      <LoginFields user={user} identity={identity} setUser={setUser} setIdentity={setIdentity} />
+      {error !== null && (
+        <p className={styles.error} role="alert" data-testid="inventory-error">
+          {error}
+        </p>
+      )}
+      <div className="modal-buttons">
+        <button type="button" className="primary" disabled={busy} onClick={() => void add()} data-testid="inventory-add">
+          Add hosts
+        </button>
+        <button type="button" onClick={onClose} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </Modal>
   );
 }

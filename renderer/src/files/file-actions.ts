@@ -4,6 +4,7 @@
  */
 import { parseTopologyText, serializeTopology, type Topology } from '../../../shared/model';
 import { emptyTopology } from '../editor/topology-ops';
+import { diagnosticsOf } from '../editor/topology-slice';
 import { selectDirty, useStore } from '../store/store';
 import { call, describeError } from '../api/backend';
 import { askChoice, askNumber, askPath, showIssues } from '../app/dialogs';
@@ -11,6 +12,11 @@ import { baseName, resolvePath, suggestedFileName } from './paths';
 import { MESH_MAX, MESH_MIN, meshTemplate, textbookTemplate } from './templates';
 
 const state = () => useStore.getState();
+
+/** Resolves in a later task: the browser may paint and handle input in between. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** `name* — VXLAN Studio`: the file's name (or the drawing's while unsaved), `*` when dirty. */
 export function documentTitle(filePath: string | null, topologyName: string, dirty: boolean): string {
@@ -129,6 +135,11 @@ export async function openDocument(path?: string): Promise<void> {
       );
       return;
     }
+    // Parsing, validating and loading (the canvas's first cards) are each a task of their own: at
+    // 500 hosts each takes tens of milliseconds, and together they blocked the page for hundreds.
+    await nextTask();
+    diagnosticsOf(parsed.topology);
+    await nextTask();
     if (!(await replaceDocument(parsed.topology, target, 'opening another file'))) return;
     if (parsed.migratedFrom !== undefined) {
       state().notify('info', `Upgraded from format ${parsed.migratedFrom}; saving writes the current format.`);

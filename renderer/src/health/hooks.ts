@@ -29,9 +29,19 @@ export interface EdgeHealthView {
   tone: string;
 }
 
-/** The store fields health views are derived from. */
-function healthInputs(s: Store): unknown[] {
-  return [s.healthPolling, s.healthHosts, s.healthMemberships, s.healthFindings, s.healthFindingIds, s.healthHighlight];
+/**
+ * Whether two store states hold the same health inputs (the fields health views are derived from).
+ * Compared field by field, with no array made: every card and edge runs this on every store update.
+ */
+function sameHealthInputs(a: Store, b: Store): boolean {
+  return (
+    a.healthPolling === b.healthPolling &&
+    a.healthHosts === b.healthHosts &&
+    a.healthMemberships === b.healthMemberships &&
+    a.healthFindings === b.healthFindings &&
+    a.healthFindingIds === b.healthFindingIds &&
+    a.healthHighlight === b.healthHighlight
+  );
 }
 
 /**
@@ -39,12 +49,14 @@ function healthInputs(s: Store): unknown[] {
  * previous view object when its fields are equal (so `useStore` sees no change).
  */
 export function cachedHealthSelector<V extends object>(compute: (s: Store) => V): (s: Store) => V {
-  let inputs: unknown[] | null = null;
+  let seen: Store | null = null;
   let view: V | null = null;
   return (s) => {
-    const next = healthInputs(s);
-    if (view !== null && inputs !== null && next.every((x, i) => x === inputs?.[i])) return view;
-    inputs = next;
+    if (view !== null && seen !== null && (seen === s || sameHealthInputs(seen, s))) {
+      seen = s;
+      return view;
+    }
+    seen = s;
     const fresh = compute(s);
     if (view === null || Object.keys(fresh).some((k) => fresh[k as keyof V] !== view?.[k as keyof V])) view = fresh;
     return view;

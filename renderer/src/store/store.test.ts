@@ -3,7 +3,7 @@ import { bridgeNodeId } from '../../../shared/model';
 import { deployBlocker } from '../deploy/deploy-actions';
 import { textbookTemplate } from '../files/templates';
 import { createStudioStore, selectDirty } from './store';
-import { HISTORY_LIMIT } from '../editor/topology-slice';
+import { diagnosticsOf, HISTORY_LIMIT } from '../editor/topology-slice';
 import { addHost, addSegment, connect } from '../editor/topology-ops';
 
 function drawTwoHostsAndASegment(store: ReturnType<typeof createStudioStore>) {
@@ -232,5 +232,17 @@ describe('connections', () => {
     const again = connect(s().topology, hostId, segmentId);
     expect(again).toEqual({ error: expect.stringContaining('already a member') as unknown });
     expect(connect(s().topology, segmentId, segmentId)).toHaveProperty('error');
+  });
+});
+
+describe('opening', () => {
+  it('loading a drawing that Open has already validated (in a task of its own) takes those diagnostics instead of validating again', () => {
+    const store = createStudioStore();
+    const topology = textbookTemplate();
+    topology.segments[1] = { ...topology.segments[1]!, vni: topology.segments[0]!.vni };
+    const diagnostics = diagnosticsOf(topology);
+    expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
+    store.getState().loadDocument(topology, '/work/t.vxlan.json');
+    expect(store.getState().diagnostics).toBe(diagnostics);
   });
 });
