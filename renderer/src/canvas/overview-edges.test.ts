@@ -1,8 +1,8 @@
 import { Position, type InternalNode } from '@xyflow/react';
 import { describe, expect, it } from 'vitest';
-import type { HealthView } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
 import { createStudioStore } from '../store/store';
+import { meshHealthRound } from '../health/mesh-round.testing';
 import type { StudioEdge, StudioNode } from './convert';
 import { edgeClassesSelector, overviewPaths, PATH_CHUNK, type CachedPath, type ChunkCache } from './overview-edges';
 
@@ -134,36 +134,9 @@ describe('overview edge layer', () => {
     expect(classesOf().get('m-2')).toBe('edge-membership selected');
 
     store.getState().setHealthPolling('running', 'poll-0001');
-    store.getState().applyHealthView(healthRound('host-3'));
+    store.getState().applyHealthView(meshHealthRound(1, 'host-3'));
     const classes = classesOf();
     expect(classes.get('m-1')).toBe('edge-membership health-edge-ok');
     expect(classes.get('m-3')).toBe('edge-membership health-edge-down');
   });
 });
-
-/** A round where every tunnel works except those of `down`, whose SSH does not answer. */
-function healthRound(down: string): HealthView {
-  const hosts = ['host-1', 'host-2', 'host-3'];
-  return {
-    pollId: 'poll-0001',
-    round: 1,
-    at: '2026-11-25T05:40:07.000Z',
-    durationMs: 40,
-    hosts: hosts.map((hostId) => ({
-      hostId,
-      state: hostId === down ? ('unreachable' as const) : ('ok' as const),
-      driftSteps: 0,
-    })),
-    pairs: [],
-    memberships: hosts.map((hostId, i) => ({
-      membershipId: `m-${i + 1}`,
-      hostId,
-      segmentId: 'vni-200',
-      status: hostId === down ? ('none' as const) : ('all' as const),
-      reachable: hostId === down ? 0 : 2,
-      peers: 2,
-      badges: [],
-    })),
-    findings: [],
-  };
-}

@@ -1,36 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HealthView } from '../../../shared/api/contract';
 import { meshTemplate } from '../files/templates';
 import { createStudioStore } from '../store/store';
 import { selectEdgeHealthView, selectHostHealthView } from './hooks';
-
-const HOSTS = ['host-1', 'host-2', 'host-3'];
-
-/** A round where every host answers and every tunnel works, except `down`'s SSH when given. */
-function round(n: number, down: string | null): HealthView {
-  return {
-    pollId: 'poll-0001',
-    round: n,
-    at: '2026-11-25T05:40:07.000Z',
-    durationMs: 40,
-    hosts: HOSTS.map((hostId) =>
-      hostId === down
-        ? { hostId, state: 'unreachable' as const, driftSteps: 0 }
-        : { hostId, state: 'ok' as const, driftSteps: 0 },
-    ),
-    pairs: [],
-    memberships: HOSTS.map((hostId, i) => ({
-      membershipId: `m-${i + 1}`,
-      hostId,
-      segmentId: 'vni-200',
-      status: hostId === down ? ('none' as const) : ('all' as const),
-      reachable: hostId === down ? 0 : 2,
-      peers: 2,
-      badges: [],
-    })),
-    findings: [],
-  };
-}
+import { MESH_HOSTS as HOSTS, meshHealthRound as round } from './mesh-round.testing';
 
 describe('canvas health views', () => {
   it('a health round gives a new view object only to the host and edge that changed, so only they re-render', () => {
