@@ -362,6 +362,9 @@ export class HealthPoller {
     const need = new Map<string, Array<{ to: string; address: string }>>();
     for (const p of pairs) {
       const k = pairKey(p);
+      // A pair this round left unprobed (short of time) keeps what earlier rounds measured: the other
+      // tunnels of its hosts compare with it (`conservativePathMtu`).
+      if (p.dfAtMtu === undefined && p.overlay === undefined && p.underlay === undefined) continue;
       const failed = p.dfAtMtu !== undefined && !p.dfAtMtu.ok && p.dfAtMtu.messageTooLong === undefined && p.overlay?.ok === true;
       if (!failed) {
         this.pathMtus.delete(k);
@@ -403,7 +406,7 @@ export class HealthPoller {
     });
     for (const p of pairs) {
       const there = this.pathMtus.get(pairKey(p));
-      if (there !== undefined) p.pathMtu = conservativePathMtu({ ...p, v: there }, measured);
+      if (there !== undefined && p.dfAtMtu !== undefined) p.pathMtu = conservativePathMtu({ ...p, v: there }, measured);
     }
   }
 }
