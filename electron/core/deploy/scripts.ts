@@ -335,7 +335,8 @@ export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m:
   }
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
-  if (opts.readBack && opts.readFiles === true) lines.push(rootShellLine(persistFilesArgv(m), opts.sudo));
+  // Its own sh: read right after a manager's reload, a faster read-back meets the manager still applying.
+  if (opts.readBack && opts.readFiles === true) lines.push(argvToShell([...sudo, ...persistFilesArgv(m)]));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
