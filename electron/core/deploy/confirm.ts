@@ -176,7 +176,8 @@ export function controlScript(topologyId: string, mode: ControlMode, m: string):
 /** The control script as the shell line the executor runs (as root). */
 export function controlLine(topologyId: string, mode: ControlMode, sudo: boolean, m: string): string {
   // Quiet: a sudo that wants a password is reported by the scripts that need it (prepare's NOSUDO, CEND missing).
-  // Its own sh even for a root login: confirm and revert signal the timer's process group and wait on it.
+  // Its own sh even for a root login (not rootShellLine): confirm and revert signal the timer's process
+  // group and wait on it, and the subshell form was never proven with them, so it keeps the proven form.
   return `${asRoot(controlScript(topologyId, mode, m), sudo).trimEnd()} 2>/dev/null\n`;
 }
 
