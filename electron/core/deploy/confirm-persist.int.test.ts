@@ -21,6 +21,7 @@ import {
   ownMachineIds,
   persistLabDown,
   persistLabUp,
+  slowNetworkdReload,
   writeAdminNetdev,
 } from './persist-lab.testing';
 import { runDeploy } from './runner';
@@ -140,15 +141,36 @@ suite('commit-confirmed apply with persistent files (systemd-networkd)', () => {
     expect(taken).not.toBe('');
     // The file is no longer ours (no mark): the revert leaves it where it is.
     await hostShell(lab, first ?? '', 'printf "[Match]\\nName=nothing0\\n" > "$1"', [taken]);
-    const rv = await runConfirm({ action: 'revert', topology, connect: ssh.connect });
-    expect(rv.hosts.map((h) => [h.hostName, h.outcome, h.reverted.map((x) => [x.by, x.restored])])).toEqual([
-      [first, 'reverted', [['request', false]]],
-      [second, 'reverted', [['request', true]]],
-    ]);
-    expect(rv.ok).toBe(false);
-    expect(await hostRunOk(lab, first ?? '', ['cat', taken])).toBe('[Match]\nName=nothing0\n');
-    await hostRunOk(lab, first ?? '', ['rm', taken]);
+    try {
+      const rv = await runConfirm({ action: 'revert', topology, connect: ssh.connect });
+      expect(rv.hosts.map((h) => [h.hostName, h.outcome, h.reverted.map((x) => [x.by, x.restored])])).toEqual([
+        [first, 'reverted', [['request', false]]],
+        [second, 'reverted', [['request', true]]],
+      ]);
+      expect(rv.ok).toBe(false);
+      expect(await hostRunOk(lab, first ?? '', ['cat', taken])).toBe('[Match]\nName=nothing0\n');
+    } finally {
+      // The admin's file goes whatever the outcome, so the next test starts from the snapshot.
+      await hostRunOk(lab, first ?? '', ['rm', '-f', taken]);
+    }
     expect(await allEtcFiles(lab)).toEqual(beforeFiles);
+  }, 240_000);
+
+  it('a revert by request says the host is back when networkd finishes re-applying only after its reload answered', async () => {
+    await applyArmed(60);
+    const slow = lab.hosts[1]?.name ?? '';
+    const undo = await slowNetworkdReload(lab, slow);
+    try {
+      const rv = await runConfirm({ action: 'revert', topology, connect: ssh.connect });
+      expect(rv.hosts.map((h) => [h.hostName, h.outcome, h.reverted.map((x) => [x.by, x.restored])])).toEqual(
+        lab.hosts.map((h) => [h.name, 'reverted', [['request', true]]]),
+      );
+      expect(rv.ok).toBe(true);
+    } finally {
+      await undo();
+    }
+    expect(await allEtcFiles(lab)).toEqual(beforeFiles);
+    expect(await settledStates(lab)).toEqual(before);
   }, 240_000);
 
   it('a confirmed run keeps its files (and links) past the deadline', async () => {

@@ -5,8 +5,8 @@
  */
 import type { Host, Topology } from '../../../shared/model';
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
-import { controlHost, formatRevertRecord } from './confirm';
-import { sessionError } from './steps';
+import { controlHost, formatRevertRecord, settleRestored, unsettledReverts } from './confirm';
+import { sessionError, settleReadBack } from './steps';
 import type { HostConnector, RevertRecord } from './types';
 
 export type ConfirmAction = 'confirm' | 'revert';
@@ -66,6 +66,11 @@ async function oneHost(opts: ConfirmOptions, host: Host): Promise<ConfirmHostRes
           { host: host.name },
         ),
       };
+    if (unsettledReverts(report).length > 0)
+      await settleReadBack(exec, host, { readFiles: true, timeoutMs: CONTROL_TIMEOUT_MS }, (r) => {
+        settleRestored(report, r.observed, { marked: r.files ?? [], foreign: r.foreign ?? [] });
+        return unsettledReverts(report).length === 0;
+      });
     const outcome = report.confirmed.length > 0 ? 'confirmed' : report.reverted.length > 0 ? 'reverted' : ('none' as const);
     return { ...base, outcome, confirmed: report.confirmed, reverted: report.reverted };
   } catch (err) {

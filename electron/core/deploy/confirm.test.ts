@@ -19,6 +19,7 @@ function report(snapshot: string): ControlReport {
     complete: true,
     reverted: [{ runId: 'r1', atEpoch: 0, at: '12:00:00', by: 'timer', undone: [], failed: 0, restored: false }],
     snapshots: new Map([['r1', snapshot]]),
+    withFiles: new Set(),
   };
 }
 

@@ -192,17 +192,20 @@ export interface ControlReport {
   complete: boolean;
   /** Each reported revert's snapshot (`readBackKey`), by run id: what `settleRestored` compares with. */
   snapshots: Map<string, string>;
+  /** The reported reverts whose snapshot has the manager's files: their revert reloaded the manager. */
+  withFiles: Set<string>;
 }
 
 /**
  * A read-back (snapshot or after the revert) as one comparable string: the links, addresses and
  * FDB entries (`stateKey`), then the manager's files when it read them (`filesKey`).
  */
-function readBackKey(text: string, nonce: string, host: string): string | undefined {
+function readBackKey(text: string, nonce: string, host: string): { key: string; withFiles: boolean } | undefined {
   try {
     const r = parseSteps(text, '', nonce, host);
     if (r.observed === undefined) return undefined;
-    return r.files === undefined ? stateKey(r.observed) : `${stateKey(r.observed)}\n${filesKey(r.files, r.foreign ?? [])}`;
+    if (r.files === undefined) return { key: stateKey(r.observed), withFiles: false };
+    return { key: `${stateKey(r.observed)}\n${filesKey(r.files, r.foreign ?? [])}`, withFiles: true };
   } catch {
     return undefined;
   }
@@ -210,7 +213,15 @@ function readBackKey(text: string, nonce: string, host: string): string | undefi
 
 /** Parses a control script's answer (sections under `m`; the record's own outputs under their nonce). */
 export function parseControl(stdout: string, m: string, host: string): ControlReport {
-  const out: ControlReport = { armed: [], confirmed: [], reverted: [], reverting: [], complete: false, snapshots: new Map() };
+  const out: ControlReport = {
+    armed: [],
+    confirmed: [],
+    reverted: [],
+    reverting: [],
+    complete: false,
+    snapshots: new Map(),
+    withFiles: new Set(),
+  };
   let rec: { record: RevertRecord; nonce: string; out: string; snap: string } | undefined;
   const flush = (): void => {
     if (rec === undefined) return;
@@ -219,8 +230,9 @@ export function parseControl(stdout: string, m: string, host: string): ControlRe
     const before = readBackKey(rec.snap, rec.nonce, host);
     const run = rec.nonce === '' ? undefined : parseSteps(rec.out, '', rec.nonce, host);
     rec.record.failed = run === undefined ? rec.record.undone.length : [...run.status.values()].filter((c) => c !== 0).length;
-    rec.record.restored = after !== undefined && before !== undefined && after === before;
-    if (before !== undefined) out.snapshots.set(rec.record.runId, before);
+    rec.record.restored = after !== undefined && before !== undefined && after.key === before.key;
+    if (before !== undefined) out.snapshots.set(rec.record.runId, before.key);
+    if (before?.withFiles === true) out.withFiles.add(rec.record.runId);
     out.reverted.push(rec.record);
     rec = undefined;
   };
@@ -280,7 +292,8 @@ export function parseControl(stdout: string, m: string, host: string): ControlRe
  * it reloaded may still be reconfiguring then (systemd-networkd's reload returns before it has
  * re-applied its files), so that read-back can differ from the snapshot for a moment. At the next
  * contact the host as found now (`observed`, and the manager's files as round trip 1 read them) is
- * compared with the snapshot too: a revert is `restored` when either equals it.
+ * compared with the snapshot too: a revert is `restored` when either equals it. `confirm`/`revert`
+ * (confirm-run.ts) compare the same way with read-backs taken until the manager has settled.
  */
 export function settleRestored(
   report: ControlReport,
@@ -295,6 +308,14 @@ export function settleRestored(
     const state = stateKey(observed);
     if (snapshot === state || snapshot === `${state}\n${filesKey(files.marked, files.foreign)}`) rec.restored = true;
   }
+}
+
+/**
+ * The reverts reported not back whose revert reloaded the manager (their snapshot has its files): the
+ * manager may still be re-applying, so the host may be back a moment later (`settleReadBack`).
+ */
+export function unsettledReverts(report: ControlReport): RevertRecord[] {
+  return report.reverted.filter((r) => !r.restored && report.withFiles.has(r.runId) && report.snapshots.has(r.runId));
 }
 
 /** The arm script as the shell line the executor runs (as root). */

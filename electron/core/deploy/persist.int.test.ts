@@ -23,6 +23,7 @@ import {
   ownMachineIds,
   persistLabDown,
   persistLabUp,
+  slowNetworkdReload,
   writeAdminNetdev,
 } from './persist-lab.testing';
 import { runDeploy } from './runner';
@@ -141,6 +142,43 @@ suite('hosts whose underlay systemd-networkd manages', () => {
     expect(status.hosts[0]?.outcome).toBe('pending');
     expect(status.hosts[0]?.persist?.files.map((f) => [f.path, f.change])).toEqual([[netdev, 'update']]);
     expect(status.hosts[0]?.persist?.files[0]?.diff).toContain('-# edited by hand');
+    const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+    expect(fix.hosts[0]?.outcome).toBe('applied');
+    expect(await ourFiles(lab, host)).toEqual(before);
+  }, 120_000);
+
+  it('a deploy that writes a file back ends applied when networkd finishes re-applying only after its reload answered', async () => {
+    const host = lab.hosts[1]?.name ?? '';
+    const before = await ourFiles(lab, host);
+    const netdev = `${NETWORKD_DIR}/60-vxlan-studio-vxlan100.netdev`;
+    await hostShell(lab, host, 'printf "# edited by hand\\n" >> "$1"', [netdev]);
+    const undo = await slowNetworkdReload(lab, host);
+    try {
+      const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+      expect([fix.hosts[0]?.outcome, fix.hosts[0]?.error?.message]).toEqual(['applied', undefined]);
+    } finally {
+      await undo();
+    }
+    expect(await ourFiles(lab, host)).toEqual(before);
+  }, 120_000);
+
+  it('a rollback that reloads networkd says the host is back when networkd finishes re-applying only after its reload answered', async () => {
+    const host = lab.hosts[2]?.name ?? '';
+    const before = await ourFiles(lab, host);
+    const netdev = `${NETWORKD_DIR}/60-vxlan-studio-vxlan100.netdev`;
+    await hostShell(lab, host, 'printf "# edited by hand\\n" >> "$1"', [netdev]);
+    const edited = await ourFiles(lab, host);
+    const undo = await slowNetworkdReload(lab, host, { failFirst: true });
+    try {
+      const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
+      expect(r.hosts[0]?.outcome).toBe('rolled-back');
+      expect(r.hosts[0]?.error?.message).toMatch(/networkctl reload` exited with 1: reload refused/);
+      expect(r.hosts[0]?.rollback).toMatchObject({ ok: true, restored: true });
+      // The file is given back as the admin left it.
+      expect(await ourFiles(lab, host)).toEqual(edited);
+    } finally {
+      await undo();
+    }
     const fix = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: [host] });
     expect(fix.hosts[0]?.outcome).toBe('applied');
     expect(await ourFiles(lab, host)).toEqual(before);

@@ -39,7 +39,7 @@ import { drawingDigest, type DeployMemory } from './memory';
 import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
-import { inverseSteps, runSteps, sessionError, undoSteps, type StepRun } from './steps';
+import { inverseSteps, reloadsManager, runSteps, sessionError, settleReadBack, stateKey, undoSteps, type StepRun } from './steps';
 import type {
   DeployAction,
   DeployProgress,
@@ -339,7 +339,7 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
     const applied = await apply(run, exec, hostPlan);
     if (applied === undefined) return run.res;
     if (applied.error === undefined && applied.observed !== undefined)
-      return verify(run, hostPlan, applied.observed, applied.files ?? []);
+      return await verify(run, exec, hostPlan, applied.observed, applied.files ?? []);
     return await disarmIfUndone(run, exec, await rollback(run, exec, hostPlan, applied));
   } catch (err) {
     return broken(run, err);
@@ -600,12 +600,31 @@ async function apply(run: HostRun, exec: HostExecutor, p: HostPlanned): Promise<
   return result;
 }
 
-/** Verify: the read-back is planned again; anything left is drift (`failed`), else the host is `applied`. */
-function verify(run: HostRun, p: HostPlanned, after: ObservedHostState, files: readonly HostFile[]): HostDeployResult {
+/**
+ * Verify: the read-back is planned again; anything left is drift (`failed`), else the host is
+ * `applied`. After a manager's reload a read-back with something left is taken again until the
+ * manager has settled (`settleReadBack`).
+ */
+async function verify(
+  run: HostRun,
+  exec: HostExecutor,
+  p: HostPlanned,
+  after: ObservedHostState,
+  files: readonly HostFile[],
+): Promise<HostDeployResult> {
   const { host, res } = run;
   const started = performance.now();
   run.emit({ hostId: host.id, phase: 'verify', status: 'running' });
-  const rest = p.planFor(after, files).steps;
+  let rest = p.planFor(after, files).steps;
+  if (rest.length > 0 && reloadsManager(p.steps)) {
+    const settled = await settleReadBack(
+      exec,
+      host,
+      { readFiles: true, timeoutMs: SCRIPT_TIMEOUT_MS },
+      (r) => p.planFor(r.observed, r.files ?? []).steps.length === 0,
+    );
+    if (settled !== undefined) rest = p.planFor(settled.observed, settled.files ?? []).steps;
+  }
   res.timings.verifyMs = Math.round(performance.now() - started);
   if (rest.length > 0) {
     res.drift = planned(rest);
@@ -625,7 +644,8 @@ function verify(run: HostRun, p: HostPlanned, after: ObservedHostState, files: r
 /**
  * Rollback, after a failed step or a cancel: the inverses of the steps this host applied, newest
  * first, in one script that goes on past errors, then a read-back compared with the state before
- * (`rollback.restored`) and the lock's release. The session may be dead: then the host stays `failed`.
+ * (`rollback.restored`, taken again until the manager has settled when the undo reloaded one) and
+ * the lock's release. The session may be dead: then the host stays `failed`.
  */
 async function rollback(run: HostRun, exec: HostExecutor, p: HostPlanned, applied: StepRun): Promise<HostDeployResult> {
   const { host, res } = run;
@@ -647,7 +667,18 @@ async function rollback(run: HostRun, exec: HostExecutor, p: HostPlanned, applie
     run.emit({ hostId: host.id, phase: 'rollback', status: 'failed', message: 'the session broke' });
     return run.finish('failed', error);
   }
-  res.rollback = { ok: undo.ok, commands: undo.commands, failures: undo.failures, restored: undo.restored };
+  let restored = undo.restored;
+  if (!restored && reloadsManager(done)) {
+    const want = stateKey(p.before);
+    const settled = await settleReadBack(
+      exec,
+      host,
+      { readFiles: false, timeoutMs: SCRIPT_TIMEOUT_MS },
+      (r) => stateKey(r.observed) === want,
+    );
+    restored = settled !== undefined && stateKey(settled.observed) === want;
+  }
+  res.rollback = { ok: undo.ok, commands: undo.commands, failures: undo.failures, restored };
   run.emit({ hostId: host.id, phase: 'rollback', status: undo.ok ? 'ok' : 'failed' });
   if (undo.ok) run.lockPid = undefined;
   return run.finish(undo.ok ? 'rolled-back' : 'failed', error);

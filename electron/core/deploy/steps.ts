@@ -170,6 +170,76 @@ export async function runSteps(exec: HostExecutor, steps: readonly Step[], opts:
   return out;
 }
 
+/** What a read-back found: the host's links, addresses and FDB, and with `readFiles` the manager's files. */
+export interface ReadBack {
+  observed: ObservedHostState;
+  /** Our network manager files (with `readFiles`). */
+  files?: HostFile[];
+  /** The other files in the manager's directories (with `readFiles`). */
+  foreign?: string[];
+}
+
+/** Reads the host back in one script with no step; undefined when the session fails or the read-back is missing. */
+export async function readBack(
+  exec: HostExecutor,
+  host: StepHost,
+  opts: { readFiles: boolean; timeoutMs: number },
+): Promise<ReadBack | undefined> {
+  const m = newNonce();
+  const script = stepsScript([], { sudo: host.sudo, stopOnError: true, readBack: true, readFiles: opts.readFiles }, m);
+  let r: ExecResult;
+  try {
+    r = await exec.run(script, { timeoutMs: opts.timeoutMs });
+  } catch {
+    return undefined;
+  }
+  const parsed = parseSteps(r.stdout, r.stderr, m, host.name);
+  if (parsed.observed === undefined) return undefined;
+  return {
+    observed: parsed.observed,
+    ...(parsed.files === undefined ? {} : { files: parsed.files }),
+    ...(parsed.foreign === undefined ? {} : { foreign: parsed.foreign }),
+  };
+}
+
+/** How long a read-back that differs after a network manager's reload is taken again (`settleReadBack`). */
+export const SETTLE_MS = 6_000;
+/** The pauses before each new read-back; the last one repeats. */
+const SETTLE_PAUSES_MS = [200, 300, 500, 1_000];
+
+/**
+ * A network manager's reload can answer before the manager has re-applied its files. Seen with
+ * systemd-networkd 252: after `networkctl reload` it reconfigures the links it manages, and for a
+ * moment the underlay's own address is gone, so a read-back taken at once differs from the state the
+ * host is back in a moment later (a revert reported "not back", an apply `failed` on drift). So a
+ * read-back taken right after a reload that does not match what the caller expects is taken again,
+ * after a short pause, until it matches or `SETTLE_MS` has passed: the last one taken is the answer.
+ * Only a host that differs waits; each look is read-only.
+ */
+export async function settleReadBack(
+  exec: HostExecutor,
+  host: StepHost,
+  opts: { readFiles: boolean; timeoutMs: number },
+  matches: (r: ReadBack) => boolean,
+): Promise<ReadBack | undefined> {
+  const deadline = performance.now() + SETTLE_MS;
+  let last: ReadBack | undefined;
+  for (let i = 0; ; i++) {
+    const pause = SETTLE_PAUSES_MS[Math.min(i, SETTLE_PAUSES_MS.length - 1)] ?? 1_000;
+    if (performance.now() + pause > deadline) return last;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    const r = await readBack(exec, host, opts);
+    if (r === undefined) return last;
+    last = r;
+    if (matches(r)) return r;
+  }
+}
+
+/** The steps reload a network manager (a `persist-reload` step, or a file step whose inverse reloads). */
+export function reloadsManager(steps: readonly Step[]): boolean {
+  return steps.some(isFileStep);
+}
+
 /** Steps on the network manager's files (persist.ts), as opposed to the runtime state. */
 function isFileStep(s: Step): boolean {
   return s.kind === 'file-write' || s.kind === 'file-remove' || s.kind === 'persist-reload';
