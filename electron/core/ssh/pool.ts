@@ -23,6 +23,13 @@ import type { SshEvent, SshPoolOptions } from './types';
 
 /** sshd's default MaxSessions is 10; stay well below it. */
 const DEFAULT_MAX_CHANNELS = 4;
+/**
+ * Handshakes under way at once (key exchange and authentication: the CPU-heavy part of a connection,
+ * on both ends). A hundred hosts dialled at once on a busy 2-core machine running the lab's sshds
+ * left the last handshakes past the 10 s timeout; in turns of 16 they all complete. The client's own
+ * share is a few ms per handshake, so on real hosts 16 cost little more than all at once.
+ */
+const DEFAULT_MAX_HANDSHAKES = 16;
 
 /**
  * Parses a ProxyJump-style `[user@]host[:port]` (IPv6 in brackets), defaulting to the target's user and port 22.
@@ -56,6 +63,7 @@ export class SshPool {
   private readonly connections = new Map<string, Connection>();
   private readonly pending = new Map<string, Promise<Connection>>();
   private readonly auth: Authenticator;
+  private readonly handshakes: Semaphore;
   private dials = 0;
   private configLoad: Promise<SshClientConfig> | undefined;
 
@@ -69,6 +77,7 @@ export class SshPool {
     };
     this.commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
     this.auth = new Authenticator(this.opts);
+    this.handshakes = new Semaphore(options.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
   }
 
   /** @internal For sessions: the sudo password callback. */
@@ -178,6 +187,16 @@ export class SshPool {
 
   /** Opens a stream (connector or jump), verifies the host key, authenticates. */
   private async dial(ep: Endpoint, auth: readonly SshAuth[], via?: Connection): Promise<Connection> {
+    // The ready timeout starts once this handshake's turn has come, not while it waits for one.
+    const turn = await this.handshakes.acquire();
+    try {
+      return await this.handshake(ep, auth, via);
+    } finally {
+      turn();
+    }
+  }
+
+  private async handshake(ep: Endpoint, auth: readonly SshAuth[], via?: Connection): Promise<Connection> {
     const label = endpointLabel(ep);
     const log = this.opts.log ?? ((): void => undefined);
     log({ kind: 'connect', endpoint: label, ...(via ? { via: via.label } : {}) });

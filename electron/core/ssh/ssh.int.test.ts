@@ -542,6 +542,33 @@ suite('the SSH pool on real lab sshd hosts', () => {
     expect(log).not.toMatch(/authenticating user|Accepted|Failed|Invalid user/);
   });
 
+  it('handshakes with at most maxHandshakes hosts at once, each one after the last is ready', async () => {
+    const events: SshEvent[] = [];
+    const pool = makePool({ maxHandshakes: 1, log: (e) => events.push(e) });
+    const names = ['h1', 'h2', 'h3'];
+    const out = await Promise.all(names.map((n) => pool.session(target(n)).run('hostname')));
+    expect(out.map((r) => r.stdout.trim())).toEqual(names);
+    const steps = events.filter((e) => e.kind === 'connect' || e.kind === 'ready').map((e) => e.kind);
+    expect(steps).toEqual(['connect', 'ready', 'connect', 'ready', 'connect', 'ready']);
+  });
+
+  it('times a handshake from its turn: a host that waited behind a frozen one still connects', async () => {
+    await freezeHostSshd(lab, 'h2');
+    try {
+      const pool = makePool({ maxHandshakes: 1, readyTimeoutMs: 2000 });
+      const [frozen, waited] = await Promise.allSettled([
+        pool.session(target('h2')).run('true'),
+        pool.session(target('h1')).run('hostname'),
+      ]);
+      expect(frozen.status === 'rejected' && frozen.reason instanceof AppError ? frozen.reason.data.code : frozen.status).toBe(
+        'SSH_TIMEOUT',
+      );
+      expect(waited.status === 'fulfilled' ? waited.value.stdout.trim() : waited.reason).toBe('h1');
+    } finally {
+      await thawHostSshd(lab, 'h2');
+    }
+  });
+
   it('gives up on a frozen sshd with SSH_TIMEOUT once readyTimeout has passed', async () => {
     const readyTimeoutMs = 2000;
     await freezeHostSshd(lab, 'h2');

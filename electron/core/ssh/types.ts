@@ -63,6 +63,8 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Unanswered keepalives before the connection counts as dead; default 3. */
   keepaliveCountMax?: number;
+  /** Connections in their handshake (TCP connect, key exchange, authentication) at once; default 16. */
+  maxHandshakes?: number;
   /** Channels open at once per connection (the persistent shell counts); default 4, below sshd's MaxSessions 10. */
   maxChannels?: number;
   /** Default per-command timeout; default 120 s. */
