@@ -85,6 +85,30 @@ function rootLockScript(topologyId: string, m: string): string {
   ].join('\n');
 }
 
+/** An address `ip -batch` may read as one word: IPv4 or IPv6 characters only. */
+const BATCH_ADDRESS = /^[0-9A-Fa-f.:]+$/;
+
+/**
+ * The routes to the SSH client (the interface carrying the session) and to the first peer (the
+ * underlay): both lookups in one `ip -batch` when both are asked (a process start less per host in
+ * every round trip 1); that batch answers only when both succeed (a failed lookup prints nothing, and
+ * a malformed address stops the batch), else each lookup runs alone as before, in its own section.
+ */
+function routeLines(peer: string | undefined, m: string): string[] {
+  const alone = [
+    `if [ -n "$1" ]; then printf '%s SSHROUTE\\n' ${m}; ip -j route get "$1"; fi`,
+    ...(peer === undefined ? [] : [`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`]),
+  ];
+  if (peer === undefined || !BATCH_ADDRESS.test(peer)) return ['set -- $SSH_CONNECTION', ...alone];
+  return [
+    'set -- $SSH_CONNECTION',
+    `case $1 in *[!0-9A-Fa-f.:]*|'') vxs_rt='' ;; *) vxs_rt=$(printf 'route get %s\\nroute get %s\\n' "$1" ${peer} | ip -j -force -batch - 2>/dev/null) || vxs_rt='' ;; esac`,
+    `if [ -n "$vxs_rt" ]; then printf '%s ROUTES\\n%s\\n' ${m} "$vxs_rt"; else`,
+    ...alone.map((l) => `  ${l}`),
+    'fi',
+  ];
+}
+
 /**
  * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
  * script. The lock has two parts, so that a login user whose root comes from sudo can still let
@@ -118,9 +142,7 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
     );
   }
   lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
-  lines.push(`set -- $SSH_CONNECTION; if [ -n "$1" ]; then printf '%s SSHROUTE\\n' ${m}; ip -j route get "$1"; fi`);
-  const peer = opts.peers[0];
-  if (peer !== undefined) lines.push(`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`);
+  lines.push(...routeLines(opts.peers[0], m));
   // Which network manager owns the underlay and our files in its drop-in places (persist.ts).
   lines.push(rootShellLine(persistProbeArgv(m), opts.sudo));
   lines.push(...observeLines(m));
@@ -191,6 +213,16 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
       case 'SSHROUTE': {
         const r = firstRoute(s.body);
         if (p.ssh && r?.dev !== undefined) p.ssh.interface = r.dev;
+        break;
+      }
+      case 'ROUTES': {
+        // One JSON array per lookup, in the order asked: the SSH client's, then the first peer's.
+        const [sshRoute, peerRoute] = s.body
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map(firstRoute);
+        if (p.ssh && sshRoute?.dev !== undefined) p.ssh.interface = sshRoute.dev;
+        if (peerRoute) p.peerRoute = peerRoute;
         break;
       }
       case 'PEERROUTE': {
