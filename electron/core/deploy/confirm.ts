@@ -24,7 +24,7 @@
  */
 import { appError, type AppErrorData } from '../../../shared/errors/catalogue';
 import { argvToShell, quoteShellArg, type Step } from '../../../shared/plan';
-import { newNonce, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
+import { newNonce, rootShellLine, SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import { LOCK_DIR, NETNS_INODE, parseSteps, stepsScript } from './scripts';
 import { filesKey, inverseSteps, sessionError, stateKey, type StepHost } from './steps';
 import type { ObservedHostState } from '../../../shared/observe';
@@ -176,8 +176,10 @@ export function controlScript(topologyId: string, mode: ControlMode, m: string):
 /** The control script as the shell line the executor runs (as root). */
 export function controlLine(topologyId: string, mode: ControlMode, sudo: boolean, m: string): string {
   // Quiet: a sudo that wants a password is reported by the scripts that need it (prepare's NOSUDO, CEND missing).
-  // Its own sh even for a root login (not rootShellLine): confirm and revert signal the timer's process
-  // group and wait on it, and the subshell form was never proven with them, so it keeps the proven form.
+  // `read` (every round trip 1) runs in a subshell of a root login: a process start less per host. Confirm
+  // and revert keep their own sh: they signal the timer's process group and wait on it, and the subshell
+  // form was never proven with them.
+  if (mode === 'read') return `${rootShellLine(['sh', '-c', controlScript(topologyId, mode, m), 'vxs'], sudo)} 2>/dev/null\n`;
   return `${asRoot(controlScript(topologyId, mode, m), sudo).trimEnd()} 2>/dev/null\n`;
 }
 
