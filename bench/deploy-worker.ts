@@ -50,7 +50,7 @@ async function handle(req: Request): Promise<unknown> {
     topology: parsed.topology,
     connect: sshConnector(pool),
     memory,
-    concurrency: req.concurrency ?? parsed.topology.hosts.length,
+    ...(req.concurrency === undefined ? {} : { concurrency: req.concurrency }),
   });
   const seconds = (performance.now() - started) / 1000;
   const counts: Record<string, number> = {};

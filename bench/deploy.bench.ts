@@ -334,7 +334,8 @@ async function benchSize(hosts: number, log: (line: string) => void, ansibleMiss
       const changedFile = path.join(dir, 'mesh-mtu1400.vxlan.json');
       writeFileSync(file, serializeTopology(t));
       writeFileSync(changedFile, serializeTopology(changed));
-      const base = { op: 'apply', knownHosts: lab.keys.knownHosts, concurrency: hosts };
+      // The app's own concurrency (the runner's default), as a user's Deploy runs.
+      const base = { op: 'apply', knownHosts: lab.keys.knownHosts };
 
       log('bench: in-app cold (new connections)...');
       const cold = await worker.ask({ ...base, file, fresh: true });

@@ -13,6 +13,7 @@ import {
   runDeploy,
   CONFIRM_MAX_SECONDS,
   CONFIRM_MIN_SECONDS,
+  DEFAULT_CONCURRENCY,
   type DeployAction,
   type DeploySsh,
   type DeployResult,
@@ -24,14 +25,6 @@ import { loadSshConfigOption, SSH_CONFIG_USAGE } from '../ssh-config-option';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command';
 import { formatFindings, healthRound } from './diagnose';
 import { askLine, askHidden, isInteractive } from './prompt';
-
-/**
- * Hosts at once when --concurrency is not given. Each host costs the client little CPU (one
- * handshake, a few round trips) and mostly waits, so the runner's default (10) made 100 hosts ten
- * waves deep; all at once, on a busy 2-core machine running the lab hosts' sshd too, a handshake
- * could pass the SSH timeout (measured: see the usage text). 32 runs 100 hosts in four waves.
- */
-const CLI_CONCURRENCY = 32;
 
 const VERB: Record<DeployAction, string> = { apply: 'Apply', destroy: 'Destroy', status: 'Status' };
 
@@ -71,10 +64,10 @@ Options:
 ${SSH_CONFIG_USAGE}
   --accept-new-host-keys  trust and record the key of a host seen for the first time (a CHANGED key
                           is always refused)
-  --concurrency N         hosts at once, 1-256 (default ${CLI_CONCURRENCY}). A host's run mostly waits on the
+  --concurrency N         hosts at once, 1-256 (default ${DEFAULT_CONCURRENCY}). A host's run mostly waits on the
                           network, so hosts in flight overlap: 40 lab hosts on 2 busy cores took 40 s
-                          10 at a time and 26-33 s 40 at a time, where one host's SSH handshake then
-                          passed the 10 s timeout. Raise it for many hosts on a quiet client.
+                          10 at a time and 26-33 s 40 at a time. SSH handshakes go at most 16 at a
+                          time whatever N is, each timed from its turn.
   --lab NAME              connect through lab NAME's controller namespace (sudo; the lab is only
                           reachable from there)
 
@@ -207,7 +200,7 @@ async function runAction(action: DeployAction, argv: readonly string[], io: CliI
     }
     const { ssh, identity } = await deploySshFromArgs(args, io, interactive);
     try {
-      const base = { topology, connect: ssh.connect, prune, replaceForeign, concurrency: concurrency ?? CLI_CONCURRENCY };
+      const base = { topology, connect: ssh.connect, prune, replaceForeign, concurrency: concurrency ?? DEFAULT_CONCURRENCY };
       /** The confirmed review's digests: a host that changed between the printed diff and the answer is not touched. */
       let reviewed: Record<string, string> | undefined;
       if (action !== 'status' && !yes) {

@@ -50,7 +50,13 @@ import type {
   PlannedStep,
 } from './types';
 
-export const DEFAULT_CONCURRENCY = 10;
+/**
+ * Hosts in flight at once, in the app and the CLI alike. A host's run mostly waits on the network and
+ * costs the client little CPU (its handshake, bounded by the SSH pool's `maxHandshakes`, and a few
+ * round trips), so 10 made 100 hosts ten waves deep; 32 runs them in four. Measured on 2 busy cores
+ * running the lab's sshds too: 40 hosts took 40 s 10 at a time and 26-33 s 40 at a time.
+ */
+export const DEFAULT_CONCURRENCY = 32;
 const SCRIPT_TIMEOUT_MS = 120_000;
 /**
  * After Cancel, how long a script already running on a host may go on before it is interrupted. A
