@@ -2,6 +2,8 @@
 // Bundles the CLI (electron/cli/main.ts and the core it uses) with esbuild into dist/cli/:
 // vxlan-studio.mjs (the entry: argument dispatch and `--help` only) plus one chunk per command and
 // shared chunks, so `vxlan-studio --help` or `validate` loads neither SSH nor the web server.
+// `validate` is bundled on its own (validate.mjs, see STANDALONE_COMMANDS), so it loads only the
+// part of zod it uses.
 // ESM for Node 20+. Bundled: our code and the pure-JS dependencies (zod, ipaddr.js). Left to
 // node_modules: ssh2 (optional native addons, loaded inside try/catch) and ws (optional native
 // bufferutil/utf-8-validate), which Node loads as installed.
@@ -22,6 +24,48 @@ export const ENTRY = 'vxlan-studio.mjs';
 const MANIFEST = 'build.json';
 /** This script itself: a change to how the CLI is built makes the build stale too. */
 const SELF = path.relative(ROOT, fileURLToPath(import.meta.url));
+
+/**
+ * Commands built as one file each (`<name>.mjs`), apart from the split build of the rest. esbuild
+ * splits code between chunks file by file: a chunk shared with the commands that use zod's classic
+ * API holds every zod file that API reaches (its JSON Schema and compiled-parser code included,
+ * about 390 KB), although `validate` runs a fraction of it. Bundled alone, `validate` gets zod's
+ * tree-shaken core (about 150 KB with its own code), which Node compiles and runs at every start.
+ */
+const STANDALONE_COMMANDS = ['validate'];
+
+/**
+ * Modules of the entry that a standalone command imports and must share with it, not copy: the
+ * entry tells a usage error by `instanceof UsageError`. Each becomes an entry of the split build,
+ * `<name>.mjs`, which the standalone command imports.
+ */
+const SHARED_WITH_ENTRY = { 'electron/cli/args.ts': 'cli-args' };
+
+/** The dynamic `import('./<command>')` of a standalone command, left to Node as `./<command>.mjs`. */
+const standaloneCommandImports = {
+  name: 'standalone-command-imports',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
+      const name = args.path.slice(2);
+      return args.kind === 'dynamic-import' &&
+        STANDALONE_COMMANDS.includes(name) &&
+        args.resolveDir === path.join(ROOT, 'electron', 'cli', 'commands')
+        ? { path: `./${name}.mjs`, external: true }
+        : undefined;
+    });
+  },
+};
+
+/** A standalone command's import of a SHARED_WITH_ENTRY module, left to Node as `./<name>.mjs`. */
+const sharedWithEntryImports = {
+  name: 'shared-with-entry-imports',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const name = SHARED_WITH_ENTRY[`${path.relative(ROOT, path.resolve(args.resolveDir, args.path))}.ts`];
+      return name === undefined ? undefined : { path: `./${name}.mjs`, external: true };
+    });
+  },
+};
 
 /**
  * zod's `z.locales` namespace pulls every language's error messages (half of zod's size) into the
@@ -91,8 +135,9 @@ function ourInputs(inputs) {
  * The sources each part of the build was made from: `startup`, the entry and the chunks it imports
  * (this script too, since it decides how every part is built), and for each command (named by its
  * file, commands/<name>.ts) those of its chunk and every chunk it loads, less the startup ones.
+ * `standalone` holds the metafile of each standalone command's own build.
  */
-function inputsByCommand(metafile) {
+function inputsByCommand(metafile, standalone) {
   const closure = (start, followDynamic) => {
     const seen = new Set();
     const inputs = new Set();
@@ -118,6 +163,13 @@ function inputsByCommand(metafile) {
     if (path.dirname(source) !== 'electron/cli/commands') continue;
     commands[path.basename(source, '.ts')] = [...closure(name, true)].filter((i) => !startup.has(i)).sort();
   }
+  for (const [command, own] of Object.entries(standalone)) {
+    // Its own sources, and those of the shared modules it imports from the split build.
+    const shared = Object.entries(metafile.outputs)
+      .filter(([, output]) => Object.keys(SHARED_WITH_ENTRY).includes(output.entryPoint ?? ''))
+      .flatMap(([name]) => [...closure(name, false)]);
+    commands[command] = [...new Set([...ourInputs(Object.keys(own.inputs)), ...shared])].filter((i) => !startup.has(i)).sort();
+  }
   return { startup: [...startup].sort(), commands };
 }
 
@@ -126,12 +178,10 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
   const { build } = await import('esbuild');
   // Sources read after this instant count as newer than the build (an edit during the build).
   const builtAtMs = Date.now();
-  const result = await build({
+  const common = {
     absWorkingDir: ROOT,
-    entryPoints: { 'vxlan-studio': 'electron/cli/main.ts' },
     outdir,
     bundle: true,
-    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -139,27 +189,50 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
     external: ['ssh2', 'ws', '*.node'],
     // CommonJS code bundled into ESM (ipaddr.js) still calls require() for Node's built-ins.
     banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
-    plugins: [zodEnglishOnly],
     metafile: true,
     write: false,
     legalComments: 'none',
     logLevel: 'silent',
+  };
+  const result = await build({
+    ...common,
+    entryPoints: {
+      'vxlan-studio': 'electron/cli/main.ts',
+      ...Object.fromEntries(Object.entries(SHARED_WITH_ENTRY).map(([source, name]) => [name, source])),
+    },
+    splitting: true,
+    plugins: [zodEnglishOnly, standaloneCommandImports],
   });
+  const standalone = {};
+  const outputFiles = [...result.outputFiles];
+  for (const command of STANDALONE_COMMANDS) {
+    const own = await build({
+      ...common,
+      entryPoints: { [command]: `electron/cli/commands/${command}.ts` },
+      plugins: [zodEnglishOnly, sharedWithEntryImports],
+    });
+    standalone[command] = own.metafile;
+    outputFiles.push(...own.outputFiles);
+  }
   mkdirSync(outdir, { recursive: true });
   const written = new Set([MANIFEST]);
   // Chunks first (their names carry a content hash), the entry last: a CLI starting meanwhile
   // finds every chunk the entry it reads imports.
-  const files = [...result.outputFiles].sort(
-    (a, b) => Number(path.basename(a.path) === ENTRY) - Number(path.basename(b.path) === ENTRY),
-  );
+  const files = outputFiles.sort((a, b) => Number(path.basename(a.path) === ENTRY) - Number(path.basename(b.path) === ENTRY));
   for (const f of files) {
     writeAtomic(f.path, f.contents);
     written.add(path.basename(f.path));
   }
-  const inputs = [...ourInputs(Object.keys(result.metafile.inputs)), SELF].sort();
+  const inputs = [
+    ...new Set([
+      ...ourInputs(Object.keys(result.metafile.inputs)),
+      ...Object.values(standalone).flatMap((m) => ourInputs(Object.keys(m.inputs))),
+      SELF,
+    ]),
+  ].sort();
   writeAtomic(
     path.join(outdir, MANIFEST),
-    `${JSON.stringify({ builtAtMs, inputs, ...inputsByCommand(result.metafile) }, null, 1)}\n`,
+    `${JSON.stringify({ builtAtMs, inputs, ...inputsByCommand(result.metafile, standalone) }, null, 1)}\n`,
   );
   for (const name of readdirSync(outdir)) {
     if (!written.has(name) && name.endsWith('.mjs')) rmSync(path.join(outdir, name), { force: true });

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -84,6 +85,38 @@ describe('the built CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('examples/textbook.vxlan.json: ok');
     expect(r.status).toBe(0);
+  });
+
+  it("bundles validate on its own with zod's mini API: none of zod's classic API, JSON Schema or compiled parsers", () => {
+    const bundle = readFileSync(path.join(dir, 'dist', 'cli', 'validate.mjs'), 'utf8');
+    // zod names each schema class by a string that survives bundling and minifying.
+    expect(bundle).toContain('"ZodMiniObject"');
+    for (const absent of ['"ZodObject"', '"ZodString"', 'JSONSchemaGenerator', 'ZodCompileUnsupportedError']) {
+      expect(bundle).not.toContain(absent);
+    }
+  });
+
+  it("reports zod's own messages in English from the validate bundle, which loads no classic zod to set them", () => {
+    const file = path.join(dir, 'bad-types.vxlan.json');
+    const textbook = JSON.parse(readFileSync(path.join(dir, 'examples', 'textbook.vxlan.json'), 'utf8')) as {
+      hosts: Array<Record<string, unknown>>;
+    };
+    Object.assign(textbook.hosts[0] ?? {}, { sudo: 'yes', colour: 'red' });
+    writeFileSync(file, JSON.stringify(textbook));
+    const r = cli('validate', file);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('hosts[0]: error: Unrecognized key: "colour" (FIELD_INVALID)');
+    expect(r.stdout).toContain(
+      'hosts[0].sudo: error: Invalid input: expected boolean, received string (got "yes") (FIELD_INVALID)',
+    );
+    expect(r.status).toBe(2);
+  });
+
+  it("shares the entry's UsageError with the validate bundle: a bad option prints the usage and exits 2", () => {
+    const r = cli('validate', '--bogus', 'examples/textbook.vxlan.json');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^vxlan-studio validate: unknown option --bogus\n\nUsage: vxlan-studio validate <file\.\.\.>/);
+    expect(r.status).toBe(2);
   });
 
   it("loads a command that needs ssh2 from node_modules (apply's usage)", () => {
