@@ -7,13 +7,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -37,6 +40,14 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
     timeout: 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The file name of validate's own bundle in the copy's dist/cli (named after its content hash). */
+function validateBundle(): string {
+  const bundles = readdirSync(path.join(dir, 'dist', 'cli')).filter((n) => /^validate-\w+\.cjs$/.test(n));
+  if (bundles.length !== 1 || bundles[0] === undefined)
+    throw new Error(`expected one validate bundle, found ${bundles.join(', ')}`);
+  return bundles[0];
 }
 
 beforeAll(() => {
@@ -84,6 +95,71 @@ describe('the built CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('examples/textbook.vxlan.json: ok');
     expect(r.status).toBe(0);
+  });
+
+  it("bundles validate on its own with zod's mini API: none of zod's classic API, JSON Schema or compiled parsers", () => {
+    const bundle = readFileSync(path.join(dir, 'dist', 'cli', validateBundle()), 'utf8');
+    // zod names each schema class by a string that survives bundling and minifying.
+    expect(bundle).toContain('"ZodMiniObject"');
+    for (const absent of ['"ZodObject"', '"ZodString"', 'JSONSchemaGenerator', 'ZodCompileUnsupportedError']) {
+      expect(bundle).not.toContain(absent);
+    }
+  });
+
+  it("reports zod's own messages in English from the validate bundle, which loads no classic zod to set them", () => {
+    const file = path.join(dir, 'bad-types.vxlan.json');
+    const textbook = JSON.parse(readFileSync(path.join(dir, 'examples', 'textbook.vxlan.json'), 'utf8')) as {
+      hosts: Array<Record<string, unknown>>;
+    };
+    Object.assign(textbook.hosts[0] ?? {}, { sudo: 'yes', colour: 'red' });
+    writeFileSync(file, JSON.stringify(textbook));
+    const r = cli('validate', file);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('hosts[0]: error: Unrecognized key: "colour" (FIELD_INVALID)');
+    expect(r.stdout).toContain(
+      'hosts[0].sudo: error: Invalid input: expected boolean, received string (got "yes") (FIELD_INVALID)',
+    );
+    expect(r.status).toBe(2);
+  });
+
+  it("shares the entry's UsageError with the validate bundle: a bad option prints the usage and exits 2", () => {
+    const r = cli('validate', '--bogus', 'examples/textbook.vxlan.json');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^vxlan-studio validate: unknown option --bogus\n\nUsage: vxlan-studio validate <file\.\.\.>/);
+    expect(r.status).toBe(2);
+  });
+
+  it('runs validate with a V8 code cache beside its bundle: written once, reused as is, replaced when V8 refuses it', () => {
+    const cache = path.join(dir, 'dist', 'cli', `${validateBundle()}.cache`);
+    rmSync(cache, { force: true });
+    const validate = (): void => {
+      const r = cli('validate', 'examples/textbook.vxlan.json');
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain('examples/textbook.vxlan.json: ok');
+      expect(r.status).toBe(0);
+    };
+    validate();
+    const written = statSync(cache);
+    expect(written.size).toBeGreaterThan(10_000);
+    // The cache is written by rename, so a rewrite would give it a new inode.
+    validate();
+    expect(statSync(cache).ino).toBe(written.ino);
+    writeFileSync(cache, 'not a V8 code cache');
+    validate();
+    expect(statSync(cache).size).toBeGreaterThan(10_000);
+  });
+
+  it('deletes the code cache of a validate bundle that a rebuild replaced', () => {
+    const cliDir = path.join(dir, 'dist', 'cli');
+    const cachesBefore = readdirSync(cliDir).filter((n) => n.endsWith('.cjs.cache'));
+    expect(cachesBefore).toHaveLength(1);
+    appendFileSync(path.join(dir, 'electron', 'cli', 'commands', 'validate.ts'), '\nexport const builtAgain = true;\n');
+    const r = cli('validate', 'examples/textbook.vxlan.json');
+    expect(r.stderr).toBe('vxlan-studio: rebuilding the CLI (electron/cli/commands/validate.ts changed)\n');
+    expect(r.status).toBe(0);
+    const cache = `${validateBundle()}.cache`;
+    expect(readdirSync(cliDir).filter((n) => n.endsWith('.cjs.cache'))).toEqual([cache]);
+    expect(cachesBefore).not.toContain(cache);
   });
 
   it("loads a command that needs ssh2 from node_modules (apply's usage)", () => {

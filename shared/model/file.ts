@@ -4,7 +4,7 @@
  * Every failure says what and where: a JSON syntax error gives line and column, a schema error gives
  * the field path (e.g. `segments[0].vni`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { CURRENT_FORMAT, TopologySchema, type Topology } from './topology';
 
 /** One problem found while reading a file, pinned to a field path like `hosts[1].ssh.port`. */
@@ -198,7 +198,7 @@ export function migrate(raw: unknown): { ok: true; value: unknown; from?: number
 }
 
 /** Turns zod issues into FileIssues with readable paths. */
-export function zodIssues(error: z.ZodError): FileIssue[] {
+export function zodIssues(error: z.core.$ZodError): FileIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 

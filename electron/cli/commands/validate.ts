@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseTopologyText } from '../../../shared/model';
 import { fileIssuesToDiagnostics, hintFor, validateTopology, VALIDATION_RULES, type Diagnostic } from '../../../shared/validate';
 import { parseArgs, UsageError } from '../args';

@@ -26,7 +26,7 @@ import { useStore } from '../store/store';
 import { commitGuarded, SelectField, TextField, type Applied, type FieldTarget } from './fields';
 import { parseAutoNumber, parseAutoText, parseList, parseNumber, parseOptionalText, parseText, type Parsed } from './parse-field';
 
-const TtlSchema = FloodSchema.options[2].shape.ttl.unwrap();
+const TtlSchema = FloodSchema.def.options[2].shape.ttl.def.innerType;
 
 /** Applies a parsed value through `update`, or passes the parse error on. */
 function applyParsed<T>(p: Parsed<T>, update: (v: T) => Topology): Applied {
@@ -177,7 +177,7 @@ export const HOST_SSH_FIELDS: FieldRow<Host>[] = [
       path: 'ssh.user',
       mono: true,
       value: (h) => h.ssh.user,
-      parse: (raw) => parseText(raw, SshTargetSchema.shape.user.unwrap()),
+      parse: (raw) => parseText(raw, SshTargetSchema.shape.user.def.innerType),
       edit: onSsh((s, user: string) => ({ ...s, user })),
     }),
   ],
@@ -201,7 +201,7 @@ export const HOST_LOGIN_FIELDS: FieldRow<Host>[] = [
     mono: true,
     placeholder: 'none',
     value: (h) => h.ssh.jump ?? '',
-    parse: (raw) => parseOptionalText(raw, SshTargetSchema.shape.jump.unwrap()),
+    parse: (raw) => parseOptionalText(raw, SshTargetSchema.shape.jump.def.innerType),
     edit: onSsh((s, jump: string | undefined) => withOptional(s, 'jump', jump)),
   }),
 ];
@@ -349,7 +349,7 @@ export const MEMBERSHIP_ADDRESS_FIELDS: FieldRow<MembershipView>[] = [
     hint: 'VM taps or container veths to enslave to the bridge.',
     show: ({ m }) => m.bridge !== undefined,
     value: ({ m }) => m.bridgePorts.join(' '),
-    parse: (raw) => parseList(raw, MembershipSchema.shape.bridgePorts.unwrap().element),
+    parse: (raw) => parseList(raw, MembershipSchema.shape.bridgePorts.def.innerType.def.element),
     edit: onMembership((x, bridgePorts: string[]) => ({ ...x, bridgePorts })),
   }),
 ];
