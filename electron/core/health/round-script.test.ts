@@ -109,6 +109,16 @@ describe('healthRoundScript', () => {
     expect(script).toContain(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${M} "$vxs_cut"`);
   });
 
+  it('probes the priority peers first, then the others from the rotation on', () => {
+    const plan = probePlan(wideMesh(20), 'h1');
+    const script = healthRoundScript(plan, M, { budgetMs: 1234, firstPeer: 16, priorityPeers: ['h9', 'h20'] });
+    expect(script.split('\n').filter((l) => l.startsWith('else vxs_cut='))).toEqual([
+      'else vxs_cut="$vxs_cut h9 h20 h18 h19 h2 h3 h4 h5"; fi',
+      'else vxs_cut="$vxs_cut h6 h7 h8 h10 h11 h12 h13 h14"; fi',
+      'else vxs_cut="$vxs_cut h15 h16 h17"; fi',
+    ]);
+  });
+
   it('writes a script sh can parse for every mesh size, a window of one peer included', () => {
     for (const n of [2, 3, 9, 10, 17, 20]) {
       const t = wideMesh(n);
