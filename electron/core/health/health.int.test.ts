@@ -22,6 +22,7 @@ import { nsRun } from '../lab/netns-exec';
 import { observeNamespace, pingFrom } from '../lab/plan-exec';
 import { isRoot } from '../lab/preflight';
 import { applyFindingFix } from './fix';
+import { overlayMeshCheck } from './mesh-check';
 import { HealthPoller, type HealthRoundResult } from './poller';
 import { sshHealthTransport, type HealthTransport } from './transport';
 
@@ -55,6 +56,11 @@ suite('live health of a deployed 3-host mesh (h1, h2, h3) under real faults', ()
     expect(r.view.memberships.map((m) => m.status)).toEqual(['all', 'all', 'all']);
     expect(errors(r)).toEqual([]);
     expect(r.problems).toEqual({});
+  }, 60_000);
+
+  it('checks the overlay mesh over the pooled connections: every member reaches every peer', async () => {
+    const r = await overlayMeshCheck(hl.topology, sshHealthTransport(hl.ssh.pool));
+    expect([r.pairs, r.ok, r.failures]).toEqual([6, 6, []]);
   }, 60_000);
 
   it('names the nftables rule dropping UDP 4789 on h2 within two rounds, and its fix makes every pair reachable again', async () => {

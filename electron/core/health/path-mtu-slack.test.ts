@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairProbe } from '../../../shared/diagnose/types';
 import { CURRENT_FORMAT, parseTopologyText, TopologySchema, type Host, type Topology } from '../../../shared/model';
+import { fakePing, localShTransport } from './fake-ping.testing';
 import { conservativePathMtu, HealthPoller } from './poller';
 import { probePlan } from './round-script';
 import type { HealthTransport } from './transport';
@@ -124,46 +122,15 @@ describe('a round that measured a figure also measures what corrects it', () => 
     dfAtMtu: { transmitted: 1, received: 0, errors: 0, lossPercent: 100, ok: false, evidence: [] },
     pathMtu,
   });
-  let bin = '';
-
+  let ping: ReturnType<typeof fakePing> | undefined;
+  // The path-MTU search script runs through the real sh; its `ping` passes packets up to 1400 bytes.
   beforeAll(() => {
-    // A `ping` for the path-MTU search script run by the real sh: DF packets up to 1400 bytes (IP
-    // header included) pass, bigger ones vanish; it prints what iputils prints for one packet.
-    bin = mkdtempSync(path.join(tmpdir(), 'vxs-fakeping-'));
-    writeFileSync(
-      path.join(bin, 'ping'),
-      [
-        '#!/bin/sh',
-        's=56; while [ $# -gt 1 ]; do [ "$1" = -s ] && s=$2; shift; done; t=$1',
-        'echo "PING $t ($t) $s($((s + 28))) bytes of data."',
-        'if [ $((s + 28)) -le 1400 ]; then',
-        '  echo "$((s + 8)) bytes from $t: icmp_seq=1 ttl=64 time=0.045 ms"; echo',
-        '  echo "--- $t ping statistics ---"; echo "1 packets transmitted, 1 received, 0% packet loss, time 0ms"',
-        '  echo "rtt min/avg/max/mdev = 0.045/0.045/0.045/0.000 ms"; exit 0',
-        'fi',
-        'echo; echo "--- $t ping statistics ---"; echo "1 packets transmitted, 0 received, 100% packet loss, time 0ms"; exit 1',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(path.join(bin, 'ping'), 0o755);
+    ping = fakePing(1400);
   });
-  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  afterAll(() => ping?.remove());
 
   it('searches the reverse of a failed tunnel the round left unprobed, and corrects the VLAN slack with it', async () => {
-    const asked: string[] = [];
-    const transport: HealthTransport = {
-      run: (host: Host, script: string) =>
-        new Promise((resolve, reject) => {
-          asked.push(host.id);
-          const sh = spawn('sh', ['-s'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
-          let stdout = '';
-          sh.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          sh.on('error', reject);
-          sh.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr: '' }));
-          sh.stdin.end(script);
-        }),
-      reset: () => undefined,
-    };
+    const transport = localShTransport(ping?.dir ?? '');
     const poller = new HealthPoller({ topology: t, transport });
     for (const id of ['h1', 'h2', 'h3']) poller['track'](id).facts = { underlayMtu: 1500 };
     // h3's router port drops frames over 1400 bytes. Out of h3, and into it from h1, the sweeps
@@ -176,7 +143,7 @@ describe('a round that measured a figure also measures what corrects it', () => 
       { segmentId: 'seg100', from: 'h2', to: 'h3' },
     ];
     await poller['measurePathMtus'](t, pairs, new Set());
-    expect(asked).toEqual(['h2']);
+    expect(transport.asked).toEqual(['h2']);
     expect(pairs.map((p) => [`${p.from}>${p.to}`, p.pathMtu])).toEqual([
       ['h3>h1', 1400],
       ['h3>h2', 1400],

@@ -261,16 +261,24 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
  */
-function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[]): string[] {
+function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], direct?: string): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
   for (const [dev, v] of devices) lines.push(`read -r ${v} 2>/dev/null <${quoteShellArg(`/sys/class/net/${dev}/mtu`)} || ${v}=0`);
-  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
-  lines.push(FRACTIONAL_WAIT_LINE, ...clockLines(budgetMs));
+  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s. Pings
+  // printed directly (the mesh check) wait whole seconds: a ping that answers returns at once, and
+  // the test costs a process.
+  lines.push(direct === undefined ? FRACTIONAL_WAIT_LINE : 'vxs_w=1', ...clockLines(budgetMs));
   if (devices.size > 0) lines.push(...pathMtuShellFunctions());
   const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
-  const ping = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)} >${file(p)} 2>&1`;
+  const pingArgs = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)}`;
+  // A ping whose answer nothing on the host reads (the mesh check) prints its own section in one
+  // printf, one write of a few hundred bytes (atomic on a pipe): no answer files, no awk.
+  const ping = (p: ProbeSpec): string =>
+    direct === undefined
+      ? `${pingArgs(p)} >${file(p)} 2>&1`
+      : `{ vxs_r=$(${pingArgs(p)} 2>&1); printf '%s PING ${p.key}\\n%s\\n' ${direct} "$vxs_r"; }`;
   const df = (p: ProbeSpec, wait: string): string => {
     const v = mtuVar(devices, p.device ?? '');
     // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
@@ -365,7 +373,9 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
 export function healthRoundScript(plan: HostProbePlan, marker: string, opts: RoundScriptOptions = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
-  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...roundDirLines('vxs-health')];
+  // The mesh check's pings print their own answers (`probeLines`): it needs no answer directory.
+  const direct = opts.overlayOnly === true;
+  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health'))];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
@@ -399,14 +409,21 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
   // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
   const counters = opts.overlayOnly !== true;
   if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
-  lines.push(...probeLines(plan, opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS, probeOrder(plan, opts.firstPeer, opts.priorityPeers)));
+  lines.push(
+    ...probeLines(
+      plan,
+      opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS,
+      probeOrder(plan, opts.firstPeer, opts.priorityPeers),
+      direct ? m : undefined,
+    ),
+  );
   if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
     lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   lines.push(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${m} "$vxs_cut"`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
-  if (plan.probes.length > 0) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
+  if (plan.probes.length > 0 && !direct) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
   lines.push(tag('END'));
   return `${lines.join('\n')}\n`;
 }
