@@ -187,6 +187,8 @@ async function main(): Promise<void> {
       const rounds: number[] = [];
       /** Pairs each full round had no time left to probe. */
       const unprobed: number[] = [];
+      /** Hosts each full round timed out on (poll timeout 10 s). */
+      const timedOut: number[] = [];
       const meshes: number[] = [];
       const openssh: number[] = [];
       const opensshWarm: number[] = [];
@@ -199,6 +201,7 @@ async function main(): Promise<void> {
         if (!r.ok) throw new Error(`health round not green: ${JSON.stringify(r)}`);
         rounds.push(r.seconds);
         unprobed.push(Number(r.unprobed));
+        timedOut.push(Number(r.timedOut));
         const m = await worker.ask({ op: 'mesh' });
         if (!m.ok) throw new Error(`mesh check failed: ${JSON.stringify(m)}`);
         meshes.push(m.seconds);
@@ -232,8 +235,9 @@ async function main(): Promise<void> {
         for (let i = 0; i < RUNS; i++) {
           const r = await worker.ask({ op: 'round', forgetPathMtus: true });
           const found = Array.isArray(r.pathMtus) && r.pathMtus.some((x) => String(x).endsWith(' 1400'));
-          if (!found) throw new Error(`the black hole on ${holed} was not found: ${JSON.stringify(r)}`);
-          wrongFigures.push((r.pathMtus as string[]).filter((x) => !x.endsWith(' 1400')));
+          // Not found (its host timed out on a loaded machine, say) is printed with the run, not fatal.
+          const wrong = (r.pathMtus as string[]).filter((x) => !x.endsWith(' 1400'));
+          wrongFigures.push(found ? wrong : [`not found (${String(r.timedOut)} hosts timed out)`, ...wrong]);
           faulty.push(r.seconds);
         }
       } finally {
@@ -266,6 +270,7 @@ async function main(): Promise<void> {
             first_round_s: Number(open.seconds.toFixed(3)),
             first_round_unprobed: open.unprobed,
             round_unprobed: unprobed,
+            round_timed_out_hosts: timedOut,
             round_s: Number(round.toFixed(3)),
             mesh_s: Number(mesh.toFixed(3)),
             openssh_mesh_s: Number(ssh.toFixed(3)),
@@ -304,7 +309,7 @@ async function main(): Promise<void> {
           [
             'full health round',
             `${round.toFixed(3)} s`,
-            `${hosts} hosts, ${pairs} pairs: a DF probe each (+ overlay/underlay pings where it fails), diagnosis; unprobed pairs per run: ${unprobed.join(' ')}`,
+            `${hosts} hosts, ${pairs} pairs: a DF probe each (+ overlay/underlay pings where it fails), diagnosis; unprobed pairs per run: ${unprobed.join(' ')}; hosts timed out per run: ${timedOut.join(' ')}`,
           ],
           [
             'overlay mesh check (pooled)',
