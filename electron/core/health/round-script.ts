@@ -266,10 +266,8 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
   for (const [dev, v] of devices) lines.push(`read -r ${v} 2>/dev/null <${quoteShellArg(`/sys/class/net/${dev}/mtu`)} || ${v}=0`);
-  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s. Pings
-  // printed directly (the mesh check) wait whole seconds: a ping that answers returns at once, and
-  // the test costs a process.
-  lines.push(direct === undefined ? FRACTIONAL_WAIT_LINE : 'vxs_w=1', ...clockLines(budgetMs));
+  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
+  lines.push(FRACTIONAL_WAIT_LINE, ...clockLines(budgetMs));
   if (devices.size > 0) lines.push(...pathMtuShellFunctions());
   const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
   const pingArgs = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)}`;
