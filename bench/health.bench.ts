@@ -190,6 +190,8 @@ async function main(): Promise<void> {
       /** Hosts each full round timed out on (poll timeout 10 s). */
       const timedOut: number[] = [];
       const meshes: number[] = [];
+      /** Pairs each pooled mesh check had no time left to probe. */
+      const meshUnprobed: number[] = [];
       const openssh: number[] = [];
       const opensshWarm: number[] = [];
       const loads: number[] = [];
@@ -205,6 +207,7 @@ async function main(): Promise<void> {
         const m = await worker.ask({ op: 'mesh' });
         if (!m.ok) throw new Error(`mesh check failed: ${JSON.stringify(m)}`);
         meshes.push(m.seconds);
+        meshUnprobed.push(Number(m.unprobed));
         pairs = Number(m.pairs);
         const o = await opensshMesh(worker, lab, t, dir);
         if (o.ok !== o.pairs) throw new Error(`OpenSSH mesh check: ${o.pairs - o.ok} of ${o.pairs} pairs failed`);
@@ -314,7 +317,7 @@ async function main(): Promise<void> {
           [
             'overlay mesh check (pooled)',
             `${mesh.toFixed(3)} s`,
-            `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`,
+            `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x); unprobed pairs per run: ${meshUnprobed.join(' ')}`,
           ],
           [
             'full round, 1400-byte black hole',
