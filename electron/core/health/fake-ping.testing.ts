@@ -10,14 +10,13 @@ import { spawn } from 'node:child_process';
 import type { Host } from '../../../shared/model';
 import type { HealthTransport } from './transport';
 
-/** Writes the fake `ping` into a new directory (each start sleeps `startSeconds` first: a slow host); `remove` deletes it. */
-export function fakePing(maxPacketBytes: number, opts: { startSeconds?: number } = {}): { dir: string; remove: () => void } {
+/** Writes the fake `ping` into a new directory; `remove` deletes it. */
+export function fakePing(maxPacketBytes: number): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'vxs-fakeping-'));
   writeFileSync(
     path.join(dir, 'ping'),
     [
       '#!/bin/sh',
-      ...(opts.startSeconds === undefined ? [] : [`sleep ${opts.startSeconds}`]),
       's=56; while [ $# -gt 1 ]; do [ "$1" = -s ] && s=$2; shift; done; t=$1',
       'echo "PING $t ($t) $s($((s + 28))) bytes of data."',
       `if [ $((s + 28)) -le ${maxPacketBytes} ]; then`,

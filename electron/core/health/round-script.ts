@@ -181,9 +181,6 @@ export const MIN_WINDOW_MS = 200;
 /** The probe budget of a round script when its caller gives none (ms). */
 export const DEFAULT_PROBE_BUDGET_MS = 5000;
 
-/** Sets `vxs_cs`: centiseconds of /proc/uptime now (a builtin read, no process). */
-const CENTISECONDS_LINE = 'read -r vxs_c _ </proc/uptime 2>/dev/null || vxs_c=0.00; vxs_cs=${vxs_c%.*}${vxs_c#*.}';
-
 /** The round's clock starts with the script: `vxs_t0`, centiseconds of /proc/uptime (a builtin read). */
 const CLOCK_START_LINE = 'read -r vxs_c _ </proc/uptime 2>/dev/null || vxs_c=0.00; vxs_t0=${vxs_c%.*}${vxs_c#*.}';
 
@@ -269,14 +266,8 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
   for (const [dev, v] of devices) lines.push(`read -r ${v} 2>/dev/null <${quoteShellArg(`/sys/class/net/${dev}/mtu`)} || ${v}=0`);
-  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s. That
-  // test is one process start, timed (`vxs_pc`, ms): what a process start costs this host right now.
-  lines.push(
-    `${CENTISECONDS_LINE}; vxs_s0=$vxs_cs`,
-    FRACTIONAL_WAIT_LINE,
-    `${CENTISECONDS_LINE}; vxs_pc=$(((vxs_cs - vxs_s0) * 10)); vxs_wl=0`,
-    ...clockLines(budgetMs),
-  );
+  // Fractional -W needs iputils 20190709 or later; older ones refuse it, so fall back to 1 s.
+  lines.push(FRACTIONAL_WAIT_LINE, ...clockLines(budgetMs));
   if (devices.size > 0) lines.push(...pathMtuShellFunctions());
   const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
   const pingArgs = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)}`;
@@ -322,8 +313,6 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
       if (checked.length > 0) groups.push({ ...(under ? { under } : {}), checked });
     }
     const pacer = groups[0]?.checked[0]?.[0];
-    // The pings every window starts (each line so far starts one, and the pacer): follow-ups only where they fail.
-    const starts = body.length + (pacer ? 1 : 0);
     if (pacer) {
       // A DF probe at the MTU that answers is an overlay ping that answered, big packets included: a
       // healthy pair costs one ping. The window's first overlay ping (small) measures the round trip
@@ -367,15 +356,9 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
         );
       }
     }
-    body.push('wait', `${CENTISECONDS_LINE}; vxs_wl=$(((vxs_cs - vxs_ws) * 10))`);
-    // A window starts only when the budget has room for its process starts (at what the -W test
-    // cost) or for as long as the last window took, whichever is more: on a host starved of CPU (a
-    // large mesh on few cores) the round names the peers it leaves out instead of overrunning its
-    // deadline, and starts fewer processes, so the next round has more room.
+    body.push('wait');
     lines.push(
-      `vxs_need=$((${starts} * vxs_pc)); [ $vxs_need -lt $vxs_wl ] && vxs_need=$vxs_wl`,
-      `if [ -z "$vxs_cut" ] && vxs_room $((vxs_minw + vxs_need)); then`,
-      `${CENTISECONDS_LINE}; vxs_ws=$vxs_cs`,
+      `if [ -z "$vxs_cut" ] && vxs_room "$vxs_minw"; then`,
       ...body,
       `else vxs_cut="$vxs_cut ${window.map((to) => quoteShellArg(to)).join(' ')}"; fi`,
     );
