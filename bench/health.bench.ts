@@ -18,7 +18,9 @@
  *
  * Every client runs inside the lab's controller namespace (the only place that reaches the lab):
  * VXLAN Studio as a child process (bench/health-worker.ts) that times its own work
- * (node start-up and the first connect excluded); OpenSSH from process start to exit. Each timing is
+ * (node start-up and the first connect excluded); the OpenSSH clients are started by the same
+ * worker and timed from their start to their exit, so both sides start from the same point (no
+ * `ip netns exec` or wrapper shell counted against OpenSSH). Each timing is
  * the median of 3 runs (load average printed per run); the ControlMaster ratio is the median of 7
  * alternating pairs (pooled mesh check, then ControlMaster, back to back). Targets (reported, not asserted): mesh check < 1.0 s and < 0.5x OpenSSH
  * with ControlMaster; a black-hole round <= 2x a healthy one; polling CPU < 5% of one core.
@@ -115,6 +117,7 @@ function median(xs: number[]): number {
  * directory (the fair warm baseline: multiplexed sessions, no handshake once the masters are up).
  */
 async function opensshMesh(
+  worker: Worker,
   lab: LabState,
   t: ReturnType<typeof labTopology>,
   dir: string,
@@ -128,16 +131,14 @@ async function opensshMesh(
     writeFileSync(file, healthRoundScript(plan, marker, { overlayOnly: true }));
     return { name: h.name, plan, file, out: path.join(dir, `${h.name}.out`) };
   });
-  const lines = hosts.map(
-    (h, i) =>
-      `${sshArgv(lab, h.name, ['sh', '-s'], { options: mux }).map(shq).join(' ')} < ${shq(h.file)} > ${shq(h.out)} 2>/dev/null & p${i}=$!`,
-  );
-  const waits = hosts.map((h, i) => `wait $p${i} || { echo "ssh to ${h.name} failed" >&2; rc=1; }`);
-  const argv = controllerArgv(lab, ['sh', '-c', ['rc=0', ...lines, ...waits, 'exit $rc'].join('\n')]);
-  const started = performance.now();
-  const r = await run(argv[0] as string, argv.slice(1));
-  const seconds = (performance.now() - started) / 1000;
-  if (r.code !== 0) throw new Error(`parallel OpenSSH failed: ${r.stderr.trim()}`);
+  // Started and timed by the worker, in the controller namespace, like the pooled mesh check: no
+  // `ip netns exec` or wrapper shell start is counted against OpenSSH.
+  const r = await worker.ask({
+    op: 'openssh',
+    runs: hosts.map((h) => ({ argv: sshArgv(lab, h.name, ['sh', '-s'], { options: mux }), input: h.file, output: h.out })),
+  });
+  if (!r.ok) throw new Error(`parallel OpenSSH failed: ${r.error ?? ''}`);
+  const seconds = r.seconds;
   let ok = 0;
   let pairs = 0;
   for (const h of hosts) {
@@ -173,18 +174,24 @@ async function main(): Promise<void> {
       worker = new Worker(lab);
       log('bench:health: the first round (connects every host)...');
       const open = await worker.ask({ op: 'open', file, knownHosts: lab.keys.knownHosts });
-      if (!open.ok) throw new Error(`the first round failed: ${open.error ?? ''}`);
+      // A host that timed out in the first round is a figure of this size on this machine, not a
+      // reason to stop: printed, and the runs below say whether later rounds answer.
+      if (!open.ok) log(`bench:health: the first round: ${open.error ?? ''}`);
       const firstLoad = loadavg()[0] ?? 0;
 
       const controlDir = path.join(dir, 'cm');
       mkdirSync(controlDir, { mode: 0o700 });
       log('bench:health: opening the OpenSSH ControlMaster connections (warm-up run, not timed)...');
-      await opensshMesh(lab, t, dir, controlDir);
+      await opensshMesh(worker, lab, t, dir, controlDir);
 
       const rounds: number[] = [];
       /** Pairs each full round had no time left to probe. */
       const unprobed: number[] = [];
+      /** Hosts each full round timed out on (poll timeout 10 s). */
+      const timedOut: number[] = [];
       const meshes: number[] = [];
+      /** Pairs each pooled mesh check had no time left to probe. */
+      const meshUnprobed: number[] = [];
       const openssh: number[] = [];
       const opensshWarm: number[] = [];
       const loads: number[] = [];
@@ -196,14 +203,16 @@ async function main(): Promise<void> {
         if (!r.ok) throw new Error(`health round not green: ${JSON.stringify(r)}`);
         rounds.push(r.seconds);
         unprobed.push(Number(r.unprobed));
+        timedOut.push(Number(r.timedOut));
         const m = await worker.ask({ op: 'mesh' });
         if (!m.ok) throw new Error(`mesh check failed: ${JSON.stringify(m)}`);
         meshes.push(m.seconds);
+        meshUnprobed.push(Number(m.unprobed));
         pairs = Number(m.pairs);
-        const o = await opensshMesh(lab, t, dir);
+        const o = await opensshMesh(worker, lab, t, dir);
         if (o.ok !== o.pairs) throw new Error(`OpenSSH mesh check: ${o.pairs - o.ok} of ${o.pairs} pairs failed`);
         openssh.push(o.seconds);
-        const w = await opensshMesh(lab, t, dir, controlDir);
+        const w = await opensshMesh(worker, lab, t, dir, controlDir);
         if (w.ok !== w.pairs) throw new Error(`OpenSSH ControlMaster mesh check: ${w.pairs - w.ok} of ${w.pairs} pairs failed`);
         opensshWarm.push(w.seconds);
         loads.push(loadavg()[0] ?? 0);
@@ -214,7 +223,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < FAIR_PAIRS; i++) {
         const m = await worker.ask({ op: 'mesh' });
         if (!m.ok) throw new Error(`mesh check failed: ${JSON.stringify(m)}`);
-        const w = await opensshMesh(lab, t, dir, controlDir);
+        const w = await opensshMesh(worker, lab, t, dir, controlDir);
         if (w.ok !== w.pairs) throw new Error(`OpenSSH ControlMaster mesh check: ${w.pairs - w.ok} of ${w.pairs} pairs failed`);
         fair.push({ pooled: m.seconds, controlMaster: w.seconds, load1: loadavg()[0] ?? 0 });
       }
@@ -222,12 +231,16 @@ async function main(): Promise<void> {
       const holed = lab.hosts[lab.hosts.length - 1]?.name ?? 'h1';
       log(`bench:health: ${RUNS} full rounds with a silent 1400-byte black hole on ${holed} (path MTU searched each round)...`);
       const faulty: number[] = [];
+      /** Per black-hole run, the path-MTU figures that are not the hole's 1400 (e.g. 1404: VLAN slack). */
+      const wrongFigures: string[][] = [];
       await setUnderlayMtu(lab, holed, 1400, 'router');
       try {
         for (let i = 0; i < RUNS; i++) {
           const r = await worker.ask({ op: 'round', forgetPathMtus: true });
           const found = Array.isArray(r.pathMtus) && r.pathMtus.some((x) => String(x).endsWith(' 1400'));
-          if (!found) throw new Error(`the black hole on ${holed} was not found: ${JSON.stringify(r)}`);
+          // Not found (its host timed out on a loaded machine, say) is printed with the run, not fatal.
+          const wrong = (r.pathMtus as string[]).filter((x) => !x.endsWith(' 1400'));
+          wrongFigures.push(found ? wrong : [`not found (${String(r.timedOut)} hosts timed out)`, ...wrong]);
           faulty.push(r.seconds);
         }
       } finally {
@@ -260,6 +273,7 @@ async function main(): Promise<void> {
             first_round_s: Number(open.seconds.toFixed(3)),
             first_round_unprobed: open.unprobed,
             round_unprobed: unprobed,
+            round_timed_out_hosts: timedOut,
             round_s: Number(round.toFixed(3)),
             mesh_s: Number(mesh.toFixed(3)),
             openssh_mesh_s: Number(ssh.toFixed(3)),
@@ -273,6 +287,7 @@ async function main(): Promise<void> {
             })),
             faulty_round_s: Number(faultyRound.toFixed(3)),
             faulty_vs_healthy_round: Number((faultyRound / round).toFixed(3)),
+            faulty_wrong_path_mtus: wrongFigures,
             poll_cpu_percent: Number(cpu.toFixed(2)),
             poll_rounds: poll.rounds,
             poll_avg_round_s: poll.avgRoundS,
@@ -297,17 +312,17 @@ async function main(): Promise<void> {
           [
             'full health round',
             `${round.toFixed(3)} s`,
-            `${hosts} hosts, ${pairs} pairs: a DF probe each (+ overlay/underlay pings where it fails), diagnosis; unprobed pairs per run: ${unprobed.join(' ')}`,
+            `${hosts} hosts, ${pairs} pairs: a DF probe each (+ overlay/underlay pings where it fails), diagnosis; unprobed pairs per run: ${unprobed.join(' ')}; hosts timed out per run: ${timedOut.join(' ')}`,
           ],
           [
             'overlay mesh check (pooled)',
             `${mesh.toFixed(3)} s`,
-            `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x)`,
+            `${(mesh / ssh).toFixed(2)}x OpenSSH (targets < 1.0 s, < 0.5x); unprobed pairs per run: ${meshUnprobed.join(' ')}`,
           ],
           [
             'full round, 1400-byte black hole',
             `${faultyRound.toFixed(3)} s`,
-            `${(faultyRound / round).toFixed(2)}x the healthy round (target <= 2x), path MTU searched on ${holed}'s tunnels`,
+            `${(faultyRound / round).toFixed(2)}x the healthy round (target <= 2x), path MTU searched on ${holed}'s tunnels; figures other than 1400 per run: ${wrongFigures.map((w) => (w.length === 0 ? '0' : w.join(','))).join(' / ')}`,
           ],
           ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
           [

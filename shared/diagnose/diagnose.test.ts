@@ -134,6 +134,22 @@ describe('diagnose on recorded health rounds', () => {
     expect(f.fix?.hosts[0]?.steps[0]?.inverse).toEqual([['ip', 'link', 'set', 'vxlan100', 'mtu', '1450']]);
   });
 
+  it('says so when the path MTU is reported 4 bytes under what passed because nothing could be compared with it', () => {
+    const fs = run(
+      [host('a', 'a-ok'), host('b', 'b-ok')],
+      [probe({ dfAtMtu: ping('overlay-df-path'), pathMtu: 1400, pathMtuSeen: 1404 })],
+    );
+    const f = fs[0] as Finding;
+    expect(f.title).toBe('MTU 1450 of segment overlay 100 is too big for the underlay path (safe: 1350)');
+    expect(f.message).toContain(
+      'The smallest underlay path MTU measured is 1400 (between a and b); that is 4 bytes under the 1404 seen passing, because no other tunnel of these hosts was measured to compare with',
+    );
+    expect(f.evidence[0]).toEqual({
+      label: 'a -> b underlay path MTU',
+      value: '1400 (1404 passed; 4 bytes off: no other tunnel of these hosts to compare with)',
+    });
+  });
+
   it('flags a path MTU too small for the segment even when fragmentation lets the DF probe through', () => {
     expect(codes(run([host('a', 'a-ok'), host('b', 'b-ok')], [probe({ pathMtu: 1400 })]))).toEqual(['MTU_EXCEEDS_PATH a,b']);
   });

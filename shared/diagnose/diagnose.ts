@@ -420,6 +420,7 @@ function mtuFinding(ctx: Ctx, out: Finding[], segmentId: string, probes: PairPro
     );
   };
   let pathMin: number | undefined;
+  let minPair: PairProbe | undefined;
   let family: IpFamily = 4;
   const bad: PairProbe[] = [];
   for (const p of probes) {
@@ -429,6 +430,7 @@ function mtuFinding(ctx: Ctx, out: Finding[], segmentId: string, probes: PairPro
     const pathTooSmall = p.pathMtu !== undefined && segMtu !== undefined && p.pathMtu - overheadFor(f) < segMtu;
     if (p.pathMtu !== undefined && (pathMin === undefined || p.pathMtu < pathMin)) {
       pathMin = p.pathMtu;
+      minPair = p;
       family = f;
     }
     if (dfFailed || pathTooSmall) bad.push(p);
@@ -441,7 +443,14 @@ function mtuFinding(ctx: Ctx, out: Finding[], segmentId: string, probes: PairPro
   const evidence: Evidence[] = [];
   for (const p of bad.slice(0, 6)) {
     const label = `${nameOf(ctx, p.from)} -> ${nameOf(ctx, p.to)}`;
-    if (p.pathMtu !== undefined) evidence.push({ label: `${label} underlay path MTU`, value: String(p.pathMtu) });
+    if (p.pathMtu !== undefined)
+      evidence.push({
+        label: `${label} underlay path MTU`,
+        value:
+          p.pathMtuSeen === undefined
+            ? String(p.pathMtu)
+            : `${p.pathMtu} (${p.pathMtuSeen} passed; 4 bytes off: no other tunnel of these hosts to compare with)`,
+      });
     evidence.push(...pingEvidence(`${label} DF ping at MTU ${mtuOf(p.from) ?? '?'}`, p.dfAtMtu));
   }
   const fixHosts =
@@ -458,7 +467,11 @@ function mtuFinding(ctx: Ctx, out: Finding[], segmentId: string, probes: PairPro
     message:
       `Small packets cross segment ${seg.name} but full-size ones vanish: ping works while SSH, web pages and file copies hang. ` +
       (pathMin !== undefined
-        ? `The smallest underlay path MTU measured is ${pathMin} (between ${nameOf(ctx, first.from)} and ${nameOf(ctx, first.to)}); VXLAN adds ${overhead} bytes over IPv${family}, so the overlay can carry at most ${safe ?? '?'}. `
+        ? `The smallest underlay path MTU measured is ${pathMin} (between ${nameOf(ctx, first.from)} and ${nameOf(ctx, first.to)}); ` +
+          (minPair?.pathMtuSeen !== undefined
+            ? `that is 4 bytes under the ${minPair.pathMtuSeen} seen passing, because no other tunnel of these hosts was measured to compare with and a bridged hop lets 4 bytes over its MTU through; `
+            : '') +
+          `VXLAN adds ${overhead} bytes over IPv${family}, so the overlay can carry at most ${safe ?? '?'}. `
         : 'The underlay path MTU was not measured, so no safe value can be given yet. ') +
       (safe !== undefined
         ? `Set the MTU of the segment's VXLAN devices to ${safe} on every member (and the segment's MTU in the topology, so the plan agrees), and lower it inside VMs and containers on the segment too.`

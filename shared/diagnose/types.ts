@@ -96,6 +96,12 @@ export interface PairProbe {
   dfOverMtu?: PingResult;
   /** Underlay path MTU from `pathMtuSearch` (undefined when not measured). */
   pathMtu?: number;
+  /**
+   * The largest size the path-MTU search saw passing, set only when `pathMtu` is reported 4 bytes
+   * (VLAN_HLEN) under it because no other tunnel of the pair's hosts was measured to compare with: a
+   * bridged or veth hop lets a frame 4 bytes over its MTU through, so a lone figure may be that slack.
+   */
+  pathMtuSeen?: number;
 }
 
 /** One health round. */

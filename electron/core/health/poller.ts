@@ -28,6 +28,7 @@ import {
   healthRoundScript,
   parseHealthRound,
   planPeers,
+  probeOrder,
   probePlan,
   underlayAddressOf,
   type HostRound,
@@ -97,11 +98,14 @@ function sshStatusOf(err: unknown): SshStatus {
  * while the same link reached through a router reads 1400. A figure a few bytes above the one
  * another tunnel of the same host measured is that slack, not a bigger path: a pair reports the
  * smallest figure within VLAN_HLEN below its own among the measured pairs that share a host with it.
+ * A figure with no other measured tunnel of its hosts to compare with (`hasComparison`) may be all
+ * slack: it is reported VLAN_HLEN lower, never a size that may only pass through the slack.
  */
 export function conservativePathMtu(
   pair: { from: string; to: string; v: number },
   measured: ReadonlyArray<{ from: string; to: string; v: number }>,
 ): number {
+  if (!hasComparison(pair, measured)) return pair.v - VLAN_SLACK_BYTES;
   let out = pair.v;
   const hosts = new Set([pair.from, pair.to]);
   for (const q of measured) {
@@ -111,11 +115,25 @@ export function conservativePathMtu(
   return out;
 }
 
+/** Whether another measured tunnel (not the pair itself) shares a host with the pair. */
+export function hasComparison(
+  pair: { from: string; to: string },
+  measured: ReadonlyArray<{ from: string; to: string }>,
+): boolean {
+  const hosts = new Set([pair.from, pair.to]);
+  return measured.some((q) => (q.from !== pair.from || q.to !== pair.to) && (hosts.has(q.from) || hosts.has(q.to)));
+}
+
 /** VLAN_HLEN: the most a bridged or veth hop lets through over its MTU. */
 const VLAN_SLACK_BYTES = 4;
 
 function pairKey(p: { from: string; to: string }): string {
   return `${p.from}>${p.to}`;
+}
+
+/** The DF probe at the segment MTU vanished on the way (not refused locally) while small overlay pings answer. */
+function dfProbeFailed(p: PairProbe): boolean {
+  return p.dfAtMtu !== undefined && !p.dfAtMtu.ok && p.dfAtMtu.messageTooLong === undefined && p.overlay?.ok === true;
 }
 
 export class HealthPoller {
@@ -131,6 +149,12 @@ export class HealthPoller {
   private readonly tracks = new Map<string, HostTrack>();
   /** Cached underlay path MTU per `from>to`, kept while that pair's DF probe keeps failing. */
   private readonly pathMtus = new Map<string, number>();
+  /**
+   * Pairs (`from>to`) whose DF probe at the segment MTU failed when last probed: both their hosts
+   * probe each other first in the next round (`priorityPeers`), so the figures that corroborate a
+   * path MTU (`conservativePathMtu`) are not the ones a round short of time leaves out.
+   */
+  private readonly dfFailed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private paused = false;
@@ -260,14 +284,22 @@ export class HealthPoller {
       [...this.pathMtus.keys()].filter((k) => k.startsWith(`${host.id}>`)).map((k) => k.slice(host.id.length + 1)),
     );
     const plan = probePlan(this.topology, host.id, { facts, pathMtu: this.o.pathMtu, pathMtuKnown });
+    const priorityPeers = planPeers(plan).filter(
+      (q) => this.dfFailed.has(`${host.id}>${q}`) || this.dfFailed.has(`${q}>${host.id}`),
+    );
     const m = newNonce();
     tr.busy = true;
     try {
-      const script = healthRoundScript(plan, m, { budgetMs: probeBudgetMs(this.o.pollTimeoutMs), firstPeer: tr.firstPeer });
+      const script = healthRoundScript(plan, m, {
+        budgetMs: probeBudgetMs(this.o.pollTimeoutMs),
+        firstPeer: tr.firstPeer,
+        priorityPeers,
+      });
       const r = await runWithin(this.o.transport, host, script, this.o.pollTimeoutMs);
       const parsed: HostRound = parseHealthRound(plan, r.stdout, m, { cache: tr.cache });
-      const peers = planPeers(plan).length;
-      if (parsed.unmeasured.length > 0) tr.firstPeer = (tr.firstPeer + peers - parsed.unmeasured.length) % peers;
+      // The next round starts with the first peer this one left out.
+      const cut = probeOrder(plan, tr.firstPeer, priorityPeers).find((q) => parsed.unmeasured.includes(q));
+      if (cut !== undefined) tr.firstPeer = planPeers(plan).indexOf(cut);
       tr.failures = 0;
       tr.nextAttempt = 0;
       tr.last = parsed.host;
@@ -296,6 +328,12 @@ export class HealthPoller {
     const now = performance.now();
     const answers = await Promise.all(t.hosts.map((h) => this.pollHost(h, facts, now)));
     const pairs = answers.flatMap((a) => a.pairs);
+    for (const p of pairs) {
+      // A pair left unprobed keeps what its last probe said.
+      if (p.dfAtMtu === undefined) continue;
+      if (dfProbeFailed(p)) this.dfFailed.add(pairKey(p));
+      else this.dfFailed.delete(pairKey(p));
+    }
     if (this.o.pathMtu) {
       const swept = new Set(answers.flatMap((a, i) => a.swept.map((to) => `${t.hosts[i]?.id ?? ''}>${to}`)));
       await this.measurePathMtus(t, pairs, swept);
@@ -356,17 +394,29 @@ export class HealthPoller {
   /**
    * Path MTU for every pair whose DF probe at the segment MTU failed (not refused locally): the one
    * the round's own sweep found (`swept`: pairs it swept), else the cached one, else a search of its
-   * own (a peer the round could not sweep); cached while the DF probe keeps failing.
+   * own (a peer the round could not sweep); cached while the DF probe keeps failing. And the figure
+   * of the reverse tunnel of every failed pair when this round left that tunnel unprobed (short of
+   * time), searched now: it is what tells the VLAN slack of a bridged hop from the path
+   * (`conservativePathMtu`), so a round that measured a host's figure also measures what corrects it.
    */
   private async measurePathMtus(t: Topology, pairs: PairProbe[], swept: ReadonlySet<string>): Promise<void> {
     const need = new Map<string, Array<{ to: string; address: string }>>();
+    const facts = (): Record<string, HostFacts | undefined> =>
+      Object.fromEntries([...this.tracks].map(([id, tr]) => [id, tr.facts]));
+    const search = (from: string, to: string): void => {
+      const address = underlayAddressOf(t, to, facts());
+      if (address === undefined) return;
+      const list = need.get(from) ?? [];
+      if (!list.some((x) => x.to === to)) list.push({ to, address });
+      need.set(from, list);
+    };
+    const unprobed = (p: PairProbe): boolean => p.dfAtMtu === undefined && p.overlay === undefined && p.underlay === undefined;
     for (const p of pairs) {
       const k = pairKey(p);
       // A pair this round left unprobed (short of time) keeps what earlier rounds measured: the other
       // tunnels of its hosts compare with it (`conservativePathMtu`).
-      if (p.dfAtMtu === undefined && p.overlay === undefined && p.underlay === undefined) continue;
-      const failed = p.dfAtMtu !== undefined && !p.dfAtMtu.ok && p.dfAtMtu.messageTooLong === undefined && p.overlay?.ok === true;
-      if (!failed) {
+      if (unprobed(p)) continue;
+      if (!dfProbeFailed(p)) {
         this.pathMtus.delete(k);
         delete p.pathMtu;
         continue;
@@ -381,11 +431,12 @@ export class HealthPoller {
         p.pathMtu = cached;
         continue;
       }
-      const address = underlayAddressOf(t, p.to, Object.fromEntries([...this.tracks].map(([id, tr]) => [id, tr.facts])));
-      if (address === undefined) continue;
-      const list = need.get(p.from) ?? [];
-      if (!list.some((x) => x.to === p.to)) list.push({ to: p.to, address });
-      need.set(p.from, list);
+      search(p.from, p.to);
+    }
+    for (const p of pairs) {
+      if (!dfProbeFailed(p)) continue;
+      const back = pairs.find((q) => q.from === p.to && q.to === p.from && q.segmentId === p.segmentId);
+      if (back !== undefined && unprobed(back) && !this.pathMtus.has(pairKey(back))) search(back.from, back.to);
     }
     await Promise.all(
       [...need].map(async ([from, targets]) => {
@@ -406,7 +457,10 @@ export class HealthPoller {
     });
     for (const p of pairs) {
       const there = this.pathMtus.get(pairKey(p));
-      if (there !== undefined && p.dfAtMtu !== undefined) p.pathMtu = conservativePathMtu({ ...p, v: there }, measured);
+      if (there === undefined || p.dfAtMtu === undefined) continue;
+      p.pathMtu = conservativePathMtu({ ...p, v: there }, measured);
+      if (hasComparison(p, measured)) delete p.pathMtuSeen;
+      else p.pathMtuSeen = there;
     }
   }
 }

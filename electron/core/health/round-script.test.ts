@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
+import { fakePing, localShTransport } from './fake-ping.testing';
 import { healthRoundScript, parseHealthRound, PROBE_WINDOW, probePlan } from './round-script';
 
 const fixture = (name: string): string =>
@@ -87,10 +88,36 @@ describe('healthRoundScript', () => {
     const script = healthRoundScript(probePlan(mesh(), 'h1', { overlayOnly: true }), M, { overlayOnly: true });
     expect(script).not.toContain('ip -j');
     expect(script).not.toContain('-M do');
+    // Each ping prints its own answer: no answer directory (mktemp, rm), no awk.
     expect(script.split('\n').filter((l) => l.includes('ping -n') && !l.includes('127.0.0.1'))).toEqual([
-      'ping -n -c 1 -W "$vxs_pw" 10.100.0.2 >"$vxs_d/p0" 2>&1 &',
-      'ping -n -c 1 -W "$vxs_pw" 10.100.0.3 >"$vxs_d/p1" 2>&1 &',
+      `{ vxs_r=$(ping -n -c 1 -W "$vxs_pw" 10.100.0.2 2>&1); printf '%s PING p0\\n%s\\n' ${M} "$vxs_r"; } &`,
+      `{ vxs_r=$(ping -n -c 1 -W "$vxs_pw" 10.100.0.3 2>&1); printf '%s PING p1\\n%s\\n' ${M} "$vxs_r"; } &`,
     ]);
+    expect(script).not.toMatch(/mktemp|awk|\$vxs_d/);
+  });
+
+  it("runs the mesh check's script through sh: every ping's answer read back, the ones that vanished too", async () => {
+    const ping = fakePing(1400);
+    try {
+      // 10.100.0.3 is given a DF probe's size by hand, so its one packet vanishes.
+      const t = mesh();
+      const plan = probePlan(t, 'h1', { overlayOnly: true });
+      const script = healthRoundScript(plan, M, { overlayOnly: true }).replace(
+        'ping -n -c 1 -W "$vxs_pw" 10.100.0.3',
+        'ping -n -c 1 -W "$vxs_pw" -s 1400 10.100.0.3',
+      );
+      const host = t.hosts[0];
+      if (!host) throw new Error('no host');
+      const r = await localShTransport(ping.dir).run(host, script, 10_000);
+      const round = parseHealthRound(plan, r.stdout, M, { overlayOnly: true });
+      expect(round.problems).toEqual([]);
+      expect(round.pairs.map((p) => [p.to, p.overlay?.ok])).toEqual([
+        ['h2', true],
+        ['h3', false],
+      ]);
+    } finally {
+      ping.remove();
+    }
   });
 
   it('probes a window of peers at a time, each window only while the budget has room, and names the peers left out', () => {
@@ -107,6 +134,16 @@ describe('healthRoundScript', () => {
       'else vxs_cut="$vxs_cut h15 h16 h17"; fi',
     ]);
     expect(script).toContain(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${M} "$vxs_cut"`);
+  });
+
+  it('probes the priority peers first, then the others from the rotation on', () => {
+    const plan = probePlan(wideMesh(20), 'h1');
+    const script = healthRoundScript(plan, M, { budgetMs: 1234, firstPeer: 16, priorityPeers: ['h9', 'h20'] });
+    expect(script.split('\n').filter((l) => l.startsWith('else vxs_cut='))).toEqual([
+      'else vxs_cut="$vxs_cut h9 h20 h18 h19 h2 h3 h4 h5"; fi',
+      'else vxs_cut="$vxs_cut h6 h7 h8 h10 h11 h12 h13 h14"; fi',
+      'else vxs_cut="$vxs_cut h15 h16 h17"; fi',
+    ]);
   });
 
   it('writes a script sh can parse for every mesh size, a window of one peer included', () => {

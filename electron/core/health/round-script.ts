@@ -217,11 +217,28 @@ export interface RoundScriptOptions {
   budgetMs?: number;
   /** Index (in the plan's peer order) of the peer probed first: rounds cut short rotate through the peers. */
   firstPeer?: number;
+  /**
+   * Peers probed before all others (`probeOrder`): those of pairs whose DF probe failed at their
+   * last probe, so a path-MTU figure and the tunnels that corroborate it are measured first.
+   */
+  priorityPeers?: readonly string[];
 }
 
 /** The peers of a plan in probe order (each once). */
 export function planPeers(plan: HostProbePlan): string[] {
   return [...new Set(plan.probes.map((p) => p.to))];
+}
+
+/**
+ * The order a round probes a plan's peers in: the priority peers first (in plan order), then the
+ * others from the `firstPeer`-th peer of the plan on, around. A round short of time cuts the last.
+ */
+export function probeOrder(plan: HostProbePlan, firstPeer = 0, priorityPeers: readonly string[] = []): string[] {
+  const peers = planPeers(plan);
+  const n = peers.length;
+  const rotated = peers.map((_, i) => peers[(i + (n === 0 ? 0 : firstPeer % n)) % n] as string);
+  const first = new Set(priorityPeers);
+  return [...peers.filter((p) => first.has(p)), ...rotated.filter((p) => !first.has(p))];
 }
 
 /** Per device, the key of the one `dfOverMtu` probe run for all its pairs (the local refusal depends on the device only). */
@@ -232,7 +249,7 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
 }
 
 /**
- * The probe lines, window by window (`PROBE_WINDOW` peers, starting at `firstPeer`): every ping of
+ * The probe lines, window by window (`PROBE_WINDOW` peers, in `probeOrder`): every ping of
  * a window in the background writing to `$vxs_d/<key>`, waiting at most the budget left. Per peer
  * an underlay ping, and per segment an overlay ping and a DF probe at the MTU; the DF probe one byte
  * over (refused by the local stack) once per device. Once the window's underlay pings have
@@ -244,7 +261,7 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
  */
-function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): string[] {
+function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], direct?: string): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
@@ -253,7 +270,13 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
   lines.push(FRACTIONAL_WAIT_LINE, ...clockLines(budgetMs));
   if (devices.size > 0) lines.push(...pathMtuShellFunctions());
   const file = (p: ProbeSpec): string => `"$vxs_d/${p.key}"`;
-  const ping = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)} >${file(p)} 2>&1`;
+  const pingArgs = (p: ProbeSpec): string => `ping -n -c 1 -W "$vxs_pw" ${quoteShellArg(p.target)}`;
+  // A ping whose answer nothing on the host reads (the mesh check) prints its own section in one
+  // printf, one write of a few hundred bytes (atomic on a pipe): no answer files, no awk.
+  const ping = (p: ProbeSpec): string =>
+    direct === undefined
+      ? `${pingArgs(p)} >${file(p)} 2>&1`
+      : `{ vxs_r=$(${pingArgs(p)} 2>&1); printf '%s PING ${p.key}\\n%s\\n' ${direct} "$vxs_r"; }`;
   const df = (p: ProbeSpec, wait: string): string => {
     const v = mtuVar(devices, p.device ?? '');
     // ping's -s is the ICMP payload: MTU minus 20 (IP) and 8 (ICMP) bytes.
@@ -262,9 +285,6 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
   };
   const mtuKnown = (p: ProbeSpec): string => `[ "$${mtuVar(devices, p.device ?? '')}" -gt 100 ]`;
   const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
-  const peers = planPeers(plan);
-  const n = peers.length;
-  const order = peers.map((_, i) => peers[(i + (n === 0 ? 0 : firstPeer % n)) % n] as string);
   const overKeys = new Set(dfOverKeys(plan).values());
   let first = true;
   for (let w = 0; w < order.length; w += PROBE_WINDOW) {
@@ -351,7 +371,9 @@ function probeLines(plan: HostProbePlan, budgetMs: number, firstPeer: number): s
 export function healthRoundScript(plan: HostProbePlan, marker: string, opts: RoundScriptOptions = {}): string {
   const m = marker;
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
-  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...roundDirLines('vxs-health')];
+  // The mesh check's pings print their own answers (`probeLines`): it needs no answer directory.
+  const direct = opts.overlayOnly === true;
+  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health'))];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
@@ -385,14 +407,21 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
   // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
   const counters = opts.overlayOnly !== true;
   if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
-  lines.push(...probeLines(plan, opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS, opts.firstPeer ?? 0));
+  lines.push(
+    ...probeLines(
+      plan,
+      opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS,
+      probeOrder(plan, opts.firstPeer, opts.priorityPeers),
+      direct ? m : undefined,
+    ),
+  );
   if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
     lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
   lines.push(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${m} "$vxs_cut"`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
-  if (plan.probes.length > 0) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
+  if (plan.probes.length > 0 && !direct) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
   lines.push(tag('END'));
   return `${lines.join('\n')}\n`;
 }
