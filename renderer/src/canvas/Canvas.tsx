@@ -16,7 +16,7 @@ import {
   type IsValidConnection,
   type NodeTypes,
 } from '@xyflow/react';
-import { useCallback, useEffect, useLayoutEffect, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
 import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../editor/topology-ops';
 import { useStore } from '../store/store';
@@ -28,6 +28,8 @@ import { AttachmentEdge, MembershipEdge } from './edges';
 import { HostNode } from './HostNode';
 import { DEFAULT_SIZE } from './layout';
 import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
+import { OverviewCards } from './OverviewCards';
+import { OVERVIEW_SIZE, overviewNodeCache, overviewNodes } from './overview-cards';
 import { OverviewEdges } from './OverviewEdges';
 import { SegmentNode } from './SegmentNode';
 import { useStagedMount } from './staged';
@@ -50,8 +52,11 @@ const HALF_SIZE: Record<PaletteKind, Position> = {
   bridge: { x: 64, y: 28 },
 };
 
-/** Fit's padding and largest zoom, for the fit on open and the estimate made before it. */
-const FIT = { padding: 0.2, maxZoom: 1.2 } as const;
+/**
+ * Fit's padding and largest zoom, for the fit on open and the estimate made before it. Zoomed out
+ * most cards are hidden from React Flow (overview-cards.ts): Fit counts them too.
+ */
+const FIT = { padding: 0.2, maxZoom: 1.2, includeHiddenNodes: true } as const;
 
 /** Bounds of the drawing from stored positions, with default sizes for nodes not measured yet. */
 function estimatedBounds(nodes: readonly StudioNode[]): { x: number; y: number; width: number; height: number } | null {
@@ -83,7 +88,9 @@ export function Canvas() {
   const overview = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
 
   useEffect(() => {
-    registerCanvasControls({ fitView: () => void fitView({ padding: FIT.padding, duration: 200 }) });
+    registerCanvasControls({
+      fitView: () => void fitView({ padding: FIT.padding, includeHiddenNodes: true, duration: 200 }),
+    });
     return () => registerCanvasControls(null);
   }, [fitView]);
 
@@ -91,8 +98,20 @@ export function Canvas() {
   // the view does not jump when the first node is dropped.
   const documentSeq = useStore((s) => s.documentSeq);
   const nodesInitialized = useNodesInitialized();
-  // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in.
-  const staged = useStagedMount(nodes, edges, documentSeq);
+  // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in. Zoomed
+  // out React Flow mounts only the live cards, so there is nothing to stage.
+  const staged = useStagedMount(nodes, edges, documentSeq, overview);
+  // Zoomed out: the card under the pointer is a React Flow node (with the selected and dragged
+  // ones), the others are drawn by the canvas (overview-cards.ts).
+  const [pointed, setPointed] = useState<string | null>(null);
+  const cardCache = useRef(overviewNodeCache());
+  const zoomedOut = useMemo(
+    () => (overview ? overviewNodes(staged.nodes, pointed, cardCache.current) : null),
+    [overview, staged.nodes, pointed],
+  );
+  const onNodeMouseLeave = useCallback((_e: unknown, node: StudioNode) => {
+    setPointed((p) => (p === node.id ? null : p));
+  }, []);
   const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
   const fittedSeq = useRef(-1);
   // Before React Flow mounts an opened document's nodes (its store takes them in a passive effect),
@@ -118,8 +137,9 @@ export function Canvas() {
     if (!focusRequest) return;
     const node = getInternalNode(focusRequest.id);
     if (!node) return;
-    const w = node.measured.width ?? 0;
-    const h = node.measured.height ?? 0;
+    // A card hidden from React Flow zoomed out was never measured.
+    const w = node.measured.width ?? OVERVIEW_SIZE[node.data.kind].width;
+    const h = node.measured.height ?? OVERVIEW_SIZE[node.data.kind].height;
     void setCenter(node.internals.positionAbsolute.x + w / 2, node.internals.positionAbsolute.y + h / 2, {
       zoom: 1.1,
       duration: 250,
@@ -202,11 +222,12 @@ export function Canvas() {
     >
       <OverviewContext value={overview}>
         <ReactFlow<StudioNode, StudioEdge>
-          nodes={staged.nodes}
+          nodes={zoomedOut?.flow ?? staged.nodes}
           edges={overview ? NO_EDGES : staged.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={applyNodeChanges}
+          onNodeMouseLeave={onNodeMouseLeave}
           onEdgesChange={applyEdgeChanges}
           onNodeDragStart={checkpoint}
           onSelectionDragStart={checkpoint}
@@ -225,10 +246,12 @@ export function Canvas() {
           proOptions={{ hideAttribution: true }}
         >
           {overview && <OverviewEdges edges={staged.edges} />}
+          {zoomedOut && <OverviewCards nodes={zoomedOut.drawn} onPoint={setPointed} />}
           {/* Zoomed out, the grid's dots would be a few pixels apart: thousands to paint every frame. */}
           {!overview && <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />}
           <Controls showInteractive={false} />
-          {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
+          {/* The minimap shows only React Flow's cards that are not hidden: zoomed out, the live ones. */}
+          {minimap && !overview && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
         </ReactFlow>
       </OverviewContext>
       <DeployStatus />

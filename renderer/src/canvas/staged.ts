@@ -36,19 +36,24 @@ export function stagedView<N extends { id: string }, E extends { source: string;
 
 /**
  * What React Flow is given while the document `documentSeq` opens: `staging` is true until every
- * card is mounted (Fit waits for it).
+ * card is mounted (Fit waits for it). `whole`: hand over every card at once (zoomed out).
  */
 export function useStagedMount<N extends { id: string }, E extends { source: string; target: string }>(
   nodes: N[],
   edges: E[],
   documentSeq: number,
+  whole: boolean,
 ): { nodes: N[]; edges: E[]; staging: boolean } {
   const [stage, setStage] = useState<Stage>({ seq: documentSeq, limit: Infinity });
   let limit = stage.limit;
   if (stage.seq !== documentSeq) {
     // A document was opened: start its stages in this very render (React re-renders at once), so
     // React Flow never receives the whole drawing first.
-    limit = nodes.length > MOUNT_BATCH ? MOUNT_BATCH : Infinity;
+    limit = nodes.length > MOUNT_BATCH && !whole ? MOUNT_BATCH : Infinity;
+    setStage({ seq: documentSeq, limit });
+  } else if (whole && limit !== Infinity) {
+    // Zoomed out React Flow mounts only a few cards (overview-cards.ts): the rest need no stages.
+    limit = Infinity;
     setStage({ seq: documentSeq, limit });
   }
   const total = nodes.length;
