@@ -32,7 +32,7 @@ import { OverviewCards } from './OverviewCards';
 import { OVERVIEW_SIZE, overviewNodeCache, overviewNodes } from './overview-cards';
 import { OverviewEdges } from './OverviewEdges';
 import { SegmentNode } from './SegmentNode';
-import { useStagedMount } from './staged';
+import { MOUNT_BATCH, OVERVIEW_BATCH, useStagedMount } from './staged';
 
 /** Module scope: a new object per render would make React Flow remount every node. */
 const nodeTypes = { host: HostNode, segment: SegmentNode, bridge: BridgeNode } satisfies NodeTypes;
@@ -99,8 +99,8 @@ export function Canvas() {
   const documentSeq = useStore((s) => s.documentSeq);
   const nodesInitialized = useNodesInitialized();
   // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in. Zoomed
-  // out React Flow mounts only the live cards, so there is nothing to stage.
-  const staged = useStagedMount(nodes, edges, documentSeq, overview);
+  // out React Flow mounts only the live cards, and the stages are larger.
+  const staged = useStagedMount(nodes, edges, documentSeq, overview ? OVERVIEW_BATCH : MOUNT_BATCH);
   // Zoomed out: the card under the pointer is a React Flow node (with the selected and dragged
   // ones), the others are drawn by the canvas (overview-cards.ts).
   const [pointed, setPointed] = useState<string | null>(null);

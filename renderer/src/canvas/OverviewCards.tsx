@@ -42,7 +42,8 @@ const Card = memo(function Card({ node, look, onPoint }: CardProps) {
       data-id={node.id}
       data-kind={kind}
       title={look.title}
-      onPointerEnter={() => onPoint(node.id)}
+      // Not while a button is down: a card dragged over others must not turn them into nodes.
+      onPointerEnter={(e) => e.buttons === 0 && onPoint(node.id)}
       onPointerDown={(e) => select(node.id, e)}
     >
       <div className={`node-title${kind === 'bridge' ? ' mono' : ''}`}>{name}</div>

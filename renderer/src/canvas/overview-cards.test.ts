@@ -37,6 +37,17 @@ describe('overview cards', () => {
     expect(after.map((n, i) => n === before[i])).toEqual(after.map((n) => n.id !== 'host-2'));
   });
 
+  it('gives back the same drawn array while a live card is dragged, so the drawn layer does not re-render for it', () => {
+    const store = meshStore();
+    store.getState().setSelection(['host-1'], []);
+    const cache = overviewNodeCache();
+    const before = overviewNodes(store.getState().nodes, null, cache).drawn;
+    store.getState().applyNodeChanges([{ type: 'position', id: 'host-1', position: { x: 96, y: 96 }, dragging: true }]);
+    expect(overviewNodes(store.getState().nodes, null, cache).drawn).toBe(before);
+    store.getState().applyNodeChanges([{ type: 'position', id: 'host-2', position: { x: 96, y: 96 } }]);
+    expect(overviewNodes(store.getState().nodes, null, cache).drawn).not.toBe(before);
+  });
+
   it('gives every drawn card its look from one subscription: a health round re-renders only the cards whose health changed', () => {
     const store = meshStore();
     const looks = new Map<string, (s: Store) => CardLook>();

@@ -26,16 +26,19 @@ export function isLive(node: StudioNode, pointed: string | null): boolean {
 export interface OverviewNodeCache {
   hidden: WeakMap<StudioNode, StudioNode>;
   live: WeakMap<StudioNode, StudioNode>;
+  /** The last `drawn` list, given back while the drawn cards are the same (a live card's drag tick). */
+  drawn: StudioNode[];
 }
 
 export function overviewNodeCache(): OverviewNodeCache {
-  return { hidden: new WeakMap(), live: new WeakMap() };
+  return { hidden: new WeakMap(), live: new WeakMap(), drawn: [] };
 }
 
 /**
  * What React Flow gets zoomed out (`flow`: every node, hidden unless live, each with its overview
  * size as initial size so a live card shows in the frame it mounts) and what the canvas draws
- * itself (`drawn`: the hidden ones). Copies come from `cache`, so an unchanged node keeps its copy.
+ * itself (`drawn`: the hidden ones). Copies come from `cache`, so an unchanged node keeps its copy,
+ * and so does the `drawn` array while no drawn card changed: dragging a live card re-renders none.
  */
 export function overviewNodes(
   nodes: readonly StudioNode[],
@@ -56,7 +59,9 @@ export function overviewNodes(
     flow.push(copy);
     if (!live) drawn.push(node);
   }
-  return { flow, drawn };
+  const prev = cache.drawn;
+  if (prev.length !== drawn.length || drawn.some((n, i) => n !== prev[i])) cache.drawn = drawn;
+  return { flow, drawn: cache.drawn };
 }
 
 /** What a drawn card shows besides its name: health colour and hover text, problem badge, deploy state. */
