@@ -15,6 +15,7 @@ import {
   type FinalConnectionState,
   type IsValidConnection,
   type NodeTypes,
+  type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
@@ -72,6 +73,13 @@ function estimatedBounds(nodes: readonly StudioNode[]): { x: number; y: number; 
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** The view an opened document is estimated to fit at, and whether the canvas has moved there yet. */
+interface OpenedView {
+  seq: number;
+  viewport: Viewport | null;
+  moved: boolean;
+}
+
 const minimapColor = (n: StudioNode): string =>
   n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3';
 
@@ -85,7 +93,7 @@ export function Canvas() {
   const checkpoint = useStore((s) => s.checkpoint);
   const { screenToFlowPosition, fitView, setCenter, setViewport, getInternalNode } = useReactFlow<StudioNode, StudioEdge>();
   const flowStore = useFlowStoreApi<StudioNode, StudioEdge>();
-  const overview = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
+  const zoomedOutView = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
 
   useEffect(() => {
     registerCanvasControls({
@@ -97,6 +105,27 @@ export function Canvas() {
   // Fit once per opened document, after React Flow has measured its nodes; never while drawing, so
   // the view does not jump when the first node is dropped.
   const documentSeq = useStore((s) => s.documentSeq);
+  // Before React Flow takes an opened document's nodes, the view moves to where Fit will put it,
+  // estimated from the stored positions: the cards then mount once, at the level of detail they are
+  // shown at. The estimate is made in the render that first sees the document, and until the view
+  // has moved (a layout effect below) that render already takes its level of detail from it: zoomed
+  // out, React Flow is not handed a first batch of full cards to mount and drop at once.
+  const [opened, setOpened] = useState<OpenedView>({ seq: documentSeq, viewport: null, moved: true });
+  let openedView = opened;
+  if (opened.seq !== documentSeq) {
+    const { width, height } = flowStore.getState();
+    const bounds = estimatedBounds(nodes);
+    const viewport =
+      bounds && width > 0 && height > 0 ? getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding) : null;
+    openedView = { seq: documentSeq, viewport, moved: viewport === null };
+    setOpened(openedView);
+  }
+  const overview = !openedView.moved && openedView.viewport ? openedView.viewport.zoom < OVERVIEW_ZOOM : zoomedOutView;
+  useLayoutEffect(() => {
+    if (opened.moved || !opened.viewport) return;
+    void setViewport(opened.viewport);
+    setOpened({ ...opened, moved: true });
+  }, [opened, setViewport]);
   const nodesInitialized = useNodesInitialized();
   // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in. Zoomed
   // out React Flow mounts only the live cards, and the stages are larger.
@@ -114,18 +143,6 @@ export function Canvas() {
   }, []);
   const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
   const fittedSeq = useRef(-1);
-  // Before React Flow mounts an opened document's nodes (its store takes them in a passive effect),
-  // move the view to where Fit will put it, estimated from the stored positions: the cards then
-  // mount once, at the level of detail they are shown at, instead of all in full detail first.
-  const estimatedSeq = useRef(-1);
-  useLayoutEffect(() => {
-    if (estimatedSeq.current === documentSeq) return;
-    estimatedSeq.current = documentSeq;
-    const { width, height } = flowStore.getState();
-    const bounds = estimatedBounds(nodes);
-    if (bounds && width > 0 && height > 0)
-      void setViewport(getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding));
-  }, [documentSeq, nodes, flowStore, setViewport]);
   useEffect(() => {
     if (fittedSeq.current === documentSeq) return;
     if (staged.staging || flowNodeCount !== nodes.length || (nodes.length > 0 && !nodesInitialized)) return;
