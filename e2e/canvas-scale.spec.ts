@@ -91,7 +91,7 @@ test('a 1,000-host drawing opens fitted whole, as simplified cards without edge 
   expect(studio.consoleErrors).toEqual([]);
 });
 
-test('at Fit a 500-host drawing mounts no React Flow node for its cards, yet every card shows its name and problems, selects on click, joins a selection with Ctrl and drags with its edges', async ({
+test('at Fit a 500-host drawing mounts no React Flow node for its cards, yet every card shows its name and problems, selects on click, joins a selection with Ctrl or a Shift box and drags with its edges', async ({
   page,
   server,
 }) => {
@@ -168,5 +168,19 @@ test('at Fit a 500-host drawing mounts no React Flow node for its cards, yet eve
   expect(Math.abs(moved.y - h55.y - 60)).toBeLessThan(10);
   expect(await edgesOf()).not.toBe(edgesBefore);
   expect(await overviewEdges(page)).toBe(1000);
+
+  // Shift+drag a box around two drawn cards: both are selected (React Flow's box skips hidden nodes).
+  const h0 = await page.locator('[data-testid="overview-card"][data-id="h0"]').boundingBox();
+  const h1 = await page.locator('[data-testid="overview-card"][data-id="h1"]').boundingBox();
+  if (!h0 || !h1) throw new Error('cards h0 and h1 are not on screen');
+  await page.mouse.move(h0.x - 3, h0.y - 3);
+  await page.keyboard.down('Shift');
+  await page.mouse.down();
+  await page.mouse.move(h1.x + h1.width + 3, h1.y + h1.height + 3, { steps: 6 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect(page.locator('.react-flow__node.selected')).toHaveCount(2);
+  await expect(studio.node('h0')).toHaveClass(/selected/);
+  await expect(studio.node('h1')).toHaveClass(/selected/);
   expect(studio.consoleErrors).toEqual([]);
 });

@@ -30,7 +30,7 @@ import { HostNode } from './HostNode';
 import { DEFAULT_SIZE } from './layout';
 import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
 import { OverviewCards } from './OverviewCards';
-import { OVERVIEW_SIZE, overviewNodeCache, overviewNodes } from './overview-cards';
+import { drawnCardsInside, OVERVIEW_SIZE, overviewNodeCache, overviewNodes } from './overview-cards';
 import { OverviewEdges } from './OverviewEdges';
 import { SegmentNode } from './SegmentNode';
 import { MOUNT_BATCH, OVERVIEW_BATCH, useStagedMount } from './staged';
@@ -141,6 +141,26 @@ export function Canvas() {
   const onNodeMouseLeave = useCallback((_e: unknown, node: StudioNode) => {
     setPointed((p) => (p === node.id ? null : p));
   }, []);
+  // React Flow's box selection (Shift+drag) skips hidden nodes: when the box is let go, the drawn
+  // cards wholly inside it join the selection (its last rectangle is kept: React Flow clears it first).
+  const selectionBox = useRef<{ x: number; y: number; width: number; height: number } | null>(null);
+  useEffect(
+    () =>
+      flowStore.subscribe((s) => {
+        if (s.userSelectionRect) selectionBox.current = s.userSelectionRect;
+      }),
+    [flowStore],
+  );
+  const onSelectionEnd = useCallback(() => {
+    const box = selectionBox.current;
+    selectionBox.current = null;
+    if (!box) return;
+    const { nodeLookup, transform } = flowStore.getState();
+    const inside = drawnCardsInside(nodeLookup.values(), box, transform);
+    if (inside.length === 0) return;
+    const s = useStore.getState();
+    s.setSelection([...new Set([...s.selectedNodeIds, ...inside])], s.selectedEdgeIds);
+  }, [flowStore]);
   const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
   const fittedSeq = useRef(-1);
   useEffect(() => {
@@ -245,6 +265,7 @@ export function Canvas() {
           edgeTypes={edgeTypes}
           onNodesChange={applyNodeChanges}
           onNodeMouseLeave={onNodeMouseLeave}
+          onSelectionEnd={onSelectionEnd}
           onEdgesChange={applyEdgeChanges}
           onNodeDragStart={checkpoint}
           onSelectionDragStart={checkpoint}

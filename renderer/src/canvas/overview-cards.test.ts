@@ -3,7 +3,14 @@ import { meshTemplate } from '../files/templates';
 import { meshHealthRound } from '../health/mesh-round.testing';
 import { createStudioStore } from '../store/store';
 import type { Store } from '../store/types';
-import { cardLooksSelector, overviewNodeCache, overviewNodes, OVERVIEW_SIZE, type CardLook } from './overview-cards';
+import {
+  cardLooksSelector,
+  drawnCardsInside,
+  overviewNodeCache,
+  overviewNodes,
+  OVERVIEW_SIZE,
+  type CardLook,
+} from './overview-cards';
 
 function meshStore() {
   const store = createStudioStore();
@@ -79,5 +86,21 @@ describe('overview cards', () => {
     const nodes = store.getState().nodes;
     const looks = cardLooksSelector(nodes, new Map())(store.getState());
     expect(looks[nodes.findIndex((n) => n.id === 'vni-200')]?.badge?.severity).toBe('error');
+  });
+});
+
+describe('box selection of drawn cards', () => {
+  const card = (id: string, x: number, y: number, hidden = true) => ({
+    id,
+    hidden,
+    data: { kind: 'bridge' as const, hostId: 'h', name: id },
+    internals: { positionAbsolute: { x, y } },
+  });
+
+  it('takes the hidden cards wholly inside the box, in flow coordinates under the view transform', () => {
+    // Bridge cards are 128 x 56 zoomed out; at zoom 0.5 shifted by (10, 20) the box (10, 20)-(110, 70)
+    // covers flow (0, 0)-(200, 100).
+    const nodes = [card('in', 0, 0), card('partly', 150, 0), card('live', 10, 10, false), card('far', 500, 500)];
+    expect(drawnCardsInside(nodes, { x: 10, y: 20, width: 100, height: 50 }, [10, 20, 0.5])).toEqual(['in']);
   });
 });

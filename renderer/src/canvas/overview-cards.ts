@@ -124,3 +124,32 @@ export function cardLooksSelector(
     return prev;
   };
 }
+
+/**
+ * The drawn cards (hidden from React Flow) wholly inside a selection box, as React Flow picks its
+ * own nodes (`rect` in pixels of the pane, `transform` React Flow's [x, y, zoom]): React Flow's box
+ * selection skips hidden nodes, so the canvas adds these when the box is let go.
+ */
+export function drawnCardsInside(
+  nodes: Iterable<{
+    id: string;
+    hidden?: boolean;
+    data: StudioNode['data'];
+    internals: { positionAbsolute: { x: number; y: number } };
+  }>,
+  rect: { x: number; y: number; width: number; height: number },
+  [tx, ty, zoom]: readonly [number, number, number],
+): string[] {
+  const x0 = (rect.x - tx) / zoom;
+  const y0 = (rect.y - ty) / zoom;
+  const x1 = x0 + rect.width / zoom;
+  const y1 = y0 + rect.height / zoom;
+  const inside: string[] = [];
+  for (const n of nodes) {
+    if (n.hidden !== true) continue;
+    const { x, y } = n.internals.positionAbsolute;
+    const size = OVERVIEW_SIZE[n.data.kind];
+    if (x >= x0 && y >= y0 && x + size.width <= x1 && y + size.height <= y1) inside.push(n.id);
+  }
+  return inside;
+}
