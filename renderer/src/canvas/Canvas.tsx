@@ -15,8 +15,9 @@ import {
   type FinalConnectionState,
   type IsValidConnection,
   type NodeTypes,
+  type Viewport,
 } from '@xyflow/react';
-import { useCallback, useEffect, useLayoutEffect, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { Position } from '../../../shared/model';
 import { addBridge, addHost, addSegment, connect, GRID, resolveConnection } from '../editor/topology-ops';
 import { useStore } from '../store/store';
@@ -28,9 +29,11 @@ import { AttachmentEdge, MembershipEdge } from './edges';
 import { HostNode } from './HostNode';
 import { DEFAULT_SIZE } from './layout';
 import { MIN_ZOOM, OVERVIEW_ZOOM, OverviewContext } from './overview';
+import { OverviewCards } from './OverviewCards';
+import { drawnCardsInside, OVERVIEW_SIZE, overviewNodeCache, overviewNodes } from './overview-cards';
 import { OverviewEdges } from './OverviewEdges';
 import { SegmentNode } from './SegmentNode';
-import { useStagedMount } from './staged';
+import { MOUNT_BATCH, OVERVIEW_BATCH, useStagedMount } from './staged';
 
 /** Module scope: a new object per render would make React Flow remount every node. */
 const nodeTypes = { host: HostNode, segment: SegmentNode, bridge: BridgeNode } satisfies NodeTypes;
@@ -50,8 +53,11 @@ const HALF_SIZE: Record<PaletteKind, Position> = {
   bridge: { x: 64, y: 28 },
 };
 
-/** Fit's padding and largest zoom, for the fit on open and the estimate made before it. */
-const FIT = { padding: 0.2, maxZoom: 1.2 } as const;
+/**
+ * Fit's padding and largest zoom, for the fit on open and the estimate made before it. Zoomed out
+ * most cards are hidden from React Flow (overview-cards.ts): Fit counts them too.
+ */
+const FIT = { padding: 0.2, maxZoom: 1.2, includeHiddenNodes: true } as const;
 
 /** Bounds of the drawing from stored positions, with default sizes for nodes not measured yet. */
 function estimatedBounds(nodes: readonly StudioNode[]): { x: number; y: number; width: number; height: number } | null {
@@ -67,6 +73,13 @@ function estimatedBounds(nodes: readonly StudioNode[]): { x: number; y: number; 
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** The view an opened document is estimated to fit at, and whether the canvas has moved there yet. */
+interface OpenedView {
+  seq: number;
+  viewport: Viewport | null;
+  moved: boolean;
+}
+
 const minimapColor = (n: StudioNode): string =>
   n.data.kind === 'host' ? '#2f6fb3' : n.data.kind === 'segment' ? '#7a4fb8' : '#8a94a3';
 
@@ -80,33 +93,76 @@ export function Canvas() {
   const checkpoint = useStore((s) => s.checkpoint);
   const { screenToFlowPosition, fitView, setCenter, setViewport, getInternalNode } = useReactFlow<StudioNode, StudioEdge>();
   const flowStore = useFlowStoreApi<StudioNode, StudioEdge>();
-  const overview = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
+  const zoomedOutView = useFlowStore((s) => s.transform[2] < OVERVIEW_ZOOM);
 
   useEffect(() => {
-    registerCanvasControls({ fitView: () => void fitView({ padding: FIT.padding, duration: 200 }) });
+    registerCanvasControls({
+      fitView: () => void fitView({ padding: FIT.padding, includeHiddenNodes: true, duration: 200 }),
+    });
     return () => registerCanvasControls(null);
   }, [fitView]);
 
   // Fit once per opened document, after React Flow has measured its nodes; never while drawing, so
   // the view does not jump when the first node is dropped.
   const documentSeq = useStore((s) => s.documentSeq);
-  const nodesInitialized = useNodesInitialized();
-  // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in.
-  const staged = useStagedMount(nodes, edges, documentSeq);
-  const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
-  const fittedSeq = useRef(-1);
-  // Before React Flow mounts an opened document's nodes (its store takes them in a passive effect),
-  // move the view to where Fit will put it, estimated from the stored positions: the cards then
-  // mount once, at the level of detail they are shown at, instead of all in full detail first.
-  const estimatedSeq = useRef(-1);
-  useLayoutEffect(() => {
-    if (estimatedSeq.current === documentSeq) return;
-    estimatedSeq.current = documentSeq;
+  // Before React Flow takes an opened document's nodes, the view moves to where Fit will put it,
+  // estimated from the stored positions: the cards then mount once, at the level of detail they are
+  // shown at. The estimate is made in the render that first sees the document, and until the view
+  // has moved (a layout effect below) that render already takes its level of detail from it: zoomed
+  // out, React Flow is not handed a first batch of full cards to mount and drop at once.
+  const [opened, setOpened] = useState<OpenedView>({ seq: documentSeq, viewport: null, moved: true });
+  let openedView = opened;
+  if (opened.seq !== documentSeq) {
     const { width, height } = flowStore.getState();
     const bounds = estimatedBounds(nodes);
-    if (bounds && width > 0 && height > 0)
-      void setViewport(getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding));
-  }, [documentSeq, nodes, flowStore, setViewport]);
+    const viewport =
+      bounds && width > 0 && height > 0 ? getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding) : null;
+    openedView = { seq: documentSeq, viewport, moved: viewport === null };
+    setOpened(openedView);
+  }
+  const overview = !openedView.moved && openedView.viewport ? openedView.viewport.zoom < OVERVIEW_ZOOM : zoomedOutView;
+  useLayoutEffect(() => {
+    if (opened.moved || !opened.viewport) return;
+    void setViewport(opened.viewport);
+    setOpened({ ...opened, moved: true });
+  }, [opened, setViewport]);
+  const nodesInitialized = useNodesInitialized();
+  // A large opened drawing mounts in stages (staged.ts); Fit waits until every card is in. Zoomed
+  // out React Flow mounts only the live cards, and the stages are larger.
+  const staged = useStagedMount(nodes, edges, documentSeq, overview ? OVERVIEW_BATCH : MOUNT_BATCH);
+  // Zoomed out: the card under the pointer is a React Flow node (with the selected and dragged
+  // ones), the others are drawn by the canvas (overview-cards.ts).
+  const [pointed, setPointed] = useState<string | null>(null);
+  const cardCache = useRef(overviewNodeCache());
+  const zoomedOut = useMemo(
+    () => (overview ? overviewNodes(staged.nodes, pointed, cardCache.current) : null),
+    [overview, staged.nodes, pointed],
+  );
+  const onNodeMouseLeave = useCallback((_e: unknown, node: StudioNode) => {
+    setPointed((p) => (p === node.id ? null : p));
+  }, []);
+  // React Flow's box selection (Shift+drag) skips hidden nodes: when the box is let go, the drawn
+  // cards wholly inside it join the selection (its last rectangle is kept: React Flow clears it first).
+  const selectionBox = useRef<{ x: number; y: number; width: number; height: number } | null>(null);
+  useEffect(
+    () =>
+      flowStore.subscribe((s) => {
+        if (s.userSelectionRect) selectionBox.current = s.userSelectionRect;
+      }),
+    [flowStore],
+  );
+  const onSelectionEnd = useCallback(() => {
+    const box = selectionBox.current;
+    selectionBox.current = null;
+    if (!box) return;
+    const { nodeLookup, transform } = flowStore.getState();
+    const inside = drawnCardsInside(nodeLookup.values(), box, transform);
+    if (inside.length === 0) return;
+    const s = useStore.getState();
+    s.setSelection([...new Set([...s.selectedNodeIds, ...inside])], s.selectedEdgeIds);
+  }, [flowStore]);
+  const flowNodeCount = useFlowStore((s) => s.nodeLookup.size);
+  const fittedSeq = useRef(-1);
   useEffect(() => {
     if (fittedSeq.current === documentSeq) return;
     if (staged.staging || flowNodeCount !== nodes.length || (nodes.length > 0 && !nodesInitialized)) return;
@@ -118,8 +174,9 @@ export function Canvas() {
     if (!focusRequest) return;
     const node = getInternalNode(focusRequest.id);
     if (!node) return;
-    const w = node.measured.width ?? 0;
-    const h = node.measured.height ?? 0;
+    // A card hidden from React Flow zoomed out was never measured.
+    const w = node.measured.width ?? OVERVIEW_SIZE[node.data.kind].width;
+    const h = node.measured.height ?? OVERVIEW_SIZE[node.data.kind].height;
     void setCenter(node.internals.positionAbsolute.x + w / 2, node.internals.positionAbsolute.y + h / 2, {
       zoom: 1.1,
       duration: 250,
@@ -202,11 +259,13 @@ export function Canvas() {
     >
       <OverviewContext value={overview}>
         <ReactFlow<StudioNode, StudioEdge>
-          nodes={staged.nodes}
+          nodes={zoomedOut?.flow ?? staged.nodes}
           edges={overview ? NO_EDGES : staged.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={applyNodeChanges}
+          onNodeMouseLeave={onNodeMouseLeave}
+          onSelectionEnd={onSelectionEnd}
           onEdgesChange={applyEdgeChanges}
           onNodeDragStart={checkpoint}
           onSelectionDragStart={checkpoint}
@@ -225,10 +284,12 @@ export function Canvas() {
           proOptions={{ hideAttribution: true }}
         >
           {overview && <OverviewEdges edges={staged.edges} />}
+          {zoomedOut && <OverviewCards nodes={zoomedOut.drawn} onPoint={setPointed} />}
           {/* Zoomed out, the grid's dots would be a few pixels apart: thousands to paint every frame. */}
           {!overview && <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.2} color="#c7cdd6" />}
           <Controls showInteractive={false} />
-          {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
+          {/* The minimap shows only React Flow's cards that are not hidden: zoomed out, the live ones. */}
+          {minimap && !overview && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />}
         </ReactFlow>
       </OverviewContext>
       <DeployStatus />

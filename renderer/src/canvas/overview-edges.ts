@@ -12,6 +12,7 @@ import { parseBadge, selectBadge } from '../problems/problems';
 import type { Store } from '../store/types';
 import type { StudioEdge, StudioNode } from './convert';
 import { membershipEdgeClass } from './edges';
+import { OVERVIEW_SIZE } from './overview-cards';
 
 /**
  * One class list per edge, in order: the classes the edge's React Flow component gives its path
@@ -48,11 +49,19 @@ type Node = InternalNode<StudioNode>;
 
 /**
  * Where an edge meets a node: its first handle of that type, at the point React Flow draws its own
- * edges to (middle of the handle's outer side). Null before the node's handles are measured.
+ * edges to (middle of the handle's outer side). A card the canvas draws itself (hidden from React
+ * Flow, so never measured) has every card's handles where they are: sources on the right edge,
+ * targets on the left, half-way down its overview size.
  */
-function handlePoint(node: Node, type: 'source' | 'target'): { x: number; y: number; position: Position } | null {
+function handlePoint(node: Node, type: 'source' | 'target'): { x: number; y: number; position: Position } {
   const h = node.internals.handleBounds?.[type]?.[0];
-  if (!h) return null;
+  if (!h) {
+    const { x, y } = node.internals.positionAbsolute;
+    const size = OVERVIEW_SIZE[node.data.kind];
+    return type === 'source'
+      ? { x: x + size.width, y: y + size.height / 2, position: Position.Right }
+      : { x, y: y + size.height / 2, position: Position.Left };
+  }
   const x = node.internals.positionAbsolute.x + h.x;
   const y = node.internals.positionAbsolute.y + h.y;
   switch (h.position) {
@@ -95,8 +104,7 @@ export type ChunkCache = Map<string, { parts: string[]; d: string }>;
 
 /**
  * The overview's paths: for each distinct class list (in the order the looks first occur) one path
- * per PATH_CHUNK edges. Edges whose ends are not mounted and measured yet are left out (React Flow
- * would not draw them either). `cache` keeps each edge's path string while neither end node
+ * per PATH_CHUNK edges. Edges whose ends React Flow does not know yet are left out. `cache` keeps each edge's path string while neither end node
  * changed, `chunks` each chunk's joined string while none of its edges' strings changed.
  */
 export function overviewPaths(
@@ -115,7 +123,6 @@ export function overviewPaths(
     if (cached?.source !== source || cached.target !== target) {
       const s = handlePoint(source, 'source');
       const t = handlePoint(target, 'target');
-      if (!s || !t) return;
       const [d] = getBezierPath({
         sourceX: s.x,
         sourceY: s.y,

@@ -15,6 +15,13 @@ import { useEffect, useMemo, useState } from 'react';
  */
 export const MOUNT_BATCH = 50;
 
+/**
+ * Cards per stage zoomed out, where React Flow mounts none of them and the canvas draws plain
+ * boxes (overview-cards.ts): 550 of those and their edges in one commit still made a task of
+ * several hundred milliseconds on a loaded 2-core machine.
+ */
+export const OVERVIEW_BATCH = 150;
+
 interface Stage {
   /** The document (`documentSeq`) the stage belongs to. */
   seq: number;
@@ -36,19 +43,21 @@ export function stagedView<N extends { id: string }, E extends { source: string;
 
 /**
  * What React Flow is given while the document `documentSeq` opens: `staging` is true until every
- * card is mounted (Fit waits for it).
+ * card is mounted (Fit waits for it). `batch`: cards added per stage (MOUNT_BATCH, or
+ * OVERVIEW_BATCH zoomed out).
  */
 export function useStagedMount<N extends { id: string }, E extends { source: string; target: string }>(
   nodes: N[],
   edges: E[],
   documentSeq: number,
+  batch: number,
 ): { nodes: N[]; edges: E[]; staging: boolean } {
   const [stage, setStage] = useState<Stage>({ seq: documentSeq, limit: Infinity });
   let limit = stage.limit;
   if (stage.seq !== documentSeq) {
     // A document was opened: start its stages in this very render (React re-renders at once), so
     // React Flow never receives the whole drawing first.
-    limit = nodes.length > MOUNT_BATCH ? MOUNT_BATCH : Infinity;
+    limit = nodes.length > batch ? batch : Infinity;
     setStage({ seq: documentSeq, limit });
   }
   const total = nodes.length;
@@ -57,12 +66,10 @@ export function useStagedMount<N extends { id: string }, E extends { source: str
     if (!staging) return;
     // The last stage sets no limit at all: cards added later are never held back.
     const frame = requestAnimationFrame(() =>
-      setStage((s) =>
-        s.seq === documentSeq ? { seq: s.seq, limit: s.limit + MOUNT_BATCH >= total ? Infinity : s.limit + MOUNT_BATCH } : s,
-      ),
+      setStage((s) => (s.seq === documentSeq ? { seq: s.seq, limit: s.limit + batch >= total ? Infinity : s.limit + batch } : s)),
     );
     return () => cancelAnimationFrame(frame);
-  }, [staging, limit, documentSeq, total]);
+  }, [staging, limit, documentSeq, total, batch]);
   const view = useMemo(() => stagedView(nodes, edges, limit), [nodes, edges, limit]);
   return { ...view, staging };
 }

@@ -11,19 +11,25 @@ export function DeployBadge({ hostId }: { hostId: string }) {
   const progress = useStore(selectHostProgress(hostId));
   const action = useStore((s) => s.deployAction);
   if (!progress) return <PersistChip hostId={hostId} />;
-  const badge = hostBadge(progress, action);
   return (
     <>
-      <span
-        className={`deploy-badge deploy-${badge.tone}`}
-        title={badge.title || undefined}
-        data-testid="deploy-badge"
-        data-tone={badge.tone}
-      >
-        {badge.tone === 'busy' && <span className="spinner" aria-hidden />}
-        {badge.label}
-      </span>
+      <DeployPill badge={hostBadge(progress, action)} />
       <PersistChip hostId={hostId} />
     </>
+  );
+}
+
+/** The deploy state pill as `hostBadge` gives it. */
+export function DeployPill({ badge }: { badge: ReturnType<typeof hostBadge> }) {
+  return (
+    <span
+      className={`deploy-badge deploy-${badge.tone}`}
+      title={badge.title || undefined}
+      data-testid="deploy-badge"
+      data-tone={badge.tone}
+    >
+      {badge.tone === 'busy' && <span className="spinner" aria-hidden />}
+      {badge.label}
+    </span>
   );
 }

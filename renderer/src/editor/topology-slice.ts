@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { validateTopology, type Diagnostic } from '../../../shared/validate';
+import { validateTopology, type Diagnostic, type ValidateOptions } from '../../../shared/validate';
 import type { Position, Topology } from '../../../shared/model';
 import { deleteElements, emptyTopology, extractSelection, GRID, pasteFragment, setPositions } from './topology-ops';
 import type { Store } from '../store/types';
@@ -17,10 +17,10 @@ export const HISTORY_LIMIT = 200;
  */
 const validated = new WeakMap<Topology, Diagnostic[]>();
 
-export function diagnosticsOf(topology: Topology): Diagnostic[] {
+export function diagnosticsOf(topology: Topology, options?: ValidateOptions): Diagnostic[] {
   let diagnostics = validated.get(topology);
   if (diagnostics === undefined) {
-    diagnostics = validateTopology(topology);
+    diagnostics = validateTopology(topology, options);
     validated.set(topology, diagnostics);
   }
   return diagnostics;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeNodeId } from '../../../shared/model';
+import { bridgeNodeId, parseTopologyText, serializeTopology } from '../../../shared/model';
+import { validateTopology } from '../../../shared/validate';
 import { deployBlocker } from '../deploy/deploy-actions';
 import { textbookTemplate } from '../files/templates';
 import { createStudioStore, selectDirty } from './store';
@@ -244,5 +245,15 @@ describe('opening', () => {
     expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
     store.getState().loadDocument(topology, '/work/t.vxlan.json');
     expect(store.getState().diagnostics).toBe(diagnostics);
+  });
+
+  it("Open's validation of a file the schema has just parsed skips the schema pass and finds the same problems", () => {
+    const drawing = textbookTemplate();
+    drawing.segments.push({ ...drawing.segments[0]!, id: 'seg-copy', name: 'copy' });
+    const parsed = parseTopologyText(serializeTopology(drawing));
+    if (!parsed.ok) throw new Error('the template does not parse');
+    const diagnostics = diagnosticsOf(parsed.topology, { schema: false });
+    expect(diagnostics.some((d) => d.code === 'VNI_DUPLICATE')).toBe(true);
+    expect(diagnostics).toEqual(validateTopology(parsed.topology));
   });
 });
