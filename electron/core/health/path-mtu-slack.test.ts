@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairProbe } from '../../../shared/diagnose/types';
-import { CURRENT_FORMAT, parseTopologyText, TopologySchema, type Host, type Topology } from '../../../shared/model';
+import { parseTopologyText, type Host } from '../../../shared/model';
 import { fakePing, localShTransport } from './fake-ping.testing';
+import { wideMesh } from './wide-mesh.testing';
 import { conservativePathMtu, HealthPoller } from './poller';
 import { probePlan } from './round-script';
 import type { HealthTransport } from './transport';
@@ -76,31 +77,6 @@ describe('the poller keeps the figure of a pair a round left unprobed', () => {
     expect(unprobed.pathMtu).toBeUndefined();
   });
 });
-
-/** `n` hosts on one unicast-mesh segment (h1..hn), underlay 172.30.1.(10+i). */
-function wideMesh(n: number): Topology {
-  const hosts = Array.from({ length: n }, (_, k) => k + 1).map((i) => ({
-    id: `h${i}`,
-    name: `h${i}`,
-    ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } },
-    underlay: { interface: 'eth0', address: `172.30.1.${10 + i}`, mtu: 1500 },
-    bridges: ['br100'],
-  }));
-  return TopologySchema.parse({
-    format: CURRENT_FORMAT,
-    id: 'lab',
-    name: 'lab',
-    hosts,
-    segments: [{ id: 'seg100', name: 'overlay 100', vni: 100, mtu: 1450, subnet: '10.100.0.0/24' }],
-    memberships: hosts.map((h, i) => ({
-      id: `m${i + 1}`,
-      hostId: h.id,
-      segmentId: 'seg100',
-      bridge: 'br100',
-      address: `10.100.0.${i + 1}/24`,
-    })),
-  });
-}
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../../shared/observe/fixtures/${name}`, import.meta.url), 'utf8');

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CURRENT_FORMAT, TopologySchema, type Topology } from '../../../shared/model';
+import type { Topology } from '../../../shared/model';
 import { fakePing, localShTransport } from './fake-ping.testing';
+import { wideMesh } from './wide-mesh.testing';
 import { healthRoundScript, parseHealthRound, PROBE_WINDOW, probePlan } from './round-script';
 
 const fixture = (name: string): string =>
@@ -11,31 +12,6 @@ const fixture = (name: string): string =>
 /** Three hosts on one unicast-mesh segment, as the lab writes it. */
 function mesh(): Topology {
   return wideMesh(3);
-}
-
-/** `n` hosts on one unicast-mesh segment. */
-function wideMesh(n: number): Topology {
-  const hosts = Array.from({ length: n }, (_, k) => k + 1).map((i) => ({
-    id: `h${i}`,
-    name: `h${i}`,
-    ssh: { host: `172.30.1.${10 + i}`, user: 'root', auth: { type: 'agent' } },
-    underlay: { interface: 'eth0', address: `172.30.1.${10 + i}`, mtu: 1500 },
-    bridges: ['br100'],
-  }));
-  return TopologySchema.parse({
-    format: CURRENT_FORMAT,
-    id: 'lab',
-    name: 'lab',
-    hosts,
-    segments: [{ id: 'seg100', name: 'overlay 100', vni: 100, mtu: 1450, subnet: '10.100.0.0/24' }],
-    memberships: hosts.map((h, i) => ({
-      id: `m${i + 1}`,
-      hostId: h.id,
-      segmentId: 'seg100',
-      bridge: 'br100',
-      address: `10.100.0.${i + 1}/24`,
-    })),
-  });
 }
 
 const M = 'VXS0011223344556677';
