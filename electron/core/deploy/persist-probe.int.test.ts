@@ -36,9 +36,15 @@ suite("the probe finds the networkd of the host's own network namespace only", (
     const child = spawn(ip(), ['netns', 'exec', ns, fake, '600'], { stdio: 'ignore' });
     children.push(child);
   };
-  const probe = async (ns: string, env?: NodeJS.ProcessEnv): Promise<boolean> => {
+  /**
+   * The probe in `ns`, in the mount namespace `ip netns exec` makes (its mounts do not reach this
+   * machine), over a /run of its own that holds a networkd state file unless `stateFile` is false: a
+   * running networkd keeps one there, and the probe looks at processes only when it is there.
+   */
+  const probe = async (ns: string, env?: NodeJS.ProcessEnv, stateFile = true): Promise<boolean> => {
     const m = `M${randomBytes(4).toString('hex')}`;
-    const out = await runOk(ip(), ['netns', 'exec', ns, ...persistProbeArgv(m)], env ? { env } : {});
+    const ownRun = `mount -t tmpfs vxs-probe-run /run && mkdir -p /run/systemd/netif${stateFile ? ' && : >/run/systemd/netif/state' : ''} && exec "$@"`;
+    const out = await runOk(ip(), ['netns', 'exec', ns, 'sh', '-c', ownRun, 'sh', ...persistProbeArgv(m)], env ? { env } : {});
     return parsePersistSections(sections(out, m)).probe.networkdRunning;
   };
 
@@ -56,7 +62,7 @@ suite("the probe finds the networkd of the host's own network namespace only", (
       }
       return bin;
     };
-    noReadlink = pathOf('no-readlink', ['sh', 'head', 'grep', 'cat', 'stat', 'base64', 'timeout']);
+    noReadlink = pathOf('no-readlink', ['sh', 'head', 'grep', 'cat', 'stat', 'base64', 'timeout', 'mount', 'mkdir']);
   });
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
@@ -74,5 +80,12 @@ suite("the probe finds the networkd of the host's own network namespace only", (
     startNetworkdIn(HERE);
     await new Promise((r) => setTimeout(r, 300));
     expect(await probe(HERE)).toBe(true);
+  });
+
+  it('does not look at processes where no networkd state file exists', async () => {
+    // A networkd runs in ELSEWHERE (the test above), but without its state file the probe skips
+    // the pass over /proc, which reads the name of every process on the machine.
+    expect(await probe(ELSEWHERE, undefined, false)).toBe(false);
+    expect(await probe(ELSEWHERE)).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import { desiredFromIndex, indexTopology, type DesiredHostState } from '../../..
 import { markLine, PERSIST_MARK_PREFIX, renderPersist } from '../../../shared/plan/persist';
 import {
   MARKED_FUNCTION,
+  SHOW_FUNCTION,
   claimByFiles,
   fileOwnedBy,
   planPersist,
@@ -232,6 +233,34 @@ describe('the mark test the probe runs on each file (shell builtins only)', () =
         ['empty', 'no'],
         ['missing', 'no'],
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the show function the probe prints manager files with (shell builtins only)', () => {
+  it('prints every file exactly as cat does', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vxs-show-'));
+    try {
+      const files: Record<string, string> = {
+        plain: 'auto lo\niface lo inet loopback\n',
+        'no-newline': 'auto eth0\niface eth0 inet dhcp',
+        spaces: '  leading\ttab and trailing   \n\n\nblank lines above\n',
+        backslashes: 'a \\\n continued \\n and \\t\n',
+        crlf: 'network:\r\n  version: 2\r\n',
+        percent: '%s %d %% $HOME `x` $(y)\n',
+        empty: '',
+        'only-newlines': '\n\n',
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+      const script = `${SHOW_FUNCTION}\nshow "$1"`;
+      for (const name of Object.keys(files)) {
+        const file = path.join(dir, name);
+        const shown = execFileSync('sh', ['-c', script, 'sh', file], { encoding: 'utf8' });
+        expect(shown, name).toBe(execFileSync('cat', [file], { encoding: 'utf8' }));
+      }
+      expect(execFileSync('sh', ['-c', script, 'sh', path.join(dir, 'missing')], { encoding: 'utf8' })).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -70,24 +70,38 @@ const FILES_LOOP = [
   `for d in ${SCAN_DIRS.join(' ')}; do [ -d "$d" ] || continue; for f in "$d"/* "$d"/*/*; do case $f in *"$nl"*) continue;; esac; [ -f "$f" ] || [ -L "$f" ] || continue; if [ ! -L "$f" ] && marked "$f"; then printf '%s PERSIST_FILE %s %s\\n' "$m" "$(stat -c %a "$f")" "$f"; base64 -w0 "$f"; echo; else printf '%s PERSIST_FOREIGN %s\\n' "$m" "$f"; fi; done; done`,
 ];
 
+/**
+ * `show FILE`: prints the file as `cat` would, with shell builtins (no process per file, every round
+ * trip 1); the manager files it reads are small text files. Exported for its test.
+ */
+export const SHOW_FUNCTION = `show() { vxs_s=; while IFS= read -r vxs_s; do printf '%s\\n' "$vxs_s"; done <"$1" 2>/dev/null; [ -z "$vxs_s" ] || printf '%s' "$vxs_s"; }`;
+
 const PROBE_SCRIPT = [
   'm=$1; prefix=$2',
   MARKED_FUNCTION,
+  SHOW_FUNCTION,
   // A networkd in this network namespace: lab hosts and containers share the process table with
   // the machine, and only the networkd of the host's own namespace configures its links.
   // The kernel cuts a process name (comm) to 15 characters: systemd-networkd reads `systemd-network`.
   // `-ef` (same device and inode) compares namespaces without a readlink process per networkd found:
   // a lab or container machine runs one networkd per namespace. (procps' pgrep --ns costs more CPU
   // than this loop of shell builtins.)
+  // The pass over /proc reads every process's name (in a lab or on a container host, every host's), so
+  // it runs only where a networkd may run: a running networkd keeps its state file in /run/systemd/netif
+  // (written at start, left after it stops), so without that file no networkd runs here.
   'run=0',
-  'for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; case $c in systemd-network|systemd-networkd) ;; *) continue;; esac; [ "$p/ns/net" -ef /proc/self/ns/net ] && { run=1; break; }; done',
+  'if [ -e /run/systemd/netif/state ]; then for p in /proc/[0-9]*; do read -r c 2>/dev/null <"$p/comm" || continue; case $c in systemd-network|systemd-networkd) ;; *) continue;; esac; [ "$p/ns/net" -ef /proc/self/ns/net ] && { run=1; break; }; done; fi',
   `printf '%s PERSIST_NETWORKD %s\\n' "$m" "$run"`,
-  `for f in /run/systemd/netif/links/*; do [ -f "$f" ] || continue; printf '%s PERSIST_NETIF %s\\n' "$m" "\${f##*/}"; cat "$f"; echo; done`,
+  `for f in /run/systemd/netif/links/*; do [ -f "$f" ] || continue; printf '%s PERSIST_NETIF %s\\n' "$m" "\${f##*/}"; show "$f"; echo; done`,
   // Our own files are left out of detection: they configure the overlay, not the underlay.
-  `for f in /etc/netplan/*.yaml; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_NETPLAN %s\\n' "$m" "$f"; cat "$f"; echo; done`,
-  `for f in /etc/network/interfaces /etc/network/interfaces.d/*; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_IFACES %s\\n' "$m" "$f"; cat "$f"; echo; done`,
-  // ifupdown2's ifup is a Python program; classic ifupdown's is an ELF binary.
-  `u=$(command -v ifup 2>/dev/null); if [ -n "$u" ]; then u=$(readlink -f "$u"); case $u in *ifupdown2*) f=ifupdown2;; *) if head -c 300 "$u" 2>/dev/null | grep -qa -e python -e ifupdown2; then f=ifupdown2; else f=ifupdown; fi;; esac; printf '%s PERSIST_IFUP %s\\n' "$m" "$f"; fi`,
+  `for f in /etc/netplan/*.yaml; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_NETPLAN %s\\n' "$m" "$f"; show "$f"; echo; done`,
+  `for f in /etc/network/interfaces /etc/network/interfaces.d/*; do [ -f "$f" ] || continue; marked "$f" && continue; printf '%s PERSIST_IFACES %s\\n' "$m" "$f"; show "$f"; echo; done`,
+  // ifupdown2's ifup is a Python program; classic ifupdown's is an ELF binary. ifup is found along PATH
+  // as `command -v` would, without the subshell a `$(...)` costs. ifupdown2's is a symlink to a Python
+  // script, whose first line says so without a process; anything else (classic ifupdown's ELF binary,
+  // whose first "line" may run for kilobytes) is resolved and looked into as before.
+  `u=; vxs_ifs=$IFS; IFS=:; set -f; for d in $PATH; do [ -f "\${d:-.}/ifup" ] && [ -x "\${d:-.}/ifup" ] && { u=\${d:-.}/ifup; break; }; done; set +f; IFS=$vxs_ifs`,
+  `if [ -n "$u" ]; then l=; [ -L "$u" ] && IFS= read -r l <"$u" 2>/dev/null; case $l in '#!'*python*) f=ifupdown2;; *) u=$(readlink -f "$u"); case $u in *ifupdown2*) f=ifupdown2;; *) if head -c 300 "$u" 2>/dev/null | grep -qa -e python -e ifupdown2; then f=ifupdown2; else f=ifupdown; fi;; esac;; esac; printf '%s PERSIST_IFUP %s\\n' "$m" "$f"; fi`,
   `for c in networkctl netplan ifreload ifup nmcli; do command -v "$c" >/dev/null 2>&1 && printf '%s PERSIST_TOOL %s\\n' "$m" "$c"; done`,
   // nmcli waits on D-Bus; a NetworkManager that hangs must not hold the deploy.
   `if command -v nmcli >/dev/null 2>&1; then o=$(timeout 5 nmcli -t -f DEVICE,STATE device 2>/dev/null) && { printf '%s PERSIST_NMCLI\\n' "$m"; printf '%s\\n' "$o"; }; fi`,

@@ -39,9 +39,9 @@ export const NETNS_INODE = '$(vxs_ns=$(readlink /proc/self/ns/net 2>/dev/null); 
 /** Seconds after which a lock holder gives up even if its session shell still lives (a stuck client). */
 export const LOCK_LEASE_SECONDS = 900;
 
-/** Shell lines that print the three observe outputs, each in its own section. */
-function observeLines(m: string): string[] {
-  return (Object.keys(OBSERVE_COMMANDS) as Array<keyof typeof OBSERVE_COMMANDS>).flatMap((k) => [
+/** Shell lines that print observe outputs (all of them, or the ones named), each in its own section. */
+function observeLines(m: string, keys = Object.keys(OBSERVE_COMMANDS) as Array<keyof typeof OBSERVE_COMMANDS>): string[] {
+  return keys.flatMap((k) => [
     `printf '%s OBS ${k}\\n' ${m}`,
     `${argvToShell(OBSERVE_COMMANDS[k])} || printf '\\n%s OBSFAIL ${k} %d\\n' ${m} $?`,
   ]);
@@ -88,22 +88,33 @@ function rootLockScript(topologyId: string, m: string): string {
 /** An address `ip -batch` may read as one word: IPv4 or IPv6 characters only. */
 const BATCH_ADDRESS = /^[0-9A-Fa-f.:]+$/;
 
+/** Observe's `link` command (`ip -j -d addr show`) as a batch: its global options, reading commands from stdin. */
+const LINK_BATCH = [...OBSERVE_COMMANDS.link.slice(0, -2), '-force', '-batch', '-'];
+
 /**
  * The routes to the SSH client (the interface carrying the session) and to the first peer (the
- * underlay): both lookups in one `ip -batch` when both are asked (a process start less per host in
- * every round trip 1); that batch answers only when both succeed (a failed lookup prints nothing, and
- * a malformed address stops the batch), else each lookup runs alone as before, in its own section.
+ * underlay), and the links with their addresses (observe's `link`): all three in one `ip -j -d
+ * -batch` when both routes are asked (one process per host in every round trip 1 instead of two). That
+ * batch answers only when every command succeeds (a failed lookup prints nothing, and a malformed
+ * address stops the batch; `ip` then exits non-zero), else each runs alone as before, in its own section.
  */
-function routeLines(peer: string | undefined, m: string): string[] {
+function routeAndLinkLines(peer: string | undefined, m: string): string[] {
   const alone = [
     `if [ -n "$1" ]; then printf '%s SSHROUTE\\n' ${m}; ip -j route get "$1"; fi`,
     ...(peer === undefined ? [] : [`printf '%s PEERROUTE\\n' ${m}`, `ip -j route get ${quoteShellArg(peer)}`]),
+    ...observeLines(m, ['link']),
   ];
   if (peer === undefined || !BATCH_ADDRESS.test(peer)) return ['set -- $SSH_CONNECTION', ...alone];
   return [
     'set -- $SSH_CONNECTION',
-    `case $1 in *[!0-9A-Fa-f.:]*|'') vxs_rt='' ;; *) vxs_rt=$(printf 'route get %s\\nroute get %s\\n' "$1" ${peer} | ip -j -force -batch - 2>/dev/null) || vxs_rt='' ;; esac`,
-    `if [ -n "$vxs_rt" ]; then printf '%s ROUTES\\n%s\\n' ${m} "$vxs_rt"; else`,
+    // A here-document, not `printf | ip`: the shell writes a short one itself, with no process for it.
+    `case $1 in *[!0-9A-Fa-f.:]*|'') vxs_rt='' ;; *) vxs_rt=$(${argvToShell(LINK_BATCH)} 2>/dev/null <<VXS_BATCH`,
+    'route get $1',
+    `route get ${peer}`,
+    'addr show',
+    'VXS_BATCH',
+    `) || vxs_rt='' ;; esac`,
+    `if [ -n "$vxs_rt" ]; then printf '%s ROUTES_LINK\\n%s\\n' ${m} "$vxs_rt"; else`,
     ...alone.map((l) => `  ${l}`),
     'fi',
   ];
@@ -142,10 +153,10 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
     );
   }
   lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
-  lines.push(...routeLines(opts.peers[0], m));
+  lines.push(...routeAndLinkLines(opts.peers[0], m));
   // Which network manager owns the underlay and our files in its drop-in places (persist.ts).
   lines.push(rootShellLine(persistProbeArgv(m), opts.sudo));
-  lines.push(...observeLines(m));
+  lines.push(...observeLines(m, ['fdb']));
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
 }
@@ -215,14 +226,14 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
         if (p.ssh && r?.dev !== undefined) p.ssh.interface = r.dev;
         break;
       }
-      case 'ROUTES': {
-        // One JSON array per lookup, in the order asked: the SSH client's, then the first peer's.
-        const [sshRoute, peerRoute] = s.body
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .map(firstRoute);
+      case 'ROUTES_LINK': {
+        // The SSH client's route, the first peer's, then observe's `link` output (routeAndLinkLines).
+        const [sshLine = '', peerLine = '', ...link] = s.body.split('\n');
+        const sshRoute = firstRoute(sshLine);
+        const peerRoute = firstRoute(peerLine);
         if (p.ssh && sshRoute?.dev !== undefined) p.ssh.interface = sshRoute.dev;
         if (peerRoute) p.peerRoute = peerRoute;
+        obs.link = link.join('\n');
         break;
       }
       case 'PEERROUTE': {
