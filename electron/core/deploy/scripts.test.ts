@@ -22,7 +22,7 @@ import type { ObservedHostState } from '../../../shared/observe';
 import { unsafeStep } from './runner';
 import { stepChunks } from './steps';
 import { removeLockFiles } from '../lab/lab-check';
-import { LOCK_DIR, parseSteps, prepareScript, stepBatches, stepsScript } from './scripts';
+import { LOCK_DIR, LOCK_LEASE_SECONDS, parseSteps, prepareScript, stepBatches, stepsScript } from './scripts';
 import { sudoWrapped } from '../ssh';
 import { parseTopologyText } from '../../../shared/model';
 
@@ -212,6 +212,24 @@ describe('the deploy lock follows the SSH session that took it', () => {
       expect(takeLock(session.pid as number)).toMatch(/^M LOCK \d+$/m);
       expect(free(2)).toBe(false);
       session.kill('SIGKILL');
+      expect(free(5)).toBe(true);
+    } finally {
+      session.kill('SIGKILL');
+      rmSync(lockFile(), { force: true });
+    }
+  });
+
+  it('lets go within seconds once its token is killed (release), and the token is one sleep for the lease, not a loop', () => {
+    const session = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const token = Number(/^M LOCK (\d+)$/m.exec(takeLock(session.pid as number))?.[1]);
+      expect(
+        readFileSync(`/proc/${token}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((w) => w !== ''),
+      ).toEqual(['sleep', String(LOCK_LEASE_SECONDS)]);
+      expect(free(2)).toBe(false);
+      process.kill(token, 'SIGTERM');
       expect(free(5)).toBe(true);
     } finally {
       session.kill('SIGKILL');

@@ -62,16 +62,20 @@ const LIVE_FUNCTION = `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -
 /**
  * The lock taken as root (through `sudo -n` on a sudo host): LOCK_DIR is made 0700 if missing and
  * refused unless it is a real directory of this uid that nobody else may write to; the topology's
- * file in it is opened on fd 9 and `flock`ed, and a holder keeps fd 9 while the process `$1` (the
- * login user's token, see prepareScript) lives. Exit 0 = locked; 3 = a tagged line says why not.
+ * file in it is opened on fd 9 and `flock`ed, and a holder keeps fd 9 while both the process `$1`
+ * (the login user's token, see prepareScript) and `$2` (the SSH session) live, looking once a second.
+ * Exit 0 = locked; 3 = a tagged line says why not. The uid comes from /proc/self/status and the
+ * directory is made only when missing: no `id` or `mkdir` process in every locked round trip 1.
  */
 function rootLockScript(topologyId: string, m: string): string {
   const refuse = (why: string, ...args: string[]): string =>
     `{ printf '%s LOCKERR refusing %s: ${why}\\n' ${m} "$vxs_dir" ${args.join(' ')}; exit 3; }`;
   return [
     `vxs_dir=${quoteShellArg(LOCK_DIR)}`,
-    `mkdir -p -m 0700 "$vxs_dir" 2>/dev/null`,
-    `vxs_uid=$(id -u); vxs_st=$(stat -c '%F:%u:%a' "$vxs_dir" 2>/dev/null)`,
+    `[ -d "$vxs_dir" ] || mkdir -p -m 0700 "$vxs_dir" 2>/dev/null`,
+    // The effective uid, as `id -u` prints it: the second figure of status's `Uid:` line.
+    `vxs_uid=; while read -r vxs_k vxs_r vxs_e vxs_x; do [ "$vxs_k" = Uid: ] && { vxs_uid=$vxs_e; break; }; done </proc/self/status 2>/dev/null`,
+    `[ -n "$vxs_uid" ] || vxs_uid=$(id -u); vxs_st=$(stat -c '%F:%u:%a' "$vxs_dir" 2>/dev/null)`,
     `case $vxs_st in "directory:$vxs_uid:"*) ;; *) ${refuse('it is not a directory owned by uid %s (%s)', '"$vxs_uid"', '"${vxs_st:-missing}"')};; esac`,
     // Mode digits: the last two are group and other; 2, 3, 6 and 7 carry the write bit.
     `case \${vxs_st##*:} in *[2367]?|*[2367]) ${refuse('group or others may write to it (mode %s)', '"${vxs_st##*:}"')};; esac`,
@@ -80,7 +84,7 @@ function rootLockScript(topologyId: string, m: string): string {
     // A short wait absorbs a holder that is just exiting (a run right after another).
     `if ! flock -w 2 9; then printf '%s LOCKED\\n' ${m}; exit 3; fi`,
     LIVE_FUNCTION,
-    `( trap '' HUP; while vxs_live "$1"; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &`,
+    `( trap '' HUP; while vxs_live "$1" && vxs_live "$2"; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &`,
     'exit 0',
   ].join('\n');
 }
@@ -123,10 +127,11 @@ function routeAndLinkLines(peer: string | undefined, m: string): string[] {
 /**
  * Round trip 1: checks tools (and `sudo -n`), takes the lock, gathers facts and observes, in one
  * script. The lock has two parts, so that a login user whose root comes from sudo can still let
- * go of it: a token process of the login user lives until it is killed (release), its SSH session
- * is gone (checked every second: the connection died; a zombie counts as gone) or the lease ends;
- * as root, rootLockScript takes the lock and leaves a holder that keeps it while the token lives.
- * LOCK reports the token's pid.
+ * go of it: a token process of the login user, a `sleep` for the lease, lives until it is killed
+ * (release) or the lease ends; as root, rootLockScript takes the lock and leaves a holder that
+ * keeps it while both the token and the SSH session live (checked every second: the connection
+ * died; a zombie counts as gone). LOCK reports the token's pid. One process looks once a second
+ * (the holder) instead of two: the token used to watch the session itself.
  */
 export function prepareScript(opts: PrepareOptions, m: string): string {
   const lines = [
@@ -141,12 +146,11 @@ export function prepareScript(opts: PrepareOptions, m: string): string {
       // The owner is the host's SSH session: the persistent shell (`$$`), or the pid the pool
       // passes as $1 when the script runs under sudo or on an exec channel (see pool.ts).
       'vxs_owner=${1:-$$}',
-      // A dead owner can linger as a zombie (its parent sshd was killed and the host's init does
-      // not reap), and `kill -0` succeeds on a zombie: read its state too.
-      LIVE_FUNCTION,
-      `( trap '' HUP; t=0; while vxs_live "$vxs_owner" && [ $t -lt ${LOCK_LEASE_SECONDS} ]; do sleep 1; t=$((t+1)); done ) </dev/null >/dev/null 2>&1 &`,
+      // The holder watches the owner too: a dead owner can linger as a zombie (its parent sshd was
+      // killed and the host's init does not reap), and vxs_live reads its state for that.
+      `( trap '' HUP; exec sleep ${LOCK_LEASE_SECONDS} ) </dev/null >/dev/null 2>&1 &`,
       'vxs_token=$!',
-      `${asRoot} "$vxs_token"; vxs_rc=$?`,
+      `${asRoot} "$vxs_token" "$vxs_owner"; vxs_rc=$?`,
       `if [ "$vxs_rc" -eq 0 ]; then printf '%s LOCK %d\\n' ${m} "$vxs_token"; else kill "$vxs_token" 2>/dev/null; fi`,
       `if [ "$vxs_rc" -ne 0 ] && [ "$vxs_rc" -ne 3 ]; then printf '%s LOCKERR could not take the lock as root (exit %d)\\n' ${m} "$vxs_rc"; fi`,
       `if [ "$vxs_rc" -ne 0 ]; then exit 0; fi`,
@@ -378,9 +382,10 @@ export function stepsScript(steps: readonly Step[], opts: StepsScriptOptions, m:
   }
   lines.push(`printf '%s DONE\\n' ${m}`);
   if (opts.readBack) lines.push(...observeLines(m));
-  // Its own sh (not rootShellLine): moved to a subshell, a CI run failed persist.int's netplan drift test;
-  // the cause is not proven (the read-back right after the reload may race networkd), so it keeps the proven form.
-  if (opts.readBack && opts.readFiles === true) lines.push(argvToShell([...sudo, ...persistFilesArgv(m)]));
+  // In a subshell of a root login (rootShellLine), like round trip 1's probe: a process start less per
+  // host. (An earlier try failed persist.int's netplan drift test in CI; the cause was the read-back
+  // racing networkd's reload, since fixed by settleReadBack in steps.ts, not the subshell.)
+  if (opts.readBack && opts.readFiles === true) lines.push(rootShellLine(persistFilesArgv(m), opts.sudo));
   lines.push(...release);
   lines.push(`printf '%s END\\n' ${m}`);
   return `${lines.join('\n')}\n`;
