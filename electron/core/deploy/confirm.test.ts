@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ObservedHostState } from '../../../shared/observe';
-import { settleRestored, type ControlReport } from './confirm';
+import { controlLine, parseControl, settleRestored, type ControlReport } from './confirm';
 import { filesKey, stateKey } from './steps';
 
 const before: ObservedHostState = {
@@ -41,5 +46,32 @@ describe('a revert whose read-back raced the network manager', () => {
     expect(r.reverted[0]?.restored).toBe(false);
     settleRestored(r, undefined, admin);
     expect(r.reverted[0]?.restored).toBe(false);
+  });
+});
+
+describe("round trip 1's confirm read on a host with no run of the topology", () => {
+  it('answers complete without a readlink process (the network namespace inode names nothing then)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vxs-ctl-'));
+    try {
+      // A readlink first in PATH that logs each run, then runs the real one.
+      const log = path.join(dir, 'runs');
+      writeFileSync(log, '');
+      const wrapper = path.join(dir, 'readlink');
+      writeFileSync(
+        wrapper,
+        `#!/bin/sh\necho "$*" >>${log}\nexec ${execFileSync('sh', ['-c', 'command -v readlink'], { encoding: 'utf8' }).trim()} "$@"\n`,
+      );
+      chmodSync(wrapper, 0o755);
+      const m = `M${randomBytes(4).toString('hex')}`;
+      // A topology id no run on this machine can have: the read finds no runs directory of it.
+      const line = controlLine(`none-${randomBytes(4).toString('hex')}`, 'read', false, m);
+      const out = execFileSync('sh', ['-c', `PATH=${dir}:$PATH\n${line}`], { encoding: 'utf8' });
+      const report = parseControl(out, m, 'local');
+      expect(report.complete).toBe(true);
+      expect(report.armed).toEqual([]);
+      expect(readFileSync(log, 'utf8')).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
