@@ -623,13 +623,11 @@ async function verify(
   run.emit({ hostId: host.id, phase: 'verify', status: 'running' });
   let rest = p.planFor(after, files).steps;
   if (rest.length > 0 && reloadsManager(p.steps)) {
-    const settled = await settleReadBack(
-      exec,
-      host,
-      { readFiles: true, timeoutMs: SCRIPT_TIMEOUT_MS },
-      (r) => p.planFor(r.observed, r.files ?? []).steps.length === 0,
-    );
-    if (settled !== undefined) rest = p.planFor(settled.observed, settled.files ?? []).steps;
+    // What is left is planned once per read-back taken: the last one's plan stands.
+    await settleReadBack(exec, host, { readFiles: true, timeoutMs: SCRIPT_TIMEOUT_MS }, (r) => {
+      rest = p.planFor(r.observed, r.files ?? []).steps;
+      return rest.length === 0;
+    });
   }
   res.timings.verifyMs = Math.round(performance.now() - started);
   if (rest.length > 0) {
