@@ -32,6 +32,7 @@ import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan
 import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import type { IpFamily } from '../../../shared/validate/ip';
 import { overheadFor, parseAddress } from '../../../shared/validate/ip';
+import { fpingProbeLines, fpingResult, fpingSectionOf, fpingShellFunctions, parseFpingLines } from './fping-probe';
 import { roundDirLines } from './round-dir';
 import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
 
@@ -261,7 +262,7 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
  */
-function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], direct?: string): string[] {
+function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], marker: string, direct?: string): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
@@ -286,11 +287,33 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
   const mtuKnown = (p: ProbeSpec): string => `[ "$${mtuVar(devices, p.device ?? '')}" -gt 100 ]`;
   const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
   const overKeys = new Set(dfOverKeys(plan).values());
+  // The health round (not the mesh check, whose pings print their own answers) probes with fping
+  // where the host has it (fping-probe.ts); the ping windows below run where it does not.
+  const fping = direct === undefined && plan.probes.some((p) => p.kind === 'overlay');
+  if (fping) {
+    // The DF probe over the MTU (refused locally, once per device) stays a ping on both paths; it
+    // prints its own answer, so it needs no answer file.
+    const over = plan.probes.filter((p) => p.kind === 'dfOverMtu' && overKeys.has(p.key));
+    if (over.length > 0)
+      lines.push(
+        'if vxs_room "$vxs_minw"; then',
+        ...over.map(
+          (p) =>
+            `${mtuKnown(p)} && { vxs_r=$(${df(p, '"$vxs_w"').replace(` >${file(p)} 2>&1`, ' 2>&1')}); printf '%s PING ${p.key}\\n%s\\n' ${marker} "$vxs_r"; } &`,
+        ),
+        'fi',
+      );
+    lines.push(
+      ...fpingShellFunctions(),
+      ...fpingProbeLines(plan, order, { marker, mtuVar: (d) => mtuVar(devices, d) }),
+      'if [ -z "$vxs_fp" ]; then vxs_mkd',
+    );
+  } else if (direct === undefined) lines.push('vxs_mkd');
   let first = true;
   for (let w = 0; w < order.length; w += PROBE_WINDOW) {
     const window = order.slice(w, w + PROBE_WINDOW);
     const body: string[] = [];
-    if (first)
+    if (first && !fping)
       for (const p of plan.probes)
         // Refused by the local stack at once, but ping still lingers for -W after the error: a short wait.
         if (p.kind === 'dfOverMtu' && overKeys.has(p.key)) body.push(`${mtuKnown(p)} && ${df(p, '"$vxs_w"')} &`);
@@ -364,6 +387,7 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
     );
   }
   lines.push('wait');
+  if (fping) lines.push('fi');
   return lines;
 }
 
@@ -373,7 +397,7 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
   // The mesh check's pings print their own answers (`probeLines`): it needs no answer directory.
   const direct = opts.overlayOnly === true;
-  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health'))];
+  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health', { lazy: true }))];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
@@ -400,7 +424,7 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
       // firewall-cmd is a Python client too (about a second per call on a busy host): it runs only when
       // firewalld does (its nftables table, read from the listing above, or its process for the
       // iptables backend), and its two calls run in the background beside the probes, printing after them.
-      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) pgrep -f /usr/sbin/firewalld >/dev/null 2>&1 ;; esac; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
+      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) pgrep -f /usr/sbin/firewalld >/dev/null 2>&1 ;; esac; then vxs_mkd; { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
@@ -412,16 +436,20 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
       plan,
       opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS,
       probeOrder(plan, opts.firstPeer, opts.priorityPeers),
+      m,
       direct ? m : undefined,
     ),
   );
   if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
   if (opts.overlayOnly !== true)
-    lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
+    lines.push(
+      `if [ -n "$vxs_d" ] && [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`,
+    );
   lines.push(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${m} "$vxs_cut"`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
-  if (plan.probes.length > 0 && !direct) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
+  if (plan.probes.length > 0 && !direct)
+    lines.push(`[ -z "$vxs_d" ] || ${printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*')}`);
   lines.push(tag('END'));
   return `${lines.join('\n')}\n`;
 }
@@ -497,6 +525,7 @@ export function parseHealthRound(
     throw new Error(`${host}: the health round ended before its END marker (output cut short)`);
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
   const pings = new Map<string, string>();
+  const fpings = new Map<string, Map<string, number | null>>();
   let route: string | undefined;
   let nftJson: string | undefined;
   let nftText: string | undefined;
@@ -547,6 +576,13 @@ export function parseHealthRound(
       case 'PING':
         pings.set(s.args, s.body);
         break;
+      case 'FPING': {
+        // A DF probe sent again (with the full wait) answers after its first section: the later line wins.
+        const got = fpings.get(s.args) ?? new Map<string, number | null>();
+        for (const [target, rtt] of parseFpingLines(s.body)) got.set(target, rtt);
+        fpings.set(s.args, got);
+        break;
+      }
       case 'CUT':
         cut = s.args.split(/\s+/).filter((x) => x !== '');
         break;
@@ -622,11 +658,21 @@ export function parseHealthRound(
   if (before && after) health.counters = { before, after };
 
   const results = new Map<string, PingResult>();
+  /** Probes answered through fping: their small overlay ping was sent beside the DF probe. */
+  const fpinged = new Set<string>();
   const overKeys = dfOverKeys(plan);
   for (const p of plan.probes) {
     // One DF probe over the MTU per device answers for every pair on it.
     const text = pings.get(p.kind === 'dfOverMtu' ? (overKeys.get(p.device ?? '') ?? p.key) : p.key);
-    if (text === undefined) continue;
+    if (text === undefined) {
+      const section = fpingSectionOf(plan, p);
+      const rtt = section === undefined ? undefined : fpings.get(section)?.get(p.target);
+      if (rtt !== undefined) {
+        results.set(p.key, fpingResult(p.target, rtt));
+        fpinged.add(p.key);
+      }
+      continue;
+    }
     const cmd = p.kind === 'underlay' || p.kind === 'overlay' ? argvToShell(pingArgv(p.target)) : `ping -M do ${p.target}`;
     const parsed = guard(problems, () => parsePing(text, { host, command: cmd }));
     if (parsed) results.set(p.key, parsed);
@@ -645,13 +691,17 @@ export function parseHealthRound(
       const probe: PairProbe = { segmentId: s.segmentId, from: plan.hostId, to: peer };
       const ul = underlayByPeer.get(peer);
       if (ul) probe.underlay = ul;
+      let viaFping = false;
       for (const p of plan.probes) {
         if (p.segmentId !== s.segmentId || p.to !== peer || p.kind === 'underlay') continue;
         const r = results.get(p.key);
         if (r) probe[p.kind] = r;
+        if (p.kind === 'overlay' && fpinged.has(p.key)) viaFping = true;
       }
-      // A DF probe at the MTU that answered crossed the overlay: the small ping was not needed.
-      if (probe.overlay === undefined && probe.dfAtMtu?.ok === true) probe.overlay = probe.dfAtMtu;
+      // A DF probe at the MTU that answered crossed the overlay: the small ping was not needed (the
+      // ping path sends none; fping's, lost while the big one answered, does not make the overlay down).
+      if ((probe.overlay === undefined || viaFping) && probe.overlay?.ok !== true && probe.dfAtMtu?.ok === true)
+        probe.overlay = probe.dfAtMtu;
       const pathMtu = swept.get(peer);
       if (pathMtu !== undefined) probe.pathMtu = pathMtu;
       pairs.push(probe);
