@@ -20,7 +20,7 @@ import {
   ObserveParseError,
   type ObservedHostState,
 } from '../../../shared/observe';
-import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
+import { parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
 import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
 import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
 import { NFT_COMMANDS, parseNftRuleset, withoutNftWarnings } from '../../../shared/observe/nft';
@@ -34,6 +34,7 @@ import type { IpFamily } from '../../../shared/validate/ip';
 import { overheadFor, parseAddress } from '../../../shared/validate/ip';
 import { fpingProbeLines, fpingResult, fpingSectionOf, fpingShellFunctions, parseFpingLines } from './fping-probe';
 import { roundDirLines } from './round-dir';
+import { countersLine, NET_DEV_FUNCTION, parseNetDev } from './net-dev-counters';
 import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
@@ -411,26 +412,38 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
         );
     }
     lines.push(
-      // The text listing is kept in a variable: whether firewalld's table is there is read from it.
-      `vxs_nft=; if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; vxs_nft=$(${argvToShell(NFT_COMMANDS.text)} 2>&1); printf '%s\\n' "$vxs_nft"; fi`,
+      // The JSON listing is kept in a variable: whether the text listing and iptables-save have
+      // anything to add is read from it. The text listing (exact rule text and chain headers; whether
+      // firewalld's table is there is read from it) runs only when the JSON listing has a chain or
+      // failed: with no chain it adds nothing (firewalld's table has chains).
+      'vxs_nft=; vxs_nftj=',
+      `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; vxs_nftj=$(${argvToShell(NFT_COMMANDS.json)} 2>&1); printf '%s\\n' "$vxs_nftj"`,
+      `  case $vxs_nftj in '{'*'"chain":'*|[!{]*) ${tag('NFTT')}; vxs_nft=$(${argvToShell(NFT_COMMANDS.text)} 2>&1); printf '%s\\n' "$vxs_nft" ;; esac`,
+      'fi',
+      // iptables-save lists the tables of its family in nftables (iptables-nft) and the legacy ones
+      // (/proc/net/ip_tables_names, per network namespace): with neither it prints nothing, so it is
+      // not started. Without a JSON listing to read the tables from, it always runs.
+      // pgrep, as a builtin pass over /proc: is a process named $1 running (comm: a script's file name)?
+      'vxs_running() { for vxs_p in /proc/[0-9]*; do read -r vxs_x 2>/dev/null <"$vxs_p/comm" || continue; [ "$vxs_x" = "$1" ] && return 0; done; return 1; }',
+      `vxs_iptneed() { case $vxs_nftj in '{'*) ;; *) return 0 ;; esac; case $vxs_nftj in *"\\"family\\": \\"$1\\","*|*"\\"family\\":\\"$1\\","*) return 0 ;; esac; read -r vxs_x 2>/dev/null <"$2" && return 0; return 1; }`,
       // iptables-nft's tables are in the nft listing too, but only iptables-save spells out matches
       // such as `-m conntrack` (nft's JSON has them as opaque `xt`): read both, judge those tables
       // from iptables-save (shared/diagnose/firewall-host.ts). With iptables-legacy they are separate rules.
-      `vxs_ipt=; if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; vxs_ipt=$(${argvToShell(IPTABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt"; fi`,
-      `vxs_ipt6=; if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; vxs_ipt6=$(${argvToShell(IP6TABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt6"; fi`,
+      `vxs_ipt=; if command -v iptables-save >/dev/null 2>&1 && vxs_iptneed ip /proc/net/ip_tables_names; then ${tag('IPT')}; vxs_ipt=$(${argvToShell(IPTABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt"; fi`,
+      `vxs_ipt6=; if command -v ip6tables-save >/dev/null 2>&1 && vxs_iptneed ip6 /proc/net/ip6_tables_names; then ${tag('IPT6')}; vxs_ipt6=$(${argvToShell(IP6TABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt6"; fi`,
       // ufw is a Python client (~0.15 s of CPU per call); it says "inactive" unless its chains are
       // loaded, which iptables-save has just listed: an inactive ufw is not asked.
       `case "$vxs_ipt$vxs_ipt6" in *':ufw-user-input '*|*':ufw6-user-input '*) if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi ;; esac`,
       // firewall-cmd is a Python client too (about a second per call on a busy host): it runs only when
       // firewalld does (its nftables table, read from the listing above, or its process for the
       // iptables backend), and its two calls run in the background beside the probes, printing after them.
-      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) pgrep -f /usr/sbin/firewalld >/dev/null 2>&1 ;; esac; then vxs_mkd; { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
+      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) vxs_running firewalld ;; esac; then vxs_mkd; { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
   // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
   const counters = opts.overlayOnly !== true;
-  if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(NET_DEV_FUNCTION, countersLine(m, 'CTR0'));
   lines.push(
     ...probeLines(
       plan,
@@ -440,7 +453,7 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
       direct ? m : undefined,
     ),
   );
-  if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(countersLine(m, 'CTR1'));
   if (opts.overlayOnly !== true)
     lines.push(
       `if [ -n "$vxs_d" ] && [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`,
@@ -536,6 +549,8 @@ export function parseHealthRound(
   let fwdZone: string | undefined;
   let ctr0: string | undefined;
   let ctr1: string | undefined;
+  let ctr0s: string | undefined;
+  let ctr1s: string | undefined;
   let ssh: HostRound['ssh'];
   let cut: string[] = [];
   for (const s of secs) {
@@ -572,6 +587,12 @@ export function parseHealthRound(
         break;
       case 'CTR1':
         ctr1 = s.body;
+        break;
+      case 'CTR0D':
+        ctr0s = s.body;
+        break;
+      case 'CTR1D':
+        ctr1s = s.body;
         break;
       case 'PING':
         pings.set(s.args, s.body);
@@ -654,6 +675,12 @@ export function parseHealthRound(
     const b = ctr1;
     before = guard(problems, () => parseLinkCounters(a, host));
     after = guard(problems, () => parseLinkCounters(b, host));
+  }
+  if (ctr0s !== undefined && ctr1s !== undefined) {
+    const a = ctr0s;
+    const b = ctr1s;
+    before = guard(problems, () => parseNetDev(a, host));
+    after = guard(problems, () => parseNetDev(b, host));
   }
   if (before && after) health.counters = { before, after };
 
