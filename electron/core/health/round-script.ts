@@ -1,14 +1,15 @@
 /**
  * One health round on one host as ONE script over the host's persistent shell: link state and VXLAN
  * parameters (`ip -j -d link`), addresses, FDB, the route to a peer (underlay facts), every
- * firewall present (nftables, iptables-save and ip6tables-save; ufw and firewalld when installed and
- * running), counters
- * (`ip -j -s link`) before and after the probes, and the probes themselves run concurrently on the
- * host as background jobs (`ping -c 1 -W 1 ... &` then `wait`): underlay ping per peer VTEP, and per
- * segment per peer an overlay ping and the two don't-fragment probes that catch an overlay MTU too
- * big for the underlay, where small packets pass and big ones vanish (`-M do -s <mtu-28>` must
- * pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs on the
- * host at probe time, so the probe matches what the kernel has).
+ * firewall present (nftables, iptables-save and ip6tables-save when they have tables to list; ufw
+ * and firewalld when installed and running), counters (/proc/net/dev) before and after the probes,
+ * and the probes themselves: with fping where the host has it (fping-probe.ts: one process per
+ * segment for all peers), else ping windows run concurrently on the host as background jobs
+ * (`ping -c 1 -W ... &` then `wait`). Per segment per peer a DF probe at the MTU, which catches an
+ * overlay MTU too big for the underlay, where small packets pass and big ones vanish (`-M do -s
+ * <mtu-28>` must pass; the MTU is read from sysfs on the host at probe time, so the probe matches
+ * what the kernel has), a small overlay ping and an underlay ping where it fails, and per device
+ * the DF probe one byte over (`-s <mtu-27>` must fail locally with "message too long").
  *
  * Output sections start with `<nonce> <TAG> [key]` (`sections` in ../ssh/remote-script), so no command output can fake one.
  */
