@@ -92,7 +92,15 @@ export async function hostProcesses<T>(
     ['-f', '-qq', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', out, ...shells.flatMap((s) => ['-p', String(s.pid)])],
     { stdio: 'ignore' },
   );
-  const exited = new Promise<void>((resolve) => strace.on('exit', () => resolve()));
+  let failed: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    strace.on('exit', () => resolve());
+    // Not installed (scripts/setup.sh installs it): said, not a crash of the whole bench.
+    strace.on('error', (err) => {
+      failed = err;
+      resolve();
+    });
+  });
   // strace attaches within milliseconds; give it a moment before the round starts.
   await new Promise((r) => setTimeout(r, 500));
   let stopped = false;
@@ -105,6 +113,7 @@ export async function hostProcesses<T>(
   try {
     const value = await during();
     await stop();
+    if (failed !== undefined) throw new Error(`strace could not run (scripts/setup.sh installs it): ${failed.message}`);
     return { value, ...countTrace(readFileSync(out, 'utf8')), shells: shells.length };
   } finally {
     await stop();
