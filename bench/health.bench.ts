@@ -37,6 +37,7 @@ import { runDeploy } from '../electron/core/deploy';
 import { netnsConnector } from '../electron/core/lab/netns-executor';
 import { removeLockFiles } from '../electron/core/lab/lab-check';
 import { healthRoundScript, parseHealthRound, probePlan } from '../electron/core/health';
+import { hostCpuSeconds, hostProcesses } from './health-host-cost';
 import {
   controllerArgv,
   isRoot,
@@ -195,13 +196,17 @@ async function main(): Promise<void> {
       const openssh: number[] = [];
       const opensshWarm: number[] = [];
       const loads: number[] = [];
+      /** CPU seconds the hosts spent per full round (every process in their namespaces). */
+      const roundCpu: number[] = [];
       const fair: Array<{ pooled: number; controlMaster: number; load1: number }> = [];
       let pairs = 0;
       for (let i = 0; i < RUNS; i++) {
         log(`bench:health: run ${i + 1}/${RUNS}: full round, mesh check, OpenSSH mesh check...`);
-        const r = await worker.ask({ op: 'round' });
+        const wk = worker;
+        const { value: r, cpuSeconds } = await hostCpuSeconds(lab, () => wk.ask({ op: 'round' }));
         if (!r.ok) throw new Error(`health round not green: ${JSON.stringify(r)}`);
         rounds.push(r.seconds);
+        roundCpu.push(cpuSeconds);
         unprobed.push(Number(r.unprobed));
         timedOut.push(Number(r.timedOut));
         const m = await worker.ask({ op: 'mesh' });
@@ -217,6 +222,10 @@ async function main(): Promise<void> {
         opensshWarm.push(w.seconds);
         loads.push(loadavg()[0] ?? 0);
       }
+      // Processes one host starts in a round: its persistent shell traced for one more round (not timed).
+      const tracedHost = lab.hosts[0]?.name ?? 'h1';
+      const w0 = worker;
+      const traced = await hostProcesses(lab, tracedHost, () => w0.ask({ op: 'round' }));
       // The fair warm baseline, measured alternately (pooled, then ControlMaster) so both see the same
       // load: every pair's figures and load average are printed.
       log(`bench:health: ${FAIR_PAIRS} alternating pairs: pooled mesh check, then OpenSSH ControlMaster...`);
@@ -231,12 +240,15 @@ async function main(): Promise<void> {
       const holed = lab.hosts[lab.hosts.length - 1]?.name ?? 'h1';
       log(`bench:health: ${RUNS} full rounds with a silent 1400-byte black hole on ${holed} (path MTU searched each round)...`);
       const faulty: number[] = [];
+      const faultyCpu: number[] = [];
       /** Per black-hole run, the path-MTU figures that are not the hole's 1400 (e.g. 1404: VLAN slack). */
       const wrongFigures: string[][] = [];
       await setUnderlayMtu(lab, holed, 1400, 'router');
       try {
         for (let i = 0; i < RUNS; i++) {
-          const r = await worker.ask({ op: 'round', forgetPathMtus: true });
+          const wk = worker;
+          const { value: r, cpuSeconds } = await hostCpuSeconds(lab, () => wk.ask({ op: 'round', forgetPathMtus: true }));
+          faultyCpu.push(cpuSeconds);
           const found = Array.isArray(r.pathMtus) && r.pathMtus.some((x) => String(x).endsWith(' 1400'));
           // Not found (its host timed out on a loaded machine, say) is printed with the run, not fatal.
           const wrong = (r.pathMtus as string[]).filter((x) => !x.endsWith(' 1400'));
@@ -275,6 +287,12 @@ async function main(): Promise<void> {
             round_unprobed: unprobed,
             round_timed_out_hosts: timedOut,
             round_s: Number(round.toFixed(3)),
+            round_host_cpu_s: Number(median(roundCpu).toFixed(2)),
+            round_pairs_probed: unprobed.map((u) => pairs - u),
+            faulty_round_host_cpu_s: Number(median(faultyCpu).toFixed(2)),
+            traced_host: tracedHost,
+            traced_round_programs: traced.execs,
+            traced_round_forks: traced.forks,
             mesh_s: Number(mesh.toFixed(3)),
             openssh_mesh_s: Number(ssh.toFixed(3)),
             mesh_vs_openssh: Number((mesh / ssh).toFixed(3)),
@@ -313,6 +331,16 @@ async function main(): Promise<void> {
             'full health round',
             `${round.toFixed(3)} s`,
             `${hosts} hosts, ${pairs} pairs: a DF probe each (+ overlay/underlay pings where it fails), diagnosis; unprobed pairs per run: ${unprobed.join(' ')}; hosts timed out per run: ${timedOut.join(' ')}`,
+          ],
+          [
+            'full round: CPU on the hosts',
+            `${median(roundCpu).toFixed(2)} CPU-s`,
+            `every process in the hosts' namespaces (/proc); per run ${roundCpu.map((x) => x.toFixed(2)).join(' ')}; pairs probed per run ${unprobed.map((u) => `${pairs - u}/${pairs}`).join(' ')}; black-hole rounds ${faultyCpu.map((x) => x.toFixed(2)).join(' ')}`,
+          ],
+          [
+            `full round: processes on ${tracedHost}`,
+            `${traced.execs} + ${traced.forks}`,
+            `programs started + forks, one round with ${tracedHost}'s persistent shell under strace -f (${traced.shells} shell)`,
           ],
           [
             'overlay mesh check (pooled)',

@@ -14,9 +14,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # iptables: the firewall diagnosis and fixes are tested against real iptables (legacy and nft backends);
 # dbus/ifupdown2/netplan.io: real network managers inside lab hosts (`lab up --manager ...`; systemd-networkd
 # comes with systemd). ufw/firewalld: real host firewalls inside lab hosts, each on the host's private /etc
-# (both stay disabled on this machine). fping: the lab's overlay mesh check (one process per host, not per pair).
+# (both stay disabled on this machine). fping: the lab's overlay mesh check (one process per host, not per pair)
+# and the health round's probes. strace: bench:health counts the processes a round starts on a host.
 # Installed with --no-install-recommends; they only configure lab hosts.
-APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping fping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io ufw firewalld)
+APT_PACKAGES=(chromium openssh-server openssh-client iproute2 nftables iputils-ping fping procps util-linux kmod sudo openssl iptables dbus ifupdown2 netplan.io ufw firewalld strace)
 # A machine whose own network is run by classic ifupdown keeps it: ifupdown2 would replace it, so the
 # lab's ifupdown2 hosts (and their tests) are then unavailable, with a message saying so.
 if dpkg-query -W -f='${Status}' ifupdown 2>/dev/null | grep -q "install ok installed"; then

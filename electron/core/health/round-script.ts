@@ -1,14 +1,15 @@
 /**
  * One health round on one host as ONE script over the host's persistent shell: link state and VXLAN
  * parameters (`ip -j -d link`), addresses, FDB, the route to a peer (underlay facts), every
- * firewall present (nftables, iptables-save and ip6tables-save; ufw and firewalld when installed and
- * running), counters
- * (`ip -j -s link`) before and after the probes, and the probes themselves run concurrently on the
- * host as background jobs (`ping -c 1 -W 1 ... &` then `wait`): underlay ping per peer VTEP, and per
- * segment per peer an overlay ping and the two don't-fragment probes that catch an overlay MTU too
- * big for the underlay, where small packets pass and big ones vanish (`-M do -s <mtu-28>` must
- * pass, `-s <mtu-27>` must fail locally with "message too long"; the MTU is read from sysfs on the
- * host at probe time, so the probe matches what the kernel has).
+ * firewall present (nftables, iptables-save and ip6tables-save when they have tables to list; ufw
+ * and firewalld when installed and running), counters (/proc/net/dev) before and after the probes,
+ * and the probes themselves: with fping where the host has it (fping-probe.ts: one process per
+ * segment for all peers), else ping windows run concurrently on the host as background jobs
+ * (`ping -c 1 -W ... &` then `wait`). Per segment per peer a DF probe at the MTU, which catches an
+ * overlay MTU too big for the underlay, where small packets pass and big ones vanish (`-M do -s
+ * <mtu-28>` must pass; the MTU is read from sysfs on the host at probe time, so the probe matches
+ * what the kernel has), a small overlay ping and an underlay ping where it fails, and per device
+ * the DF probe one byte over (`-s <mtu-27>` must fail locally with "message too long").
  *
  * Output sections start with `<nonce> <TAG> [key]` (`sections` in ../ssh/remote-script), so no command output can fake one.
  */
@@ -20,7 +21,7 @@ import {
   ObserveParseError,
   type ObservedHostState,
 } from '../../../shared/observe';
-import { COUNTERS_COMMAND, parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
+import { parseLinkCounters, type LinkCounters } from '../../../shared/observe/counters';
 import { FIREWALLD_COMMAND, FIREWALLD_DEFAULT_ZONE_COMMAND, parseFirewalldListAll } from '../../../shared/observe/firewalld';
 import { IP6TABLES_COMMAND, IPTABLES_COMMAND, parseIptablesSave } from '../../../shared/observe/iptables';
 import { NFT_COMMANDS, parseNftRuleset, withoutNftWarnings } from '../../../shared/observe/nft';
@@ -32,7 +33,9 @@ import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan
 import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import type { IpFamily } from '../../../shared/validate/ip';
 import { overheadFor, parseAddress } from '../../../shared/validate/ip';
+import { fpingProbeLines, fpingResult, fpingSectionOf, fpingShellFunctions, parseFpingLines } from './fping-probe';
 import { roundDirLines } from './round-dir';
+import { countersLine, NET_DEV_FUNCTION, parseNetDev } from './net-dev-counters';
 import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
@@ -261,7 +264,7 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
  */
-function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], direct?: string): string[] {
+function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly string[], marker: string, direct?: string): string[] {
   const lines: string[] = [];
   const devices = new Map<string, string>();
   for (const p of plan.probes) if (p.device !== undefined) mtuVar(devices, p.device);
@@ -286,11 +289,33 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
   const mtuKnown = (p: ProbeSpec): string => `[ "$${mtuVar(devices, p.device ?? '')}" -gt 100 ]`;
   const pid = (q: ProbeSpec): string => `vxs_${q.key}`;
   const overKeys = new Set(dfOverKeys(plan).values());
+  // The health round (not the mesh check, whose pings print their own answers) probes with fping
+  // where the host has it (fping-probe.ts); the ping windows below run where it does not.
+  const fping = direct === undefined && plan.probes.some((p) => p.kind === 'overlay');
+  if (fping) {
+    // The DF probe over the MTU (refused locally, once per device) stays a ping on both paths; it
+    // prints its own answer, so it needs no answer file.
+    const over = plan.probes.filter((p) => p.kind === 'dfOverMtu' && overKeys.has(p.key));
+    if (over.length > 0)
+      lines.push(
+        'if vxs_room "$vxs_minw"; then',
+        ...over.map(
+          (p) =>
+            `${mtuKnown(p)} && { vxs_r=$(${df(p, '"$vxs_w"').replace(` >${file(p)} 2>&1`, ' 2>&1')}); printf '%s PING ${p.key}\\n%s\\n' ${marker} "$vxs_r"; } &`,
+        ),
+        'fi',
+      );
+    lines.push(
+      ...fpingShellFunctions(),
+      ...fpingProbeLines(plan, order, { marker, mtuVar: (d) => mtuVar(devices, d) }),
+      'if [ -z "$vxs_fp" ]; then vxs_mkd',
+    );
+  } else if (direct === undefined) lines.push('vxs_mkd');
   let first = true;
   for (let w = 0; w < order.length; w += PROBE_WINDOW) {
     const window = order.slice(w, w + PROBE_WINDOW);
     const body: string[] = [];
-    if (first)
+    if (first && !fping)
       for (const p of plan.probes)
         // Refused by the local stack at once, but ping still lingers for -W after the error: a short wait.
         if (p.kind === 'dfOverMtu' && overKeys.has(p.key)) body.push(`${mtuKnown(p)} && ${df(p, '"$vxs_w"')} &`);
@@ -364,6 +389,7 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
     );
   }
   lines.push('wait');
+  if (fping) lines.push('fi');
   return lines;
 }
 
@@ -373,7 +399,7 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
   const tag = (t: string, arg = ''): string => `printf '%s ${t}${arg === '' ? '' : ` ${arg}`}\\n' ${m}`;
   // The mesh check's pings print their own answers (`probeLines`): it needs no answer directory.
   const direct = opts.overlayOnly === true;
-  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health'))];
+  const lines: string[] = [CLOCK_START_LINE, SBIN_PATH_LINE, ...(direct ? [] : roundDirLines('vxs-health', { lazy: true }))];
   if (opts.overlayOnly !== true) {
     lines.push(`printf '%s SSH %s\\n' ${m} "$SSH_CONNECTION"`);
     for (const [k, argv] of Object.entries(OBSERVE_COMMANDS)) lines.push(tag('OBS', k), `${argvToShell(argv)} 2>/dev/null`);
@@ -387,41 +413,57 @@ export function healthRoundScript(plan: HostProbePlan, marker: string, opts: Rou
         );
     }
     lines.push(
-      // The text listing is kept in a variable: whether firewalld's table is there is read from it.
-      `vxs_nft=; if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; ${argvToShell(NFT_COMMANDS.json)} 2>&1; ${tag('NFTT')}; vxs_nft=$(${argvToShell(NFT_COMMANDS.text)} 2>&1); printf '%s\\n' "$vxs_nft"; fi`,
+      // The JSON listing is kept in a variable: whether the text listing and iptables-save have
+      // anything to add is read from it. The text listing (exact rule text and chain headers; whether
+      // firewalld's table is there is read from it) runs only when the JSON listing has a chain or
+      // failed: with no chain it adds nothing (firewalld's table has chains).
+      'vxs_nft=; vxs_nftj=',
+      `if command -v nft >/dev/null 2>&1; then ${tag('NFTJ')}; vxs_nftj=$(${argvToShell(NFT_COMMANDS.json)} 2>&1); printf '%s\\n' "$vxs_nftj"`,
+      `  case $vxs_nftj in '{'*'"chain":'*|[!{]*) ${tag('NFTT')}; vxs_nft=$(${argvToShell(NFT_COMMANDS.text)} 2>&1); printf '%s\\n' "$vxs_nft" ;; esac`,
+      'fi',
+      // iptables-save lists the tables of its family in nftables (iptables-nft) and the legacy ones
+      // (/proc/net/ip_tables_names, per network namespace): with neither it prints nothing, so it is
+      // not started. Without a JSON listing to read the tables from, it always runs.
+      // pgrep, as a builtin pass over /proc: is a process named $1 running (comm: a script's file name)?
+      'vxs_running() { for vxs_p in /proc/[0-9]*; do read -r vxs_x 2>/dev/null <"$vxs_p/comm" || continue; [ "$vxs_x" = "$1" ] && return 0; done; return 1; }',
+      `vxs_iptneed() { case $vxs_nftj in '{'*) ;; *) return 0 ;; esac; case $vxs_nftj in *"\\"family\\": \\"$1\\","*|*"\\"family\\":\\"$1\\","*) return 0 ;; esac; read -r vxs_x 2>/dev/null <"$2" && return 0; return 1; }`,
       // iptables-nft's tables are in the nft listing too, but only iptables-save spells out matches
       // such as `-m conntrack` (nft's JSON has them as opaque `xt`): read both, judge those tables
       // from iptables-save (shared/diagnose/firewall-host.ts). With iptables-legacy they are separate rules.
-      `vxs_ipt=; if command -v iptables-save >/dev/null 2>&1; then ${tag('IPT')}; vxs_ipt=$(${argvToShell(IPTABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt"; fi`,
-      `vxs_ipt6=; if command -v ip6tables-save >/dev/null 2>&1; then ${tag('IPT6')}; vxs_ipt6=$(${argvToShell(IP6TABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt6"; fi`,
+      `vxs_ipt=; if command -v iptables-save >/dev/null 2>&1 && vxs_iptneed ip /proc/net/ip_tables_names; then ${tag('IPT')}; vxs_ipt=$(${argvToShell(IPTABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt"; fi`,
+      `vxs_ipt6=; if command -v ip6tables-save >/dev/null 2>&1 && vxs_iptneed ip6 /proc/net/ip6_tables_names; then ${tag('IPT6')}; vxs_ipt6=$(${argvToShell(IP6TABLES_COMMAND)} 2>&1); printf '%s\\n' "$vxs_ipt6"; fi`,
       // ufw is a Python client (~0.15 s of CPU per call); it says "inactive" unless its chains are
       // loaded, which iptables-save has just listed: an inactive ufw is not asked.
       `case "$vxs_ipt$vxs_ipt6" in *':ufw-user-input '*|*':ufw6-user-input '*) if command -v ufw >/dev/null 2>&1; then ${tag('UFW')}; ${argvToShell(UFW_COMMAND)} 2>&1; fi ;; esac`,
       // firewall-cmd is a Python client too (about a second per call on a busy host): it runs only when
       // firewalld does (its nftables table, read from the listing above, or its process for the
       // iptables backend), and its two calls run in the background beside the probes, printing after them.
-      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) pgrep -f /usr/sbin/firewalld >/dev/null 2>&1 ;; esac; then { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
+      `if command -v firewall-cmd >/dev/null 2>&1 && case $vxs_nft in *' firewalld {'*) true ;; *) vxs_running firewalld ;; esac; then vxs_mkd; { ${argvToShell(FIREWALLD_DEFAULT_ZONE_COMMAND)} >"$vxs_d/fwdz" 2>/dev/null && ${argvToShell(FIREWALLD_COMMAND)} >"$vxs_d/fwd" 2>&1; } & fi`,
     );
   }
   // Counters localise lost VXLAN packets for the diagnosis; the mesh check (overlay only) only
   // asks whether each ping answered, so it skips both reads (two `ip` runs per host).
   const counters = opts.overlayOnly !== true;
-  if (counters) lines.push(tag('CTR0'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(NET_DEV_FUNCTION, countersLine(m, 'CTR0'));
   lines.push(
     ...probeLines(
       plan,
       opts.budgetMs ?? DEFAULT_PROBE_BUDGET_MS,
       probeOrder(plan, opts.firstPeer, opts.priorityPeers),
+      m,
       direct ? m : undefined,
     ),
   );
-  if (counters) lines.push(tag('CTR1'), `${argvToShell(COUNTERS_COMMAND)} 2>/dev/null`);
+  if (counters) lines.push(countersLine(m, 'CTR1'));
   if (opts.overlayOnly !== true)
-    lines.push(`if [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`);
+    lines.push(
+      `if [ -n "$vxs_d" ] && [ -s "$vxs_d/fwd" ]; then ${tag('FWDZ')}; cat "$vxs_d/fwdz"; ${tag('FWD')}; cat "$vxs_d/fwd"; fi`,
+    );
   lines.push(`[ -n "$vxs_cut" ] && printf '%s CUT %s\\n' ${m} "$vxs_cut"`);
   // One awk prints every answer (instead of one `cat` per probe), each under its own section, without
   // the lines no parser reads (`PING ... bytes of data.`, blank lines, `--- ... statistics ---`).
-  if (plan.probes.length > 0 && !direct) lines.push(printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*'));
+  if (plan.probes.length > 0 && !direct)
+    lines.push(`[ -z "$vxs_d" ] || ${printAnswersLine(m, plan.sweeps.length > 0 ? '[ps]*' : 'p*')}`);
   lines.push(tag('END'));
   return `${lines.join('\n')}\n`;
 }
@@ -497,6 +539,7 @@ export function parseHealthRound(
     throw new Error(`${host}: the health round ended before its END marker (output cut short)`);
   const obs: Partial<Record<keyof typeof OBSERVE_COMMANDS, string>> = {};
   const pings = new Map<string, string>();
+  const fpings = new Map<string, Map<string, number | null>>();
   let route: string | undefined;
   let nftJson: string | undefined;
   let nftText: string | undefined;
@@ -507,6 +550,8 @@ export function parseHealthRound(
   let fwdZone: string | undefined;
   let ctr0: string | undefined;
   let ctr1: string | undefined;
+  let ctr0s: string | undefined;
+  let ctr1s: string | undefined;
   let ssh: HostRound['ssh'];
   let cut: string[] = [];
   for (const s of secs) {
@@ -544,9 +589,22 @@ export function parseHealthRound(
       case 'CTR1':
         ctr1 = s.body;
         break;
+      case 'CTR0D':
+        ctr0s = s.body;
+        break;
+      case 'CTR1D':
+        ctr1s = s.body;
+        break;
       case 'PING':
         pings.set(s.args, s.body);
         break;
+      case 'FPING': {
+        // A DF probe sent again (with the full wait) answers after its first section: the later line wins.
+        const got = fpings.get(s.args) ?? new Map<string, number | null>();
+        for (const [target, rtt] of parseFpingLines(s.body)) got.set(target, rtt);
+        fpings.set(s.args, got);
+        break;
+      }
       case 'CUT':
         cut = s.args.split(/\s+/).filter((x) => x !== '');
         break;
@@ -619,14 +677,30 @@ export function parseHealthRound(
     before = guard(problems, () => parseLinkCounters(a, host));
     after = guard(problems, () => parseLinkCounters(b, host));
   }
+  if (ctr0s !== undefined && ctr1s !== undefined) {
+    const a = ctr0s;
+    const b = ctr1s;
+    before = guard(problems, () => parseNetDev(a, host));
+    after = guard(problems, () => parseNetDev(b, host));
+  }
   if (before && after) health.counters = { before, after };
 
   const results = new Map<string, PingResult>();
+  /** Probes answered through fping: their small overlay ping was sent beside the DF probe. */
+  const fpinged = new Set<string>();
   const overKeys = dfOverKeys(plan);
   for (const p of plan.probes) {
     // One DF probe over the MTU per device answers for every pair on it.
     const text = pings.get(p.kind === 'dfOverMtu' ? (overKeys.get(p.device ?? '') ?? p.key) : p.key);
-    if (text === undefined) continue;
+    if (text === undefined) {
+      const section = fpingSectionOf(plan, p);
+      const rtt = section === undefined ? undefined : fpings.get(section)?.get(p.target);
+      if (rtt !== undefined) {
+        results.set(p.key, fpingResult(p.target, rtt));
+        fpinged.add(p.key);
+      }
+      continue;
+    }
     const cmd = p.kind === 'underlay' || p.kind === 'overlay' ? argvToShell(pingArgv(p.target)) : `ping -M do ${p.target}`;
     const parsed = guard(problems, () => parsePing(text, { host, command: cmd }));
     if (parsed) results.set(p.key, parsed);
@@ -645,13 +719,17 @@ export function parseHealthRound(
       const probe: PairProbe = { segmentId: s.segmentId, from: plan.hostId, to: peer };
       const ul = underlayByPeer.get(peer);
       if (ul) probe.underlay = ul;
+      let viaFping = false;
       for (const p of plan.probes) {
         if (p.segmentId !== s.segmentId || p.to !== peer || p.kind === 'underlay') continue;
         const r = results.get(p.key);
         if (r) probe[p.kind] = r;
+        if (p.kind === 'overlay' && fpinged.has(p.key)) viaFping = true;
       }
-      // A DF probe at the MTU that answered crossed the overlay: the small ping was not needed.
-      if (probe.overlay === undefined && probe.dfAtMtu?.ok === true) probe.overlay = probe.dfAtMtu;
+      // A DF probe at the MTU that answered crossed the overlay: the small ping was not needed (the
+      // ping path sends none; fping's, lost while the big one answered, does not make the overlay down).
+      if ((probe.overlay === undefined || viaFping) && probe.overlay?.ok !== true && probe.dfAtMtu?.ok === true)
+        probe.overlay = probe.dfAtMtu;
       const pathMtu = swept.get(peer);
       if (pathMtu !== undefined) probe.pathMtu = pathMtu;
       pairs.push(probe);

@@ -37,6 +37,7 @@ suite('the health round against its deadline on a 6-host mesh (h1 slow to start 
   const hl = useHealthLab({ tag: 'hrtm', hosts: 6, pollTimeoutMs: 30_000 });
   let dir = '';
   let ping = '';
+  let fping = '';
 
   beforeAll(async () => {
     // Not under /tmp: the second test gives h1 a /tmp of its own, and the wrapper must stay reachable.
@@ -50,6 +51,8 @@ suite('the health round against its deadline on a 6-host mesh (h1 slow to start 
     });
     // h1's own mount namespace (a slave of the machine's): the machine's ping is untouched.
     await hostRunOk(hl.lab, 'h1', ['mount', '--bind', wrapper, ping]);
+    fping = (await hostRunOk(hl.lab, 'h1', ['sh', '-c', 'command -v fping'])).trim();
+    writeFileSync(path.join(dir, 'no-fping'), '', { mode: 0o644 });
   }, 60_000);
 
   afterAll(async () => {
@@ -98,13 +101,23 @@ suite('the health round against its deadline on a 6-host mesh (h1 slow to start 
       const old = `/tmp/vxs-health.${uptime - STALE_ROUND_DIR_SECONDS - 60}.aaaaaa`;
       const running = `/tmp/vxs-health.${uptime}.bbbbbb`;
       await hostRunOk(hl.lab, 'h1', ['mkdir', old, running]);
-      // The slow host's round is cut off 3 s in (the transport drops the connection): late enough that
-      // a busy machine has started it (and its clean-up of old directories), far before its slow pings end.
+      // The round's directory holds the answers of the ping path: h1 gets no fping (a file it cannot
+      // execute is bound over it), as a host without the package, so its round probes with its slow pings.
+      await hostRunOk(hl.lab, 'h1', ['mount', '--bind', path.join(dir, 'no-fping'), fping]);
+      // The slow host's round is cut off (the transport drops the connection) once its directory is
+      // there: it has cleaned up the old ones by then, and its slow pings are far from done. A fixed
+      // delay either cut a round a loaded machine had not started yet, or one that had ended.
       const transport = sshHealthTransport(hl.ssh.pool);
       const plan = probePlan(hl.topology, 'h1');
-      await expect(runWithin(transport, h1, healthRoundScript(plan, newNonce(), { budgetMs: 30_000 }), 3_000)).rejects.toThrow(
-        /within 3000 ms/,
-      );
+      const round = runWithin(transport, h1, healthRoundScript(plan, newNonce(), { budgetMs: 30_000 }), 60_000);
+      round.catch(() => undefined);
+      for (let i = 0; i < 240; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const dirs = (await hostRunOk(hl.lab, 'h1', ['sh', '-c', 'ls -d /tmp/vxs-health.* 2>/dev/null; true'])).trim();
+        if (dirs.split('\n').some((d) => d !== running && d !== old && d !== '')) break;
+      }
+      transport.reset(h1);
+      await expect(round).rejects.toThrow();
       // The round's processes end within their own waits (the slow pings included): watch the
       // directory until only the running round's is left, or the cut round's processes are all gone.
       let left = '';
@@ -116,6 +129,7 @@ suite('the health round against its deadline on a 6-host mesh (h1 slow to start 
       }
       expect(left.split('\n')).toEqual([running]);
     } finally {
+      await hostRun(hl.lab, 'h1', ['umount', fping]);
       await hostRun(hl.lab, 'h1', ['umount', '/tmp']);
     }
   }, 120_000);
