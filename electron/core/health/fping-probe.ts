@@ -155,11 +155,11 @@ export function fpingProbeLines(plan: HostProbePlan, order: readonly string[], c
         continue;
       }
       const overhead = overheadFor(sweep.family);
-      // The sweep's three stages each wait vxs_wt: it starts only when the budget has room for them.
+      // The search's stages each wait vxs_wt: it starts only when the budget has room for them (vxs_sroom).
       // A DF probe whose size the sweep shows passing is sent again with the full wait.
       peerLines.push(
         `if { ${checked.map((c) => `{ ${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}; }`).join(' || ')}; }; then`,
-        `if vxs_room $((3 * vxs_wms)); then vxs_mkd; ( vxs_lo=; ${sweepCall(sweep.key, sweep.target, sweep.family)}`,
+        `if vxs_sroom; then vxs_mkd; ( vxs_lo=; ${sweepCall(sweep.key, sweep.target, sweep.family)}`,
         ...checked.map(
           (c) =>
             `if { ${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}; } && { [ -z "$vxs_lo" ] || [ $vxs_lo -ge $((${mtuOf(c.d)}+${overhead})) ]; }; then ${again(c.d)}; fi`,

@@ -1,13 +1,16 @@
 /**
- * Underlay path-MTU discovery as a parallel sweep (shared/diagnose `pathMtuSweepSizes`), run ON the
- * host by shell functions: stage 1 sends a DF ping (`ping -M do -s <payload>`) of every 96th size
- * from the interface MTU down to the floor, stage 2 every 10th size between the largest that passed
- * and the next that failed, stage 3 every size left between them; every probe of a stage is a
- * background job and the next stage's sizes are worked out by the shell, so the whole search costs
- * three short probe waits and no extra round trip. The round script (round-script.ts) starts it for
- * a peer as soon as that peer's DF probe at the segment MTU fails while its overlay ping answers;
- * `searchPathMtus` runs the same functions in one script of its own for pairs the round could not
- * sweep (a peer whose underlay address was learnt only in this round).
+ * Underlay path-MTU discovery as a search in few stages, run ON the host by shell functions: each
+ * stage sends `SWEEP_FANOUT` (3) DF pings (`ping -M do -s <payload>`) at once, splitting what is left
+ * between the largest size that passed and the smallest larger size that failed into four parts
+ * (`pathMtuSearchSizes`), so a search over 576-1500 bytes costs five stages of three probes. Each
+ * probe is a process (10-20 ms of CPU on a busy host, one size each: neither ping nor fping sends
+ * several sizes in one run) and each stage with a lost probe costs one probe wait: three sizes per
+ * stage cut the old 96/10/1-byte sweep's ~30 processes to 15 for two more short waits (a binary
+ * search would take 10 processes but 10 stages, each a process start and most a wait, in a row).
+ * The next stage's sizes are worked out by the shell: no extra round trip. The round script
+ * (round-script.ts) starts it for a peer as soon as that peer's DF probe at the segment MTU fails
+ * while its overlay ping answers; `searchPathMtus` runs the same functions in one script of its own
+ * for pairs the round could not sweep (a peer whose underlay address was learnt only in this round).
  *
  * Waits: every DF and sweep probe waits twice the underlay round trip measured by a ping to the same
  * peer just before, plus `PROBE_WAIT_MARGIN_MS` (at most `PROBE_WAIT_MAX_MS`), instead of a fixed
@@ -15,7 +18,7 @@
  * seen passing, never one that was not (a probe lost to a too-short wait can only lower it).
  */
 import type { Host } from '../../../shared/model';
-import { minPathMtu, pathMtuSweepResult, pingHeaderBytes, SWEEP_STEPS } from '../../../shared/diagnose/path-mtu';
+import { minPathMtu, pathMtuSweepResult, pingHeaderBytes } from '../../../shared/diagnose/path-mtu';
 import { parsePing } from '../../../shared/observe/ping';
 import { quoteShellArg } from '../../../shared/plan';
 import { parseAddress, type IpFamily } from '../../../shared/validate/ip';
@@ -29,6 +32,61 @@ export interface PathMtuTarget {
   /** Peer underlay address. */
   address: string;
 }
+
+/** DF probes per stage of the path-MTU search (see the file comment for why three). */
+export const SWEEP_FANOUT = 3;
+
+/**
+ * The sizes of one stage of the path-MTU search, given `passed` (the largest size seen passing, or
+ * the floor minus one when none has) and `failed` (the smallest larger size seen failing, or the
+ * interface MTU plus one): the `SWEEP_FANOUT` sizes splitting the sizes between them into equal
+ * parts, without repeats; empty when no size is left between them. `vxs_sweep` computes the same.
+ *
+ * @example
+ * pathMtuSearchSizes(575, 1501) // [806, 1038, 1269]
+ * pathMtuSearchSizes(1399, 1402) // [1400, 1401]
+ */
+export function pathMtuSearchSizes(passed: number, failed: number): number[] {
+  const sizes: number[] = [];
+  for (let i = 1; i <= SWEEP_FANOUT; i++) {
+    const s = passed + Math.floor((i * (failed - passed)) / (SWEEP_FANOUT + 1));
+    if (s > (sizes[sizes.length - 1] ?? passed)) sizes.push(s);
+  }
+  return sizes;
+}
+
+/**
+ * The whole search over a path where `passes(size)` says whether a DF probe of that size gets
+ * through: its stages' sizes and what it reports (the largest size seen passing; undefined when none
+ * did, even the floor). A lost probe (`passes` not monotonic) can only lower the figure.
+ */
+export function pathMtuSearch(
+  underlayMtu: number,
+  family: IpFamily,
+  passes: (size: number) => boolean,
+): { stages: number[][]; pathMtu: number | undefined } {
+  const floor = minPathMtu(family);
+  const stages: number[][] = [];
+  if (underlayMtu < floor) return { stages, pathMtu: undefined };
+  let passed = floor - 1;
+  let failed = underlayMtu + 1;
+  let found: number | undefined;
+  for (let sizes = pathMtuSearchSizes(passed, failed); sizes.length > 0; sizes = pathMtuSearchSizes(passed, failed)) {
+    stages.push(sizes);
+    const ok = sizes.filter(passes);
+    const top = ok.length > 0 ? Math.max(...ok) : undefined;
+    if (top !== undefined && top > passed) passed = found = top;
+    for (const s of sizes) if (s > passed && s < failed && !ok.includes(s)) failed = s;
+  }
+  return { stages, pathMtu: found };
+}
+
+/**
+ * Shell line defining `vxs_sroom`: true when the round's budget (`vxs_room`) has room for every
+ * stage of a search up to `$vxs_umtu`, each waiting `$vxs_wms` (stages: how often a quarter of the
+ * sizes between the floor and the MTU can be taken until none is left).
+ */
+export const SWEEP_ROOM_LINE = `vxs_sroom() { vxs_n=$((vxs_umtu - 575)); vxs_ns=0; while [ $vxs_n -gt 0 ]; do vxs_n=$((vxs_n / ${SWEEP_FANOUT + 1})); vxs_ns=$((vxs_ns + 1)); done; vxs_room $((vxs_ns * vxs_wms)); }`;
 
 /** What a DF or sweep probe waits on top of twice the measured underlay round trip. */
 export const PROBE_WAIT_MARGIN_MS = 50;
@@ -51,10 +109,10 @@ export const FRACTIONAL_WAIT_LINE = 'vxs_w=0.2; ping -n -c 1 -W 0.2 127.0.0.1 >/
  * - `vxs_toolong FILE`: it was refused locally ("message too long").
  * - `vxs_rtt_wait FILE...`: sets `vxs_wt` (seconds) and `vxs_wms` (ms), the wait of the probes that
  *   follow, from the slowest reply time in the FILEs.
- * - `vxs_sweep KEY ADDRESS HEADER FLOOR`: the three stages toward ADDRESS, each answer in `$vxs_d/KEY_<size>`.
+ * - `vxs_sweep KEY ADDRESS HEADER FLOOR`: the search's stages toward ADDRESS, each answer in `$vxs_d/KEY_<size>`;
+ *   `vxs_lo` is then the largest size that passed (0: none).
  */
 export function pathMtuShellFunctions(): string[] {
-  const [first, ...rest] = SWEEP_STEPS;
   return [
     "vxs_ok() { while IFS= read -r vxs_l; do case $vxs_l in '1 packets transmitted, 1 received'*|'1 packets transmitted, 1 packets received'*) return 0 ;; esac; done 2>/dev/null <\"$1\"; return 1; }",
     'vxs_done() { while IFS= read -r vxs_l; do case $vxs_l in *\' packets transmitted, \'*) return 0 ;; esac; done 2>/dev/null <"$1"; return 1; }',
@@ -73,27 +131,20 @@ export function pathMtuShellFunctions(): string[] {
     // Seconds with three decimals for ping -W: 52 -> 0.052 (1052 minus its leading 1).
     '  vxs_wms=$vxs_ms; vxs_f=$((vxs_ms % 1000 + 1000)); vxs_wt=$((vxs_ms / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_wt=1 && vxs_wms=1000; return 0',
     '}',
-    // Mirrors pathMtuSweepSizes / pathMtuSweepResult (shared/diagnose/path-mtu.ts): lo = the largest
-    // size that passed (0: none), hi = the smallest larger size that failed.
+    // Mirrors pathMtuSearchSizes / pathMtuSearch: vxs_ps = the largest size that passed (the floor
+    // minus one: none yet), vxs_hi = the smallest larger size that failed (the MTU plus one: none).
     'vxs_sweep() {',
     '  [ "${vxs_umtu:-0}" -ge "$4" ] 2>/dev/null || return 0',
-    '  vxs_lo=0; vxs_hi=$((vxs_umtu + 1)); vxs_st=',
-    `  for vxs_step in ${first} ${rest.join(' ')}; do`,
-    '    vxs_sz=',
-    '    if [ -z "$vxs_st" ]; then',
-    '      vxs_s=$vxs_umtu; while [ $vxs_s -gt $4 ]; do vxs_sz="$vxs_sz $vxs_s"; vxs_s=$((vxs_s - vxs_step)); done; vxs_sz="$vxs_sz $4"',
-    '    else',
-    '      [ $vxs_lo = 0 ] && return 0',
-    '      vxs_s=$((vxs_hi - 1)); while [ $vxs_s -gt $vxs_lo ]; do vxs_sz="$vxs_sz $vxs_s"; vxs_s=$((vxs_s - vxs_step)); done',
-    '    fi',
-    '    vxs_st=$vxs_step; [ -z "$vxs_sz" ] && return 0',
+    '  vxs_lo=0; vxs_ps=$(($4 - 1)); vxs_hi=$((vxs_umtu + 1))',
+    '  while [ $((vxs_hi - vxs_ps)) -gt 1 ]; do',
+    `    vxs_sz=; vxs_p=$vxs_ps; vxs_i=1; while [ $vxs_i -le ${SWEEP_FANOUT} ]; do vxs_s=$((vxs_ps + vxs_i * (vxs_hi - vxs_ps) / ${SWEEP_FANOUT + 1})); [ $vxs_s -gt $vxs_p ] && vxs_sz="$vxs_sz $vxs_s" && vxs_p=$vxs_s; vxs_i=$((vxs_i + 1)); done`,
     '    for vxs_s in $vxs_sz; do',
     '      ping -n -c 1 -W "$vxs_wt" -M do -s $((vxs_s - $3)) "$2" >"$vxs_d/${1}_$vxs_s" 2>&1 &',
     '    done',
     '    wait',
-    '    for vxs_s in $vxs_sz; do vxs_ok "$vxs_d/${1}_$vxs_s" && [ $vxs_s -gt $vxs_lo ] && vxs_lo=$vxs_s; done',
-    '    [ $vxs_lo -gt 0 ] && [ $vxs_hi -le $vxs_lo ] && vxs_hi=$((vxs_umtu + 1))',
-    '    for vxs_s in $vxs_sz; do [ $vxs_s -gt $vxs_lo ] && [ $vxs_s -lt $vxs_hi ] && ! vxs_ok "$vxs_d/${1}_$vxs_s" && vxs_hi=$vxs_s; done',
+    '    for vxs_s in $vxs_sz; do vxs_ok "$vxs_d/${1}_$vxs_s" && [ $vxs_s -gt $vxs_ps ] && vxs_ps=$vxs_s && vxs_lo=$vxs_s; done',
+    // Every size is below vxs_hi: a failure above the largest pass lowers it (one below it was a lost probe).
+    '    for vxs_s in $vxs_sz; do [ $vxs_s -gt $vxs_ps ] && [ $vxs_s -lt $vxs_hi ] && ! vxs_ok "$vxs_d/${1}_$vxs_s" && vxs_hi=$vxs_s; done',
     '  done',
     '  return 0',
     '}',

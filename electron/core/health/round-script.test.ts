@@ -141,10 +141,10 @@ describe('healthRoundScript', () => {
     expect(lines[rtt - 1]).toBe('wait $vxs_pp');
     expect(lines[rtt + 1]).toBe('vxs_done "$vxs_d/p2" && vxs_done "$vxs_d/p6" || sleep "$vxs_wt" 2>/dev/null || sleep 1');
     // ... or failed, while the overlay ping answered, starts the sweep when the budget has room for
-    // its three stages; a DF probe the path cannot carry is stopped.
+    // its stages; a DF probe the path cannot carry is stopped.
     const sweep = lines.indexOf('vxs_lo=; vxs_sweep s0 172.30.1.12 28 576');
     expect(lines[sweep - 1]).toBe(
-      'if { { [ "$vxs_mtu_0" -gt 100 ] && vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2" && ! vxs_toolong "$vxs_d/p2"; }; } && vxs_room $((3 * vxs_wms)); then (',
+      'if { { [ "$vxs_mtu_0" -gt 100 ] && vxs_ok "$vxs_d/p1" && ! vxs_ok "$vxs_d/p2" && ! vxs_toolong "$vxs_d/p2"; }; } && vxs_sroom; then (',
     );
     expect(lines[sweep + 1]).toBe('[ -n "$vxs_lo" ] && [ $vxs_lo -lt $(($vxs_mtu_0+50)) ] && kill -INT $vxs_p2 2>/dev/null');
     expect(script).toContain('vxs_sweep s1 172.30.1.13 28 576');

@@ -36,7 +36,14 @@ import { overheadFor, parseAddress } from '../../../shared/validate/ip';
 import { fpingProbeLines, fpingResult, fpingSectionOf, fpingShellFunctions, parseFpingLines } from './fping-probe';
 import { roundDirLines } from './round-dir';
 import { countersLine, NET_DEV_FUNCTION, parseNetDev } from './net-dev-counters';
-import { FRACTIONAL_WAIT_LINE, pathMtuShellFunctions, printAnswersLine, sweepCall, sweptPathMtu } from './path-mtu-probe';
+import {
+  FRACTIONAL_WAIT_LINE,
+  pathMtuShellFunctions,
+  printAnswersLine,
+  sweepCall,
+  sweptPathMtu,
+  SWEEP_ROOM_LINE,
+} from './path-mtu-probe';
 
 /** One probe of a round: a ping from this host, and where its result goes. */
 export interface ProbeSpec {
@@ -205,6 +212,7 @@ function clockLines(budgetMs: number): string[] {
     '  [ $vxs_left -gt 1000 ] && vxs_left=1000',
     '  vxs_f=$((vxs_left % 1000 + 1000)); vxs_pw=$((vxs_left / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_pw=1; return 0',
     '}',
+    SWEEP_ROOM_LINE,
   ];
 }
 
@@ -259,7 +267,7 @@ function dfOverKeys(plan: HostProbePlan): Map<string, string> {
  * answered, a DF probe at the MTU that has not answered within twice the slowest round trip plus a
  * margin (`vxs_rtt_wait`), or that failed, while the overlay ping of its segment answered, starts
  * the path-MTU sweep toward that peer right there (`vxs_sweep`, see path-mtu-probe.ts) when the
- * budget leaves room for its three stages: a black hole costs a few short waits in the same round
+ * budget leaves room for its stages (`vxs_sroom`): a black hole costs a few short waits in the same round
  * trip. A DF probe still waiting when the sweep has shown the path too small for it is stopped
  * (SIGINT: ping prints its statistics); one the path can carry keeps its full wait, so a slow host
  * never turns a good path into an MTU finding.
@@ -369,9 +377,9 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
           ([o, d]) => `{ ${mtuKnown(d)} && vxs_ok ${file(o)} && ! vxs_ok ${file(d)} && ! vxs_toolong ${file(d)}; }`,
         );
         const overhead = overheadFor(sweep.family);
-        // The sweep's three stages each wait vxs_wt: it starts only when the budget has room for them.
+        // The search's stages each wait vxs_wt: it starts only when the budget has room for them (vxs_sroom).
         body.push(
-          `if { ${failing.join(' || ')}; } && vxs_room $((3 * vxs_wms)); then (`,
+          `if { ${failing.join(' || ')}; } && vxs_sroom; then (`,
           `vxs_lo=; ${sweepCall(sweep.key, sweep.target, sweep.family)}`,
           ...g.checked.map(
             ([, q]) =>
