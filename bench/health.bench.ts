@@ -243,6 +243,7 @@ async function main(): Promise<void> {
       const faultyCpu: number[] = [];
       /** Per black-hole run, the path-MTU figures that are not the hole's 1400 (e.g. 1404: VLAN slack). */
       const wrongFigures: string[][] = [];
+      let faultyTraced: { execs: number; forks: number } = { execs: 0, forks: 0 };
       await setUnderlayMtu(lab, holed, 1400, 'router');
       try {
         for (let i = 0; i < RUNS; i++) {
@@ -255,6 +256,9 @@ async function main(): Promise<void> {
           wrongFigures.push(found ? wrong : [`not found (${String(r.timedOut)} hosts timed out)`, ...wrong]);
           faulty.push(r.seconds);
         }
+        // Processes the holed host starts in a black-hole round (its path-MTU searches): one more round, traced.
+        const wk = worker;
+        faultyTraced = await hostProcesses(lab, holed, () => wk.ask({ op: 'round', forgetPathMtus: true }));
       } finally {
         await restoreUnderlayMtu(lab, holed);
       }
@@ -306,6 +310,8 @@ async function main(): Promise<void> {
             faulty_round_s: Number(faultyRound.toFixed(3)),
             faulty_vs_healthy_round: Number((faultyRound / round).toFixed(3)),
             faulty_wrong_path_mtus: wrongFigures,
+            faulty_traced_round_programs: faultyTraced.execs,
+            faulty_traced_round_forks: faultyTraced.forks,
             poll_cpu_percent: Number(cpu.toFixed(2)),
             poll_rounds: poll.rounds,
             poll_avg_round_s: poll.avgRoundS,
@@ -351,6 +357,11 @@ async function main(): Promise<void> {
             'full round, 1400-byte black hole',
             `${faultyRound.toFixed(3)} s`,
             `${(faultyRound / round).toFixed(2)}x the healthy round (target <= 2x), path MTU searched on ${holed}'s tunnels; figures other than 1400 per run: ${wrongFigures.map((w) => (w.length === 0 ? '0' : w.join(','))).join(' / ')}`,
+          ],
+          [
+            `black-hole round: processes on ${holed}`,
+            `${faultyTraced.execs} + ${faultyTraced.forks}`,
+            `programs started + forks, one black-hole round with ${holed}'s persistent shell under strace -f (its path-MTU searches)`,
           ],
           ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
           [
