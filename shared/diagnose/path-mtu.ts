@@ -103,38 +103,6 @@ export async function pathMtuSearch(
   return out;
 }
 
-/** Bytes between the sizes of each stage of the sweep: ~11, then 10, then at most 9 probes per peer. */
-export const SWEEP_STEPS = [96, 10, 1] as const;
-
-/**
- * The sizes of one stage of the parallel path-MTU sweep: every probe of a stage is sent at once, so
- * a stage costs one probe wait however many sizes it tries (a binary search waits once per lost
- * probe: ~10 times over a black hole). Stage 1 (`known` absent): the interface MTU, then every
- * `step` bytes down, and the floor. Later stages (`known` = the largest size that passed and the
- * smallest larger size that failed): every `step` bytes down from just below the failure to just
- * above the pass. Empty when nothing is left to try.
- *
- * @example
- * pathMtuSweepSizes(1500, 4, undefined, 96) // [1500, 1404, 1308, ..., 636, 576]
- * pathMtuSweepSizes(1500, 4, { passed: 1308, failed: 1404 }, 10) // [1403, 1393, ..., 1313]
- */
-export function pathMtuSweepSizes(
-  underlayMtu: number,
-  family: IpFamily = 4,
-  known: { passed: number | undefined; failed: number } | undefined,
-  step: number,
-): number[] {
-  const floor = minPathMtu(family);
-  const sizes: number[] = [];
-  if (known === undefined) {
-    for (let mtu = underlayMtu; mtu > floor; mtu -= step) sizes.push(mtu);
-    return [...sizes, floor];
-  }
-  if (known.passed === undefined) return [];
-  for (let mtu = known.failed - 1; mtu > known.passed; mtu -= step) sizes.push(mtu);
-  return sizes;
-}
-
 /**
  * What a sweep stage's outcomes say, on top of what earlier stages (`known`) proved: the largest
  * size that passed (conservative: never a size that was not seen to pass) and the smallest larger
