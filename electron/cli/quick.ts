@@ -16,7 +16,7 @@ import { runCli } from './run';
  * fails (a closed pipe), the rest goes through the stream, which queues it or reports the error as
  * before. Only this CLI writes to stdout and stderr in these commands, so nothing overtakes the stream.
  */
-function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
+export function directWriter(fd: number, stream: () => NodeJS.WritableStream): (text: string) => void {
   let direct = true;
   return (text) => {
     const bytes = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
@@ -34,8 +34,8 @@ function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => 
 }
 
 const io: CliIo = {
-  out: writer(1, () => process.stdout),
-  err: writer(2, () => process.stderr),
+  out: directWriter(1, () => process.stdout),
+  err: directWriter(2, () => process.stderr),
   cwd: process.cwd(),
 };
 
