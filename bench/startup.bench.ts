@@ -5,8 +5,9 @@
  *
  * Each row is the best of N runs (default 15, `--runs N`), the cases taking turns so that a burst
  * of load on the shared 2 cores hits them alike; the load average is printed with the figures.
- * `bin/vxlan-studio.mjs` is what a user runs (its check that the build is current included);
- * `dist/cli/vxlan-studio.mjs` is the build alone, so the difference is what that check costs.
+ * `bin/vxlan-studio.cjs` is what a user runs (`npx vxlan-studio`, its check that the build is current
+ * included); `dist/cli/quick.cjs`, the build's entry for both commands, is the build alone, so the
+ * difference is what that check costs.
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -28,10 +29,10 @@ function runsOption(): number {
 
 const CASES: Array<{ label: string; args: string[] }> = [
   { label: 'node -e 0', args: ['-e', '0'] },
-  { label: 'vxlan-studio --help', args: ['bin/vxlan-studio.mjs', '--help'] },
-  { label: `vxlan-studio validate ${TEXTBOOK}`, args: ['bin/vxlan-studio.mjs', 'validate', TEXTBOOK] },
-  { label: '  (dist/cli alone) --help', args: ['dist/cli/vxlan-studio.mjs', '--help'] },
-  { label: '  (dist/cli alone) validate', args: ['dist/cli/vxlan-studio.mjs', 'validate', TEXTBOOK] },
+  { label: 'vxlan-studio --help', args: ['bin/vxlan-studio.cjs', '--help'] },
+  { label: `vxlan-studio validate ${TEXTBOOK}`, args: ['bin/vxlan-studio.cjs', 'validate', TEXTBOOK] },
+  { label: '  (dist/cli alone) --help', args: ['dist/cli/quick.cjs', '--help'] },
+  { label: '  (dist/cli alone) validate', args: ['dist/cli/quick.cjs', 'validate', TEXTBOOK] },
 ];
 
 /** Wall time of one run in ms; throws with its output when it fails, so a broken build is never timed. */
@@ -48,9 +49,9 @@ function timeOnce(args: string[]): number {
 function main(): void {
   const runs = runsOption();
   // Untimed runs first: they rebuild the CLI when the sources changed and write validate's V8 code
-  // cache (dist/cli/validate-*.cjs.cache) when it has none, neither of which a start-up pays again.
+  // cache (dist/cli/quick-*.cjs.cache) when it has none, neither of which a start-up pays again.
   for (const args of [['--help'], ['validate', TEXTBOOK]]) {
-    const r = spawnSync(process.execPath, ['bin/vxlan-studio.mjs', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['bin/vxlan-studio.cjs', ...args], { cwd: ROOT, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vxlan-studio ${args.join(' ')} exited ${String(r.status)}: ${r.stderr}${r.stdout}`);
   }
   const best = CASES.map(() => Infinity);

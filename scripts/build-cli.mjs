@@ -1,74 +1,51 @@
 #!/usr/bin/env node
-// Bundles the CLI (electron/cli/main.ts and the core it uses) with esbuild into dist/cli/:
-// vxlan-studio.mjs (the entry: argument dispatch and `--help` only) plus one chunk per command and
-// shared chunks, so `vxlan-studio --help` or `validate` loads neither SSH nor the web server.
-// `validate` is bundled on its own and run with a V8 code cache (see STANDALONE_COMMANDS), so a
-// quick check starts quickly.
-// ESM for Node 20+. Bundled: our code and the pure-JS dependencies (zod, ipaddr.js). Left to
+// Bundles the CLI (electron/cli and the core it uses) with esbuild into dist/cli/, two entries:
+// - vxlan-studio.mjs (electron/cli/main.ts), an ES module: argument dispatch plus one chunk per
+//   command and shared chunks, so a command loads neither SSH nor the web server unless it uses them;
+// - quick.cjs (electron/cli/quick.ts), CommonJS: the command list and the QUICK_COMMANDS
+//   (`validate`) in one bundle, which bin/vxlan-studio.cjs runs without Node's ES module loader and
+//   with a V8 code cache (see quickLoader), so a quick check starts quickly.
+// For Node 20+. Bundled: our code and the pure-JS dependencies (zod, ipaddr.js). Left to
 // node_modules: ssh2 (optional native addons, loaded inside try/catch) and ws (optional native
 // bufferutil/utf-8-validate), which Node loads as installed.
 //
-// build.json beside the entry lists the source files that went in, all of them and those of each
-// command; bin/vxlan-studio.mjs compares the modification times of those the command it runs is
-// built from with the build's, to tell a stale build (edited sources, a new checkout).
+// build.json beside the entries lists the source files that went in: all of them, those of the
+// quick entry, and those of the ES module entry and of each command's chunks; bin/built-cli.cjs
+// (staleReason) compares the modification times of those the command it runs is built from with
+// the build's, to tell a stale build (edited sources, a new checkout).
 //
 // Usage: node scripts/build-cli.mjs [--outdir DIR] [--if-stale]
-// Run by `npm ci` (the prepare script), scripts/setup.sh, and bin/vxlan-studio.mjs when stale.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Run by `npm ci` (the prepare script), scripts/setup.sh, and bin/vxlan-studio.cjs when stale.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import builtCli from '../bin/built-cli.cjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_OUTDIR = path.join(ROOT, 'dist', 'cli');
-export const ENTRY = 'vxlan-studio.mjs';
-const MANIFEST = 'build.json';
-/** This script itself: a change to how the CLI is built makes the build stale too. */
-const SELF = path.relative(ROOT, fileURLToPath(import.meta.url));
-
-/**
- * Commands built as one file each, apart from the split build of the rest. esbuild splits code
- * between chunks file by file: a chunk shared with the commands that use zod's classic API holds
- * every zod file that API reaches (its JSON Schema and compiled-parser code included, about 390 KB),
- * although `validate` runs a fraction of it. Bundled alone, `validate` gets zod's tree-shaken core
- * (about 150 KB with its own code).
- *
- * What Node then spends most on is compiling that code, at every start: Node 20 keeps no compile
- * cache for ES modules. So the command is bundled as a CommonJS function body,
- * `<name>-<content hash>.cjs`, which `<name>.mjs` (see codeCacheLoader) compiles with vm.Script
- * and the V8 code cache kept beside it, `<name>-<hash>.cjs.cache`.
- */
-const STANDALONE_COMMANDS = ['validate'];
+const { ROOT, DEFAULT_OUTDIR, ENTRY, QUICK_ENTRY, MANIFEST, QUICK_COMMANDS, staleReason } = builtCli;
+/** This script and the layout it shares with the bin: a change to how the CLI is built makes the build stale too. */
+const BUILD_SCRIPTS = [path.relative(ROOT, fileURLToPath(import.meta.url)), 'bin/built-cli.cjs'];
+/** The quick entry's source. */
+const QUICK_SOURCE = 'electron/cli/quick.ts';
+/** The CLI's commands, one module each (commands/<name>.ts, imported by commands/index.ts). */
+const COMMANDS_DIR = path.join(ROOT, 'electron', 'cli', 'commands');
 
 /**
- * Modules of the entry that a standalone command imports and must share with it, not copy: the
- * entry tells a usage error by `instanceof UsageError`. Each becomes an entry of the split build,
- * `<name>.mjs`, which the standalone command imports.
+ * In the quick build, the commands it does not run: their `import('./<command>')` in
+ * commands/index.ts becomes a module that fails saying so, instead of the command's code (SSH,
+ * the web server...). bin/vxlan-studio.cjs sends those commands to the ES module entry.
  */
-const SHARED_WITH_ENTRY = { 'electron/cli/args.ts': 'cli-args' };
-
-/** The dynamic `import('./<command>')` of a standalone command, left to Node as `./<command>.mjs`. */
-const standaloneCommandImports = {
-  name: 'standalone-command-imports',
+const quickCommandsOnly = {
+  name: 'quick-commands-only',
   setup(b) {
     b.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
       const name = args.path.slice(2);
-      return args.kind === 'dynamic-import' &&
-        STANDALONE_COMMANDS.includes(name) &&
-        args.resolveDir === path.join(ROOT, 'electron', 'cli', 'commands')
-        ? { path: `./${name}.mjs`, external: true }
+      return args.kind === 'dynamic-import' && args.resolveDir === COMMANDS_DIR && !QUICK_COMMANDS.includes(name)
+        ? { path: name, namespace: 'not-quick' }
         : undefined;
     });
-  },
-};
-
-/** A standalone command's import of a SHARED_WITH_ENTRY module, left to its loader as `./<name>.mjs`. */
-const sharedWithEntryImports = {
-  name: 'shared-with-entry-imports',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const name = SHARED_WITH_ENTRY[`${path.relative(ROOT, path.resolve(args.resolveDir, args.path))}.ts`];
-      return name === undefined ? undefined : { path: `./${name}.mjs`, external: true };
-    });
+    b.onLoad({ filter: /.*/, namespace: 'not-quick' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`the quick build (${QUICK_ENTRY}) has no "${args.path}" command: run it from ${ENTRY}`)});`,
+    }));
   },
 };
 
@@ -93,56 +70,24 @@ const zodEnglishOnly = {
 };
 
 /**
- * Why the build in `outdir` cannot be used as is ('missing', or the first source newer than it),
- * or null when it is current. Costs one stat per source file, no esbuild: all of them (about 200),
- * or, given the `command` about to run (the first argument: `validate`, `--help`...), only those the
- * entry and that command's chunks were built from (about 25 for `validate`). A stat is not cheap
- * everywhere (a sandbox's system calls), and a quick command should not pay for the others' sources;
- * a source only another command uses rebuilds the CLI when that command runs.
+ * `quick.cjs`: the quick entry. It runs `bundle` (the CommonJS bundle of electron/cli/quick.ts)
+ * through vm.Script with the V8 code cache `<bundle>.cache` when there is one: Node 20 keeps no
+ * compile cache of its own, and compiling the bundle would cost more than the rest of a
+ * `validate`. After a quick command (not the command list) ran, it writes the cache when there was
+ * none or V8 refused it (another Node version): made after the run, the cache holds the functions
+ * the run compiled, not only the top level. V8 checks a cache against the source's length, not its
+ * content, so the cache is named after the bundle, whose name carries its content hash; an old
+ * build's are deleted with it. The write goes by rename and is skipped when dist/ is read-only (the
+ * CLI then compiles as usual).
  */
-export function staleReason(outdir = DEFAULT_OUTDIR, command = undefined) {
-  let manifest;
-  try {
-    manifest = JSON.parse(readFileSync(path.join(outdir, MANIFEST), 'utf8'));
-  } catch {
-    return 'missing';
-  }
-  if (!existsSync(path.join(outdir, ENTRY))) return 'missing';
-  const inputs =
-    command === undefined || manifest.startup === undefined
-      ? manifest.inputs
-      : [...manifest.startup, ...(Object.hasOwn(manifest.commands, command) ? manifest.commands[command] : [])];
-  for (const input of inputs) {
-    let mtime;
-    try {
-      mtime = statSync(path.join(ROOT, input)).mtimeMs;
-    } catch {
-      return `${input} is gone`;
-    }
-    if (mtime > manifest.builtAtMs) return `${input} changed`;
-  }
-  return null;
-}
+function quickLoader(bundle) {
+  return `// Generated by scripts/build-cli.mjs (quickLoader): runs ${bundle} with its V8 code cache.
+'use strict';
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
 
-/**
- * `<command>.mjs`: the ES module the entry imports for a standalone command. It runs `code` (the
- * command's CommonJS bundle) through vm.Script with the V8 code cache `<code>.cache` when there is
- * one, and after the command ran writes one when there was none or V8 refused it (another Node
- * version): created after the run, the cache holds the functions the run compiled, not only the
- * top level. V8 checks a cache against the source's length, not its content, so the cache is named
- * after the bundle, whose name carries its content hash; an old build's are deleted with it. The
- * write goes by rename and is skipped when dist/ is read-only (the command then compiles as usual).
- */
-function codeCacheLoader(command, code) {
-  const shared = Object.values(SHARED_WITH_ENTRY);
-  return `// Generated by scripts/build-cli.mjs (codeCacheLoader): runs ${code} with its V8 code cache.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
-${shared.map((name, i) => `import * as shared${i} from './${name}.mjs';`).join('\n')}
-
-const file = fileURLToPath(new URL(${JSON.stringify(`./${code}`)}, import.meta.url));
+const file = path.join(__dirname, ${JSON.stringify(bundle)});
 const cacheFile = \`\${file}.cache\`;
 let cachedData;
 try {
@@ -155,11 +100,13 @@ const script = new vm.Script(\`(function (exports, require, module) {\${readFile
   filename: file,
   cachedData,
 });
-const shared = { ${shared.map((name, i) => `'./${name}.mjs': shared${i}`).join(', ')} };
-const nodeRequire = createRequire(file);
-const module = { exports: {} };
-script.runInThisContext()(module.exports, (id) => shared[id] ?? nodeRequire(id), module);
-const command = module.exports.${command}Command;
+const quick = { exports: {} };
+script.runInThisContext()(quick.exports, require, quick);
+const argv = process.argv.slice(2);
+quick.exports.quickCli(argv).then((code) => {
+  process.exitCode = code;
+  if (${JSON.stringify(QUICK_COMMANDS)}.includes(argv[0])) writeCache();
+});
 
 function writeCache() {
   if (cachedData !== undefined && !script.cachedDataRejected) return;
@@ -171,15 +118,6 @@ function writeCache() {
     // A read-only install: every run compiles, as without a cache.
   }
 }
-
-export const ${command}Command = {
-  ...command,
-  async run(argv, io) {
-    const code = await command.run(argv, io);
-    writeCache();
-    return code;
-  },
-};
 `;
 }
 
@@ -190,18 +128,20 @@ function writeAtomic(file, contents) {
   renameSync(tmp, file);
 }
 
-/** Our source files among esbuild's inputs (not node_modules, nor the zod-en stand-in). */
+/** Our source files among esbuild's inputs (not node_modules, nor the plugins' stand-ins, `namespace:path`). */
 function ourInputs(inputs) {
-  return inputs.filter((i) => !i.includes('node_modules/'));
+  return inputs.filter((i) => !i.includes('node_modules/') && !i.includes(':'));
 }
 
 /**
- * The sources each part of the build was made from: `startup`, the entry and the chunks it imports
- * (this script too, since it decides how every part is built), and for each command (named by its
- * file, commands/<name>.ts) those of its chunk and every chunk it loads, less the startup ones.
- * `standalone` holds the metafile of each standalone command's own build.
+ * The sources each part of the build was made from, for bin/built-cli.cjs to check only those of
+ * what it runs. Of the ES module build: `startup`, its entry and the chunks it imports, and
+ * `commands`, for each command (named by its file, commands/<name>.ts) those of its chunk and every
+ * chunk it loads, less the startup ones. Of the quick bundle, `quick.startup`, the modules it runs
+ * for the command list, and `quick.commands`, those each quick command loads on top. The build
+ * scripts count in both startups, since they decide how every part is built.
  */
-function inputsByCommand(metafile, standalone) {
+function inputsByPart(metafile, quickMetafile) {
   const closure = (start, followDynamic) => {
     const seen = new Set();
     const inputs = new Set();
@@ -220,24 +160,40 @@ function inputsByCommand(metafile, standalone) {
   const outputs = Object.entries(metafile.outputs);
   const entry = outputs.find(([name]) => path.basename(name) === ENTRY)?.[0];
   if (entry === undefined) throw new Error(`esbuild wrote no ${ENTRY}`);
-  const startup = closure(entry, false).add(SELF);
+  const startup = closure(entry, false);
+  for (const script of BUILD_SCRIPTS) startup.add(script);
   const commands = {};
   for (const [name, output] of outputs) {
     const source = output.entryPoint ?? '';
     if (path.dirname(source) !== 'electron/cli/commands') continue;
     commands[path.basename(source, '.ts')] = [...closure(name, true)].filter((i) => !startup.has(i)).sort();
   }
-  for (const [command, own] of Object.entries(standalone)) {
-    // Its own sources, and those of the shared modules it imports from the split build.
-    const shared = Object.entries(metafile.outputs)
-      .filter(([, output]) => Object.keys(SHARED_WITH_ENTRY).includes(output.entryPoint ?? ''))
-      .flatMap(([name]) => [...closure(name, false)]);
-    commands[command] = [...new Set([...ourInputs(Object.keys(own.inputs)), ...shared])].filter((i) => !startup.has(i)).sort();
-  }
-  return { startup: [...startup].sort(), commands };
+  // The quick bundle is one file: its parts come from the module graph, not from chunks.
+  const reach = (start, followDynamic) => {
+    const seen = new Set();
+    const todo = [start];
+    while (todo.length > 0) {
+      const input = todo.pop();
+      if (seen.has(input)) continue;
+      seen.add(input);
+      for (const imp of quickMetafile.inputs[input]?.imports ?? []) {
+        if (!imp.external && (followDynamic || imp.kind !== 'dynamic-import')) todo.push(imp.path);
+      }
+    }
+    return new Set(ourInputs([...seen]));
+  };
+  const quickStartup = reach(QUICK_SOURCE, false);
+  for (const script of BUILD_SCRIPTS) quickStartup.add(script);
+  const quickCommands = Object.fromEntries(
+    QUICK_COMMANDS.map((name) => [
+      name,
+      [...reach(`electron/cli/commands/${name}.ts`, true)].filter((i) => !quickStartup.has(i)).sort(),
+    ]),
+  );
+  return { startup: [...startup].sort(), commands, quick: { startup: [...quickStartup].sort(), commands: quickCommands } };
 }
 
-/** Builds the CLI into `outdir`; resolves with the entry's path. Throws (esbuild's message) on failure. */
+/** Builds the CLI into `outdir`; resolves with the ES module entry's path. Throws (esbuild's message) on failure. */
 export async function buildCli(outdir = DEFAULT_OUTDIR) {
   const { build } = await import('esbuild');
   // Sources read after this instant count as newer than the build (an edit during the build).
@@ -247,12 +203,8 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
     outdir,
     bundle: true,
     platform: 'node',
-    format: 'esm',
     target: 'node20',
-    outExtension: { '.js': '.mjs' },
     external: ['ssh2', 'ws', '*.node'],
-    // CommonJS code bundled into ESM (ipaddr.js) still calls require() for Node's built-ins.
-    banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
     metafile: true,
     write: false,
     legalComments: 'none',
@@ -260,36 +212,35 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
   };
   const result = await build({
     ...common,
-    entryPoints: {
-      'vxlan-studio': 'electron/cli/main.ts',
-      ...Object.fromEntries(Object.entries(SHARED_WITH_ENTRY).map(([source, name]) => [name, source])),
-    },
+    entryPoints: { 'vxlan-studio': 'electron/cli/main.ts' },
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    // CommonJS code bundled into ESM (ipaddr.js) still calls require() for Node's built-ins.
+    banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
     splitting: true,
-    plugins: [zodEnglishOnly, standaloneCommandImports],
+    plugins: [zodEnglishOnly],
   });
-  const standalone = {};
-  const outputFiles = [...result.outputFiles];
-  for (const command of STANDALONE_COMMANDS) {
-    const own = await build({
-      ...common,
-      entryPoints: { [command]: `electron/cli/commands/${command}.ts` },
-      entryNames: '[name]-[hash]',
-      format: 'cjs',
-      outExtension: { '.js': '.cjs' },
-      banner: {},
-      plugins: [zodEnglishOnly, sharedWithEntryImports],
-    });
-    standalone[command] = own.metafile;
-    const [code] = own.outputFiles;
-    if (code === undefined || own.outputFiles.length !== 1) throw new Error(`esbuild wrote no single bundle for ${command}`);
-    const loader = codeCacheLoader(command, path.basename(code.path));
-    outputFiles.push(code, { path: path.join(outdir, `${command}.mjs`), contents: loader });
-  }
+  const quick = await build({
+    ...common,
+    entryPoints: { quick: QUICK_SOURCE },
+    entryNames: '[name]-[hash]',
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    plugins: [zodEnglishOnly, quickCommandsOnly],
+  });
+  const [bundle] = quick.outputFiles;
+  if (bundle === undefined || quick.outputFiles.length !== 1) throw new Error('esbuild wrote no single quick bundle');
+  const outputFiles = [
+    ...result.outputFiles,
+    bundle,
+    { path: path.join(outdir, QUICK_ENTRY), contents: quickLoader(path.basename(bundle.path)) },
+  ];
   mkdirSync(outdir, { recursive: true });
   const written = new Set([MANIFEST]);
-  // Chunks first (their names carry a content hash), the entry last: a CLI starting meanwhile
-  // finds every chunk the entry it reads imports.
-  const files = outputFiles.sort((a, b) => Number(path.basename(a.path) === ENTRY) - Number(path.basename(b.path) === ENTRY));
+  // Chunks and bundles first (their names carry a content hash), the entries last: a CLI starting
+  // meanwhile finds every file the entry it reads loads.
+  const isEntry = (f) => [ENTRY, QUICK_ENTRY].includes(path.basename(f.path));
+  const files = outputFiles.sort((a, b) => Number(isEntry(a)) - Number(isEntry(b)));
   for (const f of files) {
     writeAtomic(f.path, f.contents);
     written.add(path.basename(f.path));
@@ -297,13 +248,13 @@ export async function buildCli(outdir = DEFAULT_OUTDIR) {
   const inputs = [
     ...new Set([
       ...ourInputs(Object.keys(result.metafile.inputs)),
-      ...Object.values(standalone).flatMap((m) => ourInputs(Object.keys(m.inputs))),
-      SELF,
+      ...ourInputs(Object.keys(quick.metafile.inputs)),
+      ...BUILD_SCRIPTS,
     ]),
   ].sort();
   writeAtomic(
     path.join(outdir, MANIFEST),
-    `${JSON.stringify({ builtAtMs, inputs, ...inputsByCommand(result.metafile, standalone) }, null, 1)}\n`,
+    `${JSON.stringify({ builtAtMs, inputs, ...inputsByPart(result.metafile, quick.metafile) }, null, 1)}\n`,
   );
   for (const name of readdirSync(outdir)) {
     const cacheOf = name.endsWith('.cjs.cache') ? name.slice(0, -'.cache'.length) : undefined;

@@ -32,21 +32,31 @@ const COPY = ['package.json', 'tsconfig.base.json', 'bin', 'scripts', 'electron'
 const dir = mkdtempSync(path.join(tmpdir(), 'vxs-build-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `node bin/vxlan-studio.mjs args...` in the copy. */
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'vxlan-studio.mjs'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+/** The bin package.json names (what `npx vxlan-studio` runs), relative to the checkout. */
+const BIN = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin[
+  'vxlan-studio'
+];
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node <bin> args...` in the copy, the bin package.json names unless `bin` says another. */
+function runIn(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [path.join(dir, bin), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The file name of validate's own bundle in the copy's dist/cli (named after its content hash). */
-function validateBundle(): string {
-  const bundles = readdirSync(path.join(dir, 'dist', 'cli')).filter((n) => /^validate-\w+\.cjs$/.test(n));
-  if (bundles.length !== 1 || bundles[0] === undefined)
-    throw new Error(`expected one validate bundle, found ${bundles.join(', ')}`);
+function cli(...args: string[]): Run {
+  return runIn(BIN ?? '', args);
+}
+
+/** The file name of the quick commands' bundle in the copy's dist/cli (named after its content hash). */
+function quickBundle(): string {
+  const bundles = readdirSync(path.join(dir, 'dist', 'cli')).filter((n) => /^quick-\w+\.cjs$/.test(n));
+  if (bundles.length !== 1 || bundles[0] === undefined) throw new Error(`expected one quick bundle, found ${bundles.join(', ')}`);
   return bundles[0];
 }
 
@@ -97,13 +107,50 @@ describe('the built CLI', () => {
     expect(r.status).toBe(0);
   });
 
-  it("bundles validate on its own with zod's mini API: none of zod's classic API, JSON Schema or compiled parsers", () => {
-    const bundle = readFileSync(path.join(dir, 'dist', 'cli', validateBundle()), 'utf8');
+  it("runs the command list and validate from the CommonJS entry, without Node's ES module loader; other commands from the ES module build", () => {
+    // Node's ES module loader says what it loads on stderr under NODE_DEBUG=esm, lines starting "ESM".
+    const traced = (args: string[]): Run => runIn(BIN ?? '', args, { ...process.env, NODE_DEBUG: 'esm' });
+    const esmLines = (r: Run): string[] => r.stderr.split('\n').filter((l) => l.startsWith('ESM'));
+    expect(BIN).toMatch(/\.cjs$/);
+    for (const args of [['--help'], ['-h'], ['help'], ['validate', 'examples/textbook.vxlan.json'], ['validate', '--help']]) {
+      const r = traced(args);
+      expect(esmLines(r), args.join(' ')).toEqual([]);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.status, args.join(' ')).toBe(0);
+    }
+    const none = traced([]);
+    expect(esmLines(none)).toEqual([]);
+    expect(none.stdout).toContain('Usage: vxlan-studio <command> [options]');
+    expect(none.status).toBe(2);
+    const plan = traced(['plan', '--help']);
+    expect(esmLines(plan).some((l) => l.includes('dist/cli/vxlan-studio.mjs'))).toBe(true);
+    expect(plan.stdout).toContain('Usage: vxlan-studio plan <file>');
+    expect(plan.status).toBe(0);
+  });
+
+  it('still runs as bin/vxlan-studio.mjs, the name scripts and tests use', () => {
+    const help = runIn('bin/vxlan-studio.mjs', ['--help']);
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toMatch(/^ {2}validate +check topology files/m);
+    expect(help.status).toBe(0);
+    const validate = runIn('bin/vxlan-studio.mjs', ['validate', 'examples/textbook.vxlan.json']);
+    expect(validate.stderr).toBe('');
+    expect(validate.stdout).toContain('examples/textbook.vxlan.json: ok');
+    expect(validate.status).toBe(0);
+    const unknown = runIn('bin/vxlan-studio.mjs', ['bogus']);
+    expect(unknown.stderr).toMatch(/^vxlan-studio: unknown command "bogus"\n\nVXLAN Studio:/);
+    expect(unknown.status).toBe(2);
+  });
+
+  it("bundles validate and the command list with zod's mini API: none of zod's classic API, JSON Schema or compiled parsers", () => {
+    const bundle = readFileSync(path.join(dir, 'dist', 'cli', quickBundle()), 'utf8');
     // zod names each schema class by a string that survives bundling and minifying.
     expect(bundle).toContain('"ZodMiniObject"');
     for (const absent of ['"ZodObject"', '"ZodString"', 'JSONSchemaGenerator', 'ZodCompileUnsupportedError']) {
       expect(bundle).not.toContain(absent);
     }
+    // Nor any other command's code: no SSH, no web server (what `plan` prints is not in it either).
+    for (const absent of ['ssh2', '"ws"', 'node:http', 'Usage: vxlan-studio plan']) expect(bundle).not.toContain(absent);
   });
 
   it("reports zod's own messages in English from the validate bundle, which loads no classic zod to set them", () => {
@@ -130,7 +177,7 @@ describe('the built CLI', () => {
   });
 
   it('runs validate with a V8 code cache beside its bundle: written once, reused as is, replaced when V8 refuses it', () => {
-    const cache = path.join(dir, 'dist', 'cli', `${validateBundle()}.cache`);
+    const cache = path.join(dir, 'dist', 'cli', `${quickBundle()}.cache`);
     rmSync(cache, { force: true });
     const validate = (): void => {
       const r = cli('validate', 'examples/textbook.vxlan.json');
@@ -149,7 +196,18 @@ describe('the built CLI', () => {
     expect(statSync(cache).size).toBeGreaterThan(10_000);
   });
 
-  it('deletes the code cache of a validate bundle that a rebuild replaced', () => {
+  it('writes the code cache after validate only: --help runs without one and leaves none', () => {
+    const cache = path.join(dir, 'dist', 'cli', `${quickBundle()}.cache`);
+    rmSync(cache, { force: true });
+    const help = cli('--help');
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
+    expect(existsSync(cache)).toBe(false);
+    expect(cli('validate', 'examples/textbook.vxlan.json').status).toBe(0);
+    expect(statSync(cache).size).toBeGreaterThan(10_000);
+  });
+
+  it('deletes the code cache of a quick bundle that a rebuild replaced', () => {
     const cliDir = path.join(dir, 'dist', 'cli');
     const cachesBefore = readdirSync(cliDir).filter((n) => n.endsWith('.cjs.cache'));
     expect(cachesBefore).toHaveLength(1);
@@ -157,7 +215,7 @@ describe('the built CLI', () => {
     const r = cli('validate', 'examples/textbook.vxlan.json');
     expect(r.stderr).toBe('vxlan-studio: rebuilding the CLI (electron/cli/commands/validate.ts changed)\n');
     expect(r.status).toBe(0);
-    const cache = `${validateBundle()}.cache`;
+    const cache = `${quickBundle()}.cache`;
     expect(readdirSync(cliDir).filter((n) => n.endsWith('.cjs.cache'))).toEqual([cache]);
     expect(cachesBefore).not.toContain(cache);
   });
