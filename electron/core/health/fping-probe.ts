@@ -22,7 +22,7 @@ import type { PingResult } from '../../../shared/observe/ping';
 import { quoteShellArg } from '../../../shared/plan';
 import { overheadFor } from '../../../shared/validate/ip';
 import { PROBE_WAIT_MARGIN_MS, PROBE_WAIT_MAX_MS, sweepCall } from './path-mtu-probe';
-import type { HostProbePlan, ProbeSpec } from './round-script';
+import type { HostProbePlan, ProbeSpec } from './probe-plan';
 
 /** Options of an fping probe: one packet per target, results only (`-C 1 -q`), 1 ms between sends. */
 const FPING = 'fping -C 1 -q -i 1';
