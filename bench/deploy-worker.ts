@@ -3,10 +3,11 @@
  * lab's controller namespace (`ip netns exec <ctl> node --import tsx bench/deploy-worker.ts`), so it dials
  * the hosts directly like the OpenSSH and Ansible runs do, with no relay in between.
  *
- * Protocol: one JSON request per stdin line (`{"op":"apply","file":"...","fresh":true}` or
- * `{"op":"exit"}`), one JSON answer per stdout line with the run's wall time measured here (node
- * start-up excluded). `fresh` closes the pool first (cold: new connections); otherwise the pooled
- * connections of the previous run are reused (warm).
+ * Protocol: one JSON request per stdin line (`{"op":"apply","file":"...","fresh":true}`,
+ * `{"op":"settle"}` or `{"op":"exit"}`), one JSON answer per stdout line with the run's wall time
+ * measured here (node start-up excluded). `fresh` closes the pool first (cold: new connections);
+ * otherwise the pooled connections of the previous run are reused (warm). `settle` waits for the
+ * watches the app arms on the hosts after a run (DeployMemory.settled) and answers how long that took.
  */
 import { readFileSync } from 'node:fs';
 import { parseTopologyText } from '../shared/model';
@@ -17,9 +18,11 @@ import { sshConnector } from '../electron/core/deploy/ssh-executor';
 import { serveRequests } from './worker-loop';
 
 interface Request {
-  op: 'apply' | 'exit';
+  op: 'apply' | 'settle' | 'exit';
   file?: string;
   fresh?: boolean;
+  /** Forget the hosts' watches first (the app reads every host again, and arms them anew). */
+  forgetWatches?: boolean;
   knownHosts?: string;
   concurrency?: number;
 }
@@ -33,6 +36,11 @@ async function handle(req: Request): Promise<unknown> {
     await pool?.closeAll();
     return { ok: true };
   }
+  if (req.op === 'settle') {
+    const t0 = performance.now();
+    await memory.settled();
+    return { ok: true, seconds: (performance.now() - t0) / 1000 };
+  }
   const parsed = parseTopologyText(readFileSync(req.file ?? '', 'utf8'));
   if (!parsed.ok) return { ok: false, error: `bad topology: ${JSON.stringify(parsed.issues[0])}` };
   if (req.fresh === true || pool === undefined) {
@@ -44,6 +52,7 @@ async function handle(req: Request): Promise<unknown> {
       maxChannels: 4,
     });
   }
+  if (req.forgetWatches === true) for (const h of parsed.topology.hosts) memory.forgetWatch(parsed.topology.id, h.id);
   const started = performance.now();
   const r = await runDeploy({
     action: 'apply',

@@ -8,7 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Topology } from '../../../shared/model';
+import type { Prepared } from './scripts';
 import type { DeployAction, HostOutcome } from './types';
+import type { WatchArmed } from './watch';
+
+/** A host's armed watch (watch.ts), and what the read it was armed for found. */
+export interface HostWatch extends WatchArmed {
+  prep: Prepared;
+}
 
 /** The drawing as one comparable word: any edit (an MTU, a peer, a name) makes another. */
 export function drawingDigest(t: Topology): string {
@@ -18,6 +25,10 @@ export function drawingDigest(t: Topology): string {
 export class DeployMemory {
   /** `topologyId \0 hostId` -> digest of the drawing the host was last seen converged with. */
   private readonly converged = new Map<string, string>();
+  /** `topologyId \0 hostId` -> the host's armed watch, while the host is expected converged. */
+  private readonly watches = new Map<string, HostWatch>();
+  /** Watches being armed after a run (not waited for by the run). */
+  private readonly arming = new Set<Promise<unknown>>();
 
   private static key(topologyId: string, hostId: string): string {
     return `${topologyId}\0${hostId}`;
@@ -36,5 +47,33 @@ export class DeployMemory {
     const key = DeployMemory.key(topologyId, hostId);
     if (action !== 'destroy' && (outcome === 'unchanged' || outcome === 'applied')) this.converged.set(key, digest);
     else this.converged.delete(key);
+    // Steps ran or the host is not converged: what the watch's read found is no longer the host.
+    if (outcome !== 'unchanged' || !this.converged.has(key)) this.watches.delete(key);
+  }
+
+  /** The host's watch, when it is expected converged with `digest`. */
+  watchOf(topologyId: string, hostId: string, digest: string): HostWatch | undefined {
+    return this.expectsConverged(topologyId, hostId, digest) ? this.watches.get(DeployMemory.key(topologyId, hostId)) : undefined;
+  }
+
+  /** Keeps a watch armed for a read that found the host converged with `digest` (ignored if no longer expected). */
+  setWatch(topologyId: string, hostId: string, digest: string, watch: HostWatch): void {
+    if (this.expectsConverged(topologyId, hostId, digest)) this.watches.set(DeployMemory.key(topologyId, hostId), watch);
+  }
+
+  /** Forgets the host's watch (its answer could not be used). */
+  forgetWatch(topologyId: string, hostId: string): void {
+    this.watches.delete(DeployMemory.key(topologyId, hostId));
+  }
+
+  /** Tracks a watch being armed after a run; `settled` waits for all of them. */
+  track(p: Promise<unknown>): void {
+    const done = p.catch(() => undefined).finally(() => this.arming.delete(done));
+    this.arming.add(done);
+  }
+
+  /** Resolves when every watch being armed after a run has been armed (or failed). */
+  async settled(): Promise<void> {
+    while (this.arming.size > 0) await Promise.all([...this.arming]);
   }
 }

@@ -35,11 +35,12 @@ import type { Diagnostic } from '../../../shared/validate/diagnostic';
 import { newNonce } from '../ssh/remote-script';
 import { armHost, controlHost, controlLine, parseControl, settleRestored, type ControlReport } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
-import { drawingDigest, type DeployMemory } from './memory';
+import { drawingDigest, type DeployMemory, type HostWatch } from './memory';
 import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
 import { inverseSteps, reloadsManager, runSteps, sessionError, settleReadBack, stateKey, undoSteps, type StepRun } from './steps';
+import { parseWatchBody, watchArmLines, watchCheckLines, type WatchArmed } from './watch';
 import type {
   DeployAction,
   DeployProgress,
@@ -220,6 +221,7 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
       const interrupt = grace.forHost();
       try {
         const run = new HostRun(host, { ...opts, runId }, board, autoHosts, emit, interrupt.signal);
+        run.digest = digest;
         run.lookFirst = run.lock && opts.action === 'apply' && opts.memory?.expectsConverged(t.id, host.id, digest) === true;
         const r = await runHost(run);
         results[i] = r;
@@ -265,6 +267,10 @@ class HostRun {
   lockPid: number | undefined;
   /** A changing run that first looks without the lock (the app's memory expects the host converged). */
   lookFirst = false;
+  /** The drawing's digest (memory.ts), with the app's memory. */
+  digest = '';
+  /** This run's first look armed the host's watch (or used it): no arming after the run. */
+  watched = false;
 
   constructor(
     readonly host: Host,
@@ -352,6 +358,7 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
   } finally {
     run.board.settle(run.host.id);
     await release(run, exec);
+    armAfterRun(run, exec);
   }
 }
 
@@ -412,17 +419,49 @@ async function lock(run: HostRun, exec: HostExecutor): Promise<Prepared | undefi
 /** What round trip 1 found, or why its answer could not be read. */
 type Looked = { ok: true; prep: Prepared; confirm: ControlReport; stderr: string } | { ok: false; error: AppErrorData };
 
+/** What a look does with the host's watch (watch.ts). */
+interface WatchUse {
+  /** The armed watch to check first: SAME ends the script, and its read stands for this one. */
+  check?: HostWatch;
+  /** Arm (or re-arm) the watch with this token before the read. */
+  arm?: string;
+  /** Leave out the confirm runs' read (an arming after the run: nobody would see a revert it reports). */
+  noControl?: boolean;
+}
+
+/** A confirm read that found nothing: what a host whose watch answered SAME has (a watch is armed only without runs). */
+const NO_CONFIRM_RUNS: ControlReport = {
+  armed: [],
+  confirmed: [],
+  reverted: [],
+  reverting: [],
+  complete: true,
+  snapshots: new Map(),
+  withFiles: new Set(),
+};
+
+/** The host's watch may serve this run: the app remembers (memory), and the login is not a sudo one (the watch needs root). */
+function watchable(run: HostRun): boolean {
+  return run.opts.memory !== undefined && !run.host.sudo;
+}
+
 /**
  * Round trip 1's script, with or without the lock, and its answer read. The confirm runs of this
  * topology on the host come first: reverts they ran by themselves are reported once (the read
  * clears their records), so they go on the host's result here, whichever pass reads them.
  */
-async function look(run: HostRun, exec: HostExecutor, withLock: boolean): Promise<Looked> {
+async function look(run: HostRun, exec: HostExecutor, withLock: boolean, watch: WatchUse = {}): Promise<Looked> {
   const { host } = run;
   const t = run.opts.topology;
   const m = newNonce();
   const prepare = prepareScript({ topologyId: t.id, lock: withLock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
-  const r = await exec.run(controlLine(t.id, 'read', host.sudo, m) + prepare, {
+  const watchLines = [
+    ...(watch.check === undefined ? [] : watchCheckLines(t.id, watch.check, m)),
+    ...(watch.arm === undefined ? [] : watchArmLines(t.id, watch.arm, m)),
+  ];
+  const head = watchLines.length === 0 ? '' : ['vxs_one=${1:-}', ...watchLines, ''].join('\n');
+  const control = watch.noControl === true ? '' : controlLine(t.id, 'read', host.sudo, m);
+  const r = await exec.run(head + control + prepare, {
     timeoutMs: SCRIPT_TIMEOUT_MS,
     retryOnStaleConnection: true,
     ...run.interruptible(),
@@ -433,6 +472,9 @@ async function look(run: HostRun, exec: HostExecutor, withLock: boolean): Promis
   } catch (err) {
     return { ok: false, error: sessionError(err, host.name) };
   }
+  if (prep.same === true && watch.check !== undefined)
+    // Nothing changed since the watch's read: that read, as it was (the plan must not share its objects).
+    return { ok: true, prep: { ...structuredClone(watch.check.prep), same: true }, confirm: NO_CONFIRM_RUNS, stderr: r.stderr };
   const confirm = parseControl(r.stdout, m, host.name);
   settleRestored(confirm, prep.observed, prep.persist);
   if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
@@ -447,13 +489,91 @@ async function look(run: HostRun, exec: HostExecutor, withLock: boolean): Promis
  */
 async function unchangedAtFirstLook(run: HostRun, exec: HostExecutor): Promise<boolean> {
   const started = performance.now();
-  const looked = await look(run, exec, false);
-  if (!looked.ok) return false;
+  const { host, opts } = run;
+  const t = opts.topology;
+  const memory = watchable(run) ? opts.memory : undefined;
+  const watch: WatchUse = {};
+  const held = memory?.watchOf(t.id, host.id, run.digest);
+  if (held !== undefined) watch.check = held;
+  if (memory !== undefined) watch.arm = newWatchToken();
+  const looked = await look(run, exec, false, watch);
+  const unchanged = looked.ok && (await firstLookUnchanged(run, looked, started));
+  run.watched = unchanged;
+  // The watch serves a later run only with a read that found the host converged; a SAME keeps it.
+  if (looked.ok && looked.prep.same === true) {
+    if (unchanged) run.res.fromWatch = true;
+    return unchanged;
+  }
+  const armed = looked.ok ? armedWatch(looked.prep, watch.arm) : undefined;
+  if (unchanged && looked.ok && armed !== undefined) memory?.setWatch(t.id, host.id, run.digest, { ...armed, prep: looked.prep });
+  else memory?.forgetWatch(t.id, host.id);
+  return unchanged;
+}
+
+/** The first look found nothing to change, no error and no confirm run waiting. */
+async function firstLookUnchanged(run: HostRun, looked: Looked & { ok: true }, started: number): Promise<boolean> {
   const { prep, confirm } = looked;
   if (prepareError(prep, run.host, false, looked.stderr) !== undefined) return false;
   if (confirm.armed.length > 0 || confirm.reverting.length > 0) return false;
   run.res.timings.observeMs = Math.round(performance.now() - started);
   return (await plan(run, observe(run, prep), true)) === undefined;
+}
+
+/**
+ * A change settles for a while after its steps: IPv6 gives every link that comes up a link-local
+ * address after duplicate address detection (up to ~2 s), with its route. The arming after a run
+ * looks again after this long and re-arms when the watch saw such an event, at most this many times.
+ */
+const WATCH_SETTLE_MS = 2500;
+const WATCH_SETTLE_TRIES = 3;
+
+/** The watch this read armed with `token`, when its report is whole. */
+function armedWatch(prep: Prepared, token: string | undefined): WatchArmed | undefined {
+  if (token === undefined || prep.watch?.token !== token) return undefined;
+  return parseWatchBody(token, prep.watch.body);
+}
+
+/** A token no earlier arming of any watch carries. */
+function newWatchToken(): string {
+  return newNonce();
+}
+
+/**
+ * After a run that left the host converged (applied, or unchanged by a locked read), the app arms
+ * the host's watch with one more read, not waited for by the run (DeployMemory.settled waits): the
+ * next re-apply that changes nothing then starts no process on the host. The host's session runs one
+ * script at a time, so a run started meanwhile reads after this one. Not with a confirm window (the
+ * host has a run armed) or a sudo login.
+ */
+function armAfterRun(run: HostRun, exec: HostExecutor): void {
+  const { host, opts, res } = run;
+  const memory = opts.memory;
+  if (memory === undefined || !watchable(run) || run.watched) return;
+  if (opts.action !== 'apply' || opts.dryRun === true || opts.confirmWithin !== undefined) return;
+  if (res.outcome !== 'applied' && res.outcome !== 'unchanged') return;
+  const t = opts.topology;
+  const digest = run.digest;
+  const arm = async (): Promise<void> => {
+    let held: HostWatch | undefined;
+    for (let i = 0; i < WATCH_SETTLE_TRIES; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS));
+      const token = newWatchToken();
+      const looked = await look(run, exec, false, {
+        ...(held === undefined ? {} : { check: held }),
+        arm: token,
+        noControl: true,
+      });
+      if (!looked.ok || looked.prep.same === true) return;
+      const armed = armedWatch(looked.prep, token);
+      if (armed === undefined || prepareError(looked.prep, host, false, looked.stderr) !== undefined) {
+        memory.forgetWatch(t.id, host.id);
+        return;
+      }
+      held = { ...armed, prep: looked.prep };
+      memory.setWatch(t.id, host.id, digest, held);
+    }
+  };
+  memory.track(arm());
 }
 
 /** Observe: the host's state and facts from round trip 1; the facts go on the board for the peers' plans. */

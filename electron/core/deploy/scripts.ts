@@ -57,7 +57,7 @@ export interface PrepareOptions {
 }
 
 /** Shell function `vxs_live PID`: the process runs (a zombie or a vanished pid counts as gone). */
-const LIVE_FUNCTION = `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`;
+export const LIVE_FUNCTION = `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`;
 
 /**
  * The lock taken as root (through `sudo -n` on a sudo host): LOCK_DIR is made 0700 if missing and
@@ -177,6 +177,10 @@ export interface Prepared {
   /** The network manager probe and our files (persist.ts). */
   persist: PersistRead;
   complete: boolean;
+  /** The host's watch armed before this read: its token and report (watch.ts `parseWatchBody`). */
+  watch?: { token: string; body: string };
+  /** The watch answered that nothing changed since the read it was armed for: nothing else was read. */
+  same?: boolean;
 }
 
 function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefined {
@@ -255,6 +259,12 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
         break;
       case 'END':
         p.complete = true;
+        break;
+      case 'WATCH':
+        p.watch = { token: s.args.trim(), body: s.body };
+        break;
+      case 'SAME':
+        p.same = true;
         break;
     }
   }

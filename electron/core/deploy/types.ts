@@ -152,6 +152,11 @@ export interface HostDeployResult {
   confirm?: ConfirmWindow;
   /** Reverts the host ran since it was last contacted (read and cleared by this run). */
   reverted?: RevertRecord[];
+  /**
+   * `unchanged` on the word of the host's watch (watch.ts): nothing changed since the read the watch
+   * was armed for, and that read was planned again; the host was not read this run.
+   */
+  fromWatch?: true;
 }
 
 export interface DeployResult {

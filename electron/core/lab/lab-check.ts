@@ -13,6 +13,7 @@ import { NetnsShell } from './netns-executor';
 import { observeNamespace } from './plan-exec';
 import type { LabState } from './state';
 import { LOCK_DIR } from '../deploy/scripts';
+import { WATCH_DIR } from '../deploy/watch';
 
 /** Where the kernel keeps the (machine-wide) hard limit of the IPv4 neighbour table. */
 const GC_THRESH3 = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';
@@ -237,6 +238,12 @@ export async function removeLockFiles(topologyIds: readonly string[]): Promise<v
     await rmdir(`${LOCK_DIR}/confirm/${net}`).catch(() => undefined);
   }
   await rmdir(`${LOCK_DIR}/confirm`).catch(() => undefined);
+  // Watches (deploy/watch.ts) of these topologies: their processes died with the lab's namespaces.
+  for (const n of await readdir(WATCH_DIR).catch(() => [] as string[])) {
+    if (topologyIds.some((id) => n.endsWith(`-${id}`) && /^\d+-/.test(n)))
+      await rm(`${WATCH_DIR}/${n}`, { recursive: true, force: true });
+  }
+  await rmdir(WATCH_DIR).catch(() => undefined);
   // Only when empty: another run's lock may be in it.
   await rmdir(LOCK_DIR).catch(() => undefined);
 }

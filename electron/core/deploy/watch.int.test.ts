@@ -1,0 +1,176 @@
+/**
+ * The host's watch (watch.ts) on a real lab host over real SSH: once the app has armed it after an
+ * apply, a re-apply that changes nothing starts no process on the host (strace on every process of
+ * the host's namespace), and whatever changes the host by hand (a link, an FDB flood entry, an
+ * address, a route, a file in a network manager's directory) or stops the watch makes the next run
+ * read the host again. Learned MACs coming and going do not. Root only.
+ *
+ * Files are changed only in h1's sshd mount namespace (a tmpfs over /etc/netplan there; nothing
+ * propagates back to the machine's /etc).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../../../shared/model';
+import { labDown, labHost, labUp } from '../lab/lab';
+import { hostSshdPids, removeLockFiles } from '../lab/lab-check';
+import { nsRunOk } from '../lab/netns-exec';
+import { findExecutable, isRoot } from '../lab/preflight';
+import { labSshOptions } from '../lab/ssh-options';
+import type { LabState } from '../lab/state';
+import { labTopology } from '../lab/topology';
+import { randomLabName } from '../lab/with-lab';
+import { DeployMemory } from './memory';
+import { runDeploy } from './runner';
+import { createDeploySsh, type DeploySsh } from './ssh-setup';
+import type { HostDeployResult } from './types';
+import { WATCH_DIR } from './watch';
+
+const root = isRoot();
+const strace = findExecutable('strace');
+if (!root) console.log('watch.int.test.ts skipped: the lab (network namespaces, sshd) needs root; run with sudo');
+const suite = root ? describe : describe.skip;
+
+suite("the host's watch on a real lab host", () => {
+  const name = randomLabName('watch');
+  const id = `watch-${name}`;
+  let lab: LabState;
+  let topology: Topology;
+  let ssh: DeploySsh;
+  const memory = new DeployMemory();
+  /** Runs a command in h1's sshd mount namespace, where h1's SSH sessions (and the watch) live. */
+  let inHostMounts: (argv: string[]) => string;
+  const inH1 = (argv: string[]): Promise<string> => nsRunOk(labHost(lab, 'h1').namespace, argv);
+
+  /** Applies on h1 with the app's memory, and waits for the watch the app arms after the run. */
+  const apply = async (): Promise<HostDeployResult> => {
+    const r = await runDeploy({ action: 'apply', topology, connect: ssh.connect, hostIds: ['h1'], memory });
+    await memory.settled();
+    const h = r.hosts[0];
+    if (h === undefined) throw new Error('no result for h1');
+    expect(h.error).toBeUndefined();
+    return h;
+  };
+
+  beforeAll(async () => {
+    lab = (await labUp({ name, hosts: 2 })).state;
+    topology = labTopology(lab, { id });
+    ssh = createDeploySsh(labSshOptions(lab));
+    const sshd = (await hostSshdPids(lab, 'h1'))[0];
+    if (sshd === undefined) throw new Error('h1 has no sshd');
+    inHostMounts = (argv) => execFileSync('nsenter', ['-t', String(sshd), '-m', '--', ...argv], { encoding: 'utf8' });
+    // A private, empty /etc/netplan for h1's sessions, made before the first read.
+    inHostMounts(['mkdir', '-p', '/etc/netplan']);
+    inHostMounts(['mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'vxs-watch-test', '/etc/netplan']);
+    const first = await apply();
+    expect(['applied', 'unchanged']).toContain(first.outcome);
+  }, 120_000);
+  afterAll(async () => {
+    await ssh?.close();
+    try {
+      inHostMounts?.(['umount', '--lazy', '/etc/netplan']);
+    } catch {
+      // the lab (and its sshd's mount namespace) may be gone already
+    }
+    await labDown(name);
+    await removeLockFiles([id]);
+  }, 120_000);
+
+  it('answers an unchanged re-apply without starting a process on the host', async () => {
+    expect((await apply()).outcome).toBe('unchanged');
+    const same = await traced(lab, name, apply);
+    expect(same.value.outcome).toBe('unchanged');
+    expect(same.value.fromWatch).toBe(true);
+    expect(same.execs).toEqual([]);
+    // The same tracing sees the programs of a read: after a change by hand, ip and bridge run again.
+    await inH1(['ip', 'link', 'set', 'vxlan100', 'mtu', '1300']);
+    const read = await traced(lab, name, apply);
+    expect(read.value.outcome).toBe('applied');
+    expect(read.value.fromWatch).toBeUndefined();
+    expect(read.execs.some((l) => /execve\("[^"]*\/ip"/.test(l))).toBe(true);
+    expect(read.execs.some((l) => /execve\("[^"]*\/bridge"/.test(l))).toBe(true);
+  }, 90_000);
+
+  it('reads the host again after a change by hand, and repairs it', async () => {
+    const changes: Array<[string, string[], 'applied' | 'unchanged']> = [
+      ['overlay MTU', ['ip', 'link', 'set', 'vxlan100', 'mtu', '1300'], 'applied'],
+      [
+        'flood entry',
+        ['bridge', 'fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', labHost(lab, 'h2').address],
+        'applied',
+      ],
+      ['bridge address', ['ip', 'addr', 'flush', 'dev', 'br100', 'scope', 'global'], 'applied'],
+      ['route', ['ip', 'route', 'add', '203.0.113.0/24', 'dev', 'br100'], 'unchanged'],
+    ];
+    for (const [what, argv, outcome] of changes) {
+      expect((await apply()).fromWatch, `armed before the ${what} change`).toBe(true);
+      await inH1(argv);
+      const h = await apply();
+      expect(h.fromWatch, `after the ${what} change`).toBeUndefined();
+      expect(h.outcome, `after the ${what} change`).toBe(outcome);
+    }
+  }, 120_000);
+
+  it('reads the host again after a file changes in a network manager directory', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    inHostMounts(['sh', '-c', 'printf "network:\\n  version: 2\\n" > /etc/netplan/50-watch-test.yaml']);
+    const h = await apply();
+    expect(h.fromWatch).toBeUndefined();
+    expect(h.outcome).toBe('unchanged');
+    expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
+
+  it('does not count learned MACs coming and going', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    const mac = '02:00:5e:10:00:01';
+    await inH1(['bridge', 'fdb', 'add', mac, 'dev', 'vxlan100', 'dst', labHost(lab, 'h2').address, 'dynamic']);
+    await inH1(['bridge', 'fdb', 'del', mac, 'dev', 'vxlan100', 'dst', labHost(lab, 'h2').address]);
+    expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
+
+  it('reads the host again when a watch process is gone, and arms a new watch', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    const dirs = execFileSync('sh', ['-c', `ls -d ${WATCH_DIR}/*-${id}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(dirs).toHaveLength(1);
+    const [ipMonitor] = readFileSync(`${dirs[0]}/pids`, 'utf8').trim().split(' ').map(Number);
+    process.kill(ipMonitor ?? 0, 'SIGKILL');
+    const h = await apply();
+    expect(h.fromWatch).toBeUndefined();
+    expect(h.outcome).toBe('unchanged');
+    expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
+});
+
+/**
+ * `during` with strace attached to every process of h1's network namespace (its sshd, the session's
+ * shell, the watch), and the programs started meanwhile (execve calls that succeeded; the watch's
+ * minute loop may run `sleep`, which is left out).
+ */
+async function traced<T>(lab: LabState, name: string, during: () => Promise<T>): Promise<{ value: T; execs: string[] }> {
+  if (strace === undefined) throw new Error('strace is missing (scripts/setup.sh installs it)');
+  const out = execFileSync('ip', ['netns', 'pids', labHost(lab, 'h1').namespace], { encoding: 'utf8' });
+  const pids = out.split('\n').filter((p) => /^\d+$/.test(p));
+  const log = path.join(tmpdir(), `vxs-watch-strace-${name}.txt`);
+  const tracer = spawn(strace, ['-f', '-qq', '-e', 'trace=execve', '-o', log, ...pids.flatMap((p) => ['-p', p])], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((r) => tracer.once('exit', r));
+  try {
+    // strace attaches within milliseconds (bench/health-host-cost.ts waits the same).
+    await new Promise((r) => setTimeout(r, 500));
+    const value = await during();
+    tracer.kill('SIGINT');
+    await exited;
+    const execs = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => /execve\(.*\) = 0/.test(l) && !/execve\("[^"]*\/sleep"/.test(l));
+    return { value, execs };
+  } finally {
+    tracer.kill('SIGINT');
+    rmSync(log, { force: true });
+  }
+}
