@@ -9,12 +9,22 @@
 import { createHash } from 'node:crypto';
 import type { Topology } from '../../../shared/model';
 import type { Prepared } from './scripts';
-import type { DeployAction, HostOutcome } from './types';
+import type { HostFacts } from '../../../shared/plan';
+import type { DeployAction, HostDeployResult, HostOutcome } from './types';
 import type { WatchArmed } from './watch';
 
 /** A host's armed watch (watch.ts), and what the read it was armed for found. */
 export interface HostWatch extends WatchArmed {
   prep: Prepared;
+  /** That read planned (converged) for a run of `key` (runner.ts `plannedKey`): what the plan filled in. */
+  planned?: WatchPlanned;
+}
+
+/** A converged plan of a watch's read, kept so an unchanged re-apply need not plan it again. */
+export interface WatchPlanned {
+  key: string;
+  facts: HostFacts;
+  result: Pick<HostDeployResult, 'persist' | 'diagnostics' | 'stale' | 'digest'>;
 }
 
 /** The drawing as one comparable word: any edit (an MTU, a peer, a name) makes another. */

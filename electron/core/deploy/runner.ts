@@ -32,10 +32,10 @@ import { renderPersist } from '../../../shared/plan/persist';
 import { cidrContains } from '../../../shared/validate/ip';
 import { validateTopology } from '../../../shared/validate';
 import type { Diagnostic } from '../../../shared/validate/diagnostic';
-import { newNonce } from '../ssh/remote-script';
+import { newNonce, sections } from '../ssh/remote-script';
 import { armHost, controlHost, controlLine, parseControl, settleRestored, type ControlReport } from './confirm';
 import { FactsBoard, peersOf } from './host-facts';
-import { drawingDigest, type DeployMemory, type HostWatch } from './memory';
+import { drawingDigest, type DeployMemory, type HostWatch, type WatchPlanned } from './memory';
 import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
@@ -421,8 +421,6 @@ type Looked = { ok: true; prep: Prepared; confirm: ControlReport; stderr: string
 
 /** What a look does with the host's watch (watch.ts). */
 interface WatchUse {
-  /** The armed watch to check first: SAME ends the script, and its read stands for this one. */
-  check?: HostWatch;
   /** Arm (or re-arm) the watch with this token before the read. */
   arm?: string;
   /** Leave out the confirm runs' read (an arming after the run: nobody would see a revert it reports). */
@@ -455,11 +453,7 @@ async function look(run: HostRun, exec: HostExecutor, withLock: boolean, watch: 
   const t = run.opts.topology;
   const m = newNonce();
   const prepare = prepareScript({ topologyId: t.id, lock: withLock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
-  const watchLines = [
-    ...(watch.check === undefined ? [] : watchCheckLines(t.id, watch.check, m)),
-    ...(watch.arm === undefined ? [] : watchArmLines(t.id, watch.arm, m)),
-  ];
-  const head = watchLines.length === 0 ? '' : ['vxs_one=${1:-}', ...watchLines, ''].join('\n');
+  const head = watch.arm === undefined ? '' : ['vxs_one=${1:-}', ...watchArmLines(t.id, watch.arm, m), ''].join('\n');
   const control = watch.noControl === true ? '' : controlLine(t.id, 'read', host.sudo, m);
   const r = await exec.run(head + control + prepare, {
     timeoutMs: SCRIPT_TIMEOUT_MS,
@@ -472,9 +466,6 @@ async function look(run: HostRun, exec: HostExecutor, withLock: boolean, watch: 
   } catch (err) {
     return { ok: false, error: sessionError(err, host.name) };
   }
-  if (prep.same === true && watch.check !== undefined)
-    // Nothing changed since the watch's read: that read, as it was (the plan must not share its objects).
-    return { ok: true, prep: { ...structuredClone(watch.check.prep), same: true }, confirm: NO_CONFIRM_RUNS, stderr: r.stderr };
   const confirm = parseControl(r.stdout, m, host.name);
   settleRestored(confirm, prep.observed, prep.persist);
   if (confirm.reverted.length > 0) run.res.reverted = confirm.reverted;
@@ -492,22 +483,78 @@ async function unchangedAtFirstLook(run: HostRun, exec: HostExecutor): Promise<b
   const { host, opts } = run;
   const t = opts.topology;
   const memory = watchable(run) ? opts.memory : undefined;
-  const watch: WatchUse = {};
   const held = memory?.watchOf(t.id, host.id, run.digest);
-  if (held !== undefined) watch.check = held;
-  if (memory !== undefined) watch.arm = newWatchToken();
+  if (held !== undefined && (await watchSaysSame(run, exec, held))) {
+    run.res.timings.observeMs = Math.round(performance.now() - started);
+    const unchanged = reusePlan(run, held) || (await firstLookUnchanged(run, sameAs(held), started));
+    if (unchanged) {
+      run.res.fromWatch = true;
+      run.watched = true;
+      if (held.planned === undefined) held.planned = plannedOf(run, held.prep);
+    }
+    return unchanged;
+  }
+  const watch: WatchUse = memory === undefined ? {} : { arm: newWatchToken() };
   const looked = await look(run, exec, false, watch);
   const unchanged = looked.ok && (await firstLookUnchanged(run, looked, started));
   run.watched = unchanged;
-  // The watch serves a later run only with a read that found the host converged; a SAME keeps it.
-  if (looked.ok && looked.prep.same === true) {
-    if (unchanged) run.res.fromWatch = true;
-    return unchanged;
-  }
+  // The watch serves a later run only with a read that found the host converged.
   const armed = looked.ok ? armedWatch(looked.prep, watch.arm) : undefined;
-  if (unchanged && looked.ok && armed !== undefined) memory?.setWatch(t.id, host.id, run.digest, { ...armed, prep: looked.prep });
+  if (unchanged && looked.ok && armed !== undefined)
+    memory?.setWatch(t.id, host.id, run.digest, { ...armed, prep: looked.prep, planned: plannedOf(run, looked.prep) });
   else memory?.forgetWatch(t.id, host.id);
   return unchanged;
+}
+
+/**
+ * The watch's check alone, in the host's long-lived shell itself (no subshell: not a single process
+ * starts when nothing changed); a host whose watch does not answer SAME is then read in full.
+ */
+async function watchSaysSame(run: HostRun, exec: HostExecutor, held: HostWatch): Promise<boolean> {
+  const m = newNonce();
+  const script = ['vxs_one=', ...watchCheckLines(run.opts.topology.id, held, m)].join('\n');
+  const r = await exec
+    .run(script, { timeoutMs: SCRIPT_TIMEOUT_MS, inShell: true, ...run.interruptible() })
+    .catch(() => undefined);
+  return r !== undefined && sections(r.stdout, m).some((s) => s.tag === 'SAME');
+}
+
+/** The watch's read as round trip 1's answer (the plan must not share its objects). */
+function sameAs(held: HostWatch): Looked & { ok: true } {
+  return { ok: true, prep: { ...structuredClone(held.prep), same: true }, confirm: NO_CONFIRM_RUNS, stderr: '' };
+}
+
+/**
+ * What makes a converged plan of a watch's read reusable: the drawing, and the run's choices that
+ * change a plan. Not when other hosts' facts feed this host's plan ("auto" underlay addresses).
+ */
+function plannedKey(run: HostRun): string | undefined {
+  if (run.autoHosts.length > 0) return undefined;
+  const { opts } = run;
+  return JSON.stringify([run.digest, opts.action, opts.dryRun === true, opts.prune === true, opts.replaceForeign === true]);
+}
+
+/** The plan a run just made of `prep`, when it found the host converged. */
+function plannedOf(run: HostRun, prep: Prepared): WatchPlanned | undefined {
+  const key = plannedKey(run);
+  const { res } = run;
+  if (key === undefined || res.outcome !== 'unchanged' || res.steps.length > 0) return undefined;
+  const result: WatchPlanned['result'] = { diagnostics: res.diagnostics, stale: res.stale };
+  if (res.persist !== undefined) result.persist = res.persist;
+  if (res.digest !== undefined) result.digest = res.digest;
+  return { key, facts: factsFrom(prep), result };
+}
+
+/** Ends the host `unchanged` with the watch's kept plan, when it was made for a run like this one (and the review agrees). */
+function reusePlan(run: HostRun, held: HostWatch): boolean {
+  const p = held.planned;
+  if (p === undefined || p.key !== plannedKey(run)) return false;
+  if (reviewMismatch(run.opts.reviewed, run.host, p.result.digest ?? '') !== undefined) return false;
+  run.board.set(run.host.id, p.facts);
+  run.emit({ hostId: run.host.id, phase: 'observe', status: 'ok' });
+  Object.assign(run.res, structuredClone(p.result));
+  run.finish('unchanged');
+  return true;
 }
 
 /** The first look found nothing to change, no error and no confirm run waiting. */
@@ -531,6 +578,19 @@ const WATCH_SETTLE_TRIES = 3;
 function armedWatch(prep: Prepared, token: string | undefined): WatchArmed | undefined {
   if (token === undefined || prep.watch?.token !== token) return undefined;
   return parseWatchBody(token, prep.watch.body);
+}
+
+/**
+ * The arming after a run plans the armed read too (on a board of its own, emitting nothing): a
+ * later unchanged re-apply then reuses that plan instead of making it while the user waits.
+ */
+async function planInBackground(run: HostRun, prep: Prepared): Promise<WatchPlanned | undefined> {
+  if (plannedKey(run) === undefined) return undefined;
+  const probe = new HostRun(run.host, run.opts, new FactsBoard(), [], () => undefined, undefined);
+  probe.digest = run.digest;
+  // The plan must not share the kept read's objects.
+  if ((await plan(probe, observe(probe, structuredClone(prep)), true)) !== undefined) return undefined;
+  return plannedOf(probe, prep);
 }
 
 /** A token no earlier arming of any watch carries. */
@@ -570,6 +630,8 @@ function armAfterRun(run: HostRun, exec: HostExecutor): void {
         return;
       }
       held = { ...armed, prep: looked.prep };
+      const planned = await planInBackground(run, looked.prep);
+      if (planned !== undefined) held.planned = planned;
       memory.setWatch(t.id, host.id, digest, held);
     }
   };

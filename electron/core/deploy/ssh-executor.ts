@@ -31,6 +31,7 @@ export function sshConnector(pool: SshPool, opts: SshConnectorOptions = {}): Hos
           ...(host.sudo ? { scriptUsesSudo: true } : {}),
           ...(runOpts.timeoutMs === undefined ? {} : { timeoutMs: runOpts.timeoutMs }),
           ...(runOpts.signal === undefined ? {} : { signal: runOpts.signal }),
+          ...(runOpts.inShell === true ? { inShell: true } : {}),
         };
         try {
           const r = await session.run(script, sessionOpts);

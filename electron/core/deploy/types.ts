@@ -25,6 +25,12 @@ export interface ExecOptions {
   retryOnStaleConnection?: boolean;
   /** Interrupts the script: the session is then thrown away and `run` rejects with CANCELLED. */
   signal?: AbortSignal;
+  /**
+   * Run in the host's long-lived shell itself, not a subshell: no process starts for it. Only for a
+   * script with no `exit`, `set`, `cd`, trap or stdin, whose text cannot have a syntax error (the
+   * shell would end), and whose variables may stay behind (the watch's check, deploy/watch.ts).
+   */
+  inShell?: boolean;
 }
 
 /**

@@ -51,7 +51,11 @@ describe('watchCheckLines, run by sh', () => {
     writeFileSync(path.join(watchDir, 'ref'), 'x');
     setUp(watchDir);
     const lines = watchCheckLines('t', w, 'M').map((l) => (l.startsWith('vxs_wd=') ? `vxs_wd='${watchDir}'` : l));
-    return execFileSync('sh', ['-c', ['vxs_one=', ...lines, "printf 'M FULL\\n'"].join('\n')], { encoding: 'utf8' });
+    // As the runner sends it: in the long-lived shell itself, which must live on after it.
+    const script = ['vxs_one=', ...lines].join('\n');
+    const out = execFileSync('sh', ['-c', `{ eval "$1"; } </dev/null; printf 'M ALIVE\\n'`, 'sh', script], { encoding: 'utf8' });
+    expect(out.endsWith('M ALIVE\n')).toBe(true);
+    return out.replace(/M ALIVE\n$/, '') || 'M FULL\n';
   }
 
   /** Three sleeping processes standing in for the monitors and the filter. */

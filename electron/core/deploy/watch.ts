@@ -119,8 +119,9 @@ export function parseWatchBody(token: string, body: string): WatchArmed | undefi
 }
 
 /**
- * Lines that answer `<m> SAME` and end the script when the watch `w` saw no change. Shell builtins
- * only, with the paths and pids written into the script (no file read a byte at a time): no
+ * Lines that answer `<m> SAME` when the watch `w` saw no change. Shell builtins only, with the
+ * paths and pids written into the script (no file read a byte at a time), and fit to run in the
+ * host's long-lived shell itself (RunOptions.inShell: no exit, no set, nothing read from stdin): no
  * process starts. `$vxs_one` is the pool's `$1` (set: not a persistent shell).
  */
 export function watchCheckLines(topologyId: string, w: WatchArmed, m: string): string[] {
@@ -146,7 +147,7 @@ export function watchCheckLines(topologyId: string, w: WatchArmed, m: string): s
       '  return 0',
       '}',
     ].join('\n'),
-    `if vxs_same; then printf '%s SAME\\n' ${m}; exit 0; fi`,
+    `if vxs_same; then printf '%s SAME\\n' ${m}; fi`,
   ];
 }
 

@@ -108,7 +108,7 @@ export class NetnsShell implements HostExecutor {
             p.unlisten = () => signal.removeEventListener('abort', onAbort);
           }
           this.current = p;
-          this.child.stdin.write(framedCommand(script, nonce));
+          this.child.stdin.write(framedCommand(script, nonce, undefined, opts.inShell === true));
         }),
     );
     this.queue = job.catch(() => undefined);

@@ -8,7 +8,7 @@ import { FrameReader, framedCommand, newNonce, printfFormat } from './framing';
 
 /** Runs framed commands one after the other through ONE long-lived /bin/sh, like the pool does. */
 async function throughOneShell(
-  cmds: { script: string; stdin?: string }[],
+  cmds: { script: string; stdin?: string; inShell?: boolean }[],
 ): Promise<{ code: number; stdout: string; stderr: string }[]> {
   const sh = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
   const results = [];
@@ -36,7 +36,7 @@ async function throughOneShell(
         sh.stdout.on('data', onOut);
         sh.stderr.on('data', onErr);
       });
-      sh.stdin.write(framedCommand(c.script, nonce, c.stdin));
+      sh.stdin.write(framedCommand(c.script, nonce, c.stdin, c.inShell === true));
       results.push(await done);
     }
   } finally {
@@ -63,6 +63,21 @@ describe('command framing through one long-lived shell', () => {
     const tricky = 'x END 0\nvxs0 BEGIN\n\' " $HOME `id` \\ %s %%\n\x01\x1b[31m\t';
     const r = await throughOneShell([{ script: `printf ${printfFormat(Buffer.from(tricky))}` }]);
     expect(r[0]).toEqual({ code: 0, stdout: tricky, stderr: '' });
+  });
+
+  it("runs an in-shell script in the long-lived shell itself: its variables and its $$ are that shell's, and no subshell starts", async () => {
+    const [first, second, third] = await throughOneShell([
+      { script: 'vxs_x=kept; echo $$' },
+      { script: 'echo "${vxs_x-unset}" $$', inShell: true },
+      { script: 'vxs_y=in; echo "$vxs_y"', inShell: true },
+    ]);
+    // The subshell's variable is gone; the in-shell one stays for the next command.
+    expect(second?.stdout).toBe(`unset ${first?.stdout.trim()}\n`);
+    expect(third?.stdout).toBe('in\n');
+    const [, after] = await throughOneShell([{ script: 'vxs_z=1', inShell: true }, { script: 'echo "${vxs_z-unset}"' }]);
+    expect(after?.stdout).toBe('1\n');
+    // With stdin it cannot be in the shell (a pipe runs it in a subshell): it is framed as before.
+    expect(framedCommand('cat', 'vxsN', 'x', true)).toBe(framedCommand('cat', 'vxsN', 'x'));
   });
 
   it('keeps the long-lived shell alive when a script exits, sets -e, or changes directory', async () => {

@@ -36,14 +36,16 @@ export function printfFormat(bytes: Buffer): string {
 
 /**
  * The text written to the persistent shell for one command (ends with a newline). `script` is any
- * POSIX sh script; it is passed as one single-quoted word to `eval` inside a subshell.
+ * POSIX sh script; it is passed as one single-quoted word to `eval` inside a subshell (`inShell`:
+ * in the shell itself, see RunOptions.inShell).
  *
  * @example
  * framedCommand('hostname', 'vxs0123')
  * // printf '%s BEGIN\n' vxs0123; printf '%s BEGIN\n' vxs0123 >&2; ( eval hostname ) </dev/null; vxs_s=$?; printf '\n%s END %d\n' vxs0123 "$vxs_s"; printf '\n%s END\n' vxs0123 >&2
  */
-export function framedCommand(script: string, nonce: string, stdin?: string | Buffer): string {
-  const body = `( eval ${quoteShellArg(script)} )`;
+export function framedCommand(script: string, nonce: string, stdin?: string | Buffer, inShell = false): string {
+  // In the shell itself (`{ ...; }`) only without stdin: a pipe would run it in a subshell anyway.
+  const body = inShell && stdin === undefined ? `{ eval ${quoteShellArg(script)}; }` : `( eval ${quoteShellArg(script)} )`;
   const run =
     stdin === undefined
       ? `${body} </dev/null`

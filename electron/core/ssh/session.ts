@@ -84,7 +84,7 @@ export class HostSession {
       const secret = await this.sudoSecret(conn, limits);
       if (secret !== undefined) ({ script: body, stdin } = withSudoPassword(body, secret, stdin));
     }
-    const result = await this.runOn(conn, body, stdin, limits);
+    const result = await this.runOn(conn, body, stdin, limits, opts.inShell === true && body === script);
     if (opts.sudo === true && result.code === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) {
       throw sshError(
         'COMMAND_MISSING',
@@ -108,9 +108,10 @@ export class HostSession {
     body: string,
     stdin: string | undefined,
     limits: Limits,
+    inShell = false,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
     const shell = conn.shellUnavailable === undefined ? await this.pool.shellFor(conn) : undefined;
-    return shell ? shell.run(body, stdin, limits) : execOn(conn, body, stdin, limits);
+    return shell ? shell.run(body, stdin, limits, inShell) : execOn(conn, body, stdin, limits);
   }
 
   /**

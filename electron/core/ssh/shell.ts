@@ -45,7 +45,12 @@ export class PersistentShell {
     });
   }
 
-  run(script: string, stdin: string | undefined, limits: Limits): Promise<{ code: number; stdout: string; stderr: string }> {
+  run(
+    script: string,
+    stdin: string | undefined,
+    limits: Limits,
+    inShell = false,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const nonce = newNonce();
     const reader = new FrameReader(nonce);
     this.reader = reader;
@@ -75,7 +80,7 @@ export class PersistentShell {
         this.wake();
         return;
       }
-      this.channel.write(framedCommand(script, nonce, stdin));
+      this.channel.write(framedCommand(script, nonce, stdin, inShell));
     });
   }
 

@@ -89,6 +89,12 @@ export interface RunOptions {
   stdin?: string;
   /** Aborting kills the command (and the host's persistent shell, reopened on the next call): CANCELLED. */
   signal?: AbortSignal;
+  /**
+   * Run in the host's long-lived shell itself, not a subshell: no process starts for it. Only for a
+   * script with no `exit`, `set`, `cd`, trap or stdin, whose text cannot have a syntax error (the
+   * shell would end), and whose variables may stay behind (the watch's check, deploy/watch.ts).
+   */
+  inShell?: boolean;
 }
 
 export interface CommandResult {
