@@ -226,16 +226,20 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
         const r = await runHost(run);
         results[i] = r;
         opts.memory?.record(t.id, host.id, digest, opts.action, r.outcome);
+        runs.push(run);
       } finally {
         interrupt.dispose();
       }
     }
   };
+  const runs: HostRun[] = [];
   try {
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     grace.dispose();
   }
+  // Once every host is done: the arming does not compete with hosts still being deployed.
+  for (const run of runs) if (run.exec !== undefined) armAfterRun(run, run.exec);
   const ok = results.every(
     (r) =>
       r.outcome === 'unchanged' ||
@@ -271,6 +275,8 @@ class HostRun {
   digest = '';
   /** This run's first look armed the host's watch (or used it): no arming after the run. */
   watched = false;
+  /** The host's session once the run is done with it (the arming after the run uses it). */
+  exec: HostExecutor | undefined;
 
   constructor(
     readonly host: Host,
@@ -358,7 +364,7 @@ async function runHost(run: HostRun): Promise<HostDeployResult> {
   } finally {
     run.board.settle(run.host.id);
     await release(run, exec);
-    armAfterRun(run, exec);
+    run.exec = exec;
   }
 }
 
