@@ -9,7 +9,7 @@
  * propagates back to the machine's /etc).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import { DeployMemory } from './memory';
 import { runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 import type { HostDeployResult } from './types';
+import { LOCK_DIR } from './scripts';
 import { WATCH_DIR } from './watch';
 
 const root = isRoot();
@@ -119,6 +120,23 @@ suite("the host's watch on a real lab host", () => {
     const h = await apply();
     expect(h.fromWatch).toBeUndefined();
     expect(h.outcome).toBe('unchanged');
+    expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
+
+  it('reads the host again when a confirm run of the topology appears on it', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    const ino = (await inH1(['readlink', '/proc/self/ns/net'])).trim().replace(/^net:\[(\d+)\]$/, '$1');
+    const runs = `${LOCK_DIR}/confirm/net${ino}/${id}`;
+    mkdirSync(runs, { recursive: true });
+    try {
+      const h = await apply();
+      expect(h.fromWatch).toBeUndefined();
+      expect(h.outcome).toBe('unchanged');
+    } finally {
+      rmSync(runs, { recursive: true, force: true });
+    }
+    // With a runs directory there the watch was not armed; without it, the next read arms it again.
+    expect((await apply()).fromWatch).toBeUndefined();
     expect((await apply()).fromWatch).toBe(true);
   }, 60_000);
 

@@ -179,6 +179,8 @@ export function watchArmLines(topologyId: string, token: string, m: string): str
       `    for vxs_d in ${quoteShellArg(WATCH_DIR)}/[0-9]*-*; do vxs_p=\${vxs_d##*/}; [ -d "$vxs_d" ] && ! kill -0 "\${vxs_p%%-*}" 2>/dev/null && rm -rf "$vxs_d"; done`,
       '    rm -rf "$vxs_wd"; mkdir -m 0700 "$vxs_wd" 2>/dev/null || return 1',
       '    printf \'%s\\n\' "$1" >"$vxs_wd/token" && mkfifo -m 0600 "$vxs_wd/fifo" || return 1',
+      // The namespace's inode costs a process: read once, for every re-arming of this watch.
+      `    printf '%s\\n' "${NETNS_INODE}" >"$vxs_wd/netns" || return 1`,
       '    : >"$vxs_wd/ev"',
       // Learned MACs come and go with traffic: only the flood entries and static ones count.
       `    ( trap '' HUP; ${FILTER_LOOP} ) </dev/null >/dev/null 2>&1 & vxs_b=$!`,
@@ -191,7 +193,8 @@ export function watchArmLines(topologyId: string, token: string, m: string): str
       '  fi',
       '  : >"$vxs_wd/ev" && printf x >"$vxs_wd/ref" || return 1',
       '  {',
-      `    vxs_base=${quoteShellArg(`${LOCK_DIR}/confirm/net`)}"${NETNS_INODE}"/${quoteShellArg(topologyId)}`,
+      '    read -r vxs_ino <"$vxs_wd/netns" && [ -n "$vxs_ino" ] || return 1',
+      `    vxs_base=${quoteShellArg(`${LOCK_DIR}/confirm/net`)}"$vxs_ino"/${quoteShellArg(topologyId)}`,
       '    [ ! -e "$vxs_base" ] || return 1; printf \'A %s\\n\' "$vxs_base"',
       `    for vxs_d in ${dirs}; do`,
       '      if [ -e "$vxs_d" ]; then printf \'P %s\\n\' "$vxs_d"; for vxs_f in "$vxs_d"/* "$vxs_d"/*/*; do [ -e "$vxs_f" ] && printf \'P %s\\n\' "$vxs_f"; done; else printf \'A %s\\n\' "$vxs_d"; fi',
