@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fpingSearchShellFunctions, fpingShellFunctions } from './fping-probe';
+import { fpingSearchShellFunctions, fpingShellFunctions, SEARCH_TARGETS_PER_FPING } from './fping-probe';
 import {
   FPING_SEARCH_FANOUT,
   LIKELY_PATH_MTU,
@@ -162,6 +162,22 @@ describe('vxs_fsearch (the fping search in the host shell)', () => {
     const r = shellSearch([1404, 1404], { lose });
     expect(r.printed).toEqual(['MARK PMTU 10.0.0.1 1404', 'MARK PMTU 10.0.0.2 1404']);
     expect(r.calls.map((c) => `${c.size}/${c.wait}`).sort()).toEqual(plannedCalls(1404, lose));
+  });
+
+  it('splits a size over more than SEARCH_TARGETS_PER_FPING peers into several fpings, each peer still in one search', () => {
+    const peers = SEARCH_TARGETS_PER_FPING + 2;
+    const r = shellSearch(Array.from({ length: peers }, () => 1400));
+    expect(r.printed).toEqual(Array.from({ length: peers }, (_, i) => `MARK PMTU 10.0.0.${i + 1} 1400`));
+    // Per probe of the plan (size and wait: a bound a short wait set is probed again), two fpings
+    // (48 and 2 targets) that together name every peer once.
+    const perProbe = new Map<string, string[]>();
+    for (const c of r.calls) perProbe.set(`${c.size}/${c.wait}`, [...(perProbe.get(`${c.size}/${c.wait}`) ?? []), ...c.targets]);
+    expect([...perProbe.keys()].sort()).toEqual(plannedCalls(1400));
+    for (const targets of perProbe.values()) expect(new Set(targets).size).toBe(peers);
+    expect(r.calls.map((c) => c.targets.length).sort((a, b) => b - a)).toEqual([
+      ...plannedCalls(1400).map(() => SEARCH_TARGETS_PER_FPING),
+      ...plannedCalls(1400).map(() => 2),
+    ]);
   });
 
   it('reports the floor minus one when nothing passes, and searches nothing below the floor', () => {
