@@ -12,7 +12,8 @@
  *   host, all at once, the very same ping script, over fresh connections and over warm OpenSSH
  *   ControlMaster connections (multiplexed, opened once before timing: the fair warm baseline);
  * - one full round with a silent black hole (the last host's router port drops frames over 1400
- *   bytes, no ICMP), the path MTU searched afresh each round, against the healthy round;
+ *   bytes, no ICMP), the path MTU searched afresh each round, against the healthy round, and the
+ *   programs each of the last 3 hosts starts in such a round (one traced round per host);
  * - the app's CPU use (process.cpuUsage of the poller process) while polling every host every 2 s
  *   for ~20 s (fixed interval, no adaptation).
  *
@@ -244,6 +245,7 @@ async function main(): Promise<void> {
       /** Per black-hole run, the path-MTU figures that are not the hole's 1400 (e.g. 1404: VLAN slack). */
       const wrongFigures: string[][] = [];
       let faultyTraced: { execs: number; forks: number } = { execs: 0, forks: 0 };
+      const faultyTracedHosts: Array<{ host: string; execs: number; forks: number }> = [];
       await setUnderlayMtu(lab, holed, 1400, 'router');
       try {
         for (let i = 0; i < RUNS; i++) {
@@ -256,9 +258,14 @@ async function main(): Promise<void> {
           wrongFigures.push(found ? wrong : [`not found (${String(r.timedOut)} hosts timed out)`, ...wrong]);
           faulty.push(r.seconds);
         }
-        // Processes the holed host starts in a black-hole round (its path-MTU searches): one more round, traced.
+        // Processes each host starts in a black-hole round (the holed host searches every peer, the
+        // others the holed one): one more round per host, that host traced (at most 3 hosts).
         const wk = worker;
-        faultyTraced = await hostProcesses(lab, holed, () => wk.ask({ op: 'round', forgetPathMtus: true }));
+        for (const h of lab.hosts.slice(-3)) {
+          const tr = await hostProcesses(lab, h.name, () => wk.ask({ op: 'round', forgetPathMtus: true }));
+          faultyTracedHosts.push({ host: h.name, execs: tr.execs, forks: tr.forks });
+          if (h.name === holed) faultyTraced = tr;
+        }
       } finally {
         await restoreUnderlayMtu(lab, holed);
       }
@@ -312,6 +319,7 @@ async function main(): Promise<void> {
             faulty_wrong_path_mtus: wrongFigures,
             faulty_traced_round_programs: faultyTraced.execs,
             faulty_traced_round_forks: faultyTraced.forks,
+            faulty_traced_programs_per_host: faultyTracedHosts,
             poll_cpu_percent: Number(cpu.toFixed(2)),
             poll_rounds: poll.rounds,
             poll_avg_round_s: poll.avgRoundS,
@@ -361,7 +369,7 @@ async function main(): Promise<void> {
           [
             `black-hole round: processes on ${holed}`,
             `${faultyTraced.execs} + ${faultyTraced.forks}`,
-            `programs started + forks, one black-hole round with ${holed}'s persistent shell under strace -f (its path-MTU searches)`,
+            `programs started + forks, one black-hole round with ${holed}'s persistent shell under strace -f (its path-MTU search); per host ${faultyTracedHosts.map((t) => `${t.host} ${t.execs}+${t.forks}`).join(', ')}`,
           ],
           ['overlay mesh check (parallel OpenSSH)', `${ssh.toFixed(3)} s`, `one fresh ssh ... sh -s per host, same script`],
           [

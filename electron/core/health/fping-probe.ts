@@ -6,9 +6,11 @@
  * peer (it measures the round trip), one sends the DF probe at the segment MTU (`-M -b <mtu-28>`)
  * to every peer and waits twice the slowest round trip plus a margin, as the ping path's
  * `vxs_rtt_wait` does. Only pairs that failed cost more: their underlay ping (one fping for all of
- * them) and, for a DF probe failing while the small ping answered, the path-MTU sweep of
- * path-mtu-probe.ts. A DF probe the sweep shows the path can carry is sent again with the full wait
- * (a slow host never turns a good path into a finding), as is one no sweep runs for.
+ * them) and, for DF probes failing while the small ping answered, ONE path-MTU search for all those
+ * peers (`vxs_fsearch`: per stage one fping per size to every peer that needs it, the plan of
+ * `pathMtuSearchConfirmed` in path-mtu-probe.ts). A DF probe the search shows the path can carry is
+ * sent again with the full wait (a slow host never turns a good path into a finding), as is one no
+ * search runs for.
  *
  * fping attributes each answer to its target (it matches replies by ICMP id and sequence number) and
  * prints one line per target with `-C 1 -q`: `10.100.0.2 : 0.068` (ms) or `10.100.0.2 : -` (no
@@ -21,7 +23,15 @@
 import type { PingResult } from '../../../shared/observe/ping';
 import { quoteShellArg } from '../../../shared/plan';
 import { overheadFor } from '../../../shared/validate/ip';
-import { PROBE_WAIT_MARGIN_MS, PROBE_WAIT_MAX_MS, sweepCall } from './path-mtu-probe';
+import { minPathMtu, pingHeaderBytes } from '../../../shared/diagnose/path-mtu';
+import {
+  FPING_SEARCH_FANOUT,
+  LIKELY_PATH_MTU,
+  PROBE_WAIT_MARGIN_MS,
+  PROBE_WAIT_MAX_MS,
+  SEARCH_MAX_STAGES,
+  SEARCH_SHORT_MARGIN_MS,
+} from './path-mtu-probe';
 import type { HostProbePlan, ProbeSpec } from './probe-plan';
 
 /** Options of an fping probe: one packet per target, results only (`-C 1 -q`), 1 ms between sends. */
@@ -47,6 +57,98 @@ export function fpingShellFunctions(): string[] {
     '  done; done; IFS=$vxs_ifs; set +f',
     `  [ $vxs_ms -gt ${PROBE_WAIT_MAX_MS} ] && vxs_ms=${PROBE_WAIT_MAX_MS}`,
     '  vxs_wms=$vxs_ms; vxs_f=$((vxs_ms % 1000 + 1000)); vxs_wt=$((vxs_ms / 1000)).${vxs_f#1}; [ "$vxs_w" = 1 ] && vxs_wt=1; return 0',
+    '}',
+  ];
+}
+
+/** Targets one fping of the search is given at most: its per-ping lines (~65 bytes each) stay within one 4 KiB write. */
+export const SEARCH_TARGETS_PER_FPING = 48;
+
+/**
+ * Shell functions of the fping path's path-MTU search (builtins only but `fping`), ONE search per
+ * host for every peer it searches: each stage sends each size once, in one fping to all the peers
+ * that need it (`-M -b <size - header>`), all sizes of a stage at once. Stages mirror
+ * `pathMtuSearchConfirmed` (path-mtu-probe.ts): while more than `FPING_SEARCH_FANOUT` sizes are left
+ * they wait twice the round trip plus `SEARCH_SHORT_MARGIN_MS` (`vxs_sws`), then every size left,
+ * and a bound set by a short wait, is probed at the full wait (`vxs_wms`). They expect `$vxs_umtu`,
+ * `$vxs_wms` (`vxs_frtt`), per key its address in `$vxs_sa_<key>`, and `vxs_skey ADDRESS` setting
+ * `vxs_k` to the key of an address.
+ *
+ * - `vxs_fsearch MARKER HEADER FLOOR KEY...`: the search; per key `vxs_sd_<key>` is set, and
+ *   `vxs_ps_<key>` to the largest size seen passing (the floor minus one: none) when the interface
+ *   MTU is known; prints `<MARKER> PMTU <address> <size>` per key.
+ * - `vxs_fsroom`: true when the round's budget has room for a search up to `$vxs_umtu`.
+ */
+export function fpingSearchShellFunctions(): string[] {
+  const k = FPING_SEARCH_FANOUT;
+  const short = `$((vxs_wms - ${PROBE_WAIT_MARGIN_MS} + ${SEARCH_SHORT_MARGIN_MS}))`;
+  return [
+    `vxs_fsroom() { vxs_n=$((vxs_umtu - 575)); vxs_ns=0; while [ $vxs_n -gt 0 ]; do vxs_n=$((vxs_n / ${k + 1})); vxs_ns=$((vxs_ns + 1)); done; vxs_room $((vxs_ns * ${short} + vxs_wms)); }`,
+    // Size vxs_s for key vxs_k, at the full wait when vxs_f is set: its addresses in vxs_z_<size>,
+    // its keys in vxs_zk_<size>, a full wait in vxs_zw_<size>; vxs_sz lists the stage's sizes.
+    'vxs_fadd() {',
+    '  eval "vxs_c=\\${vxs_zk_$vxs_s-}"; [ -n "$vxs_c" ] || vxs_sz="$vxs_sz $vxs_s"',
+    '  eval "vxs_z_$vxs_s=\\"\\${vxs_z_$vxs_s-} \\$vxs_sa_$vxs_k\\"; vxs_zk_$vxs_s=\\"\\$vxs_c $vxs_k\\""',
+    '  [ -z "$vxs_f" ] || eval "vxs_zw_$vxs_s=1"',
+    '}',
+    'vxs_fsearch() {',
+    '  vxs_m=$1; vxs_hd=$2; vxs_fl=$3; shift 3',
+    '  for vxs_k in "$@"; do eval "vxs_sd_$vxs_k=1"; done',
+    '  [ "${vxs_umtu:-0}" -ge "$vxs_fl" ] 2>/dev/null || return 0',
+    '  for vxs_k in "$@"; do eval "vxs_ps_$vxs_k=$((vxs_fl - 1)); vxs_hi_$vxs_k=$((vxs_umtu + 1)); vxs_ht_$vxs_k=1"; done',
+    `  vxs_sws=${short}; vxs_st=0; vxs_fr=${LIKELY_PATH_MTU}; [ $vxs_fl -gt $vxs_fr ] && vxs_fr=$vxs_fl`,
+    `  while [ $vxs_st -lt ${SEARCH_MAX_STAGES} ]; do`,
+    '    vxs_st=$((vxs_st + 1)); vxs_sz=',
+    // The stage's sizes per key (pathMtuSearchStage): every size left at the full wait, else the split.
+    '    for vxs_k in "$@"; do',
+    '      eval "vxs_p=\\$vxs_ps_$vxs_k; vxs_h=\\$vxs_hi_$vxs_k; vxs_t=\\$vxs_ht_$vxs_k"',
+    '      vxs_e=$((vxs_h - 1)); [ "$vxs_t" = 1 ] || vxs_e=$vxs_h',
+    '      [ $vxs_e -gt $vxs_p ] || continue',
+    // The sizes from LIKELY_PATH_MTU up first (pathMtuSearchStage's `from`): that size and the split above it.
+    `      if [ $vxs_fr -gt $vxs_p ] && [ $((vxs_e - vxs_fr)) -gt ${k + 1} ]; then`,
+    `        vxs_f=; vxs_s=$vxs_fr; vxs_fadd; vxs_q=$vxs_fr; vxs_i=1; while [ $vxs_i -le ${k} ]; do vxs_s=$((vxs_fr + vxs_i * (vxs_h - vxs_fr) / ${k + 1})); [ $vxs_s -gt $vxs_q ] && vxs_q=$vxs_s && vxs_fadd; vxs_i=$((vxs_i + 1)); done`,
+    `      elif [ $((vxs_e - vxs_p)) -le ${k + 1} ]; then`,
+    '        vxs_f=1; vxs_s=$((vxs_p + 1)); while [ $vxs_s -le $vxs_e ]; do vxs_fadd; vxs_s=$((vxs_s + 1)); done',
+    '      else',
+    `        vxs_f=; vxs_q=$vxs_p; vxs_i=1; while [ $vxs_i -le ${k} ]; do vxs_s=$((vxs_p + vxs_i * (vxs_h - vxs_p) / ${k + 1})); [ $vxs_s -gt $vxs_q ] && vxs_q=$vxs_s && vxs_fadd; vxs_i=$((vxs_i + 1)); done`,
+    '      fi',
+    '    done',
+    '    [ -n "$vxs_sz" ] || break',
+    // Every size at once, one fping per size (per SEARCH_TARGETS_PER_FPING peers); their per-ping
+    // lines (`ADDRESS : [0], <ICMP bytes> bytes, ...`, or `timed out`) name the size an answer had.
+    '    vxs_out=$(for vxs_s in $vxs_sz; do',
+    '      eval "set -- \\$vxs_z_$vxs_s; vxs_t=\\${vxs_zw_$vxs_s:+\\$vxs_wms}"; [ -n "$vxs_t" ] || vxs_t=$vxs_sws',
+    `      while [ $# -gt 0 ]; do vxs_c=; vxs_i=0; while [ $# -gt 0 ] && [ $vxs_i -lt ${SEARCH_TARGETS_PER_FPING} ]; do vxs_c="$vxs_c $1"; shift; vxs_i=$((vxs_i + 1)); done`,
+    '        fping -C 1 -i 1 -t "$vxs_t" -M -b $((vxs_s - vxs_hd)) $vxs_c 2>/dev/null &',
+    '      done',
+    '    done; wait)',
+    '    vxs_ifs=$IFS; IFS=$vxs_nl; set -f',
+    '    for vxs_l in $vxs_out; do',
+    '      IFS=$vxs_ifs',
+    "      case $vxs_l in *' bytes, '*) ;; *) continue ;; esac",
+    "      vxs_x=${vxs_l#*'], '}; vxs_x=${vxs_x%% *}",
+    "      case $vxs_x in ''|*[!0-9]*) continue ;; esac",
+    '      vxs_skey "${vxs_l%% *}"; [ -n "$vxs_k" ] || continue',
+    '      vxs_s=$((vxs_x - 8 + vxs_hd))',
+    '      eval "vxs_ok_${vxs_k}_$vxs_s=1; [ $vxs_s -gt \\$vxs_ps_$vxs_k ] && vxs_ps_$vxs_k=$vxs_s"',
+    '    done',
+    '    IFS=$vxs_ifs; set +f',
+    // A size seen passing at or over the bound: that bound was a lost probe. Then the smallest
+    // failure above the largest pass bounds the search, trusted when it waited the full wait.
+    '    for vxs_k in "$@"; do eval "[ \\$vxs_ps_$vxs_k -lt \\$vxs_hi_$vxs_k ] || { vxs_hi_$vxs_k=$((vxs_umtu + 1)); vxs_ht_$vxs_k=1; }"; done',
+    '    for vxs_s in $vxs_sz; do',
+    '      eval "vxs_c=\\$vxs_zk_$vxs_s; vxs_f=\\${vxs_zw_$vxs_s:-0}"',
+    '      for vxs_k in $vxs_c; do',
+    '        eval "vxs_o=\\${vxs_ok_${vxs_k}_$vxs_s-}; unset vxs_ok_${vxs_k}_$vxs_s"',
+    '        [ -z "$vxs_o" ] || continue',
+    '        eval "vxs_p=\\$vxs_ps_$vxs_k; vxs_h=\\$vxs_hi_$vxs_k"; [ $vxs_s -gt $vxs_p ] || continue',
+    '        if [ $vxs_s -lt $vxs_h ]; then eval "vxs_hi_$vxs_k=$vxs_s; vxs_ht_$vxs_k=$vxs_f"; elif [ $vxs_s = $vxs_h ] && [ $vxs_f = 1 ]; then eval "vxs_ht_$vxs_k=1"; fi',
+    '      done',
+    '      unset vxs_z_$vxs_s vxs_zk_$vxs_s vxs_zw_$vxs_s',
+    '    done',
+    '  done',
+    `  for vxs_k in "$@"; do eval "vxs_a=\\$vxs_sa_$vxs_k; vxs_p=\\$vxs_ps_$vxs_k"; printf '%s PMTU %s %s\\n' "$vxs_m" "$vxs_a" "$vxs_p"; done`,
+    '  return 0',
     '}',
   ];
 }
@@ -130,6 +232,19 @@ export function fpingProbeLines(plan: HostProbePlan, order: readonly string[], c
   const again = (d: ProbeSpec): string =>
     `{ vxs_r=$(${FPING} -t 1000 ${dfArgs(d)} ${q(d)} 2>&1); ${print(`d${segmentIndex(plan, d.segmentId)}`, '$vxs_r')}; }`;
   const peerLines: string[] = [];
+  /** The DF probe at the MTU failed while the small ping of its segment answered. */
+  const failing = (c: { s: SegmentProbes; o: ProbeSpec; d: ProbeSpec }): string =>
+    `${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}`;
+  const searched: Array<{
+    sweep: HostProbePlan['sweeps'][number];
+    checked: Array<{ s: SegmentProbes; o: ProbeSpec; d: ProbeSpec }>;
+  }> = [];
+  if (plan.sweeps.length > 0)
+    // The search's peers: their underlay addresses by key, and the key of an address fping names.
+    body.push(
+      `vxs_sp4=; vxs_sp6=; ${plan.sweeps.map((w) => `vxs_sa_${w.key}=${quoteShellArg(w.target)}`).join('; ')}`,
+      `vxs_skey() { case $1 in ${plan.sweeps.map((w) => `${quoteShellArg(w.target)}) vxs_k=${w.key} ;;`).join(' ')} *) vxs_k= ;; esac; }`,
+    );
   for (const to of order) {
     const mine = plan.probes.filter((p) => p.to === to);
     const under = mine.find((p) => p.kind === 'underlay');
@@ -147,28 +262,37 @@ export function fpingProbeLines(plan: HostProbePlan, order: readonly string[], c
     }
     const checked = pairs.flatMap(({ s, o, d }) => (d === undefined ? [] : [{ s, o, d }]));
     const sweep = plan.sweeps.find((w) => w.to === to);
-    for (const { s, o, d } of checked) {
-      const failing = `${mtuKnown(d)} && vxs_fok "$vxs_o${s.index}" ${q(o)} && ! vxs_fok "$vxs_d${s.index}" ${q(d)}`;
-      if (sweep === undefined || d !== checked[0]?.d) {
-        // No sweep toward this peer (its path MTU is known, or another segment's DF probe starts it).
-        if (sweep === undefined) peerLines.push(`if ${failing} && vxs_room "$vxs_minw"; then ${again(d)} & fi`);
-        continue;
-      }
-      const overhead = overheadFor(sweep.family);
-      // The search's stages each wait vxs_wt: it starts only when the budget has room for them (vxs_sroom).
-      // A DF probe whose size the sweep shows passing is sent again with the full wait.
-      peerLines.push(
-        `if { ${checked.map((c) => `{ ${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}; }`).join(' || ')}; }; then`,
-        `if vxs_sroom; then vxs_mkd; ( vxs_lo=; ${sweepCall(sweep.key, sweep.target, sweep.family)}`,
-        ...checked.map(
-          (c) =>
-            `if { ${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}; } && { [ -z "$vxs_lo" ] || [ $vxs_lo -ge $((${mtuOf(c.d)}+${overhead})) ]; }; then ${again(c.d)}; fi`,
-        ),
-        ') &',
-        `elif vxs_room "$vxs_minw"; then ${checked.map((c) => `if ${mtuKnown(c.d)} && vxs_fok "$vxs_o${c.s.index}" ${q(c.o)} && ! vxs_fok "$vxs_d${c.s.index}" ${q(c.d)}; then ${again(c.d)} & fi`).join('; ')}; fi`,
-        'fi',
-      );
+    if (sweep === undefined) {
+      // No search toward this peer (its path MTU is known): a failing DF probe is sent again with the full wait.
+      for (const c of checked) peerLines.push(`if ${failing(c)} && vxs_room "$vxs_minw"; then ${again(c.d)} & fi`);
+      continue;
     }
+    if (checked.length === 0) continue;
+    // The peer joins the host's one search when a DF probe of any of its segments fails.
+    peerLines.push(
+      `if ${checked.map((c) => `{ ${failing(c)}; }`).join(' || ')}; then vxs_sp${sweep.family}="$vxs_sp${sweep.family} ${sweep.key}"; fi`,
+    );
+    searched.push({ sweep, checked });
+  }
+  if (searched.length > 0) {
+    const families = [...new Set(searched.map((x) => x.sweep.family))];
+    // A DF probe whose size the search shows passing is sent again with the full wait; so is one
+    // whose search could not run (no interface MTU).
+    const afterSearch = searched.flatMap(({ sweep, checked }) =>
+      checked.map(
+        (c) =>
+          `if [ -n "\${vxs_sd_${sweep.key}-}" ] && ${failing(c)} && { [ -z "\${vxs_ps_${sweep.key}-}" ] || [ $vxs_ps_${sweep.key} -ge $((${mtuOf(c.d)}+${overheadFor(sweep.family)})) ]; }; then ${again(c.d)}; fi`,
+      ),
+    );
+    peerLines.push(
+      `if [ -n "${families.map((f) => `$vxs_sp${f}`).join('')}" ]; then`,
+      // Its stages each wait: it starts only when the budget has room for them (vxs_fsroom).
+      `if vxs_fsroom; then ( ${families.map((f) => `[ -z "$vxs_sp${f}" ] || vxs_fsearch ${m} ${pingHeaderBytes(f)} ${minPathMtu(f)} $vxs_sp${f}`).join('; ')}`,
+      ...afterSearch,
+      ') &',
+      `elif vxs_room "$vxs_minw"; then ${searched.flatMap(({ checked }) => checked.map((c) => `if ${failing(c)}; then ${again(c.d)} & fi`)).join('; ')}; fi`,
+      'fi',
+    );
   }
   body.push(
     ...peerLines,

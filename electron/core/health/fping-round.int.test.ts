@@ -5,7 +5,7 @@
  * execute (bound over it in that host's own mount namespace), as on a server without the package.
  * Both paths must give the same verdicts for the same faults. Root only.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairProbe } from '../../../shared/diagnose/types';
@@ -105,6 +105,51 @@ suite('the health round with fping and without it, on a 3-host mesh', () => {
         r.view.pairs.filter((p) => p.to === 'h3' || p.from === 'h3').map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`);
       expect([...h3(withFping)].sort()).toEqual(['h1-h3 1400', 'h2-h3 1400', 'h3-h1 1400', 'h3-h2 1400']);
       expect(verdict(withPing)).toEqual(verdict(withFping));
+    } finally {
+      await restoreFping();
+      await restoreUnderlayMtu(hl.lab, 'h3');
+    }
+  }, 120_000);
+
+  it('over the black hole, each host runs ONE path-MTU search for all the peers it searches: every search fping names them all, and every figure of h3 is 1400', async () => {
+    // Every host's fping is a wrapper (bound over it in the host's own mount namespace) that logs
+    // its arguments, then runs the real one.
+    const real = path.join(dir, 'fping.real');
+    copyFileSync(fping, real);
+    chmodSync(real, 0o755);
+    const logOf = (h: string): string => path.join(dir, `calls-${h}`);
+    const underlay = (h: string): string => hl.topology.hosts.find((x) => x.id === h)?.underlay.address ?? '';
+    await setUnderlayMtu(hl.lab, 'h3', 1400, 'router');
+    try {
+      for (const h of HOSTS) {
+        const wrapper = path.join(dir, `fping-${h}`);
+        writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >>${logOf(h)}\nexec ${real} "$@"\n`);
+        chmodSync(wrapper, 0o755);
+        await hostRunOk(hl.lab, h, ['mount', '--bind', wrapper, fping]);
+        hidden.add(h);
+      }
+      const r = await hl.newPoller().runRound();
+      const h3 = r.view.pairs
+        .filter((p) => p.to === 'h3' || p.from === 'h3')
+        .map((p) => `${p.from}-${p.to} ${String(p.pathMtu)}`);
+      expect([...h3].sort()).toEqual(['h1-h3 1400', 'h2-h3 1400', 'h3-h1 1400', 'h3-h2 1400']);
+      // The search's fpings: DF probes (-M) aimed at underlay addresses (the round's own DF probes
+      // go to overlay addresses). Per host, each names every peer that host searched.
+      const searches = (h: string): string[] =>
+        readFileSync(logOf(h), 'utf8')
+          .split('\n')
+          .filter((l) => / -M /.test(l) && HOSTS.some((x) => l.includes(` ${underlay(x)}`)))
+          .map((l) =>
+            l
+              .split(' ')
+              .filter((w) => HOSTS.some((x) => w === underlay(x)))
+              .join(' '),
+          );
+      const h3Searches = searches('h3');
+      expect(h3Searches.length).toBeGreaterThan(0);
+      expect(new Set(h3Searches)).toEqual(new Set([`${underlay('h1')} ${underlay('h2')}`]));
+      expect(new Set(searches('h1'))).toEqual(new Set([underlay('h3')]));
+      expect(new Set(searches('h2'))).toEqual(new Set([underlay('h3')]));
     } finally {
       await restoreFping();
       await restoreUnderlayMtu(hl.lab, 'h3');

@@ -7,10 +7,14 @@
  * several sizes in one run) and each stage with a lost probe costs one probe wait: three sizes per
  * stage cut the old 96/10/1-byte sweep's ~30 processes to 15 for two more short waits (a binary
  * search would take 10 processes but 10 stages, each a process start and most a wait, in a row).
- * The next stage's sizes are worked out by the shell: no extra round trip. The round script
- * (round-script.ts) starts it for a peer as soon as that peer's DF probe at the segment MTU fails
- * while its overlay ping answers; `searchPathMtus` runs the same functions in one script of its own
- * for pairs the round could not sweep (a peer whose underlay address was learnt only in this round).
+ * The next stage's sizes are worked out by the shell: no extra round trip. The round's ping path
+ * (round-script.ts, hosts without fping) starts it for a peer as soon as that peer's DF probe at the
+ * segment MTU fails while its overlay ping answers; `searchPathMtus` runs the same functions in one
+ * script of its own for pairs the round could not sweep (a peer whose underlay address was learnt
+ * only in this round). The fping path runs ONE search per host for all its failing peers instead
+ * (`pathMtuSearchConfirmed` below, `vxs_fsearch` in fping-probe.ts): one fping per size reaches
+ * every peer, stages before the last wait a short wait, and a bound a short wait set is tried again
+ * at the full wait before it counts.
  *
  * Waits: every DF and sweep probe waits twice the underlay round trip measured by a ping to the same
  * peer just before, plus `PROBE_WAIT_MARGIN_MS` (at most `PROBE_WAIT_MAX_MS`), instead of a fixed
@@ -46,10 +50,10 @@ export const SWEEP_FANOUT = 3;
  * pathMtuSearchSizes(575, 1501) // [806, 1038, 1269]
  * pathMtuSearchSizes(1399, 1402) // [1400, 1401]
  */
-export function pathMtuSearchSizes(passed: number, failed: number): number[] {
+export function pathMtuSearchSizes(passed: number, failed: number, fanout = SWEEP_FANOUT): number[] {
   const sizes: number[] = [];
-  for (let i = 1; i <= SWEEP_FANOUT; i++) {
-    const s = passed + Math.floor((i * (failed - passed)) / (SWEEP_FANOUT + 1));
+  for (let i = 1; i <= fanout; i++) {
+    const s = passed + Math.floor((i * (failed - passed)) / (fanout + 1));
     if (s > (sizes[sizes.length - 1] ?? passed)) sizes.push(s);
   }
   return sizes;
@@ -80,6 +84,112 @@ export function pathMtuSearch(
   }
   return { stages, pathMtu: found };
 }
+
+/**
+ * Probes per stage of the fping path's search (fping-probe.ts `vxs_fsearch`): one fping per size,
+ * covering every searching peer. Each process start costs a busy host 5-10 ms, each stage with a
+ * lost probe a wait: 3 sizes a stage (5 stages over 576-1500 bytes) measured fastest on the lab
+ * beside 5 and 9 (4 and 3 stages), whose extra processes cost more than the stages they save.
+ */
+export const FPING_SEARCH_FANOUT = 3;
+/**
+ * What the fping search's stages before the last wait on top of twice the underlay round trip,
+ * instead of `PROBE_WAIT_MARGIN_MS`: a probe they lose is tried again at the full wait before it
+ * bounds the figure, so the short wait only risks an extra stage, never the figure.
+ */
+export const SEARCH_SHORT_MARGIN_MS = 10;
+
+/** One stage of the fping path's search toward one peer: its sizes, and whether they wait the full wait. */
+export interface SearchStage {
+  sizes: number[];
+  full: boolean;
+}
+
+/**
+ * The next stage of the fping path's search toward one peer, given `passed` (the largest size seen
+ * passing, or the floor minus one), `failed` (the smallest larger size seen failing, or the
+ * interface MTU plus one) and whether that failure is `trusted` (seen at the full wait, or the
+ * interface bound). While more than `fanout` + 1 sizes are left, the `pathMtuSearchSizes` split at
+ * the short wait; then every size left at the full wait, the untrusted bound included (it is tried
+ * again: a probe lost to a short wait never bounds the figure). Empty when the figure is proven: the
+ * size above it failed at the full wait.
+ *
+ * @example
+ * pathMtuSearchStage(575, 1501, true) // { sizes: [806, 1038, 1269], full: false }
+ * pathMtuSearchStage(1398, 1402, false) // { sizes: [1399, 1400, 1401, 1402], full: true }
+ */
+export function pathMtuSearchStage(
+  passed: number,
+  failed: number,
+  trusted: boolean,
+  fanout = FPING_SEARCH_FANOUT,
+  from = passed,
+): SearchStage {
+  const last = trusted ? failed - 1 : failed;
+  if (last <= passed) return { sizes: [], full: true };
+  // The first stage (`from` over `passed`): `from` itself and the split from there up.
+  if (from > passed && last - from > fanout + 1)
+    return { sizes: [from, ...pathMtuSearchSizes(from, failed, fanout)], full: false };
+  // One size more than a split: the last stage then also tries an untrusted bound again.
+  if (last - passed > fanout + 1) return { sizes: pathMtuSearchSizes(passed, failed, fanout), full: false };
+  const sizes: number[] = [];
+  for (let s = passed + 1; s <= last; s++) sizes.push(s);
+  return { sizes, full: true };
+}
+
+/**
+ * The fping path's whole search over a path where `passes(size, full)` says whether a DF probe of
+ * that size gets through (`full`: at the full wait; a probe at the short wait may be lost on a busy
+ * host): its stages and what it reports, the largest size seen passing (undefined when none did).
+ * `vxs_fsearch` in fping-probe.ts computes the same stages in the host's shell.
+ */
+export function pathMtuSearchConfirmed(
+  underlayMtu: number,
+  family: IpFamily,
+  passes: (size: number, full: boolean) => boolean,
+  fanout = FPING_SEARCH_FANOUT,
+): { stages: SearchStage[]; pathMtu: number | undefined } {
+  const floor = minPathMtu(family);
+  const stages: SearchStage[] = [];
+  if (underlayMtu < floor) return { stages, pathMtu: undefined };
+  let passed = floor - 1;
+  let failed = underlayMtu + 1;
+  let trusted = true;
+  // The first stage splits the sizes from LIKELY_PATH_MTU up (see there); below it only when all fail.
+  const from = Math.max(floor, LIKELY_PATH_MTU);
+  for (let st = pathMtuSearchStage(passed, failed, trusted, fanout, from); st.sizes.length > 0;) {
+    stages.push(st);
+    const ok = st.sizes.filter((s) => passes(s, st.full));
+    for (const s of ok) if (s > passed) passed = s;
+    // A size seen passing at or over the bound: that bound was a lost probe.
+    if (passed >= failed) {
+      failed = underlayMtu + 1;
+      trusted = true;
+    }
+    for (const s of st.sizes) {
+      if (ok.includes(s) || s <= passed) continue;
+      if (s < failed) {
+        failed = s;
+        trusted = st.full;
+      } else if (s === failed && st.full) trusted = true;
+    }
+    if (stages.length >= SEARCH_MAX_STAGES) break;
+    st = pathMtuSearchStage(passed, failed, trusted, fanout);
+  }
+  return { stages, pathMtu: passed >= floor ? passed : undefined };
+}
+
+/**
+ * Where the fping search's first stage starts splitting: a silent black hole is most often a tunnel
+ * or PPPoE hop a few dozen bytes under 1500 (PPPoE 1492, GRE 1476, WireGuard 1420, IPsec ~1400),
+ * and IPv6 needs 1280 of every link. So the first stage probes 1280 and the sizes splitting 1280 up
+ * to the interface MTU (one process more), and a path that passes none of them is searched below as
+ * well: over 576-1500, a figure of 1280 or more takes 4 stages instead of 5, a smaller one (rare) 6.
+ */
+export const LIKELY_PATH_MTU = 1280;
+
+/** The most stages a search runs (a path that flaps could otherwise keep it going). */
+export const SEARCH_MAX_STAGES = 40;
 
 /**
  * Shell line defining `vxs_sroom`: true when the round's budget (`vxs_room`) has room for every

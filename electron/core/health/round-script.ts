@@ -28,11 +28,19 @@ import { NFT_COMMANDS, parseNftRuleset, withoutNftWarnings } from '../../../shar
 import { parsePing, pingArgv, type PingResult } from '../../../shared/observe/ping';
 import { parseUfwStatus, UFW_COMMAND } from '../../../shared/observe/ufw';
 import type { FirewallRuleset } from '../../../shared/diagnose/firewall';
+import { minPathMtu } from '../../../shared/diagnose/path-mtu';
 import type { HostHealth, PairProbe } from '../../../shared/diagnose/types';
 import { argvToShell, quoteShellArg, type HostFacts } from '../../../shared/plan';
 import { SBIN_PATH_LINE, sections } from '../ssh/remote-script';
 import { overheadFor, parseAddress } from '../../../shared/validate/ip';
-import { fpingProbeLines, fpingResult, fpingSectionOf, fpingShellFunctions, parseFpingLines } from './fping-probe';
+import {
+  fpingProbeLines,
+  fpingResult,
+  fpingSearchShellFunctions,
+  fpingSectionOf,
+  fpingShellFunctions,
+  parseFpingLines,
+} from './fping-probe';
 import { roundDirLines } from './round-dir';
 import { countersLine, NET_DEV_FUNCTION, parseNetDev } from './net-dev-counters';
 import {
@@ -275,6 +283,7 @@ function probeLines(plan: HostProbePlan, budgetMs: number, order: readonly strin
       );
     lines.push(
       ...fpingShellFunctions(),
+      ...(plan.sweeps.length > 0 ? fpingSearchShellFunctions() : []),
       ...fpingProbeLines(plan, order, { marker, mtuVar: (d) => mtuVar(devices, d) }),
       'if [ -z "$vxs_fp" ]; then vxs_mkd',
     );
@@ -522,6 +531,7 @@ export function parseHealthRound(
   let ctr1s: string | undefined;
   let ssh: HostRound['ssh'];
   let cut: string[] = [];
+  const searched = new Map<string, number>();
   for (const s of secs) {
     switch (s.tag) {
       case 'OBS':
@@ -571,6 +581,12 @@ export function parseHealthRound(
         const got = fpings.get(s.args) ?? new Map<string, number | null>();
         for (const [target, rtt] of parseFpingLines(s.body)) got.set(target, rtt);
         fpings.set(s.args, got);
+        break;
+      }
+      case 'PMTU': {
+        // The fping path's search: `<address> <largest size seen passing>` per searched peer.
+        const [address, size] = s.args.trim().split(/\s+/);
+        if (address !== undefined && size !== undefined && /^\d+$/.test(size)) searched.set(address, Number(size));
         break;
       }
       case 'CUT':
@@ -679,8 +695,11 @@ export function parseHealthRound(
     if (p.kind === 'underlay' && r) underlayByPeer.set(p.to, r);
   }
   const swept = new Map<string, number | undefined>();
-  for (const w of plan.sweeps)
-    if ([...pings.keys()].some((k) => k.startsWith(`${w.key}_`))) swept.set(w.to, sweptPathMtu(pings, w.key, host));
+  for (const w of plan.sweeps) {
+    const found = searched.get(w.target);
+    if (found !== undefined) swept.set(w.to, found >= minPathMtu(w.family) ? found : undefined);
+    else if ([...pings.keys()].some((k) => k.startsWith(`${w.key}_`))) swept.set(w.to, sweptPathMtu(pings, w.key, host));
+  }
   const pairs: PairProbe[] = [];
   for (const s of plan.segments) {
     for (const peer of s.peers) {
