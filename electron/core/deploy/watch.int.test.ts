@@ -163,6 +163,15 @@ suite("the host's watch on a real lab host", () => {
   }, 60_000);
 });
 
+/** The process is gone, or traced by `tracer`. */
+function tracedBy(pid: string, tracer: number | undefined): boolean {
+  try {
+    return new RegExp(`^TracerPid:\\s+${tracer ?? -1}$`, 'm').test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 /**
  * `during` with strace attached to every process of h1's network namespace (its sshd, the session's
  * shell, the watch), and the programs started meanwhile (execve calls that succeeded; the watch's
@@ -178,8 +187,8 @@ async function traced<T>(lab: LabState, name: string, during: () => Promise<T>):
   });
   const exited = new Promise((r) => tracer.once('exit', r));
   try {
-    // strace attaches within milliseconds (bench/health-host-cost.ts waits the same).
-    await new Promise((r) => setTimeout(r, 500));
+    // Traced once every process shows strace as its tracer (attaching takes milliseconds, more under load).
+    for (let i = 0; i < 100 && !pids.every((p) => tracedBy(p, tracer.pid)); i++) await new Promise((r) => setTimeout(r, 50));
     const value = await during();
     tracer.kill('SIGINT');
     await exited;
