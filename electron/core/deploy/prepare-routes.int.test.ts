@@ -10,8 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOk } from '../lab/exec';
-import { deleteNamespace } from '../lab/netns';
+import { deleteNamespace, scratchNamespace } from '../lab/netns';
 import { nsRunOk } from '../lab/netns-exec';
 import { findExecutable, isRoot } from '../lab/preflight';
 import { newNonce, sections } from '../ssh/remote-script';
@@ -50,7 +49,6 @@ suite('round trip 1 looks up both routes and reads the links with one ip process
     const wrapper = path.join(dir, 'ip');
     writeFileSync(wrapper, `#!/bin/sh\necho "$*" >>"$IP_RUNS"\nexec ${ip()} "$@"\n`);
     chmodSync(wrapper, 0o755);
-    await runOk(ip(), ['netns', 'add', NS]);
     const lines = [
       'link set lo up',
       'link add u0 type veth peer name u1',
@@ -62,7 +60,7 @@ suite('round trip 1 looks up both routes and reads the links with one ip process
       'link set u2 up',
       'link set u3 up',
     ];
-    await nsRunOk(NS, ['sh', '-c', `printf '%s\\n' "$@" | ip -batch -`, 'sh', ...lines]);
+    await scratchNamespace(ip(), NS, lines);
   });
   afterAll(async () => {
     await deleteNamespace(ip(), NS).catch(() => undefined);

@@ -622,7 +622,8 @@ function armAfterRun(run: HostRun, exec: HostExecutor): void {
   const arm = async (): Promise<void> => {
     let held: HostWatch | undefined;
     for (let i = 0; i < WATCH_SETTLE_TRIES; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS));
+      // Unref'd: a process that is done with everything else need not stay for an arming.
+      if (i > 0) await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS).unref());
       const token = newWatchToken();
       const looked = await look(run, exec, false, {
         ...(held === undefined ? {} : { check: held }),

@@ -172,6 +172,15 @@ export async function addNamespaces(ipPath: string, names: readonly string[]): P
   await runOk(ipPath, ['-batch', '-'], { input: names.map((n) => `netns add ${n}\n`).join('') });
 }
 
+/**
+ * A scratch network namespace for a test: `ip netns add NAME`, then the `ip -batch` lines run in it
+ * (one process). Remove it with deleteNamespace.
+ */
+export async function scratchNamespace(ipPath: string, name: string, batch: readonly string[]): Promise<void> {
+  await runOk(ipPath, ['netns', 'add', name]);
+  await runOk(ipPath, ['-n', name, '-batch', '-'], { input: batch.map((l) => `${l}\n`).join('') });
+}
+
 /** `ip netns del`; a namespace that is already gone is fine. */
 export async function deleteNamespace(ipPath: string, name: string): Promise<void> {
   if (!(await namespaceExists(name))) return;

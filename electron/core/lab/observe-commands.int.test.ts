@@ -8,8 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OBSERVE_COMMANDS, parseObserved } from '../../../shared/observe';
-import { runOk } from './exec';
-import { deleteNamespace } from './netns';
+import { deleteNamespace, scratchNamespace } from './netns';
 import { nsRunOk } from './netns-exec';
 import { observeNamespace } from './plan-exec';
 import { findExecutable, isRoot } from './preflight';
@@ -22,7 +21,6 @@ const ip = (): string => findExecutable('ip') ?? 'ip';
 
 suite('one `ip -j -d addr show` reads what `ip -j -d link show` and `ip -j addr show` read', () => {
   beforeAll(async () => {
-    await runOk(ip(), ['netns', 'add', NS]);
     const lines = [
       'link set lo up',
       'link add u0 type veth peer name u1',
@@ -39,7 +37,7 @@ suite('one `ip -j -d addr show` reads what `ip -j -d link show` and `ip -j addr 
       'link set br100 up',
       'link set vxlan100 up',
     ];
-    await nsRunOk(NS, ['sh', '-c', `printf '%s\\n' "$@" | ip -batch -`, 'sh', ...lines]);
+    await scratchNamespace(ip(), NS, lines);
     await nsRunOk(NS, ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan100', 'dst', '192.0.2.30']);
   });
   afterAll(async () => {
