@@ -133,6 +133,19 @@ function ourInputs(inputs) {
   return inputs.filter((i) => !i.includes('node_modules/') && !i.includes(':'));
 }
 
+/** Every node reachable from `start` through `next` (one graph walk for both module graphs of inputsByPart), `start` included. */
+function walk(start, next) {
+  const seen = new Set();
+  const todo = [start];
+  while (todo.length > 0) {
+    const node = todo.pop();
+    if (seen.has(node)) continue;
+    seen.add(node);
+    todo.push(...next(node));
+  }
+  return seen;
+}
+
 /**
  * The sources each part of the build was made from, for bin/built-cli.cjs to check only those of
  * what it runs. Of the ES module build: `startup`, its entry and the chunks it imports, and
@@ -143,19 +156,12 @@ function ourInputs(inputs) {
  */
 function inputsByPart(metafile, quickMetafile) {
   const closure = (start, followDynamic) => {
-    const seen = new Set();
-    const inputs = new Set();
-    const todo = [start];
-    while (todo.length > 0) {
-      const output = todo.pop();
-      if (seen.has(output)) continue;
-      seen.add(output);
-      for (const i of ourInputs(Object.keys(metafile.outputs[output].inputs))) inputs.add(i);
-      for (const imp of metafile.outputs[output].imports) {
-        if (!imp.external && (followDynamic || imp.kind === 'import-statement')) todo.push(imp.path);
-      }
-    }
-    return inputs;
+    const reached = walk(start, (output) =>
+      metafile.outputs[output].imports
+        .filter((imp) => !imp.external && (followDynamic || imp.kind === 'import-statement'))
+        .map((imp) => imp.path),
+    );
+    return new Set([...reached].flatMap((output) => ourInputs(Object.keys(metafile.outputs[output].inputs))));
   };
   const outputs = Object.entries(metafile.outputs);
   const entry = outputs.find(([name]) => path.basename(name) === ENTRY)?.[0];
@@ -169,19 +175,16 @@ function inputsByPart(metafile, quickMetafile) {
     commands[path.basename(source, '.ts')] = [...closure(name, true)].filter((i) => !startup.has(i)).sort();
   }
   // The quick bundle is one file: its parts come from the module graph, not from chunks.
-  const reach = (start, followDynamic) => {
-    const seen = new Set();
-    const todo = [start];
-    while (todo.length > 0) {
-      const input = todo.pop();
-      if (seen.has(input)) continue;
-      seen.add(input);
-      for (const imp of quickMetafile.inputs[input]?.imports ?? []) {
-        if (!imp.external && (followDynamic || imp.kind !== 'dynamic-import')) todo.push(imp.path);
-      }
-    }
-    return new Set(ourInputs([...seen]));
-  };
+  const reach = (start, followDynamic) =>
+    new Set(
+      ourInputs([
+        ...walk(start, (input) =>
+          (quickMetafile.inputs[input]?.imports ?? [])
+            .filter((imp) => !imp.external && (followDynamic || imp.kind !== 'dynamic-import'))
+            .map((imp) => imp.path),
+        ),
+      ]),
+    );
   const quickStartup = reach(QUICK_SOURCE, false);
   for (const script of BUILD_SCRIPTS) quickStartup.add(script);
   const quickCommands = Object.fromEntries(
