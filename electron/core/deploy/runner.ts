@@ -40,7 +40,7 @@ import { planPersist, type HostFile, type PersistRead } from './persist';
 import { factsFrom, parsePrepare, prepareError, prepareScript, releaseScript, type Prepared } from './scripts';
 import { reviewDigest, reviewMismatch } from './review';
 import { inverseSteps, reloadsManager, runSteps, sessionError, settleReadBack, stateKey, undoSteps, type StepRun } from './steps';
-import { parseWatchBody, watchArmLines, watchCheckLines, type WatchArmed } from './watch';
+import { parseWatchBody, watchArmLines, watchCheckLines, watchStopLines, type WatchArmed } from './watch';
 import type {
   DeployAction,
   DeployProgress,
@@ -240,6 +240,8 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
   }
   // Once every host is done: the arming does not compete with hosts still being deployed.
   for (const run of runs) if (run.exec !== undefined) armAfterRun(run, run.exec);
+  if (opts.action === 'destroy' && opts.dryRun !== true && opts.memory !== undefined)
+    await Promise.all(runs.map((run) => stopWatch(run)));
   const ok = results.every(
     (r) =>
       r.outcome === 'unchanged' ||
@@ -602,6 +604,12 @@ async function planInBackground(run: HostRun, prep: Prepared): Promise<WatchPlan
 /** A token no earlier arming of any watch carries. */
 function newWatchToken(): string {
   return newNonce();
+}
+
+/** A destroyed drawing leaves nothing to watch: the host's watch of it stops (its processes and directory). */
+async function stopWatch(run: HostRun): Promise<void> {
+  if (run.exec === undefined || !watchable(run)) return;
+  await run.exec.run(watchStopLines(run.opts.topology.id).join('\n'), { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
 /**

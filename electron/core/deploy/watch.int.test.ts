@@ -9,7 +9,7 @@
  * propagates back to the machine's /etc).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +160,27 @@ suite("the host's watch on a real lab host", () => {
     expect(h.fromWatch).toBeUndefined();
     expect(h.outcome).toBe('unchanged');
     expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
+
+  it('stops the watch, its processes and its directory, when the drawing is destroyed', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    const [dir] = execFileSync('sh', ['-c', `ls -d ${WATCH_DIR}/*-${id}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const pids = readFileSync(`${dir}/pids`, 'utf8').trim().split(' ').map(Number);
+    expect(pids).toHaveLength(4);
+    const r = await runDeploy({ action: 'destroy', topology, connect: ssh.connect, hostIds: ['h1'], memory });
+    expect(r.hosts[0]?.outcome).toBe('applied');
+    expect(existsSync(dir ?? '')).toBe(false);
+    // Killed (a zombie until the shell reaps it counts as gone).
+    const alive = pids.filter((p) => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
   }, 60_000);
 });
 

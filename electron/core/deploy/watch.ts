@@ -211,3 +211,14 @@ export function watchArmLines(topologyId: string, token: string, m: string): str
     `vxs_arm ${quoteShellArg(token)} || true`,
   ];
 }
+
+/**
+ * Lines that stop this shell's watch of the topology (a destroy: nothing of the drawing is left to
+ * watch), its processes and its directory; nothing when there is none.
+ */
+export function watchStopLines(topologyId: string): string[] {
+  return [
+    `vxs_wd=${watchDirWord(topologyId)}`,
+    'if read -r vxs_a vxs_b vxs_c vxs_e 2>/dev/null <"$vxs_wd/pids"; then kill "$vxs_a" "$vxs_b" "$vxs_c" "$vxs_e" 2>/dev/null; rm -rf "$vxs_wd"; fi',
+  ];
+}
