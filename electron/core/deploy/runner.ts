@@ -632,13 +632,11 @@ function armAfterRun(run: HostRun, exec: HostExecutor): void {
     for (let i = 0; i < WATCH_SETTLE_TRIES; i++) {
       // Unref'd: a process that is done with everything else need not stay for an arming.
       if (i > 0) await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS).unref());
+      // Settled: the watch saw nothing since it was armed.
+      if (held !== undefined && (await watchSaysSame(run, exec, held))) return;
       const token = newWatchToken();
-      const looked = await look(run, exec, false, {
-        ...(held === undefined ? {} : { check: held }),
-        arm: token,
-        noControl: true,
-      });
-      if (!looked.ok || looked.prep.same === true) return;
+      const looked = await look(run, exec, false, { arm: token, noControl: true });
+      if (!looked.ok) return;
       const armed = armedWatch(looked.prep, token);
       if (armed === undefined || prepareError(looked.prep, host, false, looked.stderr) !== undefined) {
         memory.forgetWatch(t.id, host.id);

@@ -25,7 +25,7 @@ import { randomLabName } from '../lab/with-lab';
 import { DeployMemory } from './memory';
 import { runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
-import type { HostDeployResult } from './types';
+import type { HostConnector, HostDeployResult } from './types';
 import { LOCK_DIR } from './scripts';
 import { WATCH_DIR } from './watch';
 
@@ -113,6 +113,32 @@ suite("the host's watch on a real lab host", () => {
       expect(h.outcome, `after the ${what} change`).toBe(outcome);
     }
   }, 120_000);
+
+  it('arms once after a run that changed the host, and stops when the watch then answers SAME', async () => {
+    expect((await apply()).fromWatch).toBe(true);
+    await inH1(['ip', 'link', 'set', 'vxlan100', 'mtu', '1300']);
+    // Every script the runner sends h1, through the real session.
+    const sent: Array<{ script: string; inShell: boolean }> = [];
+    const connect: HostConnector = async (host, signal) => {
+      const exec = await ssh.connect(host, signal);
+      return {
+        run: (script, o) => {
+          sent.push({ script, inShell: o?.inShell === true });
+          return exec.run(script, o);
+        },
+        release: () => exec.release(),
+      };
+    };
+    const r = await runDeploy({ action: 'apply', topology, connect, hostIds: ['h1'], memory });
+    expect(r.hosts[0]?.outcome).toBe('applied');
+    await memory.settled();
+    // The run: the watch's check (the MTU event: no SAME), then a read that re-arms it and finds a
+    // step, the locked run. After it: one arming read, and the check a settle pause later, which
+    // found nothing changed (an MTU change brings no link up, so nothing settles afterwards).
+    expect(sent.filter((c) => c.script.includes('vxs_arm')).length).toBe(2);
+    expect(sent.filter((c) => c.inShell).length).toBe(2);
+    expect((await apply()).fromWatch).toBe(true);
+  }, 60_000);
 
   it('reads the host again after a file changes in a network manager directory', async () => {
     expect((await apply()).fromWatch).toBe(true);
