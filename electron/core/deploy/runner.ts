@@ -239,7 +239,7 @@ export async function runDeploy(opts: DeployOptions): Promise<DeployResult> {
     grace.dispose();
   }
   // Once every host is done: the arming does not compete with hosts still being deployed.
-  for (const run of runs) if (run.exec !== undefined) armAfterRun(run, run.exec);
+  for (const run of runs) armAfterRun(run);
   if (opts.action === 'destroy' && opts.dryRun !== true && opts.memory !== undefined)
     await Promise.all(runs.map((run) => stopWatch(run)));
   const ok = results.every(
@@ -461,7 +461,7 @@ async function look(run: HostRun, exec: HostExecutor, withLock: boolean, watch: 
   const t = run.opts.topology;
   const m = newNonce();
   const prepare = prepareScript({ topologyId: t.id, lock: withLock, peers: peersOf(t, host.id), sudo: host.sudo }, m);
-  const head = watch.arm === undefined ? '' : ['vxs_one=${1:-}', ...watchArmLines(t.id, watch.arm, m), ''].join('\n');
+  const head = watch.arm === undefined ? '' : `${watchArmLines(t.id, watch.arm, m).join('\n')}\n`;
   const control = watch.noControl === true ? '' : controlLine(t.id, 'read', host.sudo, m);
   const r = await exec.run(head + control + prepare, {
     timeoutMs: SCRIPT_TIMEOUT_MS,
@@ -520,7 +520,7 @@ async function unchangedAtFirstLook(run: HostRun, exec: HostExecutor): Promise<b
  */
 async function watchSaysSame(run: HostRun, exec: HostExecutor, held: HostWatch): Promise<boolean> {
   const m = newNonce();
-  const script = ['vxs_one=', ...watchCheckLines(run.opts.topology.id, held, m)].join('\n');
+  const script = watchCheckLines(run.opts.topology.id, held, m).join('\n');
   const r = await exec
     .run(script, { timeoutMs: SCRIPT_TIMEOUT_MS, inShell: true, ...run.interruptible() })
     .catch(() => undefined);
@@ -529,7 +529,7 @@ async function watchSaysSame(run: HostRun, exec: HostExecutor, held: HostWatch):
 
 /** The watch's read as round trip 1's answer (the plan must not share its objects). */
 function sameAs(held: HostWatch): Looked & { ok: true } {
-  return { ok: true, prep: { ...structuredClone(held.prep), same: true }, confirm: NO_CONFIRM_RUNS, stderr: '' };
+  return { ok: true, prep: structuredClone(held.prep), confirm: NO_CONFIRM_RUNS, stderr: '' };
 }
 
 /**
@@ -619,10 +619,10 @@ async function stopWatch(run: HostRun): Promise<void> {
  * script at a time, so a run started meanwhile reads after this one. Not with a confirm window (the
  * host has a run armed) or a sudo login.
  */
-function armAfterRun(run: HostRun, exec: HostExecutor): void {
-  const { host, opts, res } = run;
+function armAfterRun(run: HostRun): void {
+  const { host, opts, res, exec } = run;
   const memory = opts.memory;
-  if (memory === undefined || !watchable(run) || run.watched) return;
+  if (exec === undefined || memory === undefined || !watchable(run) || run.watched) return;
   if (opts.action !== 'apply' || opts.dryRun === true || opts.confirmWithin !== undefined) return;
   if (res.outcome !== 'applied' && res.outcome !== 'unchanged') return;
   const t = opts.topology;

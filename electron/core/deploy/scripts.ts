@@ -56,6 +56,13 @@ export interface PrepareOptions {
   sudo: boolean;
 }
 
+/**
+ * Shell line setting `vxs_uid` to the effective uid, as `id -u` prints it (the second figure of
+ * /proc/self/status's `Uid:` line), with no process; empty when /proc cannot say.
+ */
+export const EUID_LINE =
+  'vxs_uid=; while read -r vxs_k vxs_r vxs_e vxs_x; do [ "$vxs_k" = Uid: ] && { vxs_uid=$vxs_e; break; }; done </proc/self/status 2>/dev/null';
+
 /** Shell function `vxs_live PID`: the process runs (a zombie or a vanished pid counts as gone). */
 export const LIVE_FUNCTION = `vxs_live() { kill -0 "$1" 2>/dev/null || return 1; read -r vxs_st 2>/dev/null <"/proc/$1/stat" || return 0; vxs_st=\${vxs_st##*) }; case $vxs_st in Z*|X*) return 1;; esac; return 0; }`;
 
@@ -73,8 +80,7 @@ function rootLockScript(topologyId: string, m: string): string {
   return [
     `vxs_dir=${quoteShellArg(LOCK_DIR)}`,
     `[ -d "$vxs_dir" ] || mkdir -p -m 0700 "$vxs_dir" 2>/dev/null`,
-    // The effective uid, as `id -u` prints it: the second figure of status's `Uid:` line.
-    `vxs_uid=; while read -r vxs_k vxs_r vxs_e vxs_x; do [ "$vxs_k" = Uid: ] && { vxs_uid=$vxs_e; break; }; done </proc/self/status 2>/dev/null`,
+    EUID_LINE,
     `[ -n "$vxs_uid" ] || vxs_uid=$(id -u); vxs_st=$(stat -c '%F:%u:%a' "$vxs_dir" 2>/dev/null)`,
     `case $vxs_st in "directory:$vxs_uid:"*) ;; *) ${refuse('it is not a directory owned by uid %s (%s)', '"$vxs_uid"', '"${vxs_st:-missing}"')};; esac`,
     // Mode digits: the last two are group and other; 2, 3, 6 and 7 carry the write bit.
@@ -179,8 +185,6 @@ export interface Prepared {
   complete: boolean;
   /** The host's watch armed before this read: its token and report (watch.ts `parseWatchBody`). */
   watch?: { token: string; body: string };
-  /** The watch answered that nothing changed since the read it was armed for: nothing else was read. */
-  same?: boolean;
 }
 
 function firstRoute(json: string): { dev?: string; prefsrc?: string } | undefined {
@@ -262,9 +266,6 @@ export function parsePrepare(stdout: string, stderr: string, m: string, host: st
         break;
       case 'WATCH':
         p.watch = { token: s.args.trim(), body: s.body };
-        break;
-      case 'SAME':
-        p.same = true;
         break;
     }
   }

@@ -55,6 +55,22 @@ suite("the host's watch on a real lab host", () => {
     return h;
   };
 
+  /** The next run reads h1 again (no word from the watch) and finds it converged. */
+  const expectReadAgain = async (): Promise<void> => {
+    const h = await apply();
+    expect(h.fromWatch).toBeUndefined();
+    expect(h.outcome).toBe('unchanged');
+  };
+
+  /** h1's one watch directory of this drawing. */
+  const theWatchDir = (): string => {
+    const dirs = execFileSync('sh', ['-c', `ls -d ${WATCH_DIR}/*-${id}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(dirs).toHaveLength(1);
+    return dirs[0] ?? '';
+  };
+
   beforeAll(async () => {
     lab = (await labUp({ name, hosts: 2 })).state;
     topology = labTopology(lab, { id });
@@ -143,9 +159,7 @@ suite("the host's watch on a real lab host", () => {
   it('reads the host again after a file changes in a network manager directory', async () => {
     expect((await apply()).fromWatch).toBe(true);
     inHostMounts(['sh', '-c', 'printf "network:\\n  version: 2\\n" > /etc/netplan/50-watch-test.yaml']);
-    const h = await apply();
-    expect(h.fromWatch).toBeUndefined();
-    expect(h.outcome).toBe('unchanged');
+    await expectReadAgain();
     expect((await apply()).fromWatch).toBe(true);
   }, 60_000);
 
@@ -155,9 +169,7 @@ suite("the host's watch on a real lab host", () => {
     const runs = `${LOCK_DIR}/confirm/net${ino}/${id}`;
     mkdirSync(runs, { recursive: true });
     try {
-      const h = await apply();
-      expect(h.fromWatch).toBeUndefined();
-      expect(h.outcome).toBe('unchanged');
+      await expectReadAgain();
     } finally {
       rmSync(runs, { recursive: true, force: true });
     }
@@ -176,28 +188,20 @@ suite("the host's watch on a real lab host", () => {
 
   it('reads the host again when a watch process is gone, and arms a new watch', async () => {
     expect((await apply()).fromWatch).toBe(true);
-    const dirs = execFileSync('sh', ['-c', `ls -d ${WATCH_DIR}/*-${id}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n');
-    expect(dirs).toHaveLength(1);
-    const [ipMonitor] = readFileSync(`${dirs[0]}/pids`, 'utf8').trim().split(' ').map(Number);
+    const [ipMonitor] = readFileSync(`${theWatchDir()}/pids`, 'utf8').trim().split(' ').map(Number);
     process.kill(ipMonitor ?? 0, 'SIGKILL');
-    const h = await apply();
-    expect(h.fromWatch).toBeUndefined();
-    expect(h.outcome).toBe('unchanged');
+    await expectReadAgain();
     expect((await apply()).fromWatch).toBe(true);
   }, 60_000);
 
   it('stops the watch, its processes and its directory, when the drawing is destroyed', async () => {
     expect((await apply()).fromWatch).toBe(true);
-    const [dir] = execFileSync('sh', ['-c', `ls -d ${WATCH_DIR}/*-${id}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n');
+    const dir = theWatchDir();
     const pids = readFileSync(`${dir}/pids`, 'utf8').trim().split(' ').map(Number);
     expect(pids).toHaveLength(4);
     const r = await runDeploy({ action: 'destroy', topology, connect: ssh.connect, hostIds: ['h1'], memory });
     expect(r.hosts[0]?.outcome).toBe('applied');
-    expect(existsSync(dir ?? '')).toBe(false);
+    expect(existsSync(dir)).toBe(false);
     // Killed (a zombie until the shell reaps it counts as gone).
     const alive = pids.filter((p) => {
       try {

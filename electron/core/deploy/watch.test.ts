@@ -52,8 +52,11 @@ describe('watchCheckLines, run by sh', () => {
     setUp(watchDir);
     const lines = watchCheckLines('t', w, 'M').map((l) => (l.startsWith('vxs_wd=') ? `vxs_wd='${watchDir}'` : l));
     // As the runner sends it: in the long-lived shell itself, which must live on after it.
-    const script = ['vxs_one=', ...lines].join('\n');
-    const out = execFileSync('sh', ['-c', `{ eval "$1"; } </dev/null; printf 'M ALIVE\\n'`, 'sh', script], { encoding: 'utf8' });
+    // Given through the environment: the host's long-lived shell has no positional parameters.
+    const out = execFileSync('sh', ['-c', `{ eval "$VXS_CHECK"; } </dev/null; printf 'M ALIVE\\n'`], {
+      encoding: 'utf8',
+      env: { ...process.env, VXS_CHECK: lines.join('\n') },
+    });
     expect(out.endsWith('M ALIVE\n')).toBe(true);
     return out.replace(/M ALIVE\n$/, '') || 'M FULL\n';
   }

@@ -26,7 +26,7 @@
  */
 import { quoteShellArg } from '../../../shared/plan';
 import { PERSIST_DIRS } from '../../../shared/plan/persist/common';
-import { LIVE_FUNCTION, LOCK_DIR, NETNS_INODE } from './scripts';
+import { EUID_LINE, LIVE_FUNCTION, LOCK_DIR, NETNS_INODE } from './scripts';
 
 /** Where watches live: root's private directory of deploy locks. */
 export const WATCH_DIR = `${LOCK_DIR}/watch`;
@@ -88,9 +88,11 @@ const FILTER_LOOP = [
   'esac; done <"$vxs_wd/fifo"',
 ].join('\n');
 
-/** `vxs_root`: the effective uid is 0 (from /proc, no `id` process). */
-const ROOT_FUNCTION =
-  'vxs_root() { while read -r vxs_k vxs_r vxs_e vxs_x; do [ "$vxs_k" = Uid: ] && { [ "$vxs_e" = 0 ]; return; }; done </proc/self/status 2>/dev/null; return 1; }';
+/**
+ * The pool's `$1`, set when the script does not run in the host's persistent shell (an exec
+ * channel, see pool.ts): no watch then, since `$$` would name a shell that is gone after the script.
+ */
+const ONE_LINE = 'vxs_one=${1:-}';
 
 /** What an arming reported: its token, the watch's processes and the paths the read depends on. */
 export interface WatchArmed {
@@ -111,7 +113,7 @@ export function parseWatchBody(token: string, body: string): WatchArmed | undefi
   if (pids.length !== 3 || !pids.every((p) => Number.isInteger(p) && p > 0)) return undefined;
   const paths: WatchArmed['paths'] = [];
   for (const l of lines) {
-    const m = /^([PAL]) (\/.*)$/.exec(l) ?? /^(L) ([0-9]+)$/.exec(l);
+    const m = /^([PA]) (\/.*)$/.exec(l) ?? /^(L) ([0-9]+)$/.exec(l);
     if (m === null) return undefined;
     paths.push({ kind: m[1] as 'P' | 'A' | 'L', path: m[2] as string });
   }
@@ -134,6 +136,7 @@ export function watchCheckLines(topologyId: string, w: WatchArmed, m: string): s
   });
   const [a, b, c] = w.pids;
   return [
+    ONE_LINE,
     IDLE_FUNCTION,
     `vxs_wd=${watchDirWord(topologyId)}`,
     [
@@ -159,13 +162,14 @@ export function watchCheckLines(topologyId: string, w: WatchArmed, m: string): s
 export function watchArmLines(topologyId: string, token: string, m: string): string[] {
   const dirs = WATCH_DIRS.map((d) => quoteShellArg(d)).join(' ');
   return [
+    ONE_LINE,
     LIVE_FUNCTION,
     NETLINK_FUNCTION,
-    ROOT_FUNCTION,
+    EUID_LINE,
     `vxs_wd=${watchDirWord(topologyId)}`,
     [
       'vxs_arm() {',
-      '  [ -z "$vxs_one" ] && vxs_root || return 1',
+      '  [ -z "$vxs_one" ] && [ "$vxs_uid" = 0 ] || return 1',
       '  command -v nmcli >/dev/null 2>&1 && return 1',
       // The token goes first: from here on, no earlier arming's token is valid.
       `  [ -d ${quoteShellArg(LOCK_DIR)} ] || mkdir -m 0700 ${quoteShellArg(LOCK_DIR)} 2>/dev/null`,
