@@ -5,7 +5,8 @@
  * address, a route, a file in a network manager's directory) or stops the watch makes the next run
  * read the host again. Learned MACs coming and going do not. Root only.
  *
- * Files are changed only in h1's sshd mount namespace (a tmpfs over /etc/netplan there; nothing
+ * Files are changed only in h1's sshd mount namespace (a tmpfs over a watched directory that exists
+ * on this machine, /etc/netplan where there is one, and never a directory made in /etc; nothing
  * propagates back to the machine's /etc).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,7 +28,7 @@ import { runDeploy } from './runner';
 import { createDeploySsh, type DeploySsh } from './ssh-setup';
 import type { HostConnector, HostDeployResult } from './types';
 import { LOCK_DIR } from './scripts';
-import { WATCH_DIR } from './watch';
+import { WATCH_DIR, WATCH_DIRS } from './watch';
 
 const root = isRoot();
 const strace = findExecutable('strace');
@@ -43,6 +44,8 @@ suite("the host's watch on a real lab host", () => {
   const memory = new DeployMemory();
   /** Runs a command in h1's sshd mount namespace, where h1's SSH sessions (and the watch) live. */
   let inHostMounts: (argv: string[]) => string;
+  /** The watched directory a tmpfs covers in h1's sshd mount namespace (see beforeAll). */
+  let managerDir = '';
   const inH1 = (argv: string[]): Promise<string> => nsRunOk(labHost(lab, 'h1').namespace, argv);
 
   /** Applies on h1 with the app's memory, and waits for the watch the app arms after the run. */
@@ -78,16 +81,21 @@ suite("the host's watch on a real lab host", () => {
     const sshd = (await hostSshdPids(lab, 'h1'))[0];
     if (sshd === undefined) throw new Error('h1 has no sshd');
     inHostMounts = (argv) => execFileSync('nsenter', ['-t', String(sshd), '-m', '--', ...argv], { encoding: 'utf8' });
-    // A private, empty /etc/netplan for h1's sessions, made before the first read.
-    inHostMounts(['mkdir', '-p', '/etc/netplan']);
-    inHostMounts(['mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'vxs-watch-test', '/etc/netplan']);
+    // A private, empty copy of a watched directory for h1's sessions, made before the first read: a
+    // network manager's where this machine has one, else a PATH directory (the read depends on both).
+    managerDir =
+      WATCH_DIRS.find((d) => d.startsWith('/etc/') && existsSync(d)) ??
+      ['/usr/local/sbin', '/usr/local/bin'].find((d) => existsSync(d)) ??
+      '';
+    if (managerDir === '') throw new Error('none of the watched directories exists on this machine');
+    inHostMounts(['mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'vxs-watch-test', managerDir]);
     const first = await apply();
     expect(['applied', 'unchanged']).toContain(first.outcome);
   }, 120_000);
   afterAll(async () => {
     await ssh?.close();
     try {
-      inHostMounts?.(['umount', '--lazy', '/etc/netplan']);
+      if (managerDir !== '') inHostMounts?.(['umount', '--lazy', managerDir]);
     } catch {
       // the lab (and its sshd's mount namespace) may be gone already
     }
@@ -156,9 +164,9 @@ suite("the host's watch on a real lab host", () => {
     expect((await apply()).fromWatch).toBe(true);
   }, 60_000);
 
-  it('reads the host again after a file changes in a network manager directory', async () => {
+  it("reads the host again after a file changes in a directory the read depends on (a network manager's)", async () => {
     expect((await apply()).fromWatch).toBe(true);
-    inHostMounts(['sh', '-c', 'printf "network:\\n  version: 2\\n" > /etc/netplan/50-watch-test.yaml']);
+    inHostMounts(['sh', '-c', `printf "network:\\n  version: 2\\n" > ${managerDir}/50-watch-test.yaml`]);
     await expectReadAgain();
     expect((await apply()).fromWatch).toBe(true);
   }, 60_000);
